@@ -1,0 +1,221 @@
+/**
+ * Can a cluster's kubelet pull from a registry? (CAUSES.md: 401 Unauthorized, solutions 1 and 3.)
+ * Pure: decides from the topology, three-valued, so a decision that waits on preview unknowns is
+ * never reported as a failure.
+ */
+import { isScopeAncestorOrSelf, resourceName } from "./arm-id";
+import { builtInRole, customRolePulls, GUID, RegistryMode, roleDefinitionGuid } from "./roles";
+import { AssignmentNode, ClusterNode, isRegistryId, PrincipalRef, RegistryNode, Topology } from "./topology";
+import { all3, Known, known, sameText, Tri, UNKNOWN } from "./values";
+
+export interface PullPair {
+  cluster: ClusterNode;
+  registry: RegistryNode;
+}
+
+/**
+ * Which cluster pulls from which registry. A stack that declares clusters and registries is taken
+ * to pull from each of its registries on each of its clusters.
+ */
+export function pullPairs(topo: Topology): PullPair[] {
+  const pairs: PullPair[] = [];
+  for (const cluster of topo.clusters) {
+    for (const registry of topo.registries) pairs.push({ cluster, registry });
+  }
+  return pairs;
+}
+
+export interface RoleOnRegistry {
+  assignment: AssignmentNode;
+  role: string;
+}
+
+export interface MisdirectedGrant extends RoleOnRegistry {
+  /** Who holds it instead: the control-plane identity, another service principal, an unknown principal. */
+  holder: string;
+}
+
+export type PullVerdict =
+  | { status: "granted"; via: AssignmentNode }
+  /** Depends on values known only after `pulumi up`; `path` names one. */
+  | { status: "pending"; path: string }
+  /** The stack does not show what the kubelet pulls with (e.g. a service principal declared elsewhere). */
+  | { status: "undetermined"; reason: string }
+  | {
+      status: "missing";
+      mode: RegistryMode;
+      /** Roles the pulling identity holds on the registry that do not let it pull (in this mode). */
+      ineffective: RoleOnRegistry[];
+      /** Pull roles on the registry held by someone else the cluster is associated with. */
+      misdirected: MisdirectedGrant[];
+    };
+
+export interface PullAccessOptions {
+  /** GUIDs of custom roles defined outside the stack that grant pull. */
+  extraPullRoleGuids?: ReadonlySet<string>;
+}
+
+export function evaluatePullAccess(
+  topo: Topology,
+  { cluster, registry }: PullPair,
+  options: PullAccessOptions = {},
+): PullVerdict {
+  const identity = cluster.identity;
+  if (identity.objectId === undefined && identity.urns.length === 0) {
+    return {
+      status: "undetermined",
+      reason:
+        identity.kind === "servicePrincipal"
+          ? `the cluster's ${identity.label} is not declared in this stack, so its object id is not known`
+          : "the cluster shows no kubelet identity",
+    };
+  }
+  const mode = registry.mode;
+  let pendingPath: string | undefined;
+  const ineffective: RoleOnRegistry[] = [];
+  const misdirected: MisdirectedGrant[] = [];
+
+  for (const a of topo.assignments) {
+    const scope = scopeCovers(topo, a, registry);
+    if (scope === false) continue;
+    const principal = principalMatches(topo, a, identity, cluster);
+    const pulls = rolePulls(topo, a, mode, options);
+    const verdict = all3([scope, principal, pulls.grants]);
+    if (verdict === true) return { status: "granted", via: a };
+    if (verdict === UNKNOWN) {
+      pendingPath ??= `${a.res.name}: ${[
+        scope === UNKNOWN ? "scope" : undefined,
+        principal === UNKNOWN ? "principalId" : undefined,
+        pulls.grants === UNKNOWN ? "roleDefinitionId" : undefined,
+      ]
+        .filter(Boolean)
+        .join(", ")}`;
+      continue;
+    }
+    if (scope === true && principal === true && pulls.grants === false) {
+      ineffective.push({ assignment: a, role: pulls.label });
+    } else if (scope === true && pulls.grants === true && principal === false) {
+      const holder = describeHolder(topo, a, cluster);
+      if (holder) misdirected.push({ assignment: a, role: pulls.label, holder });
+    }
+  }
+  if (pendingPath) return { status: "pending", path: pendingPath };
+  if (mode === UNKNOWN) return { status: "pending", path: `${registry.res.name}: roleAssignmentMode` };
+  // Even with no assignment at all, a missing pull role is reported only once the identity that
+  // lacks it exists: a first preview of a new cluster reports nothing mandatory.
+  if (identity.objectId === UNKNOWN)
+    return { status: "pending", path: `${cluster.res.name}: ${identity.kind} identity object id` };
+  return { status: "missing", mode, ineffective, misdirected };
+}
+
+/** Does the assignment's scope cover the registry (the registry itself, its group, subscription...)? */
+export function scopeCovers(topo: Topology, a: AssignmentNode, reg: RegistryNode): Tri {
+  if (a.scopeUrns.includes(reg.res.urn)) return true;
+  if (a.scope === undefined) return false;
+  if (a.scope === UNKNOWN) {
+    if (a.scopeUrns.some((u) => reg.resourceGroupUrns.includes(u))) return true;
+    // Scoped to something else the stack declares, and no resource group among them: not this registry.
+    const others = a.scopeUrns.map((u) => topo.kinds.get(u));
+    if (others.length > 0 && !others.includes("resourceGroup")) return false;
+    return UNKNOWN;
+  }
+  const scope = a.scopeId;
+  if (!scope) return false;
+  if (reg.id) return isScopeAncestorOrSelf(scope, reg.id);
+  // The registry's own id is not in its outputs: compare what is known of it piece by piece.
+  switch (scope.kind) {
+    case "root":
+    case "managementGroup":
+    case "subscription":
+      return true;
+    case "resourceGroup":
+      return sameText(scope.resourceGroup, reg.resourceGroup);
+    case "resource": {
+      if (!isRegistryId(scope)) return false;
+      const rg = reg.resourceGroup === undefined ? true : sameText(scope.resourceGroup, reg.resourceGroup);
+      return all3([sameText(resourceName(scope), reg.name), rg]);
+    }
+  }
+}
+
+/** Is the assignment's principal the cluster's pulling identity? */
+export function principalMatches(
+  topo: Topology,
+  a: AssignmentNode,
+  who: PrincipalRef,
+  cluster: ClusterNode,
+): Tri {
+  if (a.principalUrns.some((u) => who.urns.includes(u))) return true;
+  if (known(a.principalId) && known(who.objectId)) return sameText(a.principalId, who.objectId);
+  if (a.principalId === undefined) return false;
+  // One side is not known yet. The assignment can still be ruled out when its principal comes
+  // from a declared identity that is not the pulling one.
+  const fromOtherIdentity =
+    a.principalUrns.length > 0 &&
+    !a.principalUrns.includes(cluster.res.urn) &&
+    a.principalUrns.every((u) => topo.identitiesByUrn.has(u) || topo.servicePrincipalsByUrn.has(u));
+  return fromOtherIdentity ? false : UNKNOWN;
+}
+
+/** Does the assignment's role let its holder pull from a registry in `mode`? */
+export function rolePulls(
+  topo: Topology,
+  a: AssignmentNode,
+  mode: Known<RegistryMode>,
+  options: PullAccessOptions = {},
+): { grants: Tri; label: string } {
+  const custom =
+    a.roleUrns.map((u) => topo.roleDefinitionsByUrn.get(u)).find((r) => r !== undefined) ??
+    (known(a.roleDefinitionId)
+      ? topo.roleDefinitionsByGuid.get(roleDefinitionGuid(a.roleDefinitionId) ?? "")
+      : undefined);
+  if (custom) {
+    const label = `custom role '${custom.label}'`;
+    if (custom.permissions === UNKNOWN) return { grants: UNKNOWN, label };
+    const perms = custom.permissions;
+    return { grants: byMode(mode, (m) => customRolePulls(perms, m)), label };
+  }
+  if (a.roleDefinitionId === UNKNOWN) return { grants: UNKNOWN, label: "a role not known yet" };
+  const guid = a.roleDefinitionId ? roleDefinitionGuid(a.roleDefinitionId) : undefined;
+  if (!guid) return { grants: false, label: `role '${a.roleDefinitionId ?? "(none)"}'` };
+  const builtIn = builtInRole(guid);
+  if (builtIn)
+    return {
+      grants: byMode(mode, (m) => (m === "abac" ? builtIn.pullsAbac : builtIn.pullsRbac)),
+      label: builtIn.name,
+    };
+  if (options.extraPullRoleGuids?.has(guid)) return { grants: true, label: `custom role ${guid}` };
+  return { grants: false, label: `role ${guid} (neither a built-in pull role nor defined in this stack)` };
+}
+
+function byMode(mode: Known<RegistryMode>, f: (m: RegistryMode) => boolean): Tri {
+  if (mode !== UNKNOWN) return f(mode);
+  const rbac = f("rbac");
+  return rbac === f("abac") ? rbac : UNKNOWN;
+}
+
+/** Names who holds a pull role instead of the pulling identity, when that is worth telling. */
+function describeHolder(topo: Topology, a: AssignmentNode, cluster: ClusterNode): string | undefined {
+  for (const cp of cluster.controlPlane) {
+    const same =
+      a.principalUrns.some((u) => cp.urns.includes(u)) ||
+      (known(a.principalId) && sameText(a.principalId, cp.objectId) === true);
+    if (same) return `the cluster's ${cp.label}, which the kubelet does not pull with`;
+  }
+  for (const urn of a.principalUrns) {
+    const sp = topo.servicePrincipalsByUrn.get(urn);
+    if (sp && cluster.identity.kind === "servicePrincipal") {
+      return `service principal '${sp.label}', which is not the cluster's current service principal (rotated out?)`;
+    }
+  }
+  if (known(a.principalId) && GUID.test(a.principalId)) {
+    const sp = [...topo.servicePrincipalsByUrn.values()].find(
+      (s) => sameText(s.objectId, a.principalId) === true,
+    );
+    if (sp && cluster.identity.kind === "servicePrincipal") {
+      return `service principal '${sp.label}', which is not the cluster's current service principal (rotated out?)`;
+    }
+    return `principal ${a.principalId}, which is not the cluster's ${cluster.identity.kind === "kubelet" ? "kubelet identity" : "current service principal"}`;
+  }
+  return undefined;
+}

@@ -1,0 +1,158 @@
+/**
+ * The role catalogue of CAUSES.md: which roles let an identity pull from a registry.
+ *
+ * A registry in the default mode ("RBAC Registry Permissions") authorises a pull with the control
+ * plane action `Microsoft.ContainerRegistry/registries/pull/read`. A registry in ABAC mode
+ * (`roleAssignmentMode: AbacRepositoryPermissions`) no longer honours AcrPull/AcrPush: there a pull
+ * needs the data action `.../registries/repositories/content/read`, which the Container Registry
+ * Repository roles carry.
+ * https://learn.microsoft.com/azure/container-registry/container-registry-rbac-built-in-roles-directory-reference
+ */
+import { parseArmId } from "./arm-id";
+
+export const PULL_ACTION = "Microsoft.ContainerRegistry/registries/pull/read";
+export const ABAC_PULL_DATA_ACTION = "Microsoft.ContainerRegistry/registries/repositories/content/read";
+
+export type RegistryMode = "rbac" | "abac";
+
+export interface BuiltInRole {
+  guid: string;
+  name: string;
+  /** Grants pull on a registry in RBAC mode / in ABAC mode. */
+  pullsRbac: boolean;
+  pullsAbac: boolean;
+  /** Grants more than pulling (push, delete, write, manage). */
+  broaderThanPull: boolean;
+}
+
+export const ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d";
+export const ACR_REPOSITORY_READER = "b93aa761-3e63-49ed-ac28-beffa264f7ac";
+
+const BUILT_INS: BuiltInRole[] = [
+  { guid: ACR_PULL, name: "AcrPull", pullsRbac: true, pullsAbac: false, broaderThanPull: false },
+  {
+    guid: "8311e382-0749-4cb8-b61a-304f252e45ec",
+    name: "AcrPush",
+    pullsRbac: true,
+    pullsAbac: false,
+    broaderThanPull: true,
+  },
+  {
+    guid: "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
+    name: "Owner",
+    pullsRbac: true,
+    pullsAbac: false,
+    broaderThanPull: true,
+  },
+  {
+    guid: "b24988ac-6180-42a0-ab88-20f7382dd24c",
+    name: "Contributor",
+    pullsRbac: true,
+    pullsAbac: false,
+    broaderThanPull: true,
+  },
+  {
+    guid: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
+    name: "Reader",
+    pullsRbac: true,
+    pullsAbac: false,
+    broaderThanPull: false,
+  },
+  {
+    guid: "577a9874-89fd-4f24-9dbd-b5034d0ad23a",
+    name: "Container Registry Data Importer and Data Reader",
+    pullsRbac: true,
+    pullsAbac: false,
+    broaderThanPull: true,
+  },
+  // The repository roles carry data actions, which both modes honour.
+  {
+    guid: ACR_REPOSITORY_READER,
+    name: "Container Registry Repository Reader",
+    pullsRbac: true,
+    pullsAbac: true,
+    broaderThanPull: false,
+  },
+  {
+    guid: "2a1e307c-b015-4ebd-883e-5b7698a07328",
+    name: "Container Registry Repository Writer",
+    pullsRbac: true,
+    pullsAbac: true,
+    broaderThanPull: true,
+  },
+  {
+    guid: "2efddaa5-3f1f-4df3-97df-af3f13818f4c",
+    name: "Container Registry Repository Contributor",
+    pullsRbac: true,
+    pullsAbac: true,
+    broaderThanPull: true,
+  },
+];
+
+const BY_GUID = new Map(BUILT_INS.map((r) => [r.guid, r]));
+
+/** The GUID a role definition id ends in (`.../roleDefinitions/<guid>`, or a bare GUID). */
+export function roleDefinitionGuid(roleDefinitionId: string): string | undefined {
+  const id = parseArmId(roleDefinitionId);
+  const last = id ? id.resources[id.resources.length - 1] : undefined;
+  const candidate = last
+    ? last.type.toLowerCase() === "roledefinitions"
+      ? last.name
+      : undefined
+    : roleDefinitionId;
+  return candidate && GUID.test(candidate) ? candidate.toLowerCase() : undefined;
+}
+
+export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function builtInRole(guid: string): BuiltInRole | undefined {
+  return BY_GUID.get(guid.toLowerCase());
+}
+
+/** The built-in role that fixes a missing pull in this mode: least privilege. */
+export function pullRoleFor(mode: RegistryMode): BuiltInRole {
+  return BY_GUID.get(mode === "abac" ? ACR_REPOSITORY_READER : ACR_PULL)!;
+}
+
+/** One `permissions` block of a role definition, as ARM returns it. */
+export interface RolePermission {
+  actions?: string[];
+  notActions?: string[];
+  dataActions?: string[];
+  notDataActions?: string[];
+}
+
+/**
+ * ARM's action matching: case-insensitive, `*` matches any run of characters (so
+ * `Microsoft.ContainerRegistry/*` and `*\/read` both cover the pull action).
+ */
+export function actionMatches(pattern: string, action: string): boolean {
+  if (!pattern.includes("*")) return pattern.toLowerCase() === action.toLowerCase();
+  const re = new RegExp(
+    "^" +
+      pattern
+        .split("*")
+        .map((s) => s.replace(/[.+?^${}()|[\]\\/]/g, "\\$&"))
+        .join(".*") +
+      "$",
+    "i",
+  );
+  return re.test(action);
+}
+
+/** Whether any permission block grants `action` (its actions cover it and its notActions do not). */
+export function permissionsGrant(permissions: RolePermission[], action: string, data: boolean): boolean {
+  return permissions.some((p) => {
+    const allow = (data ? p.dataActions : p.actions) ?? [];
+    const deny = (data ? p.notDataActions : p.notActions) ?? [];
+    return allow.some((a) => actionMatches(a, action)) && !deny.some((a) => actionMatches(a, action));
+  });
+}
+
+/** Whether a custom role's permissions let its holder pull from a registry in `mode`. */
+export function customRolePulls(permissions: RolePermission[], mode: RegistryMode): boolean {
+  return mode === "abac"
+    ? permissionsGrant(permissions, ABAC_PULL_DATA_ACTION, true)
+    : permissionsGrant(permissions, PULL_ACTION, false) ||
+        permissionsGrant(permissions, ABAC_PULL_DATA_ACTION, true);
+}

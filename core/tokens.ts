@@ -1,0 +1,45 @@
+/**
+ * Resource type tokens. azure-native registers every resource under its default token
+ * (`azure-native:containerregistry:Registry`) and under one token per API version
+ * (`azure-native:containerregistry/v20251101:Registry`); a stack may use either, so resources are
+ * matched by module and type name, never by the whole token.
+ */
+export type ResourceKind =
+  | "managedCluster"
+  | "agentPool"
+  | "registry"
+  | "roleAssignment"
+  | "roleDefinition"
+  | "userAssignedIdentity"
+  | "resourceGroup"
+  | "servicePrincipal"
+  | "kubernetesProvider";
+
+const AZURE_NATIVE: Record<string, ResourceKind> = {
+  "containerservice:managedcluster": "managedCluster",
+  "containerservice:agentpool": "agentPool",
+  "containerregistry:registry": "registry",
+  "authorization:roleassignment": "roleAssignment",
+  "authorization:roledefinition": "roleDefinition",
+  "managedidentity:userassignedidentity": "userAssignedIdentity",
+  "resources:resourcegroup": "resourceGroup",
+};
+
+const OTHER: Record<string, ResourceKind> = {
+  "azuread:index/serviceprincipal:serviceprincipal": "servicePrincipal",
+  "pulumi:providers:kubernetes": "kubernetesProvider",
+};
+
+const AZURE_NATIVE_TOKEN = /^azure-native:([a-z0-9]+)(?:\/v[0-9a-z]+)?:([a-z0-9]+)$/;
+
+const cache = new Map<string, ResourceKind | undefined>();
+
+/** The kind of resource a type token names, or undefined for types this package does not read. */
+export function kindOf(type: string): ResourceKind | undefined {
+  if (cache.has(type)) return cache.get(type);
+  const lower = type.toLowerCase();
+  const m = AZURE_NATIVE_TOKEN.exec(lower);
+  const kind = m ? AZURE_NATIVE[`${m[1]}:${m[2]}`] : OTHER[lower];
+  cache.set(type, kind);
+  return kind;
+}

@@ -1,0 +1,408 @@
+/**
+ * The topology: one O(n) pass over a stack's resources that finds the clusters, their pulling
+ * identities, the registries, role assignments, role definitions and service principals, and links
+ * them. Links come first from the engine's `propertyDependencies` (an input computed from another
+ * resource's output names that resource even while the value is unknown), then from ids and names
+ * once values are known.
+ */
+import { ArmId, parseArmId, resourceName, resourceType } from "./arm-id";
+import { roleDefinitionGuid, RegistryMode, RolePermission } from "./roles";
+import { kindOf, ResourceKind } from "./tokens";
+import { Known, UNKNOWN, isUnknown, read, readObject, readString, known, sameText } from "./values";
+
+/** A resource as a stack policy receives it, reduced to plain data. */
+export interface StackResource {
+  type: string;
+  urn: string;
+  /** The Pulumi resource name (the logical name, not the Azure name). */
+  name: string;
+  /** Properties as deserialized: plain JSON, unknowns as the engine's sentinel strings. */
+  props: Record<string, unknown>;
+  /** URNs of the resources this one depends on. */
+  dependencies: readonly string[];
+  /** For each input property, the URNs of the resources its value came from. */
+  propertyDependencies: Readonly<Record<string, readonly string[]>>;
+}
+
+/** An Azure AD principal as far as the stack shows it. */
+export interface PrincipalRef {
+  /** Its object id, the id role assignments name; undefined when the stack cannot show it. */
+  objectId: Known<string> | undefined;
+  /** Stack resources whose outputs are this principal (a managed identity, a service principal). */
+  urns: string[];
+  /** How a person recognises it in a message. */
+  label: string;
+}
+
+export interface PullingIdentity extends PrincipalRef {
+  kind: "kubelet" | "servicePrincipal";
+  clientId?: Known<string>;
+}
+
+export interface ClusterNode {
+  res: StackResource;
+  label: string;
+  resourceGroup?: string;
+  id?: ArmId;
+  identity: PullingIdentity;
+  /** The control-plane identity: it manages the cluster but is not what the kubelet pulls with. */
+  controlPlane: PrincipalRef[];
+}
+
+export interface RegistryNode {
+  res: StackResource;
+  label: string;
+  name: Known<string> | undefined;
+  loginServer: Known<string> | undefined;
+  resourceGroup: Known<string> | undefined;
+  /** Resource groups of the stack this registry's `resourceGroupName` came from. */
+  resourceGroupUrns: string[];
+  id?: ArmId;
+  mode: Known<RegistryMode>;
+}
+
+export interface AssignmentNode {
+  res: StackResource;
+  principalId: Known<string> | undefined;
+  principalUrns: string[];
+  scope: Known<string> | undefined;
+  scopeId?: ArmId;
+  scopeUrns: string[];
+  roleDefinitionId: Known<string> | undefined;
+  roleUrns: string[];
+}
+
+export interface RoleDefinitionNode {
+  res: StackResource;
+  guid?: string;
+  label: string;
+  permissions: Known<RolePermission[]>;
+}
+
+export interface IdentityNode {
+  res: StackResource;
+  principalId: Known<string> | undefined;
+  clientId: Known<string> | undefined;
+  id?: ArmId;
+  name: Known<string> | undefined;
+}
+
+export interface ServicePrincipalNode {
+  res: StackResource;
+  objectId: Known<string> | undefined;
+  clientId: Known<string> | undefined;
+  label: string;
+}
+
+export interface Topology {
+  byUrn: ReadonlyMap<string, StackResource>;
+  kinds: ReadonlyMap<string, ResourceKind>;
+  clusters: ClusterNode[];
+  registries: RegistryNode[];
+  assignments: AssignmentNode[];
+  roleDefinitionsByUrn: ReadonlyMap<string, RoleDefinitionNode>;
+  roleDefinitionsByGuid: ReadonlyMap<string, RoleDefinitionNode>;
+  identitiesByUrn: ReadonlyMap<string, IdentityNode>;
+  servicePrincipalsByUrn: ReadonlyMap<string, ServicePrincipalNode>;
+}
+
+/**
+ * URNs a property's value came from. Engines that send no property dependencies leave only the
+ * resource's whole dependency list, which is the best evidence left.
+ */
+export function linked(res: StackResource, property: string): readonly string[] {
+  const byProperty = res.propertyDependencies[property];
+  if (byProperty) return byProperty;
+  return Object.keys(res.propertyDependencies).length === 0 ? res.dependencies : [];
+}
+
+/** The resource's own ARM id when its outputs carry one (not every engine or provider puts it there). */
+function ownId(res: StackResource): ArmId | undefined {
+  return parseArmId(res.props["id"]);
+}
+
+/** A display name: the Azure name when known, the Pulumi name otherwise. */
+function labelOf(res: StackResource, ...azureNameKeys: string[]): string {
+  for (const key of azureNameKeys) {
+    const v = readString(res.props, key);
+    if (known(v) && v.length > 0) return v;
+  }
+  return res.name;
+}
+
+function readPermissions(value: unknown): Known<RolePermission[]> {
+  if (isUnknown(value)) return UNKNOWN;
+  if (!Array.isArray(value)) return [];
+  const out: RolePermission[] = [];
+  for (const block of value) {
+    if (isUnknown(block)) return UNKNOWN;
+    if (block === null || typeof block !== "object") continue;
+    const p: RolePermission = {};
+    for (const key of ["actions", "notActions", "dataActions", "notDataActions"] as const) {
+      const list = (block as Record<string, unknown>)[key];
+      if (isUnknown(list)) return UNKNOWN;
+      if (!Array.isArray(list)) continue;
+      if (list.some(isUnknown)) return UNKNOWN;
+      p[key] = list.filter((a): a is string => typeof a === "string");
+    }
+    out.push(p);
+  }
+  return out;
+}
+
+function registryMode(res: StackResource): Known<RegistryMode> {
+  const mode = readString(res.props, "roleAssignmentMode");
+  if (mode === UNKNOWN) return UNKNOWN;
+  return mode?.toLowerCase() === "abacrepositorypermissions" ? "abac" : "rbac";
+}
+
+export function buildTopology(resources: readonly StackResource[]): Topology {
+  const byUrn = new Map<string, StackResource>();
+  const kinds = new Map<string, ResourceKind>();
+  const clusterRes: StackResource[] = [];
+  const registries: RegistryNode[] = [];
+  const assignments: AssignmentNode[] = [];
+  const roleDefinitionsByUrn = new Map<string, RoleDefinitionNode>();
+  const roleDefinitionsByGuid = new Map<string, RoleDefinitionNode>();
+  const identitiesByUrn = new Map<string, IdentityNode>();
+  const servicePrincipalsByUrn = new Map<string, ServicePrincipalNode>();
+
+  for (const res of resources) {
+    byUrn.set(res.urn, res);
+    const kind = kindOf(res.type);
+    if (!kind) continue;
+    kinds.set(res.urn, kind);
+    const p = res.props;
+    switch (kind) {
+      case "managedCluster":
+        clusterRes.push(res);
+        break;
+      case "registry": {
+        const id = ownId(res);
+        const name = readString(p, "name") ?? readString(p, "registryName") ?? (id && resourceName(id));
+        registries.push({
+          res,
+          label: labelOf(res, "name", "registryName"),
+          name,
+          loginServer: readString(p, "loginServer"),
+          resourceGroup: readString(p, "resourceGroupName") ?? id?.resourceGroup,
+          resourceGroupUrns: [...linked(res, "resourceGroupName")],
+          id,
+          mode: registryMode(res),
+        });
+        break;
+      }
+      case "roleAssignment": {
+        const scope = readString(p, "scope");
+        assignments.push({
+          res,
+          principalId: readString(p, "principalId"),
+          principalUrns: [...linked(res, "principalId")],
+          scope,
+          scopeId: known(scope) ? parseArmId(scope) : undefined,
+          scopeUrns: [...linked(res, "scope")],
+          roleDefinitionId: readString(p, "roleDefinitionId"),
+          roleUrns: [...linked(res, "roleDefinitionId")],
+        });
+        break;
+      }
+      case "roleDefinition": {
+        // The GUID is the output `name`, the input `roleDefinitionId`, or the tail of the output `id`.
+        const candidates = [readString(p, "name"), readString(p, "roleDefinitionId"), readString(p, "id")];
+        const guid = candidates
+          .filter((c): c is string => typeof c === "string")
+          .map(roleDefinitionGuid)
+          .find((g) => g !== undefined);
+        const node: RoleDefinitionNode = {
+          res,
+          guid,
+          label: labelOf(res, "roleName"),
+          permissions: readPermissions(read(p, "permissions")),
+        };
+        roleDefinitionsByUrn.set(res.urn, node);
+        if (guid) roleDefinitionsByGuid.set(guid, node);
+        break;
+      }
+      case "userAssignedIdentity":
+        identitiesByUrn.set(res.urn, {
+          res,
+          principalId: readString(p, "principalId"),
+          clientId: readString(p, "clientId"),
+          id: ownId(res),
+          name: readString(p, "name") ?? readString(p, "resourceName"),
+        });
+        break;
+      case "servicePrincipal":
+        servicePrincipalsByUrn.set(res.urn, {
+          res,
+          objectId: readString(p, "objectId"),
+          // azuread v5 named it applicationId; v6 clientId.
+          clientId: readString(p, "clientId") ?? readString(p, "applicationId"),
+          label: labelOf(res, "displayName"),
+        });
+        break;
+      default:
+        break;
+    }
+  }
+
+  const topo: Topology = {
+    byUrn,
+    kinds,
+    clusters: [],
+    registries,
+    assignments,
+    roleDefinitionsByUrn,
+    roleDefinitionsByGuid,
+    identitiesByUrn,
+    servicePrincipalsByUrn,
+  };
+  const spByClientId = new Map<string, ServicePrincipalNode>();
+  for (const sp of servicePrincipalsByUrn.values()) {
+    if (known(sp.clientId)) spByClientId.set(sp.clientId.toLowerCase(), sp);
+  }
+  topo.clusters = clusterRes.map((res) => clusterNode(res, topo, spByClientId));
+  return topo;
+}
+
+function clusterNode(
+  res: StackResource,
+  topo: Topology,
+  spByClientId: ReadonlyMap<string, ServicePrincipalNode>,
+): ClusterNode {
+  const p = res.props;
+  const id = ownId(res);
+  const label = labelOf(res, "name", "resourceName");
+  const rg = readString(p, "resourceGroupName");
+  const node: ClusterNode = {
+    res,
+    label,
+    resourceGroup: known(rg) ? rg : id?.resourceGroup,
+    id,
+    identity: pullingIdentity(res, topo, spByClientId),
+    controlPlane: controlPlane(res, topo),
+  };
+  return node;
+}
+
+/**
+ * The identity the kubelet pulls with: the kubelet managed identity
+ * (`identityProfile.kubeletidentity`) on a managed-identity cluster, the cluster's service
+ * principal on a service-principal cluster (`servicePrincipalProfile.clientId` other than "msi").
+ */
+function pullingIdentity(
+  res: StackResource,
+  topo: Topology,
+  spByClientId: ReadonlyMap<string, ServicePrincipalNode>,
+): PullingIdentity {
+  const p = res.props;
+  const spClientId = readString(p, "servicePrincipalProfile", "clientId");
+  const identityType = readString(p, "identity", "type");
+  const hasIdentity = identityType !== undefined || readObject(p, "identityProfile") !== undefined;
+  const usesSp =
+    !hasIdentity &&
+    spClientId !== undefined &&
+    (spClientId === UNKNOWN || spClientId.toLowerCase() !== "msi");
+
+  if (usesSp) {
+    const candidates = new Set<ServicePrincipalNode>();
+    const viaDeps = linked(res, "servicePrincipalProfile");
+    for (const urn of viaDeps) {
+      const sp = topo.servicePrincipalsByUrn.get(urn);
+      if (sp) candidates.add(sp);
+    }
+    if (known(spClientId)) {
+      const sp = spByClientId.get(spClientId.toLowerCase());
+      if (sp) candidates.add(sp);
+    }
+    // The cluster and the service principal may both take the client id from one azuread Application.
+    if (candidates.size === 0 && viaDeps.length > 0) {
+      const sources = new Set(viaDeps);
+      for (const sp of topo.servicePrincipalsByUrn.values()) {
+        if (
+          linked(sp.res, "clientId").some((u) => sources.has(u)) ||
+          linked(sp.res, "applicationId").some((u) => sources.has(u))
+        ) {
+          candidates.add(sp);
+        }
+      }
+    }
+    const sp = [...candidates][0];
+    return {
+      kind: "servicePrincipal",
+      clientId: spClientId,
+      objectId: sp?.objectId,
+      urns: sp ? [sp.res.urn] : [],
+      label: sp
+        ? `service principal '${sp.label}'`
+        : `service principal ${known(spClientId) ? `(client id ${spClientId})` : "(client id not known yet)"}`,
+    };
+  }
+
+  let objectId = readString(p, "identityProfile", "kubeletidentity", "objectId");
+  const clientId = readString(p, "identityProfile", "kubeletidentity", "clientId");
+  const resourceId = readString(p, "identityProfile", "kubeletidentity", "resourceId");
+  const urns: string[] = [];
+  // A kubelet identity the stack brings itself: linked by dependency, or by its resource id.
+  for (const urn of linked(res, "identityProfile")) {
+    if (topo.identitiesByUrn.has(urn)) urns.push(urn);
+  }
+  if (known(resourceId)) {
+    const rid = parseArmId(resourceId);
+    for (const ident of topo.identitiesByUrn.values()) {
+      const match =
+        rid && (ident.id ? ident.id.key === rid.key : sameText(ident.name, resourceName(rid)) === true);
+      if (match && !urns.includes(ident.res.urn)) urns.push(ident.res.urn);
+    }
+  }
+  if (!known(objectId)) {
+    const fromIdentity = urns.map((u) => topo.identitiesByUrn.get(u)!.principalId).find(known);
+    if (fromIdentity) objectId = fromIdentity;
+  }
+  return {
+    kind: "kubelet",
+    clientId,
+    objectId,
+    urns,
+    label: `kubelet identity${known(objectId) ? ` (object id ${objectId})` : ""}`,
+  };
+}
+
+function controlPlane(res: StackResource, topo: Topology): PrincipalRef[] {
+  const out: PrincipalRef[] = [];
+  const systemAssigned = readString(res.props, "identity", "principalId");
+  if (systemAssigned !== undefined) {
+    out.push({ objectId: systemAssigned, urns: [], label: "control-plane (system-assigned) identity" });
+  }
+  const userAssigned = readObject(res.props, "identity", "userAssignedIdentities");
+  if (known(userAssigned)) {
+    for (const [rid, value] of Object.entries(userAssigned)) {
+      const parsed = parseArmId(rid);
+      const ident = [...topo.identitiesByUrn.values()].find((i) =>
+        i.id && parsed ? i.id.key === parsed.key : sameText(i.name, parsed && resourceName(parsed)) === true,
+      );
+      const objectId = readString(value, "principalId") ?? ident?.principalId;
+      out.push({
+        objectId,
+        urns: ident ? [ident.res.urn] : [],
+        label: `control-plane identity '${(parsed && resourceName(parsed)) ?? rid}'`,
+      });
+    }
+  }
+  for (const urn of linked(res, "identity")) {
+    const ident = topo.identitiesByUrn.get(urn);
+    if (ident && !out.some((o) => o.urns.includes(urn))) {
+      out.push({
+        objectId: ident.principalId,
+        urns: [urn],
+        label: `control-plane identity '${ident.res.name}'`,
+      });
+    }
+  }
+  return out;
+}
+
+/** Whether an ARM id names a container registry. */
+export function isRegistryId(id: ArmId): boolean {
+  return resourceType(id) === "microsoft.containerregistry/registries";
+}

@@ -1,0 +1,6 @@
+// The aks-acr-guard policy pack. Built into dist/index.js (scripts/build-policies.mjs) so the pack
+// runs and publishes from this folder alone, with nothing to compile at start-up.
+import { PolicyPack } from "@pulumi/policy";
+import { policies } from "./policies";
+
+new PolicyPack("aks-acr-guard", { policies });

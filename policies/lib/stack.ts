@@ -1,0 +1,63 @@
+/**
+ * The one bridge between @pulumi/policy and core/: turns what the engine hands a stack policy into
+ * plain `StackResource`s, builds the topology once per AnalyzeStack, and defers to preview.
+ */
+import { PolicyResource } from "@pulumi/policy";
+import { buildTopology, StackResource, Topology } from "../../core/topology";
+import { UNKNOWN_WIRE_VALUE } from "../../core/values";
+
+// @pulumi/policy wraps props in a proxy that throws on unknown values; this key (part of its
+// proxy, not of its typings) hands back the deserialized object, unknowns left as sentinels,
+// so core/ can treat them as data instead of exceptions.
+const PROXY_TARGET = "__getSpecialProxyTarget";
+
+// The error class @pulumi/policy turns into an advisory "can't run ... during preview".
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { UnknownValueError } = require("@pulumi/policy/proxy") as {
+  UnknownValueError: new (sentinel: string, props: string[]) => Error;
+};
+
+function plainProps(props: Record<string, unknown>): Record<string, unknown> {
+  const target = (props as Record<string, unknown>)[PROXY_TARGET];
+  if (target && typeof target === "object") return target as Record<string, unknown>;
+  return props;
+}
+
+export function toStackResource(r: PolicyResource): StackResource {
+  const propertyDependencies: Record<string, string[]> = {};
+  for (const [key, deps] of Object.entries(r.propertyDependencies ?? {})) {
+    propertyDependencies[key] = deps.map((d) => d.urn);
+  }
+  return {
+    type: r.type,
+    urn: r.urn,
+    name: r.name,
+    props: plainProps(r.props),
+    dependencies: (r.dependencies ?? []).map((d) => d.urn),
+    propertyDependencies,
+  };
+}
+
+// @pulumi/policy deserializes the stack afresh for every policy, but runs all of one AnalyzeStack's
+// policies in one turn of the event loop. The topology is kept for that turn (and for the same
+// URNs), so eighteen policies share one build.
+let memo: { key: string; topo: Topology } | undefined;
+
+export function topologyOf(resources: readonly PolicyResource[]): Topology {
+  const key = resources.length + "\0" + resources.map((r) => r.urn).join("\0");
+  if (memo && memo.key === key) return memo.topo;
+  const topo = buildTopology(resources.map(toStackResource));
+  memo = { key, topo };
+  setImmediate(() => {
+    memo = undefined;
+  });
+  return topo;
+}
+
+/**
+ * Ends the policy's run as "not decidable during preview": @pulumi/policy reports it as advisory,
+ * whatever the policy's level. Violations reported before this call are kept.
+ */
+export function deferToPreview(path: string): never {
+  throw new UnknownValueError(UNKNOWN_WIRE_VALUE, [path]);
+}

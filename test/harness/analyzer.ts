@@ -1,0 +1,241 @@
+/**
+ * The analyzer harness: starts the policy pack exactly as the Pulumi engine does
+ * (`@pulumi/pulumi/cmd/run-policy-pack` in the pack's folder), reads the port it prints, and
+ * drives it over gRPC: GetAnalyzerInfo, Configure (each policy at its level with its schema
+ * defaults plus overrides, validated as the CLI validates them), Analyze and AnalyzeStack.
+ */
+import { ChildProcess, spawn } from "node:child_process";
+import * as path from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { Empty } from "google-protobuf/google/protobuf/empty_pb";
+import * as rpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
+import * as proto from "@pulumi/pulumi/proto/analyzer_pb";
+import { dependencyUrns, PolicyResourceInput, urnOf } from "./resources";
+import { validateAgainstSchema } from "./schema";
+
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+export const POLICIES_DIR = path.join(REPO_ROOT, "policies");
+const RUN_POLICY_PACK = path.join(
+  path.dirname(require.resolve("@pulumi/pulumi/package.json")),
+  "cmd",
+  "run-policy-pack",
+);
+
+export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
+const LEVELS: Record<number, EnforcementLevel> = {
+  [proto.EnforcementLevel.ADVISORY]: "advisory",
+  [proto.EnforcementLevel.MANDATORY]: "mandatory",
+  [proto.EnforcementLevel.REMEDIATE]: "remediate",
+  [proto.EnforcementLevel.DISABLED]: "disabled",
+};
+const LEVEL_CODES: Record<EnforcementLevel, proto.EnforcementLevel> = {
+  advisory: proto.EnforcementLevel.ADVISORY,
+  mandatory: proto.EnforcementLevel.MANDATORY,
+  remediate: proto.EnforcementLevel.REMEDIATE,
+  disabled: proto.EnforcementLevel.DISABLED,
+};
+
+export interface Diagnostic {
+  policyName: string;
+  enforcementLevel: EnforcementLevel;
+  message: string;
+  urn: string;
+}
+
+export interface PolicyInfo {
+  name: string;
+  description: string;
+  enforcementLevel: EnforcementLevel;
+  severity: number;
+  url: string;
+  remediationSteps: string;
+  configSchema?: { properties: Record<string, Record<string, unknown>>; required: string[] };
+}
+
+export interface PackInfo {
+  name: string;
+  version: string;
+  policies: PolicyInfo[];
+}
+
+/** A policy's config as a stack or organisation sets it: a level and/or properties. */
+export type PolicyConfig = { enforcementLevel?: EnforcementLevel } & Record<string, unknown>;
+
+function call<Req, Res>(
+  fn: (req: Req, cb: (err: grpc.ServiceError | null, res: Res) => void) => unknown,
+  req: Req,
+): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    fn(req, (err, res) => (err ? reject(err) : resolve(res)));
+  });
+}
+
+export class AnalyzerHarness {
+  private infoCache?: PackInfo;
+
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly client: rpc.AnalyzerClient,
+    /** The pack's stderr so far: where a crash or a console.error shows. */
+    readonly stderr: () => string,
+  ) {}
+
+  /** Starts the pack in `packDir` the way the engine does and connects to it. */
+  static async start(packDir: string = POLICIES_DIR): Promise<AnalyzerHarness> {
+    const child = spawn(process.execPath, [RUN_POLICY_PACK, "127.0.0.1:1", "."], {
+      cwd: packDir,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr!.on("data", (d) => (stderr += d));
+    const port = await new Promise<number>((resolve, reject) => {
+      let out = "";
+      const timer = setTimeout(
+        () => reject(new Error(`policy pack did not print a port in 30 s\n${stderr}`)),
+        30_000,
+      );
+      child.stdout!.on("data", (d) => {
+        out += d;
+        const line = out.split("\n")[0];
+        if (out.includes("\n") && /^\d+$/.test(line.trim())) {
+          clearTimeout(timer);
+          resolve(Number(line.trim()));
+        }
+      });
+      child.on("exit", (code) => {
+        clearTimeout(timer);
+        reject(new Error(`policy pack exited with ${code} before printing a port\n${stderr}`));
+      });
+    });
+    const client = new rpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+      "grpc.max_receive_message_length": 400 * 1024 * 1024,
+      "grpc.max_send_message_length": 400 * 1024 * 1024,
+    });
+    return new AnalyzerHarness(child, client, () => stderr);
+  }
+
+  async info(): Promise<PackInfo> {
+    if (this.infoCache) return this.infoCache;
+    const res = await call<Empty, proto.AnalyzerInfo>(
+      this.client.getAnalyzerInfo.bind(this.client),
+      new Empty(),
+    );
+    this.infoCache = {
+      name: res.getName(),
+      version: res.getVersion(),
+      policies: res.getPoliciesList().map((p) => {
+        const schema = p.getConfigschema();
+        return {
+          name: p.getName(),
+          description: p.getDescription(),
+          enforcementLevel: LEVELS[p.getEnforcementlevel()],
+          severity: p.getSeverity(),
+          url: p.getUrl(),
+          remediationSteps: p.getRemediationSteps(),
+          configSchema: schema && {
+            properties: (schema.getProperties()?.toJavaScript() ?? {}) as Record<
+              string,
+              Record<string, unknown>
+            >,
+            required: schema.getRequiredList(),
+          },
+        };
+      }),
+    };
+    return this.infoCache;
+  }
+
+  /**
+   * Configures every policy as the CLI does: its default level and its schema's defaults, with
+   * `overrides` on top, validated against the schema (the CLI refuses config that does not fit).
+   */
+  async configure(overrides: Record<string, PolicyConfig> = {}): Promise<void> {
+    const info = await this.info();
+    const unknownPolicies = Object.keys(overrides).filter((n) => !info.policies.some((p) => p.name === n));
+    if (unknownPolicies.length)
+      throw new Error(`config names policies the pack does not have: ${unknownPolicies.join(", ")}`);
+    const req = new proto.ConfigureAnalyzerRequest();
+    const map = req.getPolicyconfigMap();
+    for (const p of info.policies) {
+      const { enforcementLevel, ...props } = overrides[p.name] ?? {};
+      const properties: Record<string, unknown> = {};
+      for (const [key, schema] of Object.entries(p.configSchema?.properties ?? {})) {
+        if ("default" in schema) properties[key] = schema.default;
+      }
+      Object.assign(properties, props);
+      if (p.configSchema) validateAgainstSchema(p.name, properties, p.configSchema);
+      const cfg = new proto.PolicyConfig();
+      cfg.setEnforcementlevel(LEVEL_CODES[enforcementLevel ?? p.enforcementLevel]);
+      cfg.setProperties(Struct.fromJavaScript(properties as never));
+      map.set(p.name, cfg);
+    }
+    await call(this.client.configure.bind(this.client), req);
+  }
+
+  /** Analyze: one resource's inputs, as the engine sends them before each step. */
+  async analyze(r: PolicyResourceInput): Promise<Diagnostic[]> {
+    const req = new proto.AnalyzeRequest();
+    req.setType(r.type);
+    req.setName(r.name);
+    req.setUrn(urnOf(r));
+    req.setProperties(Struct.fromJavaScript(r.props as never));
+    req.setOptions(new proto.AnalyzerResourceOptions());
+    const res = await call<proto.AnalyzeRequest, proto.AnalyzeResponse>(
+      this.client.analyze.bind(this.client),
+      req,
+    );
+    return diagnostics(res);
+  }
+
+  /** AnalyzeStack: every resource with its parent, dependencies and property dependencies. */
+  async analyzeStack(resources: PolicyResourceInput[]): Promise<Diagnostic[]> {
+    const req = new proto.AnalyzeStackRequest();
+    req.setResourcesList(
+      resources.map((r) => {
+        const ar = new proto.AnalyzerResource();
+        ar.setType(r.type);
+        ar.setName(r.name);
+        ar.setUrn(urnOf(r));
+        ar.setProperties(Struct.fromJavaScript(r.props as never));
+        const opts = new proto.AnalyzerResourceOptions();
+        if (r.parent) {
+          ar.setParent(urnOf(r.parent));
+          opts.setParent(urnOf(r.parent));
+        }
+        ar.setOptions(opts);
+        ar.setDependenciesList(dependencyUrns(r));
+        const deps = ar.getPropertydependenciesMap();
+        for (const [key, from] of Object.entries(r.propertyDependencies ?? {})) {
+          const d = new proto.AnalyzerPropertyDependencies();
+          d.setUrnsList(from.map(urnOf));
+          deps.set(key, d);
+        }
+        return ar;
+      }),
+    );
+    const res = await call<proto.AnalyzeStackRequest, proto.AnalyzeResponse>(
+      this.client.analyzeStack.bind(this.client),
+      req,
+    );
+    return diagnostics(res);
+  }
+
+  async stop(): Promise<void> {
+    this.client.close();
+    if (this.child.exitCode === null) {
+      const exited = new Promise((resolve) => this.child.once("exit", resolve));
+      this.child.kill();
+      await exited;
+    }
+  }
+}
+
+function diagnostics(res: proto.AnalyzeResponse): Diagnostic[] {
+  return res.getDiagnosticsList().map((d) => ({
+    policyName: d.getPolicyname(),
+    enforcementLevel: LEVELS[d.getEnforcementlevel()],
+    message: d.getMessage(),
+    urn: d.getUrn(),
+  }));
+}

@@ -1,0 +1,73 @@
+/**
+ * What policy tests import: the harness started once per test file, and assertions on diagnostics.
+ */
+import * as assert from "node:assert/strict";
+import { AnalyzerHarness, Diagnostic, PolicyConfig } from "./analyzer";
+import { PolicyResourceInput, urnOf } from "./resources";
+
+export * from "./analyzer";
+export * from "./resources";
+
+/**
+ * Starts the pack before the enclosing `describe` and stops it after; each test starts from the
+ * default config (`configure` again inside a test to override).
+ */
+export function usePolicyPack(): { pack: () => AnalyzerHarness } {
+  let harness: AnalyzerHarness | undefined;
+  before(async function () {
+    this.timeout(60_000);
+    harness = await AnalyzerHarness.start();
+  });
+  beforeEach(async () => {
+    await harness!.configure();
+  });
+  after(async () => {
+    await harness?.stop();
+  });
+  return { pack: () => harness! };
+}
+
+/** Runs AnalyzeStack with optional config, and returns the diagnostics of one policy. */
+export async function diagnosticsOf(
+  harness: AnalyzerHarness,
+  policy: string,
+  resources: PolicyResourceInput[],
+  config?: PolicyConfig,
+): Promise<Diagnostic[]> {
+  if (config) await harness.configure({ [policy]: config });
+  const all = await harness.analyzeStack(resources);
+  return all.filter((d) => d.policyName === policy);
+}
+
+export function assertSilent(diags: Diagnostic[]): void {
+  assert.deepEqual(
+    diags.map((d) => `${d.enforcementLevel}: ${d.message}`),
+    [],
+    "expected no diagnostics",
+  );
+}
+
+export function assertNoMandatory(diags: Diagnostic[]): void {
+  const mandatory = diags.filter((d) => d.enforcementLevel === "mandatory");
+  assert.deepEqual(
+    mandatory.map((d) => d.message),
+    [],
+    "expected no mandatory diagnostics",
+  );
+}
+
+/** Exactly one diagnostic at `level`, on `resource`, whose message contains every fragment. */
+export function assertViolation(
+  diags: Diagnostic[],
+  level: Diagnostic["enforcementLevel"],
+  resource: PolicyResourceInput,
+  ...fragments: string[]
+): Diagnostic {
+  assert.equal(diags.length, 1, `expected one diagnostic, got ${JSON.stringify(diags, null, 2)}`);
+  const [d] = diags;
+  assert.equal(d.enforcementLevel, level, d.message);
+  assert.equal(d.urn, urnOf(resource), d.message);
+  for (const f of fragments)
+    assert.ok(d.message.includes(f), `message lacks ${JSON.stringify(f)}:\n${d.message}`);
+  return d;
+}
