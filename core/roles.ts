@@ -87,6 +87,24 @@ const BUILT_INS: BuiltInRole[] = [
     pullsAbac: true,
     broaderThanPull: true,
   },
+  // Built-ins scoped to registries that do not pull: named in messages, never counted as a grant.
+  ...(
+    [
+      ["c2f4ef07-c644-48eb-af81-4b1b4947fb11", "AcrDelete"],
+      ["6cef56e8-d556-48e5-a04f-b8e64114680f", "AcrImageSigner"],
+      ["cdda3590-29a3-44f6-95f2-9f980659eb04", "AcrQuarantineReader"],
+      ["c8d4ff99-41c3-41a8-9f60-21dfdad59608", "AcrQuarantineWriter"],
+      ["bfdb9389-c9a5-478a-bb2f-ba9ca092c3c7", "Container Registry Repository Catalog Lister"],
+      ["fb382eab-e894-4461-af04-94435c366c3f", "Container Registry Tasks Contributor"],
+      [
+        "3bc748fc-213d-45c1-8d91-9da5725539b9",
+        "Container Registry Contributor and Data Access Configuration Administrator",
+      ],
+      ["bf94e731-3a51-4a7c-8c54-a1ab9971dfc1", "Container Registry Transfer Pipeline Contributor"],
+      ["f094fb07-0703-4400-ad6a-e16dd8000e14", "Container Registry Credential Set Administrator"],
+      ["29093635-9924-4f2c-913b-650a12949526", "Container Registry Credential Set Reader"],
+    ] as const
+  ).map(([guid, name]) => ({ guid, name, pullsRbac: false, pullsAbac: false, broaderThanPull: false })),
 ];
 
 const BY_GUID = new Map(BUILT_INS.map((r) => [r.guid, r]));

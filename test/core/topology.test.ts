@@ -1,0 +1,112 @@
+import * as assert from "node:assert/strict";
+import { buildTopology, linked, StackResource } from "../../core/topology";
+import { evaluatePullAccess, pullPairs, scopeCovers } from "../../core/pull-access";
+import { UNKNOWN, UNKNOWN_WIRE_VALUE } from "../../core/values";
+import { kindOf } from "../../core/tokens";
+import {
+  kubeletPull,
+  managedCluster,
+  registry,
+  servicePrincipal,
+  userAssignedIdentity,
+} from "../fixtures/azure";
+import { dependencyUrns, PolicyResourceInput, urnOf } from "../harness/resources";
+
+/** What policies/lib/stack.ts hands core/: the fixture as the engine would deliver it. */
+function stackResource(r: PolicyResourceInput): StackResource {
+  return {
+    type: r.type,
+    urn: urnOf(r),
+    name: r.name,
+    props: structuredClone(r.props),
+    dependencies: dependencyUrns(r),
+    propertyDependencies: Object.fromEntries(
+      Object.entries(r.propertyDependencies ?? {}).map(([k, v]) => [k, v.map(urnOf)]),
+    ),
+  };
+}
+
+describe("core/tokens", () => {
+  it("classifies default, API-versioned and other-provider tokens", () => {
+    assert.equal(kindOf("azure-native:containerregistry:Registry"), "registry");
+    assert.equal(kindOf("azure-native:containerregistry/v20251101:Registry"), "registry");
+    assert.equal(kindOf("azure-native:containerregistry/v20250501preview:Registry"), "registry");
+    assert.equal(kindOf("azure-native:authorization/v20220401:RoleAssignment"), "roleAssignment");
+    assert.equal(kindOf("azuread:index/servicePrincipal:ServicePrincipal"), "servicePrincipal");
+    assert.equal(kindOf("azure-native:containerregistry:Replication"), undefined);
+    assert.equal(kindOf("azure:containerservice/kubernetesCluster:KubernetesCluster"), undefined);
+  });
+});
+
+describe("core/topology", () => {
+  const acr = registry("contosoacr");
+  const aks = managedCluster("aks-prod");
+
+  it("finds clusters, their kubelet and control-plane identities, and registries", () => {
+    const topo = buildTopology([acr, aks, kubeletPull(aks, acr)].map(stackResource));
+    assert.equal(topo.clusters.length, 1);
+    const [c] = topo.clusters;
+    assert.equal(c.label, "aks-prod");
+    assert.equal(c.resourceGroup, "rg-aks");
+    assert.equal(c.identity.kind, "kubelet");
+    assert.equal(
+      c.identity.objectId,
+      (aks.props.identityProfile as { kubeletidentity: { objectId: string } }).kubeletidentity.objectId,
+    );
+    assert.equal(c.controlPlane.length, 1);
+    assert.equal(topo.registries[0].mode, "rbac");
+    assert.equal(topo.assignments[0].scopeUrns[0], urnOf(acr));
+  });
+
+  it("links a service-principal cluster to the service principal sharing its client id", () => {
+    const sp = servicePrincipal("sp-aks");
+    const cluster = managedCluster("aks-sp", { servicePrincipalClientId: sp.props.clientId as string });
+    const topo = buildTopology([sp, cluster].map(stackResource));
+    assert.equal(topo.clusters[0].identity.kind, "servicePrincipal");
+    assert.equal(topo.clusters[0].identity.objectId, sp.props.objectId);
+    assert.deepEqual(topo.clusters[0].identity.urns, [urnOf(sp)]);
+  });
+
+  it("takes the kubelet object id from a user-assigned identity the stack declares when the cluster's is unknown", () => {
+    const uai = userAssignedIdentity("id-kubelet");
+    const cluster = {
+      ...managedCluster("aks-uai"),
+      propertyDependencies: { identityProfile: [uai] },
+    };
+    (cluster.props.identityProfile as { kubeletidentity: Record<string, string> }).kubeletidentity.objectId =
+      UNKNOWN_WIRE_VALUE;
+    const topo = buildTopology([uai, cluster].map(stackResource));
+    assert.equal(topo.clusters[0].identity.objectId, uai.props.principalId);
+  });
+
+  it("falls back to the whole dependency list when the engine sent no property dependencies", () => {
+    const r = stackResource({ ...kubeletPull(aks, acr), propertyDependencies: undefined, dependsOn: [acr] });
+    assert.deepEqual(linked(r, "scope"), [urnOf(acr)]);
+    const withProps = stackResource(kubeletPull(aks, acr));
+    assert.deepEqual(linked(withProps, "roleDefinitionId"), []);
+  });
+
+  it("decides scope coverage three ways when the scope is not known yet", () => {
+    const unknownScope = stackResource(kubeletPull(aks, acr));
+    unknownScope.props.scope = UNKNOWN_WIRE_VALUE;
+    const other = registry("otheracr");
+    const topo = buildTopology([stackResource(acr), stackResource(other), stackResource(aks), unknownScope]);
+    const a = topo.assignments[0];
+    assert.equal(scopeCovers(topo, a, topo.registries[0]), true, "linked to this registry");
+    assert.equal(scopeCovers(topo, a, topo.registries[1]), false, "linked to another registry");
+    a.scopeUrns.length = 0;
+    assert.equal(scopeCovers(topo, a, topo.registries[0]), UNKNOWN, "nothing to go by");
+  });
+
+  it("pairs every cluster with every registry of the stack", () => {
+    const topo = buildTopology([acr, registry("b"), aks, managedCluster("aks-2")].map(stackResource));
+    assert.equal(pullPairs(topo).length, 4);
+  });
+
+  it("finds a pull role granted, missing, or pending on a small stack", () => {
+    const topo = buildTopology([acr, aks, kubeletPull(aks, acr)].map(stackResource));
+    assert.equal(evaluatePullAccess(topo, pullPairs(topo)[0]).status, "granted");
+    const none = buildTopology([acr, aks].map(stackResource));
+    assert.equal(evaluatePullAccess(none, pullPairs(none)[0]).status, "missing");
+  });
+});

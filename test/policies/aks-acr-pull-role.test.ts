@@ -1,0 +1,481 @@
+import * as assert from "node:assert/strict";
+import {
+  controlPlanePrincipalId,
+  idOf,
+  kubeletObjectId,
+  kubeletPull,
+  managedCluster,
+  registry,
+  resourceGroup,
+  ROLE,
+  roleAssignment,
+  roleDefinition,
+  roleDefinitionId,
+  servicePrincipal,
+  SUBSCRIPTION,
+  userAssignedIdentity,
+  prop,
+} from "../fixtures/azure";
+import {
+  assertNoMandatory,
+  assertSilent,
+  assertViolation,
+  diagnosticsOf,
+  PolicyConfig,
+  PolicyResourceInput,
+  setPath,
+  unknown,
+  usePolicyPack,
+  withProps,
+  withUnknown,
+  without,
+} from "../harness";
+
+const POLICY = "aks-acr-pull-role";
+const SYMPTOM = "failed to fetch oauth token: unexpected status: 401 Unauthorized";
+
+describe(POLICY, () => {
+  const { pack } = usePolicyPack();
+  const run = (resources: PolicyResourceInput[], config?: PolicyConfig) =>
+    diagnosticsOf(pack(), POLICY, resources, config);
+
+  // The happy path every test mutates: a managed-identity cluster whose kubelet identity holds
+  // AcrPull on the registry, declared as a program declares it.
+  const acr = registry("contosoacr");
+  const aks = managedCluster("aks-prod");
+  const pull = kubeletPull(aks, acr);
+  const healthy = [acr, aks, pull];
+
+  it("is silent when the kubelet identity holds AcrPull on the registry", async () => {
+    assertSilent(await run(healthy));
+  });
+
+  it("is silent with the registry declared under an API-versioned token", async () => {
+    const versioned = { ...acr, type: "azure-native:containerregistry/v20251101:Registry" };
+    const a = { ...pull, propertyDependencies: { principalId: [aks], scope: [versioned] } };
+    assertSilent(await run([versioned, aks, a]));
+  });
+
+  describe("when the pull role is missing", () => {
+    it("reports a missing AcrPull for the kubelet identity on the cluster, with the symptom and the fix", async () => {
+      const d = assertViolation(
+        await run([acr, aks]),
+        "mandatory",
+        aks,
+        SYMPTOM,
+        "ImagePullBackOff",
+        "cluster 'aks-prod'",
+        "contosoacr.azurecr.io",
+        "registry 'contosoacr'",
+        `kubelet identity (object id ${kubeletObjectId(aks)})`,
+        "Microsoft.ContainerRegistry/registries/pull/read",
+        "AcrPullAccess",
+        `az aks update -g rg-aks -n aks-prod --attach-acr ${idOf(acr)}`,
+        `az role assignment create --assignee-object-id ${kubeletObjectId(aks)} --assignee-principal-type ServicePrincipal --role "AcrPull" --scope ${idOf(acr)}`,
+      );
+      assert.ok(!d.message.includes("undefined"), d.message);
+    });
+
+    it("reports each registry the cluster lacks a pull role on", async () => {
+      const second = registry("fabrikamacr");
+      const diags = await run([...healthy, second]);
+      assertViolation(diags, "mandatory", aks, "registry 'fabrikamacr'", "fabrikamacr.azurecr.io");
+    });
+
+    it("reports a pull role assigned on another registry", async () => {
+      const other = registry("otheracr");
+      const misplaced = kubeletPull(aks, other);
+      assertViolation(await run([acr, other, aks, misplaced]), "mandatory", aks, "registry 'contosoacr'");
+    });
+
+    it("reports a pull role assigned on another resource group", async () => {
+      const elsewhere = resourceGroup("rg-other");
+      assertViolation(
+        await run([acr, aks, elsewhere, kubeletPull(aks, elsewhere)]),
+        "mandatory",
+        aks,
+        SYMPTOM,
+      );
+    });
+
+    it("reports a pull role assigned in another subscription", async () => {
+      const a = withProps(pull, (p) => {
+        p.scope = `/subscriptions/0a1b2c3d-0000-4000-8000-000000000000`;
+      });
+      assertViolation(
+        await run([acr, aks, { ...a, propertyDependencies: { principalId: [aks] } }]),
+        "mandatory",
+        aks,
+      );
+    });
+
+    it("reports roles that do not grant pull, naming the role the identity holds", async () => {
+      const del = kubeletPull(aks, acr, ROLE.acrDelete, "acrdelete");
+      assertViolation(await run([acr, aks, del]), "mandatory", aks, "holds AcrDelete", "'acrdelete'");
+    });
+
+    it("reports a role the pack does not know, saying so", async () => {
+      const net = kubeletPull(aks, acr, ROLE.networkContributor, "network");
+      assertViolation(
+        await run([acr, aks, net]),
+        "mandatory",
+        aks,
+        `role ${ROLE.networkContributor}`,
+        "neither a built-in pull role nor defined in this stack",
+      );
+    });
+  });
+
+  describe("scopes above the registry", () => {
+    it("is silent with AcrPull at the registry's resource group", async () => {
+      assertSilent(await run([acr, aks, kubeletPull(aks, resourceGroup("rg-aks"))]));
+    });
+
+    it("is silent with AcrPull at the subscription", async () => {
+      const a = roleAssignment("sub", {
+        principalId: kubeletObjectId(aks),
+        scope: `/subscriptions/${SUBSCRIPTION}`,
+      });
+      assertSilent(await run([acr, aks, a]));
+    });
+
+    it("is silent with AcrPull at a management group", async () => {
+      const a = roleAssignment("mg", {
+        principalId: kubeletObjectId(aks),
+        scope: "/providers/Microsoft.Management/managementGroups/platform",
+      });
+      assertSilent(await run([acr, aks, a]));
+    });
+
+    it("compares ids case-insensitively, as ARM does", async () => {
+      const a = roleAssignment("upper", {
+        principalId: kubeletObjectId(aks).toUpperCase(),
+        scope: idOf(acr).toUpperCase(),
+      });
+      assertSilent(await run([acr, aks, a]));
+    });
+
+    it("matches the registry by resource group and name when its outputs carry no id", async () => {
+      const noId = withProps(without(acr, "id"), (p) => (p.resourceGroupName = "rg-aks"));
+      const a = roleAssignment("literal", { principalId: kubeletObjectId(aks), scope: idOf(acr) });
+      assertSilent(await run([noId, aks, a]));
+      const wrongGroup = withProps(noId, (p) => (p.resourceGroupName = "rg-elsewhere"));
+      assertViolation(await run([wrongGroup, aks, a]), "mandatory", aks, SYMPTOM);
+    });
+  });
+
+  describe("built-in roles", () => {
+    for (const [role, guid] of Object.entries({
+      AcrPush: ROLE.acrPush,
+      Owner: ROLE.owner,
+      Contributor: ROLE.contributor,
+      Reader: ROLE.reader,
+      "Container Registry Data Importer and Data Reader": ROLE.dataImporter,
+      "Container Registry Repository Reader": ROLE.repositoryReader,
+    })) {
+      it(`is silent when the kubelet identity holds ${role}`, async () => {
+        assertSilent(await run([acr, aks, kubeletPull(aks, acr, guid)]));
+      });
+    }
+
+    it("accepts a role definition id given as a bare GUID or a tenant-level id", async () => {
+      for (const rid of [
+        ROLE.acrPull,
+        `/providers/Microsoft.Authorization/roleDefinitions/${ROLE.acrPull}`,
+      ]) {
+        const a = withProps(pull, (p) => (p.roleDefinitionId = rid));
+        assertSilent(await run([acr, aks, a]));
+      }
+    });
+  });
+
+  describe("custom roles", () => {
+    const link = (def: PolicyResourceInput) => ({
+      ...roleAssignment("custom", {
+        principalId: kubeletObjectId(aks),
+        scope: idOf(acr),
+        roleDefinitionId: prop(def, "id"),
+      }),
+      propertyDependencies: { principalId: [aks], scope: [acr], roleDefinitionId: [def] },
+    });
+
+    it("is silent with a custom role whose actions cover the pull action", async () => {
+      for (const actions of [
+        ["Microsoft.ContainerRegistry/registries/pull/read"],
+        ["Microsoft.ContainerRegistry/*"],
+        ["*/read"],
+        ["microsoft.containerregistry/registries/*/read"],
+      ]) {
+        const def = roleDefinition("Image Puller", { actions });
+        assertSilent(await run([acr, aks, def, link(def)]));
+      }
+    });
+
+    it("finds a custom role by GUID when the assignment has no property dependency on it", async () => {
+      const def = roleDefinition("Image Puller", {
+        actions: ["Microsoft.ContainerRegistry/registries/pull/read"],
+      });
+      const a = roleAssignment("custom", {
+        principalId: kubeletObjectId(aks),
+        scope: idOf(acr),
+        roleDefinitionId: prop(def, "id"),
+      });
+      assertSilent(await run([acr, aks, def, a]));
+    });
+
+    it("reports a custom role whose notActions remove the pull action", async () => {
+      const def = roleDefinition("Everything But Pull", {
+        actions: ["*"],
+        notActions: ["Microsoft.ContainerRegistry/registries/pull/read"],
+      });
+      assertViolation(
+        await run([acr, aks, def, link(def)]),
+        "mandatory",
+        aks,
+        "holds custom role 'Everything But Pull'",
+      );
+    });
+
+    it("honours custom roles defined outside the stack when config names them", async () => {
+      const external = "5d3c1a2b-9e8f-4a7b-8c6d-1e2f3a4b5c6d";
+      const a = withProps(pull, (p) => (p.roleDefinitionId = roleDefinitionId(external)));
+      assertViolation(await run([acr, aks, a]), "mandatory", aks, external);
+      assertSilent(await run([acr, aks, a], { pullRoleDefinitionIds: [external] }));
+    });
+  });
+
+  describe("a registry in ABAC mode", () => {
+    const abac = registry("contosoacr", { roleAssignmentMode: "AbacRepositoryPermissions" });
+
+    it("reports AcrPull, which ABAC registries do not honour, and prescribes Repository Reader", async () => {
+      assertViolation(
+        await run([abac, aks, kubeletPull(aks, abac)]),
+        "mandatory",
+        aks,
+        SYMPTOM,
+        "roleAssignmentMode: AbacRepositoryPermissions",
+        "holds AcrPull",
+        "repositories/content/read",
+        '--role "Container Registry Repository Reader"',
+      );
+    });
+
+    it("reports Owner, whose actions carry no data action", async () => {
+      assertViolation(
+        await run([abac, aks, kubeletPull(aks, abac, ROLE.owner)]),
+        "mandatory",
+        aks,
+        "holds Owner",
+      );
+    });
+
+    it("is silent with Container Registry Repository Reader or Writer", async () => {
+      assertSilent(await run([abac, aks, kubeletPull(aks, abac, ROLE.repositoryReader)]));
+      assertSilent(await run([abac, aks, kubeletPull(aks, abac, ROLE.repositoryWriter)]));
+    });
+
+    it("is silent with a custom role granting the repository content data action", async () => {
+      const def = roleDefinition("Repo Reader", {
+        dataActions: ["Microsoft.ContainerRegistry/registries/repositories/content/read"],
+      });
+      const a = roleAssignment("custom", {
+        principalId: kubeletObjectId(aks),
+        scope: idOf(abac),
+        roleDefinitionId: prop(def, "id"),
+      });
+      assertSilent(await run([abac, aks, def, a]));
+    });
+  });
+
+  describe("the wrong principal", () => {
+    it("names the control-plane identity when it holds AcrPull instead of the kubelet identity", async () => {
+      const a = {
+        ...roleAssignment("acrpull", { principalId: controlPlanePrincipalId(aks), scope: idOf(acr) }),
+        propertyDependencies: { principalId: [aks], scope: [acr] },
+      };
+      assertViolation(
+        await run([acr, aks, a]),
+        "mandatory",
+        aks,
+        "AcrPull on the registry is held by the cluster's control-plane (system-assigned) identity, which the kubelet does not pull with",
+        "'acrpull'",
+      );
+    });
+
+    it("names an unrelated principal holding the only pull role", async () => {
+      const stranger = "9f8e7d6c-5b4a-4c3d-8e2f-1a0b9c8d7e6f";
+      const a = roleAssignment("ci", { principalId: stranger, scope: idOf(acr) });
+      assertViolation(
+        await run([acr, aks, a]),
+        "mandatory",
+        aks,
+        `held by principal ${stranger}, which is not the cluster's kubelet identity`,
+      );
+    });
+  });
+
+  describe("a kubelet identity the stack brings", () => {
+    const uai = userAssignedIdentity("id-aks-kubelet");
+    const cluster = withProps(aks, (p) => {
+      setPath(p, "identityProfile.kubeletidentity", {
+        resourceId: idOf(uai),
+        clientId: prop(uai, "clientId"),
+        objectId: prop(uai, "principalId"),
+      });
+    });
+    const linkedCluster = { ...cluster, propertyDependencies: { identityProfile: [uai] } };
+
+    it("is silent when the assignment takes its principal from the identity", async () => {
+      const a = {
+        ...roleAssignment("acrpull", { principalId: prop(uai, "principalId"), scope: idOf(acr) }),
+        propertyDependencies: { principalId: [uai], scope: [acr] },
+      };
+      assertSilent(await run([acr, uai, linkedCluster, a]));
+    });
+
+    it("reports an assignment for another managed identity", async () => {
+      const other = userAssignedIdentity("id-other");
+      const a = {
+        ...roleAssignment("acrpull", { principalId: prop(other, "principalId"), scope: idOf(acr) }),
+        propertyDependencies: { principalId: [other], scope: [acr] },
+      };
+      assertViolation(await run([acr, uai, other, linkedCluster, a]), "mandatory", aks, SYMPTOM);
+    });
+  });
+
+  describe("a service-principal cluster", () => {
+    const sp = servicePrincipal("sp-aks-prod");
+    const spCluster = {
+      ...managedCluster("aks-prod", { servicePrincipalClientId: prop(sp, "clientId") }),
+      propertyDependencies: { servicePrincipalProfile: [sp] },
+    };
+    const spPull = (principal: PolicyResourceInput) => ({
+      ...roleAssignment("acrpull", { principalId: prop(principal, "objectId"), scope: idOf(acr) }),
+      propertyDependencies: { principalId: [principal], scope: [acr] },
+    });
+
+    it("is silent when the cluster's service principal holds AcrPull", async () => {
+      assertSilent(await run([acr, sp, spCluster, spPull(sp)]));
+    });
+
+    it("finds the service principal by client id without a property dependency", async () => {
+      const unlinked = { ...spCluster, propertyDependencies: {} };
+      const a = roleAssignment("acrpull", { principalId: prop(sp, "objectId"), scope: idOf(acr) });
+      assertSilent(await run([acr, sp, unlinked, a]));
+    });
+
+    it("reports AcrPull left on a rotated-out service principal", async () => {
+      const old = servicePrincipal("sp-aks-prod-2024");
+      assertViolation(
+        await run([acr, sp, old, spCluster, spPull(old)]),
+        "mandatory",
+        spCluster,
+        SYMPTOM,
+        "service principal 'sp-aks-prod'",
+        "held by service principal 'sp-aks-prod-2024', which is not the cluster's current service principal (rotated out?)",
+        `--assignee-object-id ${prop(sp, "objectId")}`,
+      );
+    });
+
+    it("stays silent when the stack does not declare the cluster's service principal", async () => {
+      const external = managedCluster("aks-prod", {
+        servicePrincipalClientId: "0c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5",
+      });
+      assertSilent(await run([acr, external]));
+    });
+  });
+
+  describe("during preview", () => {
+    it("reports nothing mandatory for a new cluster whose kubelet identity does not exist yet", async () => {
+      const newCluster = withUnknown(
+        aks,
+        "id",
+        "identityProfile.kubeletidentity.objectId",
+        "identity.principalId",
+      );
+      const diags = await run([acr, newCluster, withUnknown(pull, "principalId", "id", "name")]);
+      assertNoMandatory(diags);
+      assert.deepEqual(
+        diags.map((d) => d.enforcementLevel),
+        ["advisory"],
+      );
+      assert.match(diags[0].message, /during preview/);
+    });
+
+    it("reports nothing mandatory when a new cluster has no pull role yet", async () => {
+      assertNoMandatory(await run([acr, withUnknown(aks, "identityProfile.kubeletidentity.objectId")]));
+    });
+
+    it("reports nothing mandatory when the registry is new", async () => {
+      const newAcr = withUnknown(acr, "id", "name", "loginServer");
+      assertNoMandatory(await run([newAcr, aks, withUnknown(pull, "scope")]));
+    });
+
+    it("reports nothing mandatory when a custom role is new", async () => {
+      const def = withUnknown(roleDefinition("Image Puller", { actions: ["*/read"] }), "id", "name");
+      const a = {
+        ...withUnknown(pull, "roleDefinitionId"),
+        propertyDependencies: { principalId: [aks], scope: [acr], roleDefinitionId: [def] },
+      };
+      assertSilent(await run([acr, aks, def, a]));
+      const unknownPerms = withUnknown(def, "permissions");
+      assertNoMandatory(
+        await run([
+          acr,
+          aks,
+          unknownPerms,
+          { ...a, propertyDependencies: { ...a.propertyDependencies, roleDefinitionId: [unknownPerms] } },
+        ]),
+      );
+    });
+
+    it("reports nothing mandatory when the registry's role assignment mode is not known yet", async () => {
+      assertNoMandatory(await run([withUnknown(acr, "roleAssignmentMode"), aks, pull]));
+    });
+
+    it("keeps a known violation on one cluster while another waits for preview", async () => {
+      const known = managedCluster("aks-known");
+      const waiting = withUnknown(managedCluster("aks-new"), "identityProfile.kubeletidentity.objectId");
+      const diags = await run([acr, known, waiting]);
+      assert.deepEqual(
+        diags.map((d) => [d.enforcementLevel, d.urn.endsWith("::aks-known")]),
+        [
+          ["mandatory", true],
+          ["advisory", false],
+        ],
+      );
+    });
+
+    it("reports nothing mandatory for any broken variant with every computed output unknown", async () => {
+      const computed = [
+        "id",
+        "name",
+        "loginServer",
+        "principalId",
+        "identity.principalId",
+        "identityProfile.kubeletidentity.objectId",
+        "identityProfile.kubeletidentity.clientId",
+        "objectId",
+      ];
+      const variants: PolicyResourceInput[][] = [
+        [acr, aks],
+        [acr, aks, kubeletPull(aks, acr, ROLE.acrDelete)],
+        [registry("contosoacr", { roleAssignmentMode: "AbacRepositoryPermissions" }), aks, pull],
+        [acr, aks, roleAssignment("ci", { principalId: controlPlanePrincipalId(aks), scope: idOf(acr) })],
+      ];
+      for (const variant of variants) {
+        const preview = variant.map((r) =>
+          withProps(r, (p) => {
+            for (const path of computed) {
+              const keys = path.split(".");
+              let cur: Record<string, unknown> | undefined = p;
+              for (const k of keys.slice(0, -1)) cur = cur?.[k] as Record<string, unknown> | undefined;
+              if (cur && keys[keys.length - 1] in cur) cur[keys[keys.length - 1]] = unknown();
+            }
+          }),
+        );
+        assertNoMandatory(await run(preview));
+      }
+    });
+  });
+});
