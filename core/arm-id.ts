@@ -82,6 +82,11 @@ export function resourceType(id: ArmId): string | undefined {
   return [last.namespace, ...sameProvider.map((r) => r.type)].join("/").toLowerCase();
 }
 
+/** Whether an ARM id names a container registry. */
+export function isRegistryId(id: ArmId): boolean {
+  return resourceType(id) === "microsoft.containerregistry/registries";
+}
+
 export function resourceName(id: ArmId): string | undefined {
   return id.resources.length ? id.resources[id.resources.length - 1].name : undefined;
 }

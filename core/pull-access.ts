@@ -3,9 +3,9 @@
  * Pure: decides from the topology, three-valued, so a decision that waits on preview unknowns is
  * never reported as a failure.
  */
-import { isScopeAncestorOrSelf, resourceName } from "./arm-id";
+import { isRegistryId, isScopeAncestorOrSelf, resourceName } from "./arm-id";
 import { builtInRole, customRolePulls, GUID, RegistryMode, roleDefinitionGuid } from "./roles";
-import { AssignmentNode, ClusterNode, isRegistryId, PrincipalRef, RegistryNode, Topology } from "./topology";
+import { AssignmentNode, ClusterNode, PrincipalRef, RegistryNode, Topology } from "./topology";
 import { all3, Known, known, sameText, Tri, UNKNOWN } from "./values";
 
 export interface PullPair {

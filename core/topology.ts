@@ -5,7 +5,7 @@
  * resource's output names that resource even while the value is unknown), then from ids and names
  * once values are known.
  */
-import { ArmId, parseArmId, resourceName, resourceType } from "./arm-id";
+import { ArmId, parseArmId, resourceName } from "./arm-id";
 import { roleDefinitionGuid, RegistryMode, RolePermission } from "./roles";
 import { kindOf, ResourceKind } from "./tokens";
 import { Known, UNKNOWN, isUnknown, read, readObject, readString, known, sameText } from "./values";
@@ -400,9 +400,4 @@ function controlPlane(res: StackResource, topo: Topology): PrincipalRef[] {
     }
   }
   return out;
-}
-
-/** Whether an ARM id names a container registry. */
-export function isRegistryId(id: ArmId): boolean {
-  return resourceType(id) === "microsoft.containerregistry/registries";
 }

@@ -1,0 +1,70 @@
+/**
+ * Prints, side by side, the pack's start time (spawn to a GetAnalyzerInfo answer) against an empty
+ * @pulumi/policy pack on the same node_modules, and AnalyzeStack on synthetic stacks of 1,000 and
+ * 10,000 resources against the same empty pack. Medians of several runs; figures, not a pass/fail.
+ */
+import * as path from "node:path";
+import { AnalyzerHarness, POLICIES_DIR } from "../test/harness/analyzer";
+import { syntheticStack } from "./synthetic";
+
+const EMPTY = path.join(__dirname, "empty-pack");
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
+
+async function startTime(dir: string): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  const h = await AnalyzerHarness.start(dir);
+  await h.info();
+  const t = ms(t0);
+  await h.stop();
+  return t;
+}
+
+async function analyzeStackTime(dir: string, size: number): Promise<number> {
+  const stack = syntheticStack(size);
+  const h = await AnalyzerHarness.start(dir);
+  await h.configure();
+  await h.analyzeStack(stack); // warm-up
+  const times: number[] = [];
+  for (let i = 0; i < Math.max(3, Math.floor(RUNS / 2)); i++) {
+    const t0 = process.hrtime.bigint();
+    await h.analyzeStack(stack);
+    times.push(ms(t0));
+  }
+  await h.stop();
+  return median(times);
+}
+
+async function main() {
+  const ours: number[] = [];
+  const empty: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    // Alternate so both see the same machine state.
+    empty.push(await startTime(EMPTY));
+    ours.push(await startTime(POLICIES_DIR));
+  }
+  const row = (label: string, a: number, b: number) =>
+    console.log(
+      `${label.padEnd(34)} ${a.toFixed(0).padStart(8)} ms ${b.toFixed(0).padStart(10)} ms ${(a / b).toFixed(2).padStart(7)}x`,
+    );
+  console.log(
+    `${"".padEnd(34)} ${"aks-acr-guard".padStart(11)} ${"empty pack".padStart(13)} ${"ratio".padStart(8)}`,
+  );
+  row(`start to GetAnalyzerInfo (median of ${RUNS})`, median(ours), median(empty));
+  const sizes = [1_000, 10_000];
+  const results: number[] = [];
+  for (const size of sizes) {
+    const a = await analyzeStackTime(POLICIES_DIR, size);
+    const b = await analyzeStackTime(EMPTY, size);
+    results.push(a);
+    row(`AnalyzeStack, ${size.toLocaleString("en")} resources`, a, b);
+  }
+  console.log(`growth 1,000 -> 10,000 resources: ${(results[1] / results[0]).toFixed(1)}x`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,1 @@
+export { AcrPullAccess, AcrPullAccessArgs } from "./acr-pull-access";

@@ -1,0 +1,75 @@
+/**
+ * Pulumi's mock runtime for component and program tests: one place that installs it and records
+ * every resource registered. Install the mocks first, then `await import()` the module under test;
+ * a static import would run before the mocks and test nothing.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+export interface RegisteredResource {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+}
+
+export interface MockRecorder {
+  resources: RegisteredResource[];
+  ofType(type: string): RegisteredResource[];
+}
+
+/** Answers an invoke (a `get*` function) from fixtures. */
+export type InvokeHandler = (inputs: Record<string, unknown>) => Record<string, unknown>;
+
+/**
+ * Installs the mocks before the enclosing `describe`; clears what was recorded before each test.
+ * `invokes` answers invoke tokens (e.g. `azure-native:containerservice:getManagedCluster`).
+ */
+export function usePulumiMocks(invokes: Record<string, InvokeHandler> = {}): MockRecorder {
+  const recorder: MockRecorder = {
+    resources: [],
+    ofType: (type) => recorder.resources.filter((r) => r.type === type),
+  };
+  before(async () => {
+    await pulumi.runtime.setMocks(
+      {
+        newResource: (args) => {
+          recorder.resources.push({ type: args.type, name: args.name, inputs: args.inputs });
+          return { id: `${args.name}-id`, state: args.inputs };
+        },
+        call: (args) => {
+          const handler = invokes[args.token];
+          if (!handler) throw new Error(`no fixture answers the invoke ${args.token}`);
+          return handler(args.inputs);
+        },
+      },
+      "aks-acr-guard",
+      "test",
+      false,
+    );
+  });
+  beforeEach(() => {
+    recorder.resources.length = 0;
+  });
+  return recorder;
+}
+
+/** Resolves when an output has a value; rejects with the error that computing it threw. */
+export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    output.apply((v) => {
+      resolve(v);
+      return v;
+    });
+    // An output whose computation threw never calls apply; its promise carries the error.
+    (output as unknown as { promise(): Promise<T> }).promise().catch(reject);
+  });
+}
+
+/**
+ * A test that makes a component or the program fail on purpose leaves the resources whose inputs
+ * failed waiting to register forever; Pulumi would report them as leaked promises at exit. Call
+ * this at the end of such a test so that report speaks only of real leaks.
+ */
+export function forgetDeliberateFailures(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (require("@pulumi/pulumi/runtime/debuggable") as { leakedPromises(): unknown }).leakedPromises();
+}
