@@ -4,7 +4,7 @@
  * 10,000 resources against the same empty pack. Medians of several runs; figures, not a pass/fail.
  */
 import * as path from "node:path";
-import { AnalyzerHarness, POLICIES_DIR } from "../test/harness/analyzer";
+import { PolicyPackClient, POLICIES_DIR } from "../offline/analyzer";
 import { syntheticStack } from "./synthetic";
 
 const EMPTY = path.join(__dirname, "empty-pack");
@@ -15,7 +15,7 @@ const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 
 async function startTime(dir: string): Promise<number> {
   const t0 = process.hrtime.bigint();
-  const h = await AnalyzerHarness.start(dir);
+  const h = await PolicyPackClient.start(dir);
   await h.info();
   const t = ms(t0);
   await h.stop();
@@ -24,7 +24,7 @@ async function startTime(dir: string): Promise<number> {
 
 async function analyzeStackTime(dir: string, size: number): Promise<number> {
   const stack = syntheticStack(size);
-  const h = await AnalyzerHarness.start(dir);
+  const h = await PolicyPackClient.start(dir);
   await h.configure();
   await h.analyzeStack(stack); // warm-up
   const times: number[] = [];

@@ -11,7 +11,7 @@ import {
   userAssignedIdentity,
 } from "../test/fixtures/azure";
 import { deployment } from "../test/fixtures/kubernetes";
-import { PolicyResourceInput } from "../test/harness/resources";
+import { PolicyResourceInput } from "../offline/resources";
 
 export function syntheticStack(size: number): PolicyResourceInput[] {
   const out: PolicyResourceInput[] = [];

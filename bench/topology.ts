@@ -3,7 +3,7 @@
  * AnalyzeStack of every preview in an organisation pays it.
  */
 import { buildTopology, StackResource } from "../core/topology";
-import { dependencyUrns, urnOf } from "../test/harness/resources";
+import { dependencyUrns, urnOf } from "../offline/resources";
 import { syntheticStack } from "./synthetic";
 
 function asStack(size: number): StackResource[] {

@@ -10,7 +10,7 @@ import {
   servicePrincipal,
   userAssignedIdentity,
 } from "../fixtures/azure";
-import { dependencyUrns, PolicyResourceInput, urnOf } from "../harness/resources";
+import { dependencyUrns, PolicyResourceInput, urnOf } from "../../offline/resources";
 
 /** What policies/lib/stack.ts hands core/: the fixture as the engine would deliver it. */
 function stackResource(r: PolicyResourceInput): StackResource {

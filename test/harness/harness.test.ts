@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { deployment } from "../fixtures/kubernetes";
 import { managedCluster, registry } from "../fixtures/azure";
 import { POLICIES_DIR, REPO_ROOT, usePolicyPack } from "./index";
-import { PolicyConfigRejected } from "./schema";
+import { PolicyConfigRejected } from "../../offline/config-schema";
 
 // Policies of CAUSES.md this pack implements so far, with their public names and default levels.
 const IMPLEMENTED: Record<string, string> = { "aks-acr-pull-role": "mandatory" };

@@ -2,21 +2,21 @@
  * What policy tests import: the harness started once per test file, and assertions on diagnostics.
  */
 import * as assert from "node:assert/strict";
-import { AnalyzerHarness, Diagnostic, PolicyConfig } from "./analyzer";
-import { PolicyResourceInput, urnOf } from "./resources";
+import { PolicyPackClient, Diagnostic, PolicyConfig } from "../../offline/analyzer";
+import { PolicyResourceInput, urnOf } from "../../offline/resources";
 
-export * from "./analyzer";
-export * from "./resources";
+export * from "../../offline/analyzer";
+export * from "../../offline/resources";
 
 /**
  * Starts the pack before the enclosing `describe` and stops it after; each test starts from the
  * default config (`configure` again inside a test to override).
  */
-export function usePolicyPack(): { pack: () => AnalyzerHarness } {
-  let harness: AnalyzerHarness | undefined;
+export function usePolicyPack(): { pack: () => PolicyPackClient } {
+  let harness: PolicyPackClient | undefined;
   before(async function () {
     this.timeout(60_000);
-    harness = await AnalyzerHarness.start();
+    harness = await PolicyPackClient.start();
   });
   beforeEach(async () => {
     await harness!.configure();
@@ -29,7 +29,7 @@ export function usePolicyPack(): { pack: () => AnalyzerHarness } {
 
 /** Runs AnalyzeStack with optional config, and returns the diagnostics of one policy. */
 export async function diagnosticsOf(
-  harness: AnalyzerHarness,
+  harness: PolicyPackClient,
   policy: string,
   resources: PolicyResourceInput[],
   config?: PolicyConfig,

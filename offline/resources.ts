@@ -1,9 +1,10 @@
 /**
- * Resources as the engine hands them to a policy pack, and the preview unknowns. A test builds
- * these with the fixture builders, links them with `propertyDependencies` the way a program's
- * `resource.id` / `resource.principalId` inputs link them, then mutates one thing.
+ * Resources as the engine hands them to a policy pack, and the preview unknowns. Tests build these
+ * with the fixture builders and link them with `propertyDependencies` the way a program's
+ * `resource.id` / `resource.principalId` inputs link them; the offline preview builds them from a
+ * recorded environment.
  */
-import { UNKNOWN_WIRE_VALUE } from "../../core/values";
+import { UNKNOWN_WIRE_VALUE } from "../core/values";
 
 export interface PolicyResourceInput {
   type: string;

@@ -1,5 +1,5 @@
 /**
- * The analyzer harness: starts the policy pack exactly as the Pulumi engine does
+ * A policy pack driven as the engine drives it: starts the pack exactly as the Pulumi engine does
  * (`@pulumi/pulumi/cmd/run-policy-pack` in the pack's folder), reads the port it prints, and
  * drives it over gRPC: GetAnalyzerInfo, Configure (each policy at its level with its schema
  * defaults plus overrides, validated as the CLI validates them), Analyze and AnalyzeStack.
@@ -12,9 +12,9 @@ import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import * as rpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as proto from "@pulumi/pulumi/proto/analyzer_pb";
 import { dependencyUrns, PolicyResourceInput, urnOf } from "./resources";
-import { validateAgainstSchema } from "./schema";
+import { validateAgainstSchema } from "./config-schema";
 
-export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+export const REPO_ROOT = path.resolve(__dirname, "..");
 export const POLICIES_DIR = path.join(REPO_ROOT, "policies");
 const RUN_POLICY_PACK = path.join(
   path.dirname(require.resolve("@pulumi/pulumi/package.json")),
@@ -71,7 +71,7 @@ function call<Req, Res>(
   });
 }
 
-export class AnalyzerHarness {
+export class PolicyPackClient {
   private infoCache?: PackInfo;
 
   private constructor(
@@ -82,7 +82,7 @@ export class AnalyzerHarness {
   ) {}
 
   /** Starts the pack in `packDir` the way the engine does and connects to it. */
-  static async start(packDir: string = POLICIES_DIR): Promise<AnalyzerHarness> {
+  static async start(packDir: string = POLICIES_DIR): Promise<PolicyPackClient> {
     const child = spawn(process.execPath, [RUN_POLICY_PACK, "127.0.0.1:1", "."], {
       cwd: packDir,
       stdio: ["ignore", "pipe", "pipe"],
@@ -112,7 +112,7 @@ export class AnalyzerHarness {
       "grpc.max_receive_message_length": 400 * 1024 * 1024,
       "grpc.max_send_message_length": 400 * 1024 * 1024,
     });
-    return new AnalyzerHarness(child, client, () => stderr);
+    return new PolicyPackClient(child, client, () => stderr);
   }
 
   async info(): Promise<PackInfo> {

@@ -1,0 +1,112 @@
+/**
+ * The offline preview: the policy pack over a recorded environment, the program run in-process
+ * against it (Pulumi's mocks answer its reads from the recording and record what it declares),
+ * then the pack again over the environment plus the plan.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { parseArmId, resourceName, resourceType } from "../core/arm-id";
+import { Diagnostic, PolicyPackClient } from "./analyzer";
+import { PolicyResourceInput } from "./resources";
+import { ArmResource, flatten, stackOf, World } from "./world";
+
+export interface PlannedResource {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+  /** Index of the parent in the plan, when the parent is a component the program declared. */
+  parent?: number;
+  custom: boolean;
+}
+
+export interface PreviewReport {
+  before: Diagnostic[];
+  plan: PlannedResource[];
+  after: Diagnostic[];
+  ignored: Record<string, number>;
+}
+
+/** Invokes the program makes, answered from the recording. */
+function answerInvoke(world: World, token: string, inputs: Record<string, unknown>): Record<string, unknown> {
+  const byGroupAndName = (type: string) => (r: ArmResource) => {
+    const id = parseArmId(r.id);
+    return (
+      !!id &&
+      resourceType(id) === type &&
+      id.resourceGroup?.toLowerCase() === String(inputs.resourceGroupName).toLowerCase() &&
+      resourceName(id)?.toLowerCase() === String(inputs.resourceName).toLowerCase()
+    );
+  };
+  if (token === "azure-native:containerservice:getManagedCluster") {
+    const found = world.resources.find(byGroupAndName("microsoft.containerservice/managedclusters"));
+    if (!found) {
+      throw new Error(
+        `${world.file}: the recording holds no managed cluster '${inputs.resourceName}' in resource group '${inputs.resourceGroupName}'`,
+      );
+    }
+    return flatten(found);
+  }
+  throw new Error(
+    `${world.file}: the program read ${token}, which an offline preview cannot answer from a recording`,
+  );
+}
+
+/** Runs the program against the world under Pulumi's mocks and returns what it declares. */
+export async function planProgram(world: World): Promise<PlannedResource[]> {
+  const plan: PlannedResource[] = [];
+  const byResource = new Map<pulumi.Resource, number>();
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        const entry = plan.find(
+          (p) => p.type === args.type && p.name === args.name && Object.keys(p.inputs).length === 0,
+        );
+        if (entry) entry.inputs = args.inputs;
+        return { id: `${args.name}-planned`, state: args.inputs };
+      },
+      call: (args) => answerInvoke(world, args.token, args.inputs),
+    },
+    "aks-acr-guard",
+    "offline",
+    false,
+  );
+  const program = (await import("../index")).default as (
+    get: (k: string) => string | undefined,
+  ) => Record<string, unknown>;
+  await pulumi.runtime.runInPulumiStack(async () => {
+    // Transformations see each resource with its options as it is constructed: the parent tree.
+    pulumi.runtime.registerStackTransformation((args) => {
+      const parent = args.opts.parent ? byResource.get(args.opts.parent) : undefined;
+      byResource.set(args.resource, plan.length);
+      plan.push({
+        type: args.type,
+        name: args.name,
+        inputs: {},
+        parent,
+        custom: args.resource instanceof pulumi.CustomResource,
+      });
+      return undefined;
+    });
+    const outputs = program((key) => world.config[key]);
+    await Promise.all(Object.values(outputs).map(settled));
+    return outputs;
+  });
+  return plan;
+}
+
+/** Resolves when an output has a value (or at once for an unknown); rejects with the error computing it threw. */
+function settled(o: unknown): Promise<unknown> {
+  if (!pulumi.Output.isInstance(o)) return Promise.resolve(o);
+  return (o as unknown as { promise(): Promise<unknown> }).promise();
+}
+
+export async function offlinePreview(world: World, pack: PolicyPackClient): Promise<PreviewReport> {
+  const { resources, ignored } = stackOf(world);
+  await pack.configure();
+  const before = await pack.analyzeStack(resources);
+  const plan = await planProgram(world);
+  const declared: PolicyResourceInput[] = plan
+    .filter((p) => p.custom)
+    .map((p) => ({ type: p.type, name: p.name, props: p.inputs }));
+  const after = await pack.analyzeStack([...resources, ...declared]);
+  return { before, plan, after, ignored };
+}
