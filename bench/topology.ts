@@ -3,20 +3,11 @@
  * AnalyzeStack of every preview in an organisation pays it.
  */
 import { buildTopology, StackResource } from "../core/topology";
-import { dependencyUrns, urnOf } from "../offline/resources";
+import { toStackResource } from "../offline/resources";
 import { syntheticStack } from "./synthetic";
 
 function asStack(size: number): StackResource[] {
-  return syntheticStack(size).map((r) => ({
-    type: r.type,
-    urn: urnOf(r),
-    name: r.name,
-    props: r.props,
-    dependencies: dependencyUrns(r),
-    propertyDependencies: Object.fromEntries(
-      Object.entries(r.propertyDependencies ?? {}).map(([k, v]) => [k, v.map(urnOf)]),
-    ),
-  }));
+  return syntheticStack(size).map(toStackResource);
 }
 
 function best(rs: StackResource[]): number {

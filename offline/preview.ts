@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parseArmId, resourceName, resourceType } from "../core/arm-id";
 import { Diagnostic, PolicyPackClient } from "./analyzer";
+import { settled } from "./outputs";
 import { PolicyResourceInput } from "./resources";
 import { ArmResource, flatten, stackOf, World } from "./world";
 
@@ -91,12 +92,6 @@ export async function planProgram(world: World): Promise<PlannedResource[]> {
     return outputs;
   });
   return plan;
-}
-
-/** Resolves when an output has a value (or at once for an unknown); rejects with the error computing it threw. */
-function settled(o: unknown): Promise<unknown> {
-  if (!pulumi.Output.isInstance(o)) return Promise.resolve(o);
-  return (o as unknown as { promise(): Promise<unknown> }).promise();
 }
 
 export async function offlinePreview(world: World, pack: PolicyPackClient): Promise<PreviewReport> {

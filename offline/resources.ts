@@ -4,6 +4,7 @@
  * `resource.id` / `resource.principalId` inputs link them; the offline preview builds them from a
  * recorded environment.
  */
+import { StackResource } from "../core/topology";
 import { UNKNOWN_WIRE_VALUE } from "../core/values";
 
 export interface PolicyResourceInput {
@@ -71,4 +72,18 @@ export function withUnknown(r: PolicyResourceInput, ...paths: string[]): PolicyR
 /** A copy of `r` without the given top-level properties (outputs some engines or providers omit). */
 export function without(r: PolicyResourceInput, ...keys: string[]): PolicyResourceInput {
   return withProps(r, (p) => keys.forEach((k) => delete p[k]));
+}
+
+/** The resource as core/ reads it: what policies/lib/stack.ts makes of the engine's message. */
+export function toStackResource(r: PolicyResourceInput): StackResource {
+  return {
+    type: r.type,
+    urn: urnOf(r),
+    name: r.name,
+    props: structuredClone(r.props),
+    dependencies: dependencyUrns(r),
+    propertyDependencies: Object.fromEntries(
+      Object.entries(r.propertyDependencies ?? {}).map(([k, v]) => [k, v.map(urnOf)]),
+    ),
+  };
 }

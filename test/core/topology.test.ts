@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { buildTopology, linked, StackResource } from "../../core/topology";
+import { buildTopology, linked } from "../../core/topology";
 import { evaluatePullAccess, pullPairs, scopeCovers } from "../../core/pull-access";
 import { UNKNOWN, UNKNOWN_WIRE_VALUE } from "../../core/values";
 import { kindOf } from "../../core/tokens";
@@ -10,21 +10,9 @@ import {
   servicePrincipal,
   userAssignedIdentity,
 } from "../fixtures/azure";
-import { dependencyUrns, PolicyResourceInput, urnOf } from "../../offline/resources";
+import { toStackResource, urnOf } from "../../offline/resources";
 
-/** What policies/lib/stack.ts hands core/: the fixture as the engine would deliver it. */
-function stackResource(r: PolicyResourceInput): StackResource {
-  return {
-    type: r.type,
-    urn: urnOf(r),
-    name: r.name,
-    props: structuredClone(r.props),
-    dependencies: dependencyUrns(r),
-    propertyDependencies: Object.fromEntries(
-      Object.entries(r.propertyDependencies ?? {}).map(([k, v]) => [k, v.map(urnOf)]),
-    ),
-  };
-}
+const stackResource = toStackResource;
 
 describe("core/tokens", () => {
   it("classifies default, API-versioned and other-provider tokens", () => {

@@ -4,6 +4,7 @@
  * a static import would run before the mocks and test nothing.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { settled } from "../../offline/outputs";
 
 export interface RegisteredResource {
   type: string;
@@ -52,16 +53,9 @@ export function usePulumiMocks(invokes: Record<string, InvokeHandler> = {}): Moc
   return recorder;
 }
 
-/** Resolves when an output has a value; rejects with the error that computing it threw. */
-export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    output.apply((v) => {
-      resolve(v);
-      return v;
-    });
-    // An output whose computation threw never calls apply; its promise carries the error.
-    (output as unknown as { promise(): Promise<T> }).promise().catch(reject);
-  });
+/** An output's value; rejects with the error that computing it threw. */
+export async function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+  return (await settled(output)) as T;
 }
 
 /**
