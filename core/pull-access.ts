@@ -101,10 +101,12 @@ export function evaluatePullAccess(
   }
   if (pendingPath) return { status: "pending", path: pendingPath };
   if (mode === UNKNOWN) return { status: "pending", path: `${registry.res.name}: roleAssignmentMode` };
-  // Even with no assignment at all, a missing pull role is reported only once the identity that
-  // lacks it exists: a first preview of a new cluster reports nothing mandatory.
-  if (identity.objectId === UNKNOWN)
+  // Even with no assignment at all, a missing pull role is reported only once the cluster, its
+  // pulling identity and the registry exist: a first preview reports nothing mandatory.
+  if (identity.objectId === UNKNOWN || cluster.isNew) {
     return { status: "pending", path: `${cluster.res.name}: ${identity.kind} identity object id` };
+  }
+  if (registry.isNew) return { status: "pending", path: `${registry.res.name}: id` };
   return { status: "missing", mode, ineffective, misdirected };
 }
 
@@ -207,6 +209,13 @@ function describeHolder(topo: Topology, a: AssignmentNode, cluster: ClusterNode)
     if (sp && cluster.identity.kind === "servicePrincipal") {
       return `service principal '${sp.label}', which is not the cluster's current service principal (rotated out?)`;
     }
+  }
+  if (known(a.principalId) && sameText(a.principalId, cluster.identity.clientId) === true) {
+    return `principal ${a.principalId}, the ${cluster.identity.kind === "kubelet" ? "kubelet identity" : "service principal"}'s client id: a role assignment needs its object id`;
+  }
+  for (const urn of a.principalUrns) {
+    const app = topo.applicationsByUrn.get(urn);
+    if (app) return `application '${app.label}' (an application's object id, not its service principal's)`;
   }
   if (known(a.principalId) && GUID.test(a.principalId)) {
     const sp = [...topo.servicePrincipalsByUrn.values()].find(

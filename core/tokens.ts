@@ -13,6 +13,7 @@ export type ResourceKind =
   | "userAssignedIdentity"
   | "resourceGroup"
   | "servicePrincipal"
+  | "application"
   | "kubernetesProvider";
 
 const AZURE_NATIVE: Record<string, ResourceKind> = {
@@ -27,6 +28,7 @@ const AZURE_NATIVE: Record<string, ResourceKind> = {
 
 const OTHER: Record<string, ResourceKind> = {
   "azuread:index/serviceprincipal:serviceprincipal": "servicePrincipal",
+  "azuread:index/application:application": "application",
   "pulumi:providers:kubernetes": "kubernetesProvider",
 };
 

@@ -42,6 +42,8 @@ export interface PullingIdentity extends PrincipalRef {
 export interface ClusterNode {
   res: StackResource;
   label: string;
+  /** The cluster is still to be created: its `id` is not known yet. */
+  isNew: boolean;
   resourceGroup?: string;
   id?: ArmId;
   identity: PullingIdentity;
@@ -52,6 +54,8 @@ export interface ClusterNode {
 export interface RegistryNode {
   res: StackResource;
   label: string;
+  /** The registry is still to be created: its `id` or name is not known yet. */
+  isNew: boolean;
   name: Known<string> | undefined;
   loginServer: Known<string> | undefined;
   resourceGroup: Known<string> | undefined;
@@ -94,6 +98,13 @@ export interface ServicePrincipalNode {
   label: string;
 }
 
+/** An azuread Application: its object id is not its service principal's, a classic mix-up. */
+export interface ApplicationNode {
+  res: StackResource;
+  objectId: Known<string> | undefined;
+  label: string;
+}
+
 export interface Topology {
   byUrn: ReadonlyMap<string, StackResource>;
   kinds: ReadonlyMap<string, ResourceKind>;
@@ -104,6 +115,7 @@ export interface Topology {
   roleDefinitionsByGuid: ReadonlyMap<string, RoleDefinitionNode>;
   identitiesByUrn: ReadonlyMap<string, IdentityNode>;
   servicePrincipalsByUrn: ReadonlyMap<string, ServicePrincipalNode>;
+  applicationsByUrn: ReadonlyMap<string, ApplicationNode>;
 }
 
 /**
@@ -166,6 +178,7 @@ export function buildTopology(resources: readonly StackResource[]): Topology {
   const roleDefinitionsByGuid = new Map<string, RoleDefinitionNode>();
   const identitiesByUrn = new Map<string, IdentityNode>();
   const servicePrincipalsByUrn = new Map<string, ServicePrincipalNode>();
+  const applicationsByUrn = new Map<string, ApplicationNode>();
 
   for (const res of resources) {
     byUrn.set(res.urn, res);
@@ -183,6 +196,7 @@ export function buildTopology(resources: readonly StackResource[]): Topology {
         registries.push({
           res,
           label: labelOf(res, "name", "registryName"),
+          isNew: isUnknown(p["id"]) || name === UNKNOWN,
           name,
           loginServer: readString(p, "loginServer"),
           resourceGroup: readString(p, "resourceGroupName") ?? id?.resourceGroup,
@@ -232,6 +246,13 @@ export function buildTopology(resources: readonly StackResource[]): Topology {
           name: readString(p, "name") ?? readString(p, "resourceName"),
         });
         break;
+      case "application":
+        applicationsByUrn.set(res.urn, {
+          res,
+          objectId: readString(p, "objectId"),
+          label: labelOf(res, "displayName"),
+        });
+        break;
       case "servicePrincipal":
         servicePrincipalsByUrn.set(res.urn, {
           res,
@@ -256,6 +277,7 @@ export function buildTopology(resources: readonly StackResource[]): Topology {
     roleDefinitionsByGuid,
     identitiesByUrn,
     servicePrincipalsByUrn,
+    applicationsByUrn,
   };
   const spByClientId = new Map<string, ServicePrincipalNode>();
   for (const sp of servicePrincipalsByUrn.values()) {
@@ -277,6 +299,7 @@ function clusterNode(
   const node: ClusterNode = {
     res,
     label,
+    isNew: isUnknown(p["id"]),
     resourceGroup: known(rg) ? rg : id?.resourceGroup,
     id,
     identity: pullingIdentity(res, topo, spByClientId),

@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import {
+  application,
   controlPlanePrincipalId,
   idOf,
   kubeletObjectId,
@@ -302,6 +303,17 @@ describe(POLICY, () => {
       );
     });
 
+    it("names the kubelet identity's client id used where its object id belongs", async () => {
+      const clientId = prop(aks, "identityProfile", "kubeletidentity", "clientId");
+      const a = roleAssignment("acrpull", { principalId: clientId, scope: idOf(acr) });
+      assertViolation(
+        await run([acr, aks, a]),
+        "mandatory",
+        aks,
+        `held by principal ${clientId}, the kubelet identity's client id: a role assignment needs its object id`,
+      );
+    });
+
     it("names an unrelated principal holding the only pull role", async () => {
       const stranger = "9f8e7d6c-5b4a-4c3d-8e2f-1a0b9c8d7e6f";
       const a = roleAssignment("ci", { principalId: stranger, scope: idOf(acr) });
@@ -377,6 +389,20 @@ describe(POLICY, () => {
       );
     });
 
+    it("names an application's object id used instead of its service principal's", async () => {
+      const app = application("sp-aks-prod");
+      const a = {
+        ...roleAssignment("acrpull", { principalId: prop(app, "objectId"), scope: idOf(acr) }),
+        propertyDependencies: { principalId: [app], scope: [acr] },
+      };
+      assertViolation(
+        await run([acr, app, sp, spCluster, a]),
+        "mandatory",
+        spCluster,
+        "held by application 'sp-aks-prod' (an application's object id, not its service principal's)",
+      );
+    });
+
     it("stays silent when the stack does not declare the cluster's service principal", async () => {
       const external = managedCluster("aks-prod", {
         servicePrincipalClientId: "0c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5",
@@ -404,6 +430,14 @@ describe(POLICY, () => {
 
     it("reports nothing mandatory when a new cluster has no pull role yet", async () => {
       assertNoMandatory(await run([acr, withUnknown(aks, "identityProfile.kubeletidentity.objectId")]));
+    });
+
+    it("reports nothing mandatory when a new registry has no pull role yet", async () => {
+      assertNoMandatory(await run([withUnknown(acr, "id", "loginServer"), aks]));
+    });
+
+    it("reports nothing mandatory when a new cluster with a known kubelet identity has no pull role yet", async () => {
+      assertNoMandatory(await run([acr, withUnknown(aks, "id", "fqdn")]));
     });
 
     it("reports nothing mandatory when the registry is new", async () => {
