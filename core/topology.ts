@@ -8,6 +8,7 @@
 import { ArmId, parseArmId, resourceName } from "./arm-id";
 import { roleDefinitionGuid, RegistryMode, RolePermission } from "./roles";
 import { kindOf, ResourceKind } from "./tokens";
+import { workloadKind } from "./workloads";
 import { Known, UNKNOWN, isUnknown, read, readObject, readString, known, sameText } from "./values";
 
 /** A resource as a stack policy receives it, reduced to plain data. */
@@ -22,6 +23,8 @@ export interface StackResource {
   dependencies: readonly string[];
   /** For each input property, the URNs of the resources its value came from. */
   propertyDependencies: Readonly<Record<string, readonly string[]>>;
+  /** URN of the provider resource it was created with (Kubernetes resources: which cluster). */
+  provider?: string;
 }
 
 /** An Azure AD principal as far as the stack shows it. */
@@ -116,6 +119,8 @@ export interface Topology {
   identitiesByUrn: ReadonlyMap<string, IdentityNode>;
   servicePrincipalsByUrn: ReadonlyMap<string, ServicePrincipalNode>;
   applicationsByUrn: ReadonlyMap<string, ApplicationNode>;
+  /** Kubernetes resources that carry a pod spec. */
+  workloads: StackResource[];
 }
 
 /**
@@ -180,10 +185,15 @@ export function buildTopology(resources: readonly StackResource[]): Topology {
   const servicePrincipalsByUrn = new Map<string, ServicePrincipalNode>();
   const applicationsByUrn = new Map<string, ApplicationNode>();
 
+  const workloads: StackResource[] = [];
+
   for (const res of resources) {
     byUrn.set(res.urn, res);
     const kind = kindOf(res.type);
-    if (!kind) continue;
+    if (!kind) {
+      if (workloadKind(res.type)) workloads.push(res);
+      continue;
+    }
     kinds.set(res.urn, kind);
     const p = res.props;
     switch (kind) {
@@ -278,6 +288,7 @@ export function buildTopology(resources: readonly StackResource[]): Topology {
     identitiesByUrn,
     servicePrincipalsByUrn,
     applicationsByUrn,
+    workloads,
   };
   const spByClientId = new Map<string, ServicePrincipalNode>();
   for (const sp of servicePrincipalsByUrn.values()) {

@@ -181,6 +181,7 @@ export class PolicyPackClient {
     req.setUrn(urnOf(r));
     req.setProperties(Struct.fromJavaScript(r.props as never));
     req.setOptions(new proto.AnalyzerResourceOptions());
+    if (r.provider) req.setProvider(providerOf(r.provider));
     const res = await call<proto.AnalyzeRequest, proto.AnalyzeResponse>(
       this.client.analyze.bind(this.client),
       req,
@@ -212,6 +213,15 @@ export class PolicyPackClient {
   }
 }
 
+function providerOf(p: PolicyResourceInput): proto.AnalyzerProviderResource {
+  const pr = new proto.AnalyzerProviderResource();
+  pr.setType(p.type);
+  pr.setName(p.name);
+  pr.setUrn(urnOf(p));
+  pr.setProperties(Struct.fromJavaScript(p.props as never));
+  return pr;
+}
+
 /** The AnalyzeStack request the engine sends for these resources. */
 export function stackRequest(resources: PolicyResourceInput[]): proto.AnalyzeStackRequest {
   const req = new proto.AnalyzeStackRequest();
@@ -228,6 +238,7 @@ export function stackRequest(resources: PolicyResourceInput[]): proto.AnalyzeSta
         opts.setParent(urnOf(r.parent));
       }
       ar.setOptions(opts);
+      if (r.provider) ar.setProvider(providerOf(r.provider));
       ar.setDependenciesList(dependencyUrns(r));
       const deps = ar.getPropertydependenciesMap();
       for (const [key, from] of Object.entries(r.propertyDependencies ?? {})) {

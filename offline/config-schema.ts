@@ -42,6 +42,18 @@ function check(at: string, v: unknown, s: Schema): void {
   }
   if (typeof v === "string" && typeof s.pattern === "string" && !new RegExp(s.pattern).test(v))
     fail(`matching ${s.pattern}`);
+  if (t === "object" && s.properties && typeof s.properties === "object") {
+    const props = s.properties as Record<string, Schema>;
+    for (const key of (s.required as string[] | undefined) ?? []) {
+      if (!(key in (v as object)))
+        throw new PolicyConfigRejected(`${at}: ${JSON.stringify(v)} lacks '${key}'`);
+    }
+    for (const [key, value] of Object.entries(v as object)) {
+      if (props[key]) check(`${at}.${key}`, value, props[key]);
+      else if (s.additionalProperties === false)
+        throw new PolicyConfigRejected(`${at}: '${key}' is not allowed`);
+    }
+  }
   if (Array.isArray(v) && s.items && typeof s.items === "object") {
     v.forEach((item, i) => check(`${at}[${i}]`, item, s.items as Schema));
   }

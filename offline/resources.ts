@@ -17,6 +17,8 @@ export interface PolicyResourceInput {
   dependsOn?: PolicyResourceInput[];
   /** For each input property, the resources its value came from. */
   propertyDependencies?: Record<string, PolicyResourceInput[]>;
+  /** The provider resource it is created with (a Kubernetes provider names the cluster). */
+  provider?: PolicyResourceInput;
 }
 
 export function urnOf(r: PolicyResourceInput): string {
@@ -85,5 +87,6 @@ export function toStackResource(r: PolicyResourceInput): StackResource {
     propertyDependencies: Object.fromEntries(
       Object.entries(r.propertyDependencies ?? {}).map(([k, v]) => [k, v.map(urnOf)]),
     ),
+    provider: r.provider && urnOf(r.provider),
   };
 }

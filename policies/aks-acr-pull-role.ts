@@ -4,7 +4,7 @@ import { clusterArgs, KUBELET_401, loginServerOf, registryRef, registryScope } f
 import { pullRoleFor, PULL_ACTION, ABAC_PULL_DATA_ACTION } from "../core/roles";
 import { ClusterNode, RegistryNode } from "../core/topology";
 import { known } from "../core/values";
-import { GUID_LIST_SCHEMA, guidList } from "./lib/config";
+import { declaredPulls, GUID_LIST_SCHEMA, guidList, PULLS_SCHEMA } from "./lib/config";
 import { deferToPreview, topologyOf } from "./lib/stack";
 
 const NAME = "aks-acr-pull-role";
@@ -28,17 +28,15 @@ export const aksAcrPullRole: StackValidationPolicy = {
         description:
           "GUIDs of custom roles defined outside the stack that grant Microsoft.ContainerRegistry/registries/pull/read.",
       },
+      pulls: PULLS_SCHEMA,
     },
   },
   validateStack: (args, reportViolation) => {
-    const extraPullRoleGuids = guidList(
-      NAME,
-      args.getConfig<Record<string, unknown>>(),
-      "pullRoleDefinitionIds",
-    );
+    const config = args.getConfig<Record<string, unknown>>();
+    const extraPullRoleGuids = guidList(NAME, config, "pullRoleDefinitionIds");
     const topo = topologyOf(args.resources);
     let pending: string | undefined;
-    for (const pair of pullPairs(topo)) {
+    for (const pair of pullPairs(topo, declaredPulls(NAME, config))) {
       const verdict = evaluatePullAccess(topo, pair, { extraPullRoleGuids });
       if (verdict.status === "pending") pending ??= verdict.path;
       if (verdict.status === "missing")

@@ -2,6 +2,8 @@
  * Policy config, checked at run time too: the CLI validates config against each policy's schema,
  * but a pack enforced from Pulumi Cloud should still fail clearly, not misbehave, on a bad value.
  */
+import { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
+import { DeclaredPull } from "../../core/pull-access";
 import { GUID } from "../../core/roles";
 
 export class PolicyConfigError extends Error {
@@ -20,8 +22,45 @@ export function guidList(policy: string, config: Record<string, unknown>, key: s
   return new Set(value.map((v: string) => v.toLowerCase()));
 }
 
-export const GUID_LIST_SCHEMA = {
+export const GUID_LIST_SCHEMA: PolicyConfigJSONSchema = {
   type: "array",
   items: { type: "string", pattern: GUID.source },
   default: [],
-} as const;
+};
+
+/** `pulls`: which cluster pulls from which registry, where the stack cannot show it. */
+export function declaredPulls(policy: string, config: Record<string, unknown>): DeclaredPull[] {
+  const value = config.pulls;
+  if (value === undefined) return [];
+  const ok =
+    Array.isArray(value) &&
+    value.every(
+      (p) =>
+        p !== null &&
+        typeof p === "object" &&
+        typeof p.cluster === "string" &&
+        typeof p.registry === "string",
+    );
+  if (!ok)
+    throw new PolicyConfigError(
+      policy,
+      "pulls",
+      value,
+      'an array of { "cluster": "<name>", "registry": "<name>" }',
+    );
+  return value as DeclaredPull[];
+}
+
+export const PULLS_SCHEMA: PolicyConfigJSONSchema = {
+  type: "array",
+  description:
+    "Which cluster pulls from which registry (Azure or Pulumi names), where the stack cannot show it. " +
+    "Default: the registries a cluster's workloads and role assignments name, else every registry of the stack.",
+  items: {
+    type: "object",
+    properties: { cluster: { type: "string" }, registry: { type: "string" } },
+    required: ["cluster", "registry"],
+    additionalProperties: false,
+  },
+  default: [],
+};

@@ -11,9 +11,10 @@ import { UNKNOWN_WIRE_VALUE } from "../../core/values";
 // so core/ can treat them as data instead of exceptions.
 const PROXY_TARGET = "__getSpecialProxyTarget";
 
-// The error class @pulumi/policy turns into an advisory "can't run ... during preview".
+// The error @pulumi/policy turns into an advisory "can't run ... during preview". The package
+// exports it, but its typings strip it as internal.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { UnknownValueError } = require("@pulumi/policy/proxy") as {
+const { UnknownValueError } = require("@pulumi/policy") as {
   UnknownValueError: new (sentinel: string, props: string[]) => Error;
 };
 
@@ -35,6 +36,7 @@ export function toStackResource(r: PolicyResource): StackResource {
     props: plainProps(r.props),
     dependencies: (r.dependencies ?? []).map((d) => d.urn),
     propertyDependencies,
+    provider: r.provider?.urn,
   };
 }
 

@@ -17,6 +17,7 @@ import {
   userAssignedIdentity,
   prop,
 } from "../fixtures/azure";
+import { deployment } from "../fixtures/kubernetes";
 import {
   assertNoMandatory,
   assertSilent,
@@ -26,6 +27,7 @@ import {
   PolicyResourceInput,
   setPath,
   unknown,
+  urnOf,
   usePolicyPack,
   withProps,
   withUnknown,
@@ -77,16 +79,23 @@ describe(POLICY, () => {
       assert.ok(!d.message.includes("undefined"), d.message);
     });
 
-    it("reports each registry the cluster lacks a pull role on", async () => {
+    it("reports each registry the cluster's workloads pull from that it lacks a pull role on", async () => {
       const second = registry("fabrikamacr");
-      const diags = await run([...healthy, second]);
+      const app = deployment("web", { containers: [{ image: "fabrikamacr.azurecr.io/web:1.4.2" }] });
+      const diags = await run([...healthy, second, app]);
       assertViolation(diags, "mandatory", aks, "registry 'fabrikamacr'", "fabrikamacr.azurecr.io");
     });
 
-    it("reports a pull role assigned on another registry", async () => {
+    it("reports a pull role assigned on another registry than the one workloads pull from", async () => {
       const other = registry("otheracr");
       const misplaced = kubeletPull(aks, other);
-      assertViolation(await run([acr, other, aks, misplaced]), "mandatory", aks, "registry 'contosoacr'");
+      const app = deployment("web", { containers: [{ image: "contosoacr.azurecr.io/web:1.4.2" }] });
+      assertViolation(
+        await run([acr, other, aks, misplaced, app]),
+        "mandatory",
+        aks,
+        "registry 'contosoacr'",
+      );
     });
 
     it("reports a pull role assigned on another resource group", async () => {
@@ -123,6 +132,72 @@ describe(POLICY, () => {
         aks,
         `role ${ROLE.networkContributor}`,
         "neither a built-in pull role nor defined in this stack",
+      );
+    });
+  });
+
+  describe("which cluster pulls from which registry", () => {
+    const dev = managedCluster("aks-dev");
+    const devAcr = registry("contosodevacr");
+
+    it("judges every registry of the stack when nothing shows which ones a cluster uses", async () => {
+      const diags = await run([acr, registry("fabrikamacr"), aks]);
+      assert.deepEqual(
+        diags.map((d) => [d.enforcementLevel, d.urn === urnOf(aks), /registry '(\w+)'/.exec(d.message)?.[1]]),
+        [
+          ["mandatory", true, "contosoacr"],
+          ["mandatory", true, "fabrikamacr"],
+        ],
+      );
+    });
+
+    it("does not judge a registry that neither the cluster's workloads nor its role assignments name", async () => {
+      // GIVEN dev and prod clusters, each with its own registry and pull role
+      const stack = [acr, devAcr, aks, dev, pull, kubeletPull(dev, devAcr, ROLE.acrPull, "dev-pull")];
+      // THEN neither cluster is reported for the other's registry
+      assertSilent(await run(stack));
+    });
+
+    it("ties workloads to the cluster their Kubernetes provider's kubeconfig comes from", async () => {
+      const provider = {
+        type: "pulumi:providers:kubernetes",
+        name: "aks-dev-k8s",
+        props: { kubeconfig: "(secret)" },
+        propertyDependencies: { kubeconfig: [dev] },
+      };
+      const app = {
+        ...deployment("api", { containers: [{ image: "contosoacr.azurecr.io/api:2.0.1" }] }),
+        provider,
+      };
+      // The dev cluster's workload pulls from the prod registry, where only prod's kubelet holds AcrPull.
+      const diags = await run([
+        acr,
+        devAcr,
+        aks,
+        dev,
+        pull,
+        kubeletPull(dev, devAcr, ROLE.acrPull, "dev-pull"),
+        provider,
+        app,
+      ]);
+      assertViolation(diags, "mandatory", dev, "cluster 'aks-dev'", "registry 'contosoacr'");
+    });
+
+    it("judges exactly the pulls config declares", async () => {
+      const stack = [acr, devAcr, aks, dev, pull];
+      assertViolation(
+        await run(stack, { pulls: [{ cluster: "aks-dev", registry: "contosoacr" }] }),
+        "mandatory",
+        dev,
+        "registry 'contosoacr'",
+      );
+      assertSilent(await run(stack, { pulls: [{ cluster: "aks-prod", registry: "contosoacr" }] }));
+    });
+
+    it("fails to configure pulls that are not cluster and registry names", async () => {
+      await assert.rejects(
+        pack().configure({ [POLICY]: { pulls: [{ cluster: "aks-dev" }] } }),
+        /pulls\[0\].*lacks 'registry'/,
       );
     });
   });

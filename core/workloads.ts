@@ -1,0 +1,83 @@
+/**
+ * Every place a container image can hide in a Kubernetes stack: the pod spec of Pods, Deployments,
+ * StatefulSets, DaemonSets, ReplicaSets, Jobs, CronJobs, PodTemplates and ReplicationControllers
+ * (any API version, and their `*Patch` variants), and in each its containers, initContainers and
+ * ephemeralContainers.
+ */
+import type { StackResource } from "./topology";
+import { isUnknown, Known, read, UNKNOWN } from "./values";
+
+/** Where the pod spec sits in each kind of workload. */
+const POD_SPEC_PATH: Record<string, string[]> = {
+  Pod: ["spec"],
+  PodTemplate: ["template", "spec"],
+  Deployment: ["spec", "template", "spec"],
+  StatefulSet: ["spec", "template", "spec"],
+  DaemonSet: ["spec", "template", "spec"],
+  ReplicaSet: ["spec", "template", "spec"],
+  ReplicationController: ["spec", "template", "spec"],
+  Job: ["spec", "template", "spec"],
+  CronJob: ["spec", "jobTemplate", "spec", "template", "spec"],
+};
+
+const CONTAINER_LISTS = ["containers", "initContainers", "ephemeralContainers"] as const;
+const KUBERNETES_TOKEN = /^kubernetes:[a-z0-9.-]+\/[a-z0-9]+:([A-Za-z]+?)(?:Patch)?$/;
+
+export interface ContainerImage {
+  /** Where it is, as a path a person can follow: `spec.template.spec.initContainers[0].image`. */
+  path: string;
+  container: string;
+  image: Known<string> | undefined;
+}
+
+export interface PodSpecRef {
+  path: string;
+  spec: Known<Record<string, unknown>>;
+}
+
+/** The kind (`Deployment`) of a workload type token, or undefined for anything else. */
+export function workloadKind(type: string): string | undefined {
+  const m = KUBERNETES_TOKEN.exec(type);
+  return m && POD_SPEC_PATH[m[1]] ? m[1] : undefined;
+}
+
+export function podSpecOf(res: StackResource): PodSpecRef | undefined {
+  const kind = workloadKind(res.type);
+  if (!kind) return undefined;
+  const path = POD_SPEC_PATH[kind];
+  const spec = read(res.props, ...path);
+  if (spec === UNKNOWN) return { path: path.join("."), spec: UNKNOWN };
+  if (spec === null || typeof spec !== "object" || Array.isArray(spec)) return undefined;
+  return { path: path.join("."), spec: spec as Record<string, unknown> };
+}
+
+/** Every container's image in a workload; UNKNOWN where preview does not know it yet. */
+export function containerImages(res: StackResource): ContainerImage[] {
+  const pod = podSpecOf(res);
+  if (!pod) return [];
+  if (pod.spec === UNKNOWN) return [{ path: pod.path, container: "*", image: UNKNOWN }];
+  const out: ContainerImage[] = [];
+  for (const list of CONTAINER_LISTS) {
+    const containers = pod.spec[list];
+    if (isUnknown(containers)) {
+      out.push({ path: `${pod.path}.${list}`, container: "*", image: UNKNOWN });
+      continue;
+    }
+    if (!Array.isArray(containers)) continue;
+    containers.forEach((c, i) => {
+      const path = `${pod.path}.${list}[${i}].image`;
+      if (isUnknown(c)) {
+        out.push({ path, container: `${list}[${i}]`, image: UNKNOWN });
+        return;
+      }
+      const name = read(c, "name");
+      const image = read(c, "image");
+      out.push({
+        path,
+        container: typeof name === "string" ? name : `${list}[${i}]`,
+        image: image === UNKNOWN || typeof image === "string" ? (image as Known<string>) : undefined,
+      });
+    });
+  }
+  return out;
+}
