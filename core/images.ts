@@ -174,3 +174,57 @@ export function closestRegistry(registryName: string, known: Iterable<string>): 
   }
   return best?.server;
 }
+
+export type ImageVerdict =
+  | { kind: "ok"; loginServer?: string }
+  /** Not an Azure registry image: other policies' business. */
+  | { kind: "notAzure" }
+  /** The kubelet refuses the reference itself (InvalidImageName). */
+  | { kind: "malformed"; reason: string }
+  /** The host cannot be an ACR login server; `suggestion` is the image as probably meant. */
+  | { kind: "brokenHost"; problem: string; suggestion?: string }
+  /** A well-formed login server of no known registry, a couple of edits from one that is known. */
+  | { kind: "didYouMean"; loginServer: string; suggestion: string; known: string }
+  /** A well-formed login server of a registry neither in the stack nor in the allow-list. */
+  | { kind: "unknownRegistry"; loginServer: string; registryName: string };
+
+/** What an image reference says about the registry it pulls from, given the login servers known to exist. */
+export function checkImage(image: string, knownServers: ReadonlySet<string>): ImageVerdict {
+  const parsed = parseImage(image);
+  if (!parsed.ok)
+    return /azur/i.test(image) ? { kind: "malformed", reason: parsed.reason } : { kind: "notAzure" };
+  const ref = parsed.ref;
+  const host = classifyHost(ref.host);
+  const withHost = (server: string) => server + image.slice(ref.host.length);
+  switch (host.kind) {
+    case "other":
+      return { kind: "notAzure" };
+    case "broken":
+      return {
+        kind: "brokenHost",
+        problem: host.problem,
+        suggestion: host.suggestion && withHost(host.suggestion),
+      };
+    case "loginServer": {
+      if (knownServers.has(host.loginServer)) return { kind: "ok", loginServer: host.loginServer };
+      const close = closestRegistry(host.registryName, knownServers);
+      if (close)
+        return {
+          kind: "didYouMean",
+          loginServer: host.loginServer,
+          suggestion: withHost(close),
+          known: close,
+        };
+      return { kind: "unknownRegistry", loginServer: host.loginServer, registryName: host.registryName };
+    }
+  }
+}
+
+/** Whether an image pins what it runs: a digest, or a tag other than `latest`. */
+export function pinning(ref: ImageReference): "digest" | "tag" | "latest" | "none" {
+  if (ref.digest) return "digest";
+  if (!ref.tag) return "none";
+  return ref.tag === "latest" ? "latest" : "tag";
+}
+
+export const LOGIN_SERVER = /^[a-z0-9]{5,50}\.azurecr\.(io|cn|us)$/;

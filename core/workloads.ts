@@ -81,3 +81,11 @@ export function containerImages(res: StackResource): ContainerImage[] {
   }
   return out;
 }
+
+/** `Deployment 'default/web'`: the workload as `kubectl` names it. */
+export function describeWorkload(res: StackResource): string {
+  const name = read(res.props, "metadata", "name");
+  const ns = read(res.props, "metadata", "namespace");
+  const shown = typeof name === "string" ? name : res.name;
+  return `${workloadKind(res.type) ?? res.type} '${typeof ns === "string" ? `${ns}/` : ""}${shown}'`;
+}

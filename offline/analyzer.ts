@@ -186,7 +186,17 @@ export class PolicyPackClient {
       this.client.analyze.bind(this.client),
       req,
     );
-    return diagnostics(res);
+    // A resource policy's violation names no URN: the engine attributes it to the resource analyzed.
+    return diagnostics(res).map((d) => ({ ...d, urn: d.urn || urnOf(r) }));
+  }
+
+  /**
+   * What a preview asks of the pack: Analyze for each resource, then AnalyzeStack for all of them;
+   * the diagnostics of both.
+   */
+  async analyzeAll(resources: PolicyResourceInput[]): Promise<Diagnostic[]> {
+    const each = await Promise.all(resources.map((r) => this.analyze(r)));
+    return [...each.flat(), ...(await this.analyzeStack(resources))];
   }
 
   /** AnalyzeStack: every resource with its parent, dependencies and property dependencies. */

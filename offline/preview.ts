@@ -97,11 +97,11 @@ export async function planProgram(world: World): Promise<PlannedResource[]> {
 export async function offlinePreview(world: World, pack: PolicyPackClient): Promise<PreviewReport> {
   const { resources, ignored } = stackOf(world);
   await pack.configure();
-  const before = await pack.analyzeStack(resources);
+  const before = await pack.analyzeAll(resources);
   const plan = await planProgram(world);
   const declared: PolicyResourceInput[] = plan
     .filter((p) => p.custom)
     .map((p) => ({ type: p.type, name: p.name, props: p.inputs }));
-  const after = await pack.analyzeStack([...resources, ...declared]);
+  const after = await pack.analyzeAll([...resources, ...declared]);
   return { before, plan, after, ignored };
 }

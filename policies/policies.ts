@@ -1,5 +1,13 @@
 // Every policy of the pack, in CAUSES.md's order. Importing this list starts no server.
 import { Policies } from "@pulumi/policy";
 import { aksAcrPullRole } from "./aks-acr-pull-role";
+import { k8sAcrImageReference } from "./k8s-acr-image-reference";
+import { k8sAcrRegistryKnown } from "./k8s-acr-registry-known";
+import { k8sImageTagPinned } from "./k8s-image-tag-pinned";
 
-export const policies: Policies = [aksAcrPullRole];
+export const policies: Policies = [
+  aksAcrPullRole,
+  k8sAcrImageReference,
+  k8sAcrRegistryKnown,
+  k8sImageTagPinned,
+];

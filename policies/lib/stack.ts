@@ -40,6 +40,23 @@ export function toStackResource(r: PolicyResource): StackResource {
   };
 }
 
+/** A resource policy's resource, as core/ reads resources (no links: Analyze sends none). */
+export function resourceOf(args: {
+  type: string;
+  urn: string;
+  name: string;
+  props: Record<string, unknown>;
+}): StackResource {
+  return {
+    type: args.type,
+    urn: args.urn,
+    name: args.name,
+    props: plainProps(args.props),
+    dependencies: [],
+    propertyDependencies: {},
+  };
+}
+
 // @pulumi/policy deserializes the stack afresh for every policy, but runs all of one AnalyzeStack's
 // policies in one turn of the event loop. The topology is kept for that turn (and for the same
 // URNs), so eighteen policies share one build.

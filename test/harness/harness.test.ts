@@ -1,13 +1,17 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { deployment } from "../fixtures/kubernetes";
 import { managedCluster, registry } from "../fixtures/azure";
 import { POLICIES_DIR, REPO_ROOT, usePolicyPack } from "./index";
 import { PolicyConfigRejected } from "../../offline/config-schema";
 
 // Policies of CAUSES.md this pack implements so far, with their public names and default levels.
-const IMPLEMENTED: Record<string, string> = { "aks-acr-pull-role": "mandatory" };
+const IMPLEMENTED: Record<string, string> = {
+  "aks-acr-pull-role": "mandatory",
+  "k8s-acr-image-reference": "mandatory",
+  "k8s-acr-registry-known": "advisory",
+  "k8s-image-tag-pinned": "advisory",
+};
 
 describe("the policy pack under the engine's runner", () => {
   const { pack } = usePolicyPack();
@@ -60,8 +64,27 @@ describe("the policy pack under the engine's runner", () => {
   });
 
   it("analyzes resources it has no policy for without a diagnostic or an error", async () => {
-    const app = deployment("web", { containers: [{ image: "contosoacr.azurecr.io/web:1.4.2" }] });
-    assert.deepEqual(await pack().analyze(app), []);
-    assert.deepEqual(await pack().analyzeStack([app]), []);
+    const configMap = {
+      type: "kubernetes:core/v1:ConfigMap",
+      name: "settings",
+      props: {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: "settings", namespace: "default" },
+        data: { LOG_LEVEL: "info" },
+      },
+    };
+    const storage = {
+      type: "azure-native:storage:StorageAccount",
+      name: "logs",
+      props: {
+        name: "contosologs",
+        kind: "StorageV2",
+        sku: { name: "Standard_LRS" },
+        location: "westeurope",
+      },
+    };
+    assert.deepEqual(await pack().analyze(configMap), []);
+    assert.deepEqual(await pack().analyzeAll([configMap, storage]), []);
   });
 });

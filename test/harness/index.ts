@@ -27,7 +27,7 @@ export function usePolicyPack(): { pack: () => PolicyPackClient } {
   return { pack: () => harness! };
 }
 
-/** Runs AnalyzeStack with optional config, and returns the diagnostics of one policy. */
+/** Runs what a preview runs (Analyze per resource, AnalyzeStack) with optional config; one policy's diagnostics. */
 export async function diagnosticsOf(
   harness: PolicyPackClient,
   policy: string,
@@ -35,7 +35,7 @@ export async function diagnosticsOf(
   config?: PolicyConfig,
 ): Promise<Diagnostic[]> {
   if (config) await harness.configure({ [policy]: config });
-  const all = await harness.analyzeStack(resources);
+  const all = await harness.analyzeAll(resources);
   return all.filter((d) => d.policyName === policy);
 }
 

@@ -1,0 +1,58 @@
+import { StackValidationPolicy } from "@pulumi/policy";
+import { checkImage } from "../core/images";
+import { describeWorkload } from "../core/workloads";
+import { ALLOWED_LOGIN_SERVERS_SCHEMA, knownLoginServers, stackImages } from "./lib/images";
+import { deferToPreview, topologyOf } from "./lib/stack";
+
+const NAME = "k8s-acr-image-reference";
+
+export const k8sAcrImageReference: StackValidationPolicy = {
+  name: NAME,
+  description:
+    "Every container image that points at an Azure registry uses a login server that exists: no misspelt " +
+    "domain (azureacr.io), no private-link name, no registry name a couple of edits from a real one, no malformed reference.",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  url: "https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/connectivity/cannot-pull-image-from-acr-to-aks-cluster#cause-2-image-not-found-error",
+  remediationSteps:
+    "Correct the image reference in the workload: <registry>.azurecr.io/<repository>:<tag>, with the login server " +
+    "`az acr show -n <registry> --query loginServer -o tsv` prints.",
+  configSchema: { properties: { allowedLoginServers: ALLOWED_LOGIN_SERVERS_SCHEMA } },
+  validateStack: (args, reportViolation) => {
+    const topo = topologyOf(args.resources);
+    const known = knownLoginServers(NAME, topo, args.getConfig<Record<string, unknown>>());
+    const { images, pending } = stackImages(topo);
+    for (const { workload, container, path, image } of images) {
+      const v = checkImage(image, known);
+      const where = `Container '${container}' of ${describeWorkload(workload)} (${path})`;
+      let finding: string | undefined;
+      switch (v.kind) {
+        case "malformed":
+          finding =
+            `${where} will fail with InvalidImageName: couldn't parse image reference "${image}": ${v.reason}.\n` +
+            `Fix: write it as <registry>.azurecr.io/<repository>:<tag>, lower case.`;
+          break;
+        case "brokenHost":
+          finding =
+            `${where} will fail with ErrImagePull / ImagePullBackOff pulling "${image}": ${v.problem}.\n` +
+            (v.suggestion
+              ? `Fix: set the image to "${v.suggestion}". `
+              : "Fix: correct the registry host. ") +
+            "The registry's login server is what `az acr show -n <registry> --query loginServer -o tsv` prints.";
+          break;
+        case "didYouMean":
+          finding =
+            `${where} will fail with ErrImagePull / ImagePullBackOff: "${image}" names registry ${v.loginServer}, ` +
+            `which is neither in this stack nor in allowedLoginServers ("dial tcp: lookup ${v.loginServer}: no such host"). ` +
+            `Did you mean ${v.known}?\n` +
+            `Fix: set the image to "${v.suggestion}" (check with \`az acr show -n ${v.known.split(".")[0]} --query loginServer -o tsv\`), ` +
+            `or, if ${v.loginServer} exists outside this stack, add it to this policy's allowedLoginServers.`;
+          break;
+        default:
+          break;
+      }
+      if (finding) reportViolation(finding, workload.urn);
+    }
+    if (pending) deferToPreview(pending);
+  },
+};

@@ -1,0 +1,39 @@
+import { StackValidationPolicy } from "@pulumi/policy";
+import { checkImage } from "../core/images";
+import { describeWorkload } from "../core/workloads";
+import { ALLOWED_LOGIN_SERVERS_SCHEMA, knownLoginServers, stackImages } from "./lib/images";
+import { deferToPreview, topologyOf } from "./lib/stack";
+
+const NAME = "k8s-acr-registry-known";
+
+export const k8sAcrRegistryKnown: StackValidationPolicy = {
+  name: NAME,
+  description:
+    "Images pull only from Azure registries the stack declares or the organisation allows (config allowedLoginServers). " +
+    "Organisations that keep an allow-list set this policy to mandatory.",
+  enforcementLevel: "advisory",
+  severity: "medium",
+  url: "https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/connectivity/cannot-pull-image-from-acr-to-aks-cluster#cause-2-image-not-found-error",
+  remediationSteps:
+    "Check the registry exists (`az acr show -n <registry>`); if it does, add its login server to allowedLoginServers; " +
+    "if not, correct the image.",
+  configSchema: { properties: { allowedLoginServers: ALLOWED_LOGIN_SERVERS_SCHEMA } },
+  validateStack: (args, reportViolation) => {
+    const topo = topologyOf(args.resources);
+    const known = knownLoginServers(NAME, topo, args.getConfig<Record<string, unknown>>());
+    const { images, pending } = stackImages(topo);
+    for (const { workload, container, path, image } of images) {
+      const v = checkImage(image, known);
+      if (v.kind !== "unknownRegistry") continue;
+      reportViolation(
+        `Container '${container}' of ${describeWorkload(workload)} (${path}) pulls "${image}" from ${v.loginServer}, ` +
+          "a registry neither in this stack nor in allowedLoginServers. If it does not exist, pods fail with ErrImagePull " +
+          `("dial tcp: lookup ${v.loginServer}: no such host"); if it does, nothing here can check that the kubelet may pull from it.\n` +
+          `Fix: \`az acr show -n ${v.registryName} --query loginServer -o tsv\`; if the registry exists, add ${v.loginServer} ` +
+          "to this policy's allowedLoginServers, otherwise correct the image.",
+        workload.urn,
+      );
+    }
+    if (pending) deferToPreview(pending);
+  },
+};

@@ -1,0 +1,101 @@
+import { kubeletPull, managedCluster, registry } from "../fixtures/azure";
+import { deployment, workload } from "../fixtures/kubernetes";
+import {
+  assertNoMandatory,
+  assertSilent,
+  assertViolation,
+  diagnosticsOf,
+  PolicyConfig,
+  PolicyResourceInput,
+  usePolicyPack,
+  withUnknown,
+} from "../harness";
+
+const POLICY = "k8s-acr-image-reference";
+
+describe(POLICY, () => {
+  const { pack } = usePolicyPack();
+  const run = (resources: PolicyResourceInput[], config?: PolicyConfig) =>
+    diagnosticsOf(pack(), POLICY, resources, config);
+
+  const acr = registry("contosoacr");
+  const aks = managedCluster("aks-prod");
+  const base = [acr, aks, kubeletPull(aks, acr)];
+  const app = (image: string) => deployment("web", { containers: [{ name: "web", image }] });
+
+  it("is silent for images from a registry in the stack and from other public registries", async () => {
+    assertSilent(await run([...base, app("contosoacr.azurecr.io/web:1.4.2")]));
+    assertSilent(await run([...base, app("mcr.microsoft.com/dotnet/aspnet:8.0"), app("nginx")]));
+  });
+
+  it("reports the azureacr.io misspelling of the article, with the image as meant", async () => {
+    const w = app("contosoacr.azureacr.io/web:1.4.2");
+    assertViolation(
+      await run([...base, w]),
+      "mandatory",
+      w,
+      "Container 'web' of Deployment 'default/web' (spec.template.spec.containers[0].image)",
+      "ErrImagePull",
+      '"azureacr.io" is not an Azure registry domain: did you mean azurecr.io?',
+      'Fix: set the image to "contosoacr.azurecr.io/web:1.4.2"',
+      "az acr show",
+    );
+  });
+
+  for (const [what, image, words] of [
+    ["a .com domain", "contosoacr.azurecr.com/web:1", 'set the image to "contosoacr.azurecr.io/web:1"'],
+    [
+      "a dropped letter in the domain",
+      "contosoacr.azurcr.io/web:1",
+      'set the image to "contosoacr.azurecr.io/web:1"',
+    ],
+    ["a missing registry name", "azurecr.io/web:1", "names no registry"],
+    ["upper case", "ContosoACR.azurecr.io/web:1", 'set the image to "contosoacr.azurecr.io/web:1"'],
+    ["the private-link name", "contosoacr.privatelink.azurecr.io/web:1", "TLS certificate does not cover"],
+    ["a name no registry can have", "contoso-acr.azurecr.io/web:1", "cannot be a registry name"],
+  ] as const) {
+    it(`reports ${what}`, async () => {
+      const w = app(image);
+      assertViolation(await run([...base, w]), "mandatory", w, words);
+    });
+  }
+
+  it("asks 'did you mean' for a registry name two edits from one in the stack", async () => {
+    const w = app("contosoarc.azurecr.io/web:1.4.2");
+    assertViolation(
+      await run([...base, w]),
+      "mandatory",
+      w,
+      "Did you mean contosoacr.azurecr.io?",
+      "no such host",
+      "allowedLoginServers",
+    );
+  });
+
+  it("takes registries in allowedLoginServers as existing", async () => {
+    const w = app("contosoarc.azurecr.io/web:1.4.2");
+    assertSilent(await run([...base, w], { allowedLoginServers: ["contosoarc.azurecr.io"] }));
+  });
+
+  it("reports a malformed Azure image reference as InvalidImageName", async () => {
+    const w = app("contosoacr.azurecr.io/Web:1.4.2");
+    assertViolation(await run([...base, w]), "mandatory", w, "InvalidImageName", "must be lower case");
+  });
+
+  it("looks in init containers of every workload kind", async () => {
+    const job = workload("CronJob", "report", {
+      containers: [{ image: "contosoacr.azurecr.io/report:2" }],
+      initContainers: [{ name: "migrate", image: "contosoacr.azureacr.io/migrate:2" }],
+    });
+    assertViolation(
+      await run([...base, job]),
+      "mandatory",
+      job,
+      "Container 'migrate' of CronJob 'default/report' (spec.jobTemplate.spec.template.spec.initContainers[0].image)",
+    );
+  });
+
+  it("reports nothing mandatory while an image is not known yet", async () => {
+    assertNoMandatory(await run([...base, withUnknown(app("x"), "spec.template.spec.containers")]));
+  });
+});

@@ -1,0 +1,51 @@
+import { registry } from "../fixtures/azure";
+import { deployment } from "../fixtures/kubernetes";
+import {
+  assertSilent,
+  assertViolation,
+  diagnosticsOf,
+  PolicyConfig,
+  PolicyResourceInput,
+  usePolicyPack,
+} from "../harness";
+
+const POLICY = "k8s-acr-registry-known";
+
+describe(POLICY, () => {
+  const { pack } = usePolicyPack();
+  const run = (resources: PolicyResourceInput[], config?: PolicyConfig) =>
+    diagnosticsOf(pack(), POLICY, resources, config);
+  const acr = registry("contosoacr");
+  const app = (image: string) => deployment("web", { containers: [{ name: "web", image }] });
+
+  it("is silent for registries of the stack, and for images that are not Azure's", async () => {
+    assertSilent(await run([acr, app("contosoacr.azurecr.io/web:1"), app("nginx:1.27")]));
+  });
+
+  it("reports an Azure registry the stack does not know, at advisory", async () => {
+    const w = app("fabrikamacr.azurecr.io/web:1");
+    assertViolation(
+      await run([acr, w]),
+      "advisory",
+      w,
+      "fabrikamacr.azurecr.io",
+      "neither in this stack nor in allowedLoginServers",
+      "az acr show -n fabrikamacr",
+    );
+  });
+
+  it("is silent for registries in allowedLoginServers, and mandatory where an organisation sets it", async () => {
+    const w = app("fabrikamacr.azurecr.io/web:1");
+    assertSilent(await run([acr, w], { allowedLoginServers: ["fabrikamacr.azurecr.io"] }));
+    assertViolation(
+      await run([acr, w], { enforcementLevel: "mandatory" }),
+      "mandatory",
+      w,
+      "fabrikamacr.azurecr.io",
+    );
+  });
+
+  it("leaves a near-miss to k8s-acr-image-reference", async () => {
+    assertSilent(await run([acr, app("contosoarc.azurecr.io/web:1")]));
+  });
+});
