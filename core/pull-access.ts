@@ -4,7 +4,15 @@
  * never reported as a failure.
  */
 import { isRegistryId, isScopeAncestorOrSelf, resourceName } from "./arm-id";
-import { builtInRole, customRolePulls, GUID, RegistryMode, roleDefinitionGuid } from "./roles";
+import {
+  BuiltInRole,
+  builtInRole,
+  customRoleBroaderThanPull,
+  customRolePulls,
+  GUID,
+  RegistryMode,
+  roleDefinitionGuid,
+} from "./roles";
 import { parseImage } from "./images";
 import {
   AssignmentNode,
@@ -12,6 +20,7 @@ import {
   linked,
   PrincipalRef,
   RegistryNode,
+  RoleDefinitionNode,
   StackResource,
   Topology,
 } from "./topology";
@@ -252,6 +261,37 @@ export function principalMatches(
   return fromOtherIdentity ? false : UNKNOWN;
 }
 
+export type ResolvedRole =
+  | { kind: "builtIn"; role: BuiltInRole }
+  | { kind: "custom"; def: RoleDefinitionNode }
+  | { kind: "external"; guid: string }
+  | { kind: "pending" }
+  | { kind: "unrecognized"; label: string };
+
+/** Which role an assignment grants: a built-in, a custom role of the stack, one config names, or none known. */
+export function resolveRole(
+  topo: Topology,
+  a: AssignmentNode,
+  options: PullAccessOptions = {},
+): ResolvedRole {
+  const custom =
+    a.roleUrns.map((u) => topo.roleDefinitionsByUrn.get(u)).find((r) => r !== undefined) ??
+    (known(a.roleDefinitionId)
+      ? topo.roleDefinitionsByGuid.get(roleDefinitionGuid(a.roleDefinitionId) ?? "")
+      : undefined);
+  if (custom) return { kind: "custom", def: custom };
+  if (a.roleDefinitionId === UNKNOWN) return { kind: "pending" };
+  const guid = a.roleDefinitionId ? roleDefinitionGuid(a.roleDefinitionId) : undefined;
+  if (!guid) return { kind: "unrecognized", label: `role '${a.roleDefinitionId ?? "(none)"}'` };
+  const builtIn = builtInRole(guid);
+  if (builtIn) return { kind: "builtIn", role: builtIn };
+  if (options.extraPullRoleGuids?.has(guid)) return { kind: "external", guid };
+  return {
+    kind: "unrecognized",
+    label: `role ${guid} (neither a built-in pull role nor defined in this stack)`,
+  };
+}
+
 /** Does the assignment's role let its holder pull from a registry in `mode`? */
 export function rolePulls(
   topo: Topology,
@@ -259,28 +299,49 @@ export function rolePulls(
   mode: Known<RegistryMode>,
   options: PullAccessOptions = {},
 ): { grants: Tri; label: string } {
-  const custom =
-    a.roleUrns.map((u) => topo.roleDefinitionsByUrn.get(u)).find((r) => r !== undefined) ??
-    (known(a.roleDefinitionId)
-      ? topo.roleDefinitionsByGuid.get(roleDefinitionGuid(a.roleDefinitionId) ?? "")
-      : undefined);
-  if (custom) {
-    const label = `custom role '${custom.label}'`;
-    if (custom.permissions === UNKNOWN) return { grants: UNKNOWN, label };
-    const perms = custom.permissions;
-    return { grants: byMode(mode, (m) => customRolePulls(perms, m)), label };
+  const role = resolveRole(topo, a, options);
+  switch (role.kind) {
+    case "custom": {
+      const label = `custom role '${role.def.label}'`;
+      const perms = role.def.permissions;
+      if (perms === UNKNOWN) return { grants: UNKNOWN, label };
+      return { grants: byMode(mode, (m) => customRolePulls(perms, m)), label };
+    }
+    case "pending":
+      return { grants: UNKNOWN, label: "a role not known yet" };
+    case "builtIn":
+      return {
+        grants: byMode(mode, (m) => (m === "abac" ? role.role.pullsAbac : role.role.pullsRbac)),
+        label: role.role.name,
+      };
+    case "external":
+      return { grants: true, label: `custom role ${role.guid}` };
+    case "unrecognized":
+      return { grants: false, label: role.label };
   }
-  if (a.roleDefinitionId === UNKNOWN) return { grants: UNKNOWN, label: "a role not known yet" };
-  const guid = a.roleDefinitionId ? roleDefinitionGuid(a.roleDefinitionId) : undefined;
-  if (!guid) return { grants: false, label: `role '${a.roleDefinitionId ?? "(none)"}'` };
-  const builtIn = builtInRole(guid);
-  if (builtIn)
-    return {
-      grants: byMode(mode, (m) => (m === "abac" ? builtIn.pullsAbac : builtIn.pullsRbac)),
-      label: builtIn.name,
-    };
-  if (options.extraPullRoleGuids?.has(guid)) return { grants: true, label: `custom role ${guid}` };
-  return { grants: false, label: `role ${guid} (neither a built-in pull role nor defined in this stack)` };
+}
+
+/**
+ * Roles the pulling identity holds on the registry that grant more than pulling (Owner,
+ * Contributor, AcrPush, custom roles that push, delete or grant): AcrPull is enough.
+ */
+export function excessGrants(topo: Topology, { cluster, registry }: PullPair): RoleOnRegistry[] {
+  const out: RoleOnRegistry[] = [];
+  for (const a of topo.assignments) {
+    if (scopeCovers(topo, a, registry) !== true) continue;
+    if (principalMatches(topo, a, cluster.identity, cluster) !== true) continue;
+    const role = resolveRole(topo, a);
+    if (role.kind === "builtIn" && role.role.broaderThanPull)
+      out.push({ assignment: a, role: role.role.name });
+    if (
+      role.kind === "custom" &&
+      known(role.def.permissions) &&
+      customRoleBroaderThanPull(role.def.permissions)
+    ) {
+      out.push({ assignment: a, role: `custom role '${role.def.label}'` });
+    }
+  }
+  return out;
 }
 
 function byMode(mode: Known<RegistryMode>, f: (m: RegistryMode) => boolean): Tri {

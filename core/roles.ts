@@ -174,3 +174,17 @@ export function customRolePulls(permissions: RolePermission[], mode: RegistryMod
     : permissionsGrant(permissions, PULL_ACTION, false) ||
         permissionsGrant(permissions, ABAC_PULL_DATA_ACTION, true);
 }
+
+const BROADER_ACTIONS: [string, boolean][] = [
+  ["Microsoft.ContainerRegistry/registries/push/write", false],
+  ["Microsoft.ContainerRegistry/registries/artifacts/delete", false],
+  ["Microsoft.ContainerRegistry/registries/write", false],
+  ["Microsoft.Authorization/roleAssignments/write", false],
+  ["Microsoft.ContainerRegistry/registries/repositories/content/write", true],
+  ["Microsoft.ContainerRegistry/registries/repositories/content/delete", true],
+];
+
+/** Whether a custom role lets its holder do more to a registry than pull (push, delete, manage, grant). */
+export function customRoleBroaderThanPull(permissions: RolePermission[]): boolean {
+  return BROADER_ACTIONS.some(([action, data]) => permissionsGrant(permissions, action, data));
+}

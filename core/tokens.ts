@@ -14,7 +14,8 @@ export type ResourceKind =
   | "resourceGroup"
   | "servicePrincipal"
   | "application"
-  | "kubernetesProvider";
+  | "kubernetesProvider"
+  | "privateEndpoint";
 
 const AZURE_NATIVE: Record<string, ResourceKind> = {
   "containerservice:managedcluster": "managedCluster",
@@ -24,6 +25,7 @@ const AZURE_NATIVE: Record<string, ResourceKind> = {
   "authorization:roledefinition": "roleDefinition",
   "managedidentity:userassignedidentity": "userAssignedIdentity",
   "resources:resourcegroup": "resourceGroup",
+  "network:privateendpoint": "privateEndpoint",
 };
 
 const OTHER: Record<string, ResourceKind> = {

@@ -9,7 +9,17 @@ import { ArmId, parseArmId, resourceName } from "./arm-id";
 import { roleDefinitionGuid, RegistryMode, RolePermission } from "./roles";
 import { kindOf, ResourceKind } from "./tokens";
 import { workloadKind } from "./workloads";
-import { Known, UNKNOWN, isUnknown, read, readObject, readString, known, sameText } from "./values";
+import {
+  Known,
+  UNKNOWN,
+  isUnknown,
+  read,
+  readArray,
+  readObject,
+  readString,
+  known,
+  sameText,
+} from "./values";
 
 /** A resource as a stack policy receives it, reduced to plain data. */
 export interface StackResource {
@@ -121,6 +131,7 @@ export interface Topology {
   applicationsByUrn: ReadonlyMap<string, ApplicationNode>;
   /** Kubernetes resources that carry a pod spec. */
   workloads: StackResource[];
+  privateEndpoints: StackResource[];
 }
 
 /**
@@ -186,6 +197,7 @@ export function buildTopology(resources: readonly StackResource[]): Topology {
   const applicationsByUrn = new Map<string, ApplicationNode>();
 
   const workloads: StackResource[] = [];
+  const privateEndpoints: StackResource[] = [];
 
   for (const res of resources) {
     byUrn.set(res.urn, res);
@@ -263,6 +275,9 @@ export function buildTopology(resources: readonly StackResource[]): Topology {
           label: labelOf(res, "displayName"),
         });
         break;
+      case "privateEndpoint":
+        privateEndpoints.push(res);
+        break;
       case "servicePrincipal":
         servicePrincipalsByUrn.set(res.urn, {
           res,
@@ -289,6 +304,7 @@ export function buildTopology(resources: readonly StackResource[]): Topology {
     servicePrincipalsByUrn,
     applicationsByUrn,
     workloads,
+    privateEndpoints,
   };
   const spByClientId = new Map<string, ServicePrincipalNode>();
   for (const sp of servicePrincipalsByUrn.values()) {
@@ -434,4 +450,30 @@ function controlPlane(res: StackResource, topo: Topology): PrincipalRef[] {
     }
   }
   return out;
+}
+
+/**
+ * The private endpoints of the stack that connect to a registry: a connection (automatic or
+ * manual) whose `privateLinkServiceId` is the registry, by property dependency or by id.
+ */
+export function registryPrivateEndpoints(topo: Topology, reg: RegistryNode): StackResource[] {
+  return topo.privateEndpoints.filter((pe) => {
+    const viaDeps = [
+      ...linked(pe, "privateLinkServiceConnections"),
+      ...linked(pe, "manualPrivateLinkServiceConnections"),
+    ];
+    if (viaDeps.includes(reg.res.urn)) return true;
+    for (const key of ["privateLinkServiceConnections", "manualPrivateLinkServiceConnections"]) {
+      const list = readArray(pe.props, key);
+      if (!known(list)) continue;
+      for (const c of list) {
+        const target =
+          readString(c, "privateLinkServiceId") ?? readString(c, "properties", "privateLinkServiceId");
+        const id = known(target) ? parseArmId(target) : undefined;
+        if (id && (reg.id ? id.key === reg.id.key : sameText(resourceName(id), reg.name) === true))
+          return true;
+      }
+    }
+    return false;
+  });
 }

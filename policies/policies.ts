@@ -1,5 +1,9 @@
 // Every policy of the pack, in CAUSES.md's order. Importing this list starts no server.
 import { Policies } from "@pulumi/policy";
+import { acrAdminUserDisabled } from "./acr-admin-user-disabled";
+import { acrNetworkRulesSku } from "./acr-network-rules-sku";
+import { acrPublicNetworkOpen } from "./acr-public-network-open";
+import { aksAcrLeastPrivilege } from "./aks-acr-least-privilege";
 import { aksAcrPullRole } from "./aks-acr-pull-role";
 import { k8sAcrImageReference } from "./k8s-acr-image-reference";
 import { k8sAcrRegistryKnown } from "./k8s-acr-registry-known";
@@ -9,5 +13,9 @@ export const policies: Policies = [
   aksAcrPullRole,
   k8sAcrImageReference,
   k8sAcrRegistryKnown,
+  acrAdminUserDisabled,
+  aksAcrLeastPrivilege,
+  acrNetworkRulesSku,
+  acrPublicNetworkOpen,
   k8sImageTagPinned,
 ];

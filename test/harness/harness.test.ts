@@ -11,6 +11,10 @@ const IMPLEMENTED: Record<string, string> = {
   "k8s-acr-image-reference": "mandatory",
   "k8s-acr-registry-known": "advisory",
   "k8s-image-tag-pinned": "advisory",
+  "acr-admin-user-disabled": "advisory",
+  "aks-acr-least-privilege": "advisory",
+  "acr-network-rules-sku": "mandatory",
+  "acr-public-network-open": "advisory",
 };
 
 describe("the policy pack under the engine's runner", () => {

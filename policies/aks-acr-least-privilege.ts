@@ -1,0 +1,36 @@
+import { StackValidationPolicy } from "@pulumi/policy";
+import { excessGrants, pullPairs } from "../core/pull-access";
+import { declaredPulls, PULLS_SCHEMA } from "./lib/config";
+import { topologyOf } from "./lib/stack";
+
+const NAME = "aks-acr-least-privilege";
+
+export const aksAcrLeastPrivilege: StackValidationPolicy = {
+  name: NAME,
+  description:
+    "The identity the kubelet pulls with holds no more than it needs on the registry: AcrPull is enough, " +
+    "Owner, Contributor and AcrPush let a compromised node push, overwrite or delete images.",
+  enforcementLevel: "advisory",
+  severity: "medium",
+  url: "https://learn.microsoft.com/azure/container-registry/container-registry-roles",
+  remediationSteps:
+    "Assign AcrPull at the registry (aks-acr-guard's AcrPullAccess), then remove the broader assignment with " +
+    "`az role assignment delete --ids <assignment-id>`.",
+  configSchema: { properties: { pulls: PULLS_SCHEMA } },
+  validateStack: (args, reportViolation) => {
+    const topo = topologyOf(args.resources);
+    for (const pair of pullPairs(topo, declaredPulls(NAME, args.getConfig<Record<string, unknown>>()))) {
+      for (const { assignment, role } of excessGrants(topo, pair)) {
+        const id = typeof assignment.res.props.id === "string" ? assignment.res.props.id : "<assignment-id>";
+        reportViolation(
+          `The ${pair.cluster.identity.label} of cluster '${pair.cluster.label}' holds ${role} on registry ` +
+            `'${pair.registry.label}' (role assignment '${assignment.res.name}'${typeof assignment.scope === "string" ? ` at ${assignment.scope}` : ""}): ` +
+            "it only pulls, and a compromised node could push, overwrite or delete images.\n" +
+            "Fix: declare aks-acr-guard's AcrPullAccess (AcrPull at the registry scope), then remove the broader " +
+            `assignment from the stack, or run: az role assignment delete --ids ${id}`,
+          pair.cluster.res.urn,
+        );
+      }
+    }
+  },
+};
