@@ -15,7 +15,11 @@ export type ResourceKind =
   | "servicePrincipal"
   | "application"
   | "kubernetesProvider"
-  | "privateEndpoint";
+  | "privateEndpoint"
+  | "virtualMachineScaleSet"
+  | "servicePrincipalPassword"
+  | "applicationPassword"
+  | "registryCredentials";
 
 const AZURE_NATIVE: Record<string, ResourceKind> = {
   "containerservice:managedcluster": "managedCluster",
@@ -26,11 +30,15 @@ const AZURE_NATIVE: Record<string, ResourceKind> = {
   "managedidentity:userassignedidentity": "userAssignedIdentity",
   "resources:resourcegroup": "resourceGroup",
   "network:privateendpoint": "privateEndpoint",
+  "compute:virtualmachinescaleset": "virtualMachineScaleSet",
 };
 
 const OTHER: Record<string, ResourceKind> = {
   "azuread:index/serviceprincipal:serviceprincipal": "servicePrincipal",
   "azuread:index/application:application": "application",
+  "azuread:index/serviceprincipalpassword:serviceprincipalpassword": "servicePrincipalPassword",
+  "azuread:index/applicationpassword:applicationpassword": "applicationPassword",
+  "aks-acr-guard:observed:registrycredentials": "registryCredentials",
   "pulumi:providers:kubernetes": "kubernetesProvider",
 };
 

@@ -6,6 +6,7 @@
  * once values are known.
  */
 import { ArmId, parseArmId, resourceName } from "./arm-id";
+import { flattenArm, tokenOfArmType } from "./arm-types";
 import { roleDefinitionGuid, RegistryMode, RolePermission } from "./roles";
 import { kindOf, ResourceKind } from "./tokens";
 import { workloadKind } from "./workloads";
@@ -115,6 +116,7 @@ export interface ServicePrincipalNode {
 export interface ApplicationNode {
   res: StackResource;
   objectId: Known<string> | undefined;
+  clientId: Known<string> | undefined;
   label: string;
 }
 
@@ -132,6 +134,8 @@ export interface Topology {
   /** Kubernetes resources that carry a pod spec. */
   workloads: StackResource[];
   privateEndpoints: StackResource[];
+  /** Resources of the other kinds, by kind (scale sets, passwords, registry credentials...). */
+  byKind: ReadonlyMap<ResourceKind, StackResource[]>;
 }
 
 /**
@@ -184,7 +188,40 @@ function registryMode(res: StackResource): Known<RegistryMode> {
   return mode?.toLowerCase() === "abacrepositorypermissions" ? "abac" : "rbac";
 }
 
-export function buildTopology(resources: readonly StackResource[]): Topology {
+/** The component whose outputs carry what it observed outside the stack, as ARM JSON records. */
+export const OBSERVER_TYPE = "aks-acr-guard:index:AksAcrObserver";
+
+/**
+ * The stack's resources plus, for each AksAcrObserver, the records it observed (`observed`: ARM
+ * JSON), each as a resource of its azure-native type with the observer as its only dependency.
+ */
+export function withObserved(resources: readonly StackResource[]): StackResource[] {
+  const out: StackResource[] = [];
+  for (const res of resources) {
+    out.push(res);
+    if (res.type !== OBSERVER_TYPE) continue;
+    const observed = res.props["observed"];
+    if (!Array.isArray(observed)) continue;
+    observed.forEach((record, i) => {
+      if (record === null || typeof record !== "object") return;
+      const token = tokenOfArmType((record as Record<string, unknown>).type);
+      if (!token) return;
+      const name = (record as Record<string, unknown>).name;
+      out.push({
+        type: token,
+        urn: `${res.urn}$observed[${i}]`,
+        name: typeof name === "string" ? name : `${res.name}-observed-${i}`,
+        props: flattenArm(record as Record<string, unknown>),
+        dependencies: [res.urn],
+        propertyDependencies: {},
+      });
+    });
+  }
+  return out;
+}
+
+export function buildTopology(declared: readonly StackResource[]): Topology {
+  const resources = withObserved(declared);
   const byUrn = new Map<string, StackResource>();
   const kinds = new Map<string, ResourceKind>();
   const clusterRes: StackResource[] = [];
@@ -198,6 +235,7 @@ export function buildTopology(resources: readonly StackResource[]): Topology {
 
   const workloads: StackResource[] = [];
   const privateEndpoints: StackResource[] = [];
+  const byKind = new Map<ResourceKind, StackResource[]>();
 
   for (const res of resources) {
     byUrn.set(res.urn, res);
@@ -207,6 +245,9 @@ export function buildTopology(resources: readonly StackResource[]): Topology {
       continue;
     }
     kinds.set(res.urn, kind);
+    const sameKind = byKind.get(kind);
+    if (sameKind) sameKind.push(res);
+    else byKind.set(kind, [res]);
     const p = res.props;
     switch (kind) {
       case "managedCluster":
@@ -272,6 +313,7 @@ export function buildTopology(resources: readonly StackResource[]): Topology {
         applicationsByUrn.set(res.urn, {
           res,
           objectId: readString(p, "objectId"),
+          clientId: readString(p, "clientId") ?? readString(p, "applicationId"),
           label: labelOf(res, "displayName"),
         });
         break;
@@ -282,8 +324,8 @@ export function buildTopology(resources: readonly StackResource[]): Topology {
         servicePrincipalsByUrn.set(res.urn, {
           res,
           objectId: readString(p, "objectId"),
-          // azuread v5 named it applicationId; v6 clientId.
-          clientId: readString(p, "clientId") ?? readString(p, "applicationId"),
+          // azuread v5 named it applicationId, v6 clientId, Microsoft Graph appId.
+          clientId: readString(p, "clientId") ?? readString(p, "applicationId") ?? readString(p, "appId"),
           label: labelOf(res, "displayName"),
         });
         break;
@@ -305,6 +347,7 @@ export function buildTopology(resources: readonly StackResource[]): Topology {
     applicationsByUrn,
     workloads,
     privateEndpoints,
+    byKind,
   };
   const spByClientId = new Map<string, ServicePrincipalNode>();
   for (const sp of servicePrincipalsByUrn.values()) {

@@ -8,7 +8,8 @@ import { parseArmId, resourceName, resourceType } from "../core/arm-id";
 import { Diagnostic, PolicyPackClient } from "./analyzer";
 import { settled } from "./outputs";
 import { PolicyResourceInput } from "./resources";
-import { ArmResource, flatten, stackOf, World } from "./world";
+import { flattenArm } from "../core/arm-types";
+import { ArmResource, stackOf, World } from "./world";
 
 export interface PlannedResource {
   type: string;
@@ -44,7 +45,7 @@ function answerInvoke(world: World, token: string, inputs: Record<string, unknow
         `${world.file}: the recording holds no managed cluster '${inputs.resourceName}' in resource group '${inputs.resourceGroupName}'`,
       );
     }
-    return flatten(found);
+    return flattenArm(found);
   }
   throw new Error(
     `${world.file}: the program read ${token}, which an offline preview cannot answer from a recording`,

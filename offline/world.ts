@@ -5,6 +5,7 @@
  */
 import * as fs from "node:fs";
 import { parseArmId } from "../core/arm-id";
+import { flattenArm, tokenOfArmType } from "../core/arm-types";
 import { PolicyResourceInput } from "./resources";
 
 export interface ArmResource {
@@ -27,16 +28,6 @@ export class WorldError extends Error {
     this.name = "WorldError";
   }
 }
-
-/** ARM types (lower-cased, as Resource Graph returns them) and the azure-native token of each. */
-const TOKENS: Record<string, string> = {
-  "microsoft.containerservice/managedclusters": "azure-native:containerservice:ManagedCluster",
-  "microsoft.containerregistry/registries": "azure-native:containerregistry:Registry",
-  "microsoft.authorization/roleassignments": "azure-native:authorization:RoleAssignment",
-  "microsoft.authorization/roledefinitions": "azure-native:authorization:RoleDefinition",
-  "microsoft.managedidentity/userassignedidentities": "azure-native:managedidentity:UserAssignedIdentity",
-  "microsoft.resources/resourcegroups": "azure-native:resources:ResourceGroup",
-};
 
 export function loadWorld(file: string): World {
   let text: string;
@@ -100,19 +91,13 @@ function checkResource(file: string, at: string, r: unknown): ArmResource {
   return o as ArmResource;
 }
 
-/** An ARM resource as azure-native registers its outputs: `properties` flattened into the top level. */
-export function flatten(r: ArmResource): Record<string, unknown> {
-  const { properties, ...rest } = r;
-  return { ...rest, ...(properties ?? {}) };
-}
-
 /** The world's resources as a stack policy would see them; types this package does not read are counted. */
 export function stackOf(world: World): { resources: PolicyResourceInput[]; ignored: Record<string, number> } {
   const resources: PolicyResourceInput[] = [];
   const ignored: Record<string, number> = {};
   const names = new Set<string>();
   for (const r of world.resources) {
-    const token = TOKENS[r.type.toLowerCase()];
+    const token = tokenOfArmType(r.type);
     if (!token) {
       ignored[r.type] = (ignored[r.type] ?? 0) + 1;
       continue;
@@ -120,7 +105,7 @@ export function stackOf(world: World): { resources: PolicyResourceInput[]; ignor
     let name = r.name;
     for (let n = 2; names.has(`${token}::${name}`); n++) name = `${r.name}-${n}`;
     names.add(`${token}::${name}`);
-    resources.push({ type: token, name, props: flatten(r) });
+    resources.push({ type: token, name, props: flattenArm(r) });
   }
   return { resources, ignored };
 }

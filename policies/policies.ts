@@ -5,12 +5,18 @@ import { acrNetworkRulesSku } from "./acr-network-rules-sku";
 import { acrPublicNetworkOpen } from "./acr-public-network-open";
 import { aksAcrLeastPrivilege } from "./aks-acr-least-privilege";
 import { aksAcrPullRole } from "./aks-acr-pull-role";
+import { aksKubeletIdentityOnVmss } from "./aks-kubelet-identity-on-vmss";
+import { aksSpSecretExpiring } from "./aks-sp-secret-expiring";
+import { aksSpSecretValid } from "./aks-sp-secret-valid";
 import { k8sAcrImageReference } from "./k8s-acr-image-reference";
 import { k8sAcrRegistryKnown } from "./k8s-acr-registry-known";
 import { k8sImageTagPinned } from "./k8s-image-tag-pinned";
 
 export const policies: Policies = [
   aksAcrPullRole,
+  aksSpSecretValid,
+  aksSpSecretExpiring,
+  aksKubeletIdentityOnVmss,
   k8sAcrImageReference,
   k8sAcrRegistryKnown,
   acrAdminUserDisabled,

@@ -8,6 +8,9 @@ import { PolicyConfigRejected } from "../../offline/config-schema";
 // Policies of CAUSES.md this pack implements so far, with their public names and default levels.
 const IMPLEMENTED: Record<string, string> = {
   "aks-acr-pull-role": "mandatory",
+  "aks-sp-secret-valid": "mandatory",
+  "aks-sp-secret-expiring": "advisory",
+  "aks-kubelet-identity-on-vmss": "mandatory",
   "k8s-acr-image-reference": "mandatory",
   "k8s-acr-registry-known": "advisory",
   "k8s-image-tag-pinned": "advisory",
