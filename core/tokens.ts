@@ -19,7 +19,18 @@ export type ResourceKind =
   | "virtualMachineScaleSet"
   | "servicePrincipalPassword"
   | "applicationPassword"
-  | "registryCredentials";
+  | "registryCredentials"
+  | "virtualNetwork"
+  | "subnet"
+  | "virtualNetworkPeering"
+  | "privateZone"
+  | "virtualNetworkLink"
+  | "privateRecordSet"
+  | "privateDnsZoneGroup"
+  | "publicIPAddress"
+  | "natGateway"
+  | "azureFirewall"
+  | "firewallPolicyRuleCollectionGroup";
 
 const AZURE_NATIVE: Record<string, ResourceKind> = {
   "containerservice:managedcluster": "managedCluster",
@@ -31,6 +42,17 @@ const AZURE_NATIVE: Record<string, ResourceKind> = {
   "resources:resourcegroup": "resourceGroup",
   "network:privateendpoint": "privateEndpoint",
   "compute:virtualmachinescaleset": "virtualMachineScaleSet",
+  "network:virtualnetwork": "virtualNetwork",
+  "network:subnet": "subnet",
+  "network:virtualnetworkpeering": "virtualNetworkPeering",
+  "privatedns:privatezone": "privateZone",
+  "privatedns:virtualnetworklink": "virtualNetworkLink",
+  "privatedns:privaterecordset": "privateRecordSet",
+  "network:privatednszonegroup": "privateDnsZoneGroup",
+  "network:publicipaddress": "publicIPAddress",
+  "network:natgateway": "natGateway",
+  "network:azurefirewall": "azureFirewall",
+  "network:firewallpolicyrulecollectiongroup": "firewallPolicyRuleCollectionGroup",
 };
 
 const OTHER: Record<string, ResourceKind> = {

@@ -2,6 +2,8 @@
 import { Policies } from "@pulumi/policy";
 import { acrAdminUserDisabled } from "./acr-admin-user-disabled";
 import { acrNetworkRulesSku } from "./acr-network-rules-sku";
+import { acrPrivateDnsLink } from "./acr-private-dns-link";
+import { aksAcrVnetPeering } from "./aks-acr-vnet-peering";
 import { acrPublicNetworkOpen } from "./acr-public-network-open";
 import { aksAcrLeastPrivilege } from "./aks-acr-least-privilege";
 import { aksAcrPullRole } from "./aks-acr-pull-role";
@@ -19,6 +21,8 @@ export const policies: Policies = [
   aksKubeletIdentityOnVmss,
   k8sAcrImageReference,
   k8sAcrRegistryKnown,
+  acrPrivateDnsLink,
+  aksAcrVnetPeering,
   acrAdminUserDisabled,
   aksAcrLeastPrivilege,
   acrNetworkRulesSku,

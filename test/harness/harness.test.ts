@@ -14,6 +14,8 @@ const IMPLEMENTED: Record<string, string> = {
   "k8s-acr-image-reference": "mandatory",
   "k8s-acr-registry-known": "advisory",
   "k8s-image-tag-pinned": "advisory",
+  "acr-private-dns-link": "mandatory",
+  "aks-acr-vnet-peering": "mandatory",
   "acr-admin-user-disabled": "advisory",
   "aks-acr-least-privilege": "advisory",
   "acr-network-rules-sku": "mandatory",

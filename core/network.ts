@@ -1,0 +1,230 @@
+/**
+ * The network a pull crosses: the cluster's VNets (from its node subnets), the registry's private
+ * endpoints and their VNets, private DNS zones and their links, and VNet peerings, whether declared
+ * as resources, inline in a VirtualNetwork, or recorded by the observer.
+ */
+import { ArmId, parseArmId, resourceName } from "./arm-id";
+import {
+  ClusterNode,
+  linked,
+  RegistryNode,
+  registryPrivateEndpoints,
+  StackResource,
+  Topology,
+} from "./topology";
+import { isUnknown, Known, known, read, readArray, readString, sameText, UNKNOWN } from "./values";
+
+/** `/subscriptions/../virtualNetworks/<vnet>` from a subnet or any child id. */
+export function vnetOfId(id: string): ArmId | undefined {
+  const m = /^(.*\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+)/i.exec(id);
+  return m ? parseArmId(m[1]) : undefined;
+}
+
+/** A property read at the top level (azure-native outputs) or under `properties` (raw ARM items). */
+function either(item: unknown, ...path: string[]): unknown {
+  const top = read(item, ...path);
+  return top !== undefined ? top : read(item, "properties", ...path);
+}
+
+/** The subnets the cluster's node pools run in: the profile's `vnetSubnetID`s and AgentPool resources'. */
+export function clusterSubnets(topo: Topology, cluster: ClusterNode): { subnets: ArmId[]; pending: boolean } {
+  const ids: Known<string>[] = [];
+  const profiles = readArray(cluster.res.props, "agentPoolProfiles");
+  if (profiles === UNKNOWN) return { subnets: [], pending: true };
+  for (const p of profiles ?? []) {
+    const s = readString(p, "vnetSubnetID");
+    if (s !== undefined) ids.push(s);
+  }
+  for (const pool of topo.byKind.get("agentPool") ?? []) {
+    const owner = readString(pool.props, "id");
+    const ofCluster =
+      linked(pool, "resourceName").includes(cluster.res.urn) ||
+      (known(owner) && cluster.id !== undefined && owner.toLowerCase().startsWith(cluster.id.key + "/"));
+    const s = readString(pool.props, "vnetSubnetID");
+    if (ofCluster && s !== undefined) ids.push(s);
+  }
+  const subnets: ArmId[] = [];
+  let pending = false;
+  for (const s of ids) {
+    if (s === UNKNOWN) pending = true;
+    else {
+      const id = parseArmId(s);
+      if (id && !subnets.some((x) => x.key === id.key)) subnets.push(id);
+    }
+  }
+  return { subnets, pending };
+}
+
+export function clusterVnets(topo: Topology, cluster: ClusterNode): { vnets: ArmId[]; pending: boolean } {
+  const { subnets, pending } = clusterSubnets(topo, cluster);
+  const vnets: ArmId[] = [];
+  for (const s of subnets) {
+    const v = vnetOfId(s.raw);
+    if (v && !vnets.some((x) => x.key === v.key)) vnets.push(v);
+  }
+  return { vnets, pending };
+}
+
+export interface PrivateEndpointInfo {
+  res: StackResource;
+  vnet: Known<ArmId> | undefined;
+  /** Private IPs of the endpoint's NIC, where the stack or the recording shows them. */
+  ips: string[];
+}
+
+export function privateEndpointsOf(topo: Topology, reg: RegistryNode): PrivateEndpointInfo[] {
+  return registryPrivateEndpoints(topo, reg).map((res) => {
+    const subnet = readString(res.props, "subnet", "id");
+    const ips = new Set<string>();
+    for (const cfg of (readArray(res.props, "customDnsConfigs") as unknown[] | undefined) ?? []) {
+      for (const ip of (readArray(cfg, "ipAddresses") as unknown[] | undefined) ?? [])
+        if (typeof ip === "string") ips.add(ip);
+    }
+    for (const cfg of (readArray(res.props, "ipConfigurations") as unknown[] | undefined) ?? []) {
+      const ip = either(cfg, "privateIPAddress");
+      if (typeof ip === "string") ips.add(ip);
+    }
+    return { res, vnet: subnet === UNKNOWN ? UNKNOWN : subnet ? vnetOfId(subnet) : undefined, ips: [...ips] };
+  });
+}
+
+export interface Peering {
+  /** Where it is declared or recorded (a peering resource, or the VNet it is inline in). */
+  res: StackResource;
+  name: string;
+  from: ArmId;
+  to: Known<ArmId> | undefined;
+  state: Known<string> | undefined;
+}
+
+/** Every peering the stack or the recording shows. */
+export function peerings(topo: Topology): Peering[] {
+  const out: Peering[] = [];
+  for (const res of topo.byKind.get("virtualNetworkPeering") ?? []) {
+    const id = readString(res.props, "id");
+    let from = known(id) ? vnetOfId(id) : undefined;
+    if (!from) {
+      // Declared with inputs only: the parent VNet by property dependency or by group and name.
+      const parent = linked(res, "virtualNetworkName")
+        .map((u) => topo.byUrn.get(u))
+        .find((r) => r && known(readString(r.props, "id")));
+      from = parent ? vnetOfId(readString(parent.props, "id") as string) : undefined;
+    }
+    if (!from) continue;
+    const remote = readString(res.props, "remoteVirtualNetwork", "id");
+    out.push({
+      res,
+      name: res.name,
+      from,
+      to: remote === UNKNOWN ? UNKNOWN : remote ? parseArmId(remote) : undefined,
+      state: readString(res.props, "peeringState"),
+    });
+  }
+  for (const vnet of topo.byKind.get("virtualNetwork") ?? []) {
+    const id = readString(vnet.props, "id");
+    const from = known(id) ? parseArmId(id) : undefined;
+    const inline = readArray(vnet.props, "virtualNetworkPeerings");
+    if (!from || !known(inline)) continue;
+    for (const p of inline) {
+      const remote = either(p, "remoteVirtualNetwork", "id");
+      const state = either(p, "peeringState");
+      out.push({
+        res: vnet,
+        name: String(read(p, "name") ?? "(inline)"),
+        from,
+        to: isUnknown(remote) ? UNKNOWN : typeof remote === "string" ? parseArmId(remote) : undefined,
+        state: isUnknown(state) ? UNKNOWN : typeof state === "string" ? state : undefined,
+      });
+    }
+  }
+  return out;
+}
+
+/** The peering from `a` to `b`, if one is declared or recorded. */
+export function peeringBetween(all: Peering[], a: ArmId, b: ArmId): Peering | undefined {
+  return all.find((p) => p.from.key === a.key && known(p.to) && p.to.key === b.key);
+}
+
+export const PRIVATE_LINK_ZONES = [
+  "privatelink.azurecr.io",
+  "privatelink.azurecr.cn",
+  "privatelink.azurecr.us",
+];
+
+export interface ZoneInfo {
+  res: StackResource;
+  name: string;
+  id?: ArmId;
+}
+
+export function privateLinkZones(topo: Topology): ZoneInfo[] {
+  return (topo.byKind.get("privateZone") ?? []).flatMap((res) => {
+    const name = readString(res.props, "name") ?? readString(res.props, "privateZoneName");
+    if (!known(name) || !PRIVATE_LINK_ZONES.includes(name.toLowerCase())) return [];
+    return [{ res, name: name.toLowerCase(), id: parseArmId(res.props["id"]) }];
+  });
+}
+
+/** Whether a child resource (link, record set) belongs to the zone: linked, or by id path. */
+function inZone(child: StackResource, zone: ZoneInfo): boolean {
+  if (linked(child, "privateZoneName").includes(zone.res.urn)) return true;
+  const id = readString(child.props, "id");
+  if (known(id) && zone.id) return id.toLowerCase().startsWith(zone.id.key + "/");
+  return sameText(readString(child.props, "privateZoneName"), zone.name) === true;
+}
+
+/** The VNets a zone is linked to; `pending` when a link's VNet is not known yet. */
+export function zoneLinks(topo: Topology, zone: ZoneInfo): { vnets: ArmId[]; pending: boolean } {
+  const vnets: ArmId[] = [];
+  let pending = false;
+  for (const link of topo.byKind.get("virtualNetworkLink") ?? []) {
+    if (!inZone(link, zone)) continue;
+    const v = readString(link.props, "virtualNetwork", "id");
+    if (v === UNKNOWN) pending = true;
+    else if (v) {
+      const id = parseArmId(v);
+      if (id) vnets.push(id);
+    }
+    // A link to a VNet declared in the stack, by dependency, while its id is unknown.
+    if (v === UNKNOWN && linked(link, "virtualNetwork").length > 0) pending = true;
+  }
+  return { vnets, pending };
+}
+
+/** A records of the zone, by relative name (lower case). */
+export function zoneARecords(topo: Topology, zone: ZoneInfo): Set<string> {
+  const names = new Set<string>();
+  for (const rs of topo.byKind.get("privateRecordSet") ?? []) {
+    if (!inZone(rs, zone)) continue;
+    const type = readString(rs.props, "recordType") ?? readString(rs.props, "type");
+    if (known(type) && !/(^|\/)a$/i.test(type)) continue;
+    const name = readString(rs.props, "relativeRecordSetName") ?? readString(rs.props, "name");
+    if (known(name)) names.add(name.toLowerCase());
+  }
+  return names;
+}
+
+/** Whether a private endpoint has a DNS zone group that puts its records in `zone` (Azure manages them). */
+export function hasZoneGroup(topo: Topology, pe: StackResource, zone: ZoneInfo): boolean {
+  const peName = readString(pe.props, "name") ?? pe.name;
+  return (topo.byKind.get("privateDnsZoneGroup") ?? []).some((g) => {
+    const ofPe =
+      linked(g, "privateEndpointName").includes(pe.urn) ||
+      (known(readString(g.props, "id")) &&
+        (readString(g.props, "id") as string)
+          .toLowerCase()
+          .includes(`/privateendpoints/${String(peName).toLowerCase()}/`));
+    if (!ofPe) return false;
+    const configs = readArray(g.props, "privateDnsZoneConfigs");
+    if (!known(configs)) return false;
+    return configs.some((c) => {
+      const zid = either(c, "privateDnsZoneId");
+      const parsed = typeof zid === "string" ? parseArmId(zid) : undefined;
+      return (
+        linked(g, "privateDnsZoneConfigs").includes(zone.res.urn) ||
+        (parsed !== undefined &&
+          (zone.id ? parsed.key === zone.id.key : resourceName(parsed)?.toLowerCase() === zone.name))
+      );
+    });
+  });
+}

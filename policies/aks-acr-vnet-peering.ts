@@ -1,0 +1,71 @@
+import { StackValidationPolicy } from "@pulumi/policy";
+import { resourceName } from "../core/arm-id";
+import { clusterVnets, Peering, peeringBetween, peerings, privateEndpointsOf } from "../core/network";
+import { pullPairs } from "../core/pull-access";
+import { known, UNKNOWN } from "../core/values";
+import { declaredPulls, PULLS_SCHEMA } from "./lib/config";
+import { deferToPreview, topologyOf } from "./lib/stack";
+
+const NAME = "aks-acr-vnet-peering";
+
+export const aksAcrVnetPeering: StackValidationPolicy = {
+  name: NAME,
+  description:
+    "When the registry's private endpoint sits in another VNet than the cluster, the two VNets are peered in both " +
+    "directions and both peerings are Connected.",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  url: "https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/connectivity/cannot-pull-image-from-acr-to-aks-cluster#solution-1-make-sure-virtual-network-peering-is-used",
+  remediationSteps:
+    "Peer the VNets both ways (aks-acr-guard's VnetPeeringPair, or `az network vnet peering create` in each VNet with " +
+    "--allow-vnet-access); a Disconnected peering must be deleted and recreated on both sides.",
+  configSchema: { properties: { pulls: PULLS_SCHEMA } },
+  validateStack: (args, reportViolation) => {
+    const topo = topologyOf(args.resources);
+    const all = peerings(topo);
+    let pending: string | undefined;
+    for (const { cluster, registry } of pullPairs(
+      topo,
+      declaredPulls(NAME, args.getConfig<Record<string, unknown>>()),
+    )) {
+      const { vnets, pending: vnetPending } = clusterVnets(topo, cluster);
+      if (vnetPending) pending ??= `${cluster.res.name}: agentPoolProfiles[].vnetSubnetID`;
+      for (const pe of privateEndpointsOf(topo, registry)) {
+        if (pe.vnet === UNKNOWN) {
+          pending ??= `${pe.res.name}: subnet.id`;
+          continue;
+        }
+        const peVnet = pe.vnet;
+        if (!peVnet) continue;
+        for (const vnet of vnets) {
+          if (vnet.key === peVnet.key) continue;
+          const there = peeringBetween(all, vnet, peVnet);
+          const back = peeringBetween(all, peVnet, vnet);
+          const problems: string[] = [];
+          const check = (p: Peering | undefined, from: string, to: string) => {
+            if (!p) return problems.push(`no peering from '${from}' to '${to}'`);
+            if (p.state === UNKNOWN) return (pending ??= `${p.name}: peeringState`);
+            if (known(p.state) && p.state.toLowerCase() !== "connected") {
+              problems.push(`peering '${p.name}' from '${from}' to '${to}' is ${p.state}, not Connected`);
+            }
+            return undefined;
+          };
+          check(there, resourceName(vnet)!, resourceName(peVnet)!);
+          check(back, resourceName(peVnet)!, resourceName(vnet)!);
+          if (problems.length === 0) continue;
+          reportViolation(
+            `Pods on cluster '${cluster.label}' pulling from '${registry.label}' will fail with ErrImagePull: "dial tcp ` +
+              `<private-endpoint-ip>:443: i/o timeout": the registry's private endpoint '${pe.res.name}' is in VNet ` +
+              `'${resourceName(peVnet)}', the cluster in '${resourceName(vnet)}', and ${problems.join("; ")} ` +
+              "(Microsoft's article, cause 4, solution 1).\n" +
+              "Fix: declare aks-acr-guard's VnetPeeringPair for the two VNets (a Disconnected peering: delete both sides first), " +
+              `or run: az network vnet peering create -g ${vnet.resourceGroup} --vnet-name ${resourceName(vnet)} -n to-${resourceName(peVnet)} ` +
+              `--remote-vnet ${peVnet.raw} --allow-vnet-access, and the same from '${resourceName(peVnet)}'.`,
+            cluster.res.urn,
+          );
+        }
+      }
+    }
+    if (pending) deferToPreview(pending);
+  },
+};

@@ -1,0 +1,161 @@
+// acr-private-dns-link and aks-acr-vnet-peering on a hub-and-spoke stack: the cluster in a spoke,
+// the registry's private endpoint in the hub.
+import { kubeletPull, managedCluster, observer, registry, registryPrivateEndpoint } from "../fixtures/azure";
+import { aRecord, peering, privateZone, vnet, vnetLink, zoneGroup } from "../fixtures/network";
+import {
+  assertNoMandatory,
+  assertSilent,
+  assertViolation,
+  diagnosticsOf,
+  PolicyResourceInput,
+  usePolicyPack,
+  withProps,
+  withUnknown,
+} from "../harness";
+
+describe("the private-link path", () => {
+  const { pack } = usePolicyPack();
+  const run = (policy: string, resources: PolicyResourceInput[]) => diagnosticsOf(pack(), policy, resources);
+
+  const hub = vnet("vnet-hub", "10.0.0.0/16", {
+    "private-endpoints": "10.0.1.0/24",
+    AzureFirewallSubnet: "10.0.2.0/26",
+  });
+  const spoke = vnet("vnet-aks-prod", "10.10.0.0/16", { nodes: "10.10.0.0/22" });
+  const aks = managedCluster("aks-prod");
+  const acr = registry("contosoacr", { publicNetworkAccess: "Disabled" });
+  const pe = registryPrivateEndpoint("pe-contosoacr", acr);
+  const zone = privateZone();
+  const hubToSpoke = peering(hub, spoke);
+  const spokeToHub = peering(spoke, hub);
+  const healthy = [
+    hub,
+    spoke,
+    aks,
+    acr,
+    kubeletPull(aks, acr),
+    pe,
+    zone,
+    vnetLink(zone, hub),
+    vnetLink(zone, spoke),
+    zoneGroup(pe, zone),
+    hubToSpoke,
+    spokeToHub,
+  ];
+  const without = (...names: string[]) => healthy.filter((r) => !names.includes(r.name));
+
+  describe("acr-private-dns-link", () => {
+    const P = "acr-private-dns-link";
+    it("is silent when the zone is linked to the cluster's VNet and serves the endpoint", async () => {
+      assertSilent(await run(P, healthy));
+    });
+    it("reports the cluster VNet the zone is not linked to, with the link command", async () => {
+      assertViolation(
+        await run(P, without("link-vnet-aks-prod")),
+        "mandatory",
+        aks,
+        "403 Forbidden",
+        "VNet 'vnet-aks-prod' has no virtual-network link to private DNS zone privatelink.azurecr.io",
+        "PrivateRegistryDns",
+        "az network private-dns link vnet create -g rg-dns -z privatelink.azurecr.io",
+      );
+    });
+    it("reports a zone that holds no record for the registry", async () => {
+      assertViolation(
+        await run(P, without("pe-contosoacr-dns")),
+        "mandatory",
+        aks,
+        "holds no A record for 'contosoacr'",
+        "contosoacr.westeurope.data",
+        "dns-zone-group create",
+      );
+    });
+    it("accepts A records written by hand instead of a zone group", async () => {
+      assertSilent(
+        await run(P, [
+          ...without("pe-contosoacr-dns"),
+          aRecord(zone, "contosoacr", "10.0.1.4"),
+          aRecord(zone, "contosoacr.westeurope.data", "10.0.1.5"),
+        ]),
+      );
+    });
+    it("judges nothing when the zone is managed outside the stack", async () => {
+      assertSilent(
+        await run(
+          P,
+          without("zone-privatelink.azurecr.io", "link-vnet-aks-prod", "link-vnet-hub", "pe-contosoacr-dns"),
+        ),
+      );
+    });
+    it("reports nothing mandatory while a link's VNet is not known", async () => {
+      assertNoMandatory(
+        await run(P, [
+          ...without("link-vnet-aks-prod"),
+          withUnknown(vnetLink(zone, spoke), "virtualNetwork.id"),
+        ]),
+      );
+    });
+  });
+
+  describe("aks-acr-vnet-peering", () => {
+    const P = "aks-acr-vnet-peering";
+    it("is silent with Connected peerings both ways", async () => {
+      assertSilent(await run(P, healthy));
+    });
+    it("reports a missing direction, with the peering command", async () => {
+      assertViolation(
+        await run(P, without(hubToSpoke.name)),
+        "mandatory",
+        aks,
+        "i/o timeout",
+        "no peering from 'vnet-hub' to 'vnet-aks-prod'",
+        "VnetPeeringPair",
+        "az network vnet peering create",
+      );
+    });
+    it("reports a peering that is Initiated or Disconnected", async () => {
+      assertViolation(
+        await run(P, [...without(spokeToHub.name), peering(spoke, hub, "Initiated")]),
+        "mandatory",
+        aks,
+        "is Initiated, not Connected",
+      );
+      assertViolation(
+        await run(P, [...without(hubToSpoke.name), peering(hub, spoke, "Disconnected")]),
+        "mandatory",
+        aks,
+        "is Disconnected, not Connected",
+      );
+    });
+    it("reads peerings inline in a VirtualNetwork and peerings the observer recorded", async () => {
+      const inlineHub = withProps(hub, (p) => {
+        p.virtualNetworkPeerings = [
+          { name: "hub-to-spoke", remoteVirtualNetwork: { id: spoke.props.id }, peeringState: "Connected" },
+        ];
+      });
+      const recorded = observer([
+        {
+          id: `${spoke.props.id}/virtualNetworkPeerings/spoke-to-hub`,
+          name: "spoke-to-hub",
+          type: "Microsoft.Network/virtualNetworks/virtualNetworkPeerings",
+          properties: { remoteVirtualNetwork: { id: hub.props.id }, peeringState: "Connected" },
+        },
+      ]);
+      assertSilent(
+        await run(P, [inlineHub, ...without("vnet-hub", hubToSpoke.name, spokeToHub.name), recorded]),
+      );
+    });
+    it("is silent when the endpoint is in the cluster's own VNet", async () => {
+      const local = withProps(
+        pe,
+        (p) => ((p.subnet as Record<string, unknown>).id = `${spoke.props.id}/subnets/nodes`),
+      );
+      assertSilent(await run(P, [...without(pe.name, hubToSpoke.name, spokeToHub.name), local]));
+    });
+    it("reports nothing mandatory while a peering's state is not known", async () => {
+      assertNoMandatory(
+        await run(P, [...without(spokeToHub.name), withUnknown(peering(spoke, hub), "peeringState")]),
+      );
+    });
+  });
+});
