@@ -1,6 +1,7 @@
 // Every policy of the pack, in CAUSES.md's order. Importing this list starts no server.
 import { Policies } from "@pulumi/policy";
 import { acrAdminUserDisabled } from "./acr-admin-user-disabled";
+import { acrFirewallAksEgress } from "./acr-firewall-aks-egress";
 import { acrNetworkRulesSku } from "./acr-network-rules-sku";
 import { acrPrivateDnsLink } from "./acr-private-dns-link";
 import { aksAcrVnetPeering } from "./aks-acr-vnet-peering";
@@ -22,6 +23,7 @@ export const policies: Policies = [
   k8sAcrImageReference,
   k8sAcrRegistryKnown,
   acrPrivateDnsLink,
+  acrFirewallAksEgress,
   aksAcrVnetPeering,
   acrAdminUserDisabled,
   aksAcrLeastPrivilege,

@@ -15,6 +15,7 @@ const IMPLEMENTED: Record<string, string> = {
   "k8s-acr-registry-known": "advisory",
   "k8s-image-tag-pinned": "advisory",
   "acr-private-dns-link": "mandatory",
+  "acr-firewall-aks-egress": "mandatory",
   "aks-acr-vnet-peering": "mandatory",
   "acr-admin-user-disabled": "advisory",
   "aks-acr-least-privilege": "advisory",

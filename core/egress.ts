@@ -1,0 +1,107 @@
+/**
+ * A cluster's public egress IPs, by outbound type: the load balancer's outbound IPs
+ * (`loadBalancer`), the NAT gateway's (`managedNATGateway`, `userAssignedNATGateway`), or the hub
+ * firewall's (`userDefinedRouting`), read from public IP resources declared, observed or recorded.
+ */
+import { parseArmId } from "./arm-id";
+import { clusterSubnets, clusterVnets, peeringBetween, peerings, PrivateEndpointInfo } from "./network";
+import { ClusterNode, StackResource, Topology } from "./topology";
+import { Known, known, read, readArray, readString, UNKNOWN } from "./values";
+
+function ids(list: unknown): string[] {
+  return Array.isArray(list)
+    ? list.map((x) => read(x, "id")).filter((x): x is string => typeof x === "string")
+    : [];
+}
+
+/** Public IP addresses (values) of the public IP resources with these ids; `pending` when one is unknown. */
+function addressesOf(topo: Topology, refs: string[]): { ips: string[]; pending: boolean } {
+  const out: string[] = [];
+  let pending = false;
+  const byKey = new Map<string, StackResource>();
+  for (const r of topo.byKind.get("publicIPAddress") ?? []) {
+    const id = parseArmId(r.props["id"]);
+    if (id) byKey.set(id.key, r);
+  }
+  for (const ref of refs) {
+    const r = byKey.get(parseArmId(ref)?.key ?? "");
+    if (!r) continue;
+    const ip = readString(r.props, "ipAddress");
+    if (ip === UNKNOWN) pending = true;
+    else if (ip) out.push(ip);
+  }
+  return { ips: out, pending };
+}
+
+export interface Egress {
+  outboundType: string;
+  ips: string[];
+  /** Where the IPs came from, for the message. */
+  source: string;
+}
+
+export function clusterEgress(topo: Topology, cluster: ClusterNode): Known<Egress> | undefined {
+  const p = cluster.res.props;
+  const type = readString(p, "networkProfile", "outboundType");
+  if (type === UNKNOWN) return UNKNOWN;
+  const outboundType = type ?? "loadBalancer";
+  let refs: string[] = [];
+  let source = "";
+  switch (outboundType.toLowerCase()) {
+    case "loadbalancer": {
+      const lb = read(p, "networkProfile", "loadBalancerProfile");
+      refs = [...ids(read(lb, "effectiveOutboundIPs")), ...ids(read(lb, "outboundIPs", "publicIPs"))];
+      source = "the load balancer's outbound IPs";
+      break;
+    }
+    case "managednatgateway": {
+      refs = ids(read(p, "networkProfile", "natGatewayProfile", "effectiveOutboundIPs"));
+      source = "the managed NAT gateway's IPs";
+      break;
+    }
+    case "userassignednatgateway": {
+      const subnetKeys = new Set(clusterSubnets(topo, cluster).subnets.map((s) => s.key));
+      for (const nat of topo.byKind.get("natGateway") ?? []) {
+        const onSubnet = ids(read(nat.props, "subnets")).some((s) =>
+          subnetKeys.has(parseArmId(s)?.key ?? ""),
+        );
+        if (onSubnet || subnetKeys.size === 0) refs.push(...ids(read(nat.props, "publicIpAddresses")));
+      }
+      source = "the NAT gateway's IPs";
+      break;
+    }
+    case "userdefinedrouting": {
+      for (const fw of topo.byKind.get("azureFirewall") ?? []) {
+        const configs = readArray(fw.props, "ipConfigurations");
+        for (const c of known(configs) ? configs : []) {
+          const ip = read(c, "publicIPAddress", "id") ?? read(c, "properties", "publicIPAddress", "id");
+          if (typeof ip === "string") refs.push(ip);
+        }
+      }
+      source = "the hub firewall's public IPs";
+      break;
+    }
+    default:
+      return undefined; // none, block: no public egress to check
+  }
+  const { ips, pending } = addressesOf(topo, refs);
+  if (pending) return UNKNOWN;
+  return { outboundType, ips, source };
+}
+
+/** Whether the cluster reaches one of the registry's private endpoints: same VNet, or peered both ways. */
+export function reachesPrivateEndpoint(
+  topo: Topology,
+  cluster: ClusterNode,
+  pes: PrivateEndpointInfo[],
+): boolean {
+  const { vnets } = clusterVnets(topo, cluster);
+  const all = peerings(topo);
+  return pes.some((pe) => {
+    const peVnet = pe.vnet;
+    if (!known(peVnet) || !peVnet) return false;
+    return vnets.some(
+      (v) => v.key === peVnet.key || (!!peeringBetween(all, v, peVnet) && !!peeringBetween(all, peVnet, v)),
+    );
+  });
+}

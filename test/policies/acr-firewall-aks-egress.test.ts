@@ -1,0 +1,143 @@
+import * as assert from "node:assert/strict";
+import {
+  armId,
+  kubeletPull,
+  managedCluster,
+  prop,
+  publicIp,
+  registry,
+  registryPrivateEndpoint,
+} from "../fixtures/azure";
+import { peering, vnet } from "../fixtures/network";
+import {
+  assertNoMandatory,
+  assertSilent,
+  assertViolation,
+  diagnosticsOf,
+  PolicyConfig,
+  PolicyResourceInput,
+  setPath,
+  usePolicyPack,
+  withProps,
+  withUnknown,
+} from "../harness";
+
+const POLICY = "acr-firewall-aks-egress";
+
+describe(POLICY, () => {
+  const { pack } = usePolicyPack();
+  const run = (resources: PolicyResourceInput[], config?: PolicyConfig) =>
+    diagnosticsOf(pack(), POLICY, resources, config);
+
+  const aks = managedCluster("aks-prod");
+  const nodeRg = prop(aks, "nodeResourceGroup");
+  const egress = publicIp("kubernetes-egress", "20.50.3.7", nodeRg);
+  const restricted = (...ipRules: string[]) =>
+    registry("contosoacr", { networkRules: { defaultAction: "Deny", ipRules } });
+  const stack = (acr: PolicyResourceInput, ...more: PolicyResourceInput[]) => [
+    acr,
+    aks,
+    egress,
+    kubeletPull(aks, acr),
+    ...more,
+  ];
+
+  it("is silent when the registry admits the load balancer's egress IP, or a range holding it", async () => {
+    assertSilent(await run(stack(restricted("20.50.3.7"))));
+    assertSilent(await run(stack(restricted("20.50.0.0/16"))));
+  });
+
+  it("is silent for a registry open to public access", async () => {
+    assertSilent(await run(stack(registry("contosoacr"))));
+  });
+
+  it("reports the egress IP the registry's rules leave out, with the network-rule command", async () => {
+    assertViolation(
+      await run(stack(restricted("20.50.4.0/24"))),
+      "mandatory",
+      aks,
+      "403 Forbidden",
+      "do not admit the cluster's egress IP 20.50.3.7 (outboundType loadBalancer: the load balancer's outbound IPs)",
+      "RegistryEgressAccess",
+      "az acr network-rule add -n contosoacr --ip-address 20.50.3.7",
+    );
+  });
+
+  it("reads a NAT gateway's IPs, and a hub firewall's for user-defined routing", async () => {
+    const natIp = publicIp("nat-egress", "51.1.2.3", nodeRg);
+    const natCluster = withProps(aks, (p) => {
+      setPath(p, "networkProfile.outboundType", "managedNATGateway");
+      setPath(p, "networkProfile.natGatewayProfile", { effectiveOutboundIPs: [{ id: prop(natIp, "id") }] });
+    });
+    assertViolation(
+      await run([restricted("20.50.3.7"), natCluster, natIp]),
+      "mandatory",
+      natCluster,
+      "51.1.2.3",
+      "managed NAT gateway",
+    );
+    const fwIp = publicIp("fw-egress", "52.9.9.9", "rg-hub");
+    const firewall = {
+      type: "azure-native:network:AzureFirewall",
+      name: "fw-hub",
+      props: {
+        id: armId("rg-hub", "Microsoft.Network/azureFirewalls", "fw-hub"),
+        name: "fw-hub",
+        ipConfigurations: [
+          { name: "ipconfig", publicIPAddress: { id: prop(fwIp, "id") }, privateIPAddress: "10.0.2.4" },
+        ],
+      },
+    };
+    const udrCluster = withProps(aks, (p) => setPath(p, "networkProfile.outboundType", "userDefinedRouting"));
+    assertViolation(
+      await run([restricted("20.50.3.7"), udrCluster, firewall, fwIp]),
+      "mandatory",
+      udrCluster,
+      "52.9.9.9",
+      "hub firewall's public IPs",
+    );
+    assertSilent(await run([restricted("52.9.9.9"), udrCluster, firewall, fwIp]));
+  });
+
+  it("checks egress IPs config adds", async () => {
+    assertViolation(
+      await run(stack(restricted("20.50.3.7")), { egressIps: ["40.1.1.1"] }),
+      "mandatory",
+      aks,
+      "40.1.1.1",
+    );
+  });
+
+  it("reports public access disabled with no private endpoint the cluster reaches", async () => {
+    const closed = registry("contosoacr", { publicNetworkAccess: "Disabled" });
+    assertViolation(
+      await run(stack(closed)),
+      "mandatory",
+      aks,
+      "public network access is Disabled",
+      "no private endpoint",
+    );
+    const spoke = vnet("vnet-aks-prod", "10.10.0.0/16", { nodes: "10.10.0.0/22" });
+    const hub = vnet("vnet-hub", "10.0.0.0/16", { "private-endpoints": "10.0.1.0/24" });
+    const pe = registryPrivateEndpoint("pe-acr", closed);
+    assertViolation(
+      await run(stack(closed, spoke, hub, pe)),
+      "mandatory",
+      aks,
+      "none of its private endpoints is in, or peered with",
+    );
+    assertSilent(await run(stack(closed, spoke, hub, pe, peering(spoke, hub), peering(hub, spoke))));
+  });
+
+  it("reports nothing mandatory while the egress IP is not known", async () => {
+    assertNoMandatory(await run([restricted("20.50.4.0/24"), aks, withUnknown(egress, "ipAddress")]));
+  });
+
+  it("fails to configure egressIps that are not IPv4 addresses", async () => {
+    await pack().configure({ [POLICY]: { egressIps: ["not-an-ip"] } });
+    await assert.rejects(
+      pack().analyzeStack(stack(restricted("20.50.3.7"))),
+      /egressIps.*expected an array of IPv4 addresses/,
+    );
+  });
+});
