@@ -93,12 +93,27 @@ export function servicePrincipalSecret(
     if (end) return { end, exact: true, source: `password '${pw.name}'` };
   }
 
+  const ends = credentialEnds(topo, clientId);
+  if (ends === UNKNOWN) return UNKNOWN;
+  if (ends.length === 0) return undefined;
+  const latest = ends.reduce((a, b) => (a.end >= b.end ? a : b));
+  return { end: latest.end, exact: false, source: latest.source };
+}
+
+/**
+ * When each credential of a service principal (by client id) ends: Graph records the observer
+ * made (`passwordCredentials[].endDateTime`), and password resources the stack declares for the
+ * service principal or its application. UNKNOWN while one is not known yet.
+ */
+export function credentialEnds(topo: Topology, clientId: string): Known<{ end: Date; source: string }[]> {
   const ends: { end: Date; source: string }[] = [];
   let pending = false;
-  const sp = [...topo.servicePrincipalsByUrn.values()].find((s) => sameText(s.clientId, clientId) === true);
-  // Graph records (observed) list passwordCredentials with endDateTime.
-  if (sp) {
-    const creds = readArray(sp.res.props, "passwordCredentials");
+  // The stack may declare the service principal and the observer record it too: read every record.
+  const records = [...topo.servicePrincipalsByUrn.values()].filter(
+    (s) => sameText(s.clientId, clientId) === true,
+  );
+  for (const record of records) {
+    const creds = readArray(record.res.props, "passwordCredentials");
     if (creds === UNKNOWN) pending = true;
     for (const c of known(creds) ? creds : []) {
       const end = dateOf(read(c, "endDateTime") ?? read(c, "endDate"));
@@ -110,7 +125,11 @@ export function servicePrincipalSecret(
         });
     }
   }
-  // Declared passwords of that service principal (by its object id) or of its application (by client id).
+  const sp = records[0];
+  const passwords = [
+    ...(topo.byKind.get("servicePrincipalPassword") ?? []),
+    ...(topo.byKind.get("applicationPassword") ?? []),
+  ];
   const spObjectId = sp?.objectId;
   for (const pw of passwords) {
     const owner = readString(pw.props, "servicePrincipalId") ?? readString(pw.props, "applicationId");
@@ -125,7 +144,5 @@ export function servicePrincipalSecret(
     if (end === UNKNOWN) pending = true;
     else if (end) ends.push({ end, source: `password '${pw.name}'` });
   }
-  if (ends.length === 0) return pending ? UNKNOWN : undefined;
-  const latest = ends.reduce((a, b) => (a.end >= b.end ? a : b));
-  return { end: latest.end, exact: false, source: latest.source };
+  return pending ? UNKNOWN : ends;
 }

@@ -25,7 +25,7 @@ import {
   Topology,
 } from "./topology";
 import { containerImages } from "./workloads";
-import { all3, Known, known, sameText, Tri, UNKNOWN } from "./values";
+import { all3, any3, Known, known, sameText, Tri, UNKNOWN } from "./values";
 
 export interface PullPair {
   cluster: ClusterNode;
@@ -381,4 +381,24 @@ function describeHolder(topo: Topology, a: AssignmentNode, cluster: ClusterNode)
     return `principal ${a.principalId}, which is not the cluster's ${cluster.identity.kind === "kubelet" ? "kubelet identity" : "current service principal"}`;
   }
   return undefined;
+}
+
+/**
+ * Whether a principal (a service principal a pull secret is built from) holds a role that pulls
+ * from the registry: the same scope and role rules as the kubelet's, three-valued.
+ */
+export function principalCanPull(topo: Topology, principal: PrincipalRef, registry: RegistryNode): Tri {
+  const verdicts: Tri[] = topo.assignments.map((a) => {
+    const scope = scopeCovers(topo, a, registry);
+    if (scope === false) return false;
+    const who: Tri = a.principalUrns.some((u) => principal.urns.includes(u))
+      ? true
+      : known(a.principalId) && known(principal.objectId)
+        ? sameText(a.principalId, principal.objectId)
+        : a.principalId === undefined
+          ? false
+          : UNKNOWN;
+    return all3([scope, who, rolePulls(topo, a, registry.mode).grants]);
+  });
+  return any3(verdicts);
 }

@@ -82,10 +82,14 @@ export function containerImages(res: StackResource): ContainerImage[] {
   return out;
 }
 
-/** `Deployment 'default/web'`: the workload as `kubectl` names it. */
-export function describeWorkload(res: StackResource): string {
+/** `'default/web'`: a Kubernetes object's namespace and name, as `kubectl` shows them. */
+export function kubectlName(res: StackResource): string {
   const name = read(res.props, "metadata", "name");
   const ns = read(res.props, "metadata", "namespace");
-  const shown = typeof name === "string" ? name : res.name;
-  return `${workloadKind(res.type) ?? res.type} '${typeof ns === "string" ? `${ns}/` : ""}${shown}'`;
+  return `'${typeof ns === "string" ? `${ns}/` : ""}${typeof name === "string" ? name : res.name}'`;
+}
+
+/** `Deployment 'default/web'`: the workload as `kubectl` names it. */
+export function describeWorkload(res: StackResource): string {
+  return `${workloadKind(res.type) ?? res.type} ${kubectlName(res)}`;
 }

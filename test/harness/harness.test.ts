@@ -11,6 +11,7 @@ const IMPLEMENTED: Record<string, string> = {
   "aks-sp-secret-valid": "mandatory",
   "aks-sp-secret-expiring": "advisory",
   "aks-kubelet-identity-on-vmss": "mandatory",
+  "k8s-acr-pull-secret-valid": "mandatory",
   "k8s-acr-image-reference": "mandatory",
   "k8s-acr-registry-known": "advisory",
   "k8s-image-tag-pinned": "advisory",

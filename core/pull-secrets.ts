@@ -1,0 +1,166 @@
+/**
+ * `kubernetes.io/dockerconfigjson` pull secrets (Microsoft's article, cause 1, solutions 5 and 6):
+ * read them, and judge each Azure registry entry against the registry's admin account or the
+ * service principal it was built from. Secret values are compared as SHA-256 hashes and never
+ * returned.
+ */
+import { createHash } from "node:crypto";
+import { classifyHost } from "./images";
+import { PrincipalRef, RegistryNode, StackResource, Topology } from "./topology";
+import { GUID } from "./roles";
+import { isUnknown, Known, known, read, readBool, readString, sameText, UNKNOWN } from "./values";
+
+export interface PullSecretEntry {
+  server: string;
+  username?: string;
+  /** SHA-256 of the password, `sha256:<hex>`: the only form the password leaves this module in. */
+  passwordHash?: string;
+}
+
+export type ReadSecret = { entries: PullSecretEntry[] } | { malformed: string } | typeof UNKNOWN | undefined;
+
+export const sha256 = (s: string) => "sha256:" + createHash("sha256").update(s, "utf8").digest("hex");
+
+function decodeBase64(s: string): string | undefined {
+  const clean = s.replace(/\s+/g, "");
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean) || clean.length % 4 !== 0) return undefined;
+  return Buffer.from(clean, "base64").toString("utf8");
+}
+
+export function isPullSecret(res: StackResource): boolean {
+  return (
+    /^kubernetes:core\/v1:Secret(Patch)?$/.test(res.type) &&
+    read(res.props, "type") === "kubernetes.io/dockerconfigjson"
+  );
+}
+
+/** The secret's registry entries; `malformed` says why the kubelet cannot use it (without its content). */
+export function readPullSecret(res: StackResource): ReadSecret {
+  if (!isPullSecret(res)) return undefined;
+  const plain = read(res.props, "stringData", ".dockerconfigjson");
+  const encoded = read(res.props, "data", ".dockerconfigjson");
+  if (isUnknown(plain) || (plain === undefined && isUnknown(encoded))) return UNKNOWN;
+  let text: string | undefined;
+  if (typeof plain === "string") text = plain;
+  else if (typeof encoded === "string") {
+    text = decodeBase64(encoded);
+    if (text === undefined) return { malformed: "data[.dockerconfigjson] is not valid base64" };
+  } else return { malformed: "it has no .dockerconfigjson key" };
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { malformed: ".dockerconfigjson is not JSON" };
+  }
+  const auths = read(json, "auths");
+  if (auths === null || typeof auths !== "object" || Array.isArray(auths))
+    return { malformed: ".dockerconfigjson has no auths object" };
+  const entries: PullSecretEntry[] = [];
+  for (const [server, v] of Object.entries(auths as Record<string, unknown>)) {
+    let username = read(v, "username");
+    let password = read(v, "password");
+    const auth = read(v, "auth");
+    if ((typeof username !== "string" || typeof password !== "string") && typeof auth === "string") {
+      const decoded = decodeBase64(auth);
+      const colon = decoded?.indexOf(":") ?? -1;
+      if (decoded === undefined || colon < 0)
+        return { malformed: `the auth of ${server} is not base64 of username:password` };
+      username = decoded.slice(0, colon);
+      password = decoded.slice(colon + 1);
+    }
+    entries.push({
+      server: server
+        .replace(/^https?:\/\//, "")
+        .replace(/\/.*$/, "")
+        .toLowerCase(),
+      username: typeof username === "string" ? username : undefined,
+      passwordHash: typeof password === "string" ? sha256(password) : undefined,
+    });
+  }
+  return { entries };
+}
+
+export type EntryProblem =
+  | { kind: "adminDisabled" }
+  | { kind: "wrongUsername"; username: string }
+  | { kind: "stalePassword" }
+  | { kind: "unknownServicePrincipal"; clientId: string }
+  | { kind: "expiredServicePrincipal"; clientId: string; end: Date }
+  | { kind: "servicePrincipalCannotPull"; clientId: string };
+
+/** The admin password hashes the observer recorded for a registry (`registries/credentials` records). */
+function adminPasswordHashes(topo: Topology, reg: RegistryNode): Known<string[]> | undefined {
+  for (const rec of topo.byKind.get("registryCredentials") ?? []) {
+    const id = readString(rec.props, "id");
+    const ofRegistry =
+      (known(id) && reg.id && id.toLowerCase().startsWith(reg.id.key + "/")) ||
+      sameText(readString(rec.props, "name"), reg.name) === true;
+    if (!ofRegistry) continue;
+    const hashes = read(rec.props, "passwordHashes");
+    if (isUnknown(hashes)) return UNKNOWN;
+    if (Array.isArray(hashes))
+      return hashes.filter((h): h is string => typeof h === "string").map((h) => h.toLowerCase());
+  }
+  return undefined;
+}
+
+export interface EntryContext {
+  /** End dates of a service principal's credentials by client id; undefined when nothing shows them. */
+  servicePrincipalEnds(clientId: string): Known<Date[]> | undefined;
+  canPull(principal: PrincipalRef, reg: RegistryNode): Known<boolean>;
+  /** Whether the observer recorded service principals (so one it did not record does not exist). */
+  observedServicePrincipals: boolean;
+}
+
+/** What is wrong with one registry entry of a pull secret; UNKNOWN while a deciding value is. */
+export function judgeEntry(
+  topo: Topology,
+  entry: PullSecretEntry,
+  reg: RegistryNode,
+  ctx: EntryContext,
+  now: Date,
+): Known<EntryProblem[]> {
+  const problems: EntryProblem[] = [];
+  const username = entry.username ?? "";
+  if (GUID.test(username)) {
+    const sp = [...topo.servicePrincipalsByUrn.values()].find((s) => sameText(s.clientId, username) === true);
+    if (!sp) {
+      if (ctx.observedServicePrincipals)
+        problems.push({ kind: "unknownServicePrincipal", clientId: username });
+      return problems;
+    }
+    const ends = ctx.servicePrincipalEnds(username);
+    if (ends === UNKNOWN) return UNKNOWN;
+    if (ends && ends.length > 0 && ends.every((e) => e <= now)) {
+      problems.push({
+        kind: "expiredServicePrincipal",
+        clientId: username,
+        end: new Date(Math.max(...ends.map((e) => e.getTime()))),
+      });
+    }
+    const pulls = ctx.canPull({ objectId: sp.objectId, urns: [sp.res.urn], label: sp.label }, reg);
+    if (pulls === UNKNOWN) return UNKNOWN;
+    if (pulls === false) problems.push({ kind: "servicePrincipalCannotPull", clientId: username });
+    return problems;
+  }
+  // Built from the admin account: the username is the registry's name.
+  if (known(reg.name) && username.toLowerCase() !== reg.name.toLowerCase())
+    problems.push({ kind: "wrongUsername", username });
+  const admin = readBool(reg.res.props, "adminUserEnabled");
+  if (admin === UNKNOWN) return UNKNOWN;
+  if (admin !== true) problems.push({ kind: "adminDisabled" });
+  const hashes = adminPasswordHashes(topo, reg);
+  if (hashes === UNKNOWN) return UNKNOWN;
+  if (admin === true && hashes && entry.passwordHash && !hashes.includes(entry.passwordHash))
+    problems.push({ kind: "stalePassword" });
+  return problems;
+}
+
+/** Whether a pull-secret server is an ACR login server, and its registry in the stack. */
+export function registryOfServer(
+  byServer: ReadonlyMap<string, RegistryNode>,
+  server: string,
+): RegistryNode | undefined {
+  const host = classifyHost(server);
+  return host.kind === "loginServer" ? byServer.get(host.loginServer) : undefined;
+}

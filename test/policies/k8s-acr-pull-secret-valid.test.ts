@@ -1,0 +1,154 @@
+import * as assert from "node:assert/strict";
+import { sha256 } from "../../core/pull-secrets";
+import {
+  daysFromNow,
+  idOf,
+  observer,
+  prop,
+  registry,
+  roleAssignment,
+  ROLE,
+  servicePrincipal,
+  servicePrincipalRecord,
+} from "../fixtures/azure";
+import { dockerConfigSecret } from "../fixtures/kubernetes";
+import {
+  assertNoMandatory,
+  assertSilent,
+  assertViolation,
+  diagnosticsOf,
+  PolicyResourceInput,
+  usePolicyPack,
+  withProps,
+  withUnknown,
+} from "../harness";
+
+const POLICY = "k8s-acr-pull-secret-valid";
+const CANARY = "CANARY-pw-7f3a9c1e-do-not-print";
+
+describe(POLICY, () => {
+  const { pack } = usePolicyPack();
+  const run = (resources: PolicyResourceInput[]) => diagnosticsOf(pack(), POLICY, resources);
+
+  const acr = registry("contosoacr", { adminUserEnabled: true });
+  const credentials = (...passwords: string[]) =>
+    observer([
+      {
+        id: `${idOf(acr)}/credentials`,
+        name: "contosoacr",
+        type: "Microsoft.ContainerRegistry/registries/credentials",
+        properties: { username: "contosoacr", passwordHashes: passwords.map(sha256) },
+      },
+    ]);
+  const adminSecret = (username = "contosoacr", password = CANARY) =>
+    dockerConfigSecret("acr-pull", "contosoacr.azurecr.io", username, password);
+
+  it("is silent for an admin secret with a current password on an admin-enabled registry", async () => {
+    assertSilent(await run([acr, adminSecret(), credentials("other", CANARY)]));
+  });
+
+  it("reports an admin secret on a registry whose admin account is disabled", async () => {
+    const s = adminSecret();
+    assertViolation(
+      await run([registry("contosoacr"), s]),
+      "mandatory",
+      s,
+      "401 Unauthorized",
+      "admin account, which registry 'contosoacr' has disabled",
+      "AcrImagePullSecret",
+    );
+  });
+
+  it("reports a password that matches neither current admin password", async () => {
+    const s = adminSecret();
+    assertViolation(
+      await run([acr, s, credentials("new-1", "new-2")]),
+      "mandatory",
+      s,
+      "were regenerated since (solution 6)",
+    );
+  });
+
+  it("reports a username that is not the registry's name", async () => {
+    const s = adminSecret("contoso");
+    assertViolation(await run([acr, s]), "mandatory", s, "username 'contoso' is neither the registry's name");
+  });
+
+  describe("built from a service principal", () => {
+    const sp = servicePrincipal("sp-ci-pull");
+    const spSecret = dockerConfigSecret("acr-pull", "contosoacr.azurecr.io", prop(sp, "clientId"), CANARY);
+    const pullRole = roleAssignment("sp-pull", {
+      principalId: prop(sp, "objectId"),
+      scope: idOf(acr),
+      roleGuid: ROLE.acrPull,
+    });
+
+    it("is silent when the service principal is valid and may pull", async () => {
+      assertSilent(
+        await run([acr, sp, pullRole, spSecret, observer([servicePrincipalRecord(sp, [daysFromNow(90)])])]),
+      );
+    });
+    it("reports a service principal with no pull role", async () => {
+      assertViolation(
+        await run([acr, sp, spSecret]),
+        "mandatory",
+        spSecret,
+        "holds no role that pulls from registry 'contosoacr'",
+      );
+    });
+    it("reports an expired service principal", async () => {
+      assertViolation(
+        await run([acr, sp, pullRole, spSecret, observer([servicePrincipalRecord(sp, [daysFromNow(-5)])])]),
+        "mandatory",
+        spSecret,
+        "whose every credential ended by",
+      );
+    });
+    it("reports a service principal the observer did not find", async () => {
+      const ghost = dockerConfigSecret(
+        "acr-pull",
+        "contosoacr.azurecr.io",
+        "0a0b0c0d-1e1f-4a2b-8c3d-4e5f6a7b8c9d",
+        CANARY,
+      );
+      assertViolation(
+        await run([acr, ghost, observer([servicePrincipalRecord(sp, [daysFromNow(90)])])]),
+        "mandatory",
+        ghost,
+        "does not exist in the tenant",
+      );
+    });
+  });
+
+  it("reports a secret the kubelet cannot read", async () => {
+    const broken = withProps(
+      adminSecret(),
+      (p) => ((p.data as Record<string, string>)[".dockerconfigjson"] = "%%%not-base64%%%"),
+    );
+    assertViolation(await run([acr, broken]), "mandatory", broken, "is not valid base64");
+  });
+
+  it("ignores secrets for registries outside the stack", async () => {
+    assertSilent(
+      await run([acr, dockerConfigSecret("other", "fabrikamacr.azurecr.io", "fabrikamacr", CANARY)]),
+    );
+  });
+
+  it("reports nothing mandatory while the secret's data is not known", async () => {
+    assertNoMandatory(await run([acr, withUnknown(adminSecret(), "data")]));
+  });
+
+  it("never shows a password, whole, in part, or base64-encoded", async () => {
+    const all = await pack().analyzeAll([registry("contosoacr"), adminSecret("contoso"), credentials("x")]);
+    assert.ok(all.length > 0, "the stack has findings to inspect");
+    const forms = [
+      CANARY,
+      CANARY.slice(0, 12),
+      CANARY.slice(-12),
+      Buffer.from(CANARY).toString("base64"),
+      Buffer.from(`contoso:${CANARY}`).toString("base64"),
+    ];
+    for (const d of all)
+      for (const f of forms) assert.ok(!d.message.includes(f), `${d.policyName} shows ${f}`);
+  });
+});
