@@ -30,7 +30,9 @@ export type ResourceKind =
   | "publicIPAddress"
   | "natGateway"
   | "azureFirewall"
-  | "firewallPolicyRuleCollectionGroup";
+  | "firewallPolicyRuleCollectionGroup"
+  | "networkSecurityGroup"
+  | "routeTable";
 
 const AZURE_NATIVE: Record<string, ResourceKind> = {
   "containerservice:managedcluster": "managedCluster",
@@ -53,6 +55,8 @@ const AZURE_NATIVE: Record<string, ResourceKind> = {
   "network:natgateway": "natGateway",
   "network:azurefirewall": "azureFirewall",
   "network:firewallpolicyrulecollectiongroup": "firewallPolicyRuleCollectionGroup",
+  "network:networksecuritygroup": "networkSecurityGroup",
+  "network:routetable": "routeTable",
 };
 
 const OTHER: Record<string, ResourceKind> = {

@@ -7,7 +7,9 @@ import { acrPrivateDnsLink } from "./acr-private-dns-link";
 import { aksAcrVnetPeering } from "./aks-acr-vnet-peering";
 import { acrPublicNetworkOpen } from "./acr-public-network-open";
 import { aksAcrLeastPrivilege } from "./aks-acr-least-privilege";
+import { aksAcrHubFirewall } from "./aks-acr-hub-firewall";
 import { aksAcrPullRole } from "./aks-acr-pull-role";
+import { aksSubnetNsgAcr } from "./aks-subnet-nsg-acr";
 import { aksKubeletIdentityOnVmss } from "./aks-kubelet-identity-on-vmss";
 import { aksSpSecretExpiring } from "./aks-sp-secret-expiring";
 import { aksSpSecretValid } from "./aks-sp-secret-valid";
@@ -27,6 +29,8 @@ export const policies: Policies = [
   acrPrivateDnsLink,
   acrFirewallAksEgress,
   aksAcrVnetPeering,
+  aksAcrHubFirewall,
+  aksSubnetNsgAcr,
   acrAdminUserDisabled,
   aksAcrLeastPrivilege,
   acrNetworkRulesSku,

@@ -18,6 +18,8 @@ const IMPLEMENTED: Record<string, string> = {
   "acr-private-dns-link": "mandatory",
   "acr-firewall-aks-egress": "mandatory",
   "aks-acr-vnet-peering": "mandatory",
+  "aks-acr-hub-firewall": "mandatory",
+  "aks-subnet-nsg-acr": "advisory",
   "acr-admin-user-disabled": "advisory",
   "aks-acr-least-privilege": "advisory",
   "acr-network-rules-sku": "mandatory",

@@ -1,0 +1,255 @@
+/**
+ * What filters a pull on the way out of the cluster's subnets: hub firewall rules (firewall-policy
+ * rule collection groups and classic Azure Firewall rule collections), NSG rules and route tables.
+ * Rules are read into one shape; raw ARM items (`properties` nested) and azure-native outputs
+ * (flattened) both work.
+ */
+import { parseArmId } from "./arm-id";
+import { Cidr, cidrContains, parseCidr } from "./cidr";
+import { clusterSubnets } from "./network";
+import { ClusterNode, StackResource, Topology } from "./topology";
+import { isUnknown, Known, read, UNKNOWN } from "./values";
+
+function either(item: unknown, ...path: string[]): unknown {
+  const top = read(item, ...path);
+  return top !== undefined ? top : read(item, "properties", ...path);
+}
+
+function strings(v: unknown): string[] {
+  return Array.isArray(v)
+    ? v.filter((x): x is string => typeof x === "string")
+    : typeof v === "string"
+      ? [v]
+      : [];
+}
+
+export interface SubnetInfo {
+  id: string;
+  cidrs: Cidr[];
+  nsg?: string;
+  routeTable?: string;
+}
+
+/** The cluster's node subnets with their address ranges, NSG and route table, where the stack shows them. */
+export function clusterSubnetInfo(topo: Topology, cluster: ClusterNode): Known<SubnetInfo[]> {
+  const { subnets, pending } = clusterSubnets(topo, cluster);
+  if (pending) return UNKNOWN;
+  const wanted = new Map(subnets.map((s) => [s.key, s]));
+  const found = new Map<string, SubnetInfo>();
+  const add = (item: unknown) => {
+    const id = read(item, "id");
+    const key = typeof id === "string" ? parseArmId(id)?.key : undefined;
+    if (!key || !wanted.has(key)) return;
+    const prefixes = [...strings(either(item, "addressPrefix")), ...strings(either(item, "addressPrefixes"))];
+    const nsg = either(item, "networkSecurityGroup", "id");
+    const rt = either(item, "routeTable", "id");
+    found.set(key, {
+      id: id as string,
+      cidrs: prefixes.map(parseCidr).filter((c): c is Cidr => c !== undefined),
+      nsg: typeof nsg === "string" ? nsg : undefined,
+      routeTable: typeof rt === "string" ? rt : undefined,
+    });
+  };
+  for (const s of topo.byKind.get("subnet") ?? []) add(s.props);
+  for (const v of topo.byKind.get("virtualNetwork") ?? [])
+    for (const s of (read(v.props, "subnets") as unknown[]) ?? []) add(s);
+  return [...found.values()];
+}
+
+export interface NetworkRule {
+  where: string;
+  action: "allow" | "deny";
+  priority: number;
+  sources: string[];
+  destinations: string[];
+  ports: string[];
+  protocols: string[];
+}
+
+export interface ApplicationRule {
+  where: string;
+  action: "allow" | "deny";
+  sources: string[];
+  fqdns: string[];
+  /** `https:443`-style protocol and port pairs. */
+  protocols: string[];
+}
+
+function actionOf(v: unknown): "allow" | "deny" {
+  const t = read(v, "type") ?? v;
+  return typeof t === "string" && t.toLowerCase() === "deny" ? "deny" : "allow";
+}
+
+/** Every firewall rule the stack shows: policy rule collection groups and classic firewalls. */
+export function firewallRules(topo: Topology): {
+  network: NetworkRule[];
+  application: ApplicationRule[];
+  firewalls: number;
+} {
+  const network: NetworkRule[] = [];
+  const application: ApplicationRule[] = [];
+  const groups = topo.byKind.get("firewallPolicyRuleCollectionGroup") ?? [];
+  const classic = topo.byKind.get("azureFirewall") ?? [];
+  const protocolsOf = (ps: unknown) =>
+    Array.isArray(ps)
+      ? ps.map(
+          (p) => `${String(read(p, "protocolType") ?? "").toLowerCase()}:${String(read(p, "port") ?? "")}`,
+        )
+      : [];
+  for (const g of groups) {
+    for (const rc of (either(g.props, "ruleCollections") as unknown[]) ?? []) {
+      const action = actionOf(either(rc, "action"));
+      const priority = Number(either(rc, "priority") ?? 65000);
+      const where = `rule collection '${String(read(rc, "name"))}' of '${g.name}'`;
+      for (const r of (either(rc, "rules") as unknown[]) ?? []) {
+        const type = String(read(r, "ruleType") ?? "");
+        if (/network/i.test(type)) {
+          network.push({
+            where,
+            action,
+            priority,
+            sources: strings(read(r, "sourceAddresses")),
+            destinations: [
+              ...strings(read(r, "destinationAddresses")),
+              ...strings(read(r, "destinationFqdns")),
+            ],
+            ports: strings(read(r, "destinationPorts")),
+            protocols: strings(read(r, "ipProtocols")),
+          });
+        } else if (/application/i.test(type)) {
+          application.push({
+            where,
+            action,
+            sources: strings(read(r, "sourceAddresses")),
+            fqdns: strings(read(r, "targetFqdns")),
+            protocols: protocolsOf(read(r, "protocols")),
+          });
+        }
+      }
+    }
+  }
+  for (const fw of classic) {
+    for (const rc of (either(fw.props, "networkRuleCollections") as unknown[]) ?? []) {
+      const where = `network rule collection '${String(read(rc, "name"))}' of firewall '${fw.name}'`;
+      for (const r of (either(rc, "rules") as unknown[]) ?? []) {
+        network.push({
+          where,
+          action: actionOf(either(rc, "action")),
+          priority: Number(either(rc, "priority") ?? 65000),
+          sources: strings(read(r, "sourceAddresses")),
+          destinations: [
+            ...strings(read(r, "destinationAddresses")),
+            ...strings(read(r, "destinationFqdns")),
+          ],
+          ports: strings(read(r, "destinationPorts")),
+          protocols: strings(read(r, "protocols")),
+        });
+      }
+    }
+    for (const rc of (either(fw.props, "applicationRuleCollections") as unknown[]) ?? []) {
+      const where = `application rule collection '${String(read(rc, "name"))}' of firewall '${fw.name}'`;
+      for (const r of (either(rc, "rules") as unknown[]) ?? []) {
+        application.push({
+          where,
+          action: actionOf(either(rc, "action")),
+          sources: strings(read(r, "sourceAddresses")),
+          fqdns: strings(read(r, "targetFqdns")),
+          protocols: protocolsOf(read(r, "protocols")),
+        });
+      }
+    }
+  }
+  return { network, application, firewalls: groups.length + classic.length };
+}
+
+/** Whether an address spec (`*`, a CIDR, an address) covers a range. */
+export function addressCovers(spec: string, target: Cidr): boolean {
+  if (spec === "*" || spec.toLowerCase() === "any") return true;
+  const c = parseCidr(spec);
+  return c !== undefined && cidrContains(c, target);
+}
+
+export function portCovers(spec: string, port: number): boolean {
+  if (spec === "*") return true;
+  const [a, b] = spec.split("-").map(Number);
+  return b === undefined ? a === port : a <= port && port <= b;
+}
+
+export function fqdnCovers(pattern: string, fqdn: string): boolean {
+  const p = pattern.toLowerCase();
+  const f = fqdn.toLowerCase();
+  if (p === "*" || p === f) return true;
+  return p.startsWith("*.") && f.endsWith(p.slice(1));
+}
+
+/** Whether a firewall lets traffic from every range of `sources` to `dest` on TCP 443. */
+export function networkAllows(rules: NetworkRule[], sources: Cidr[], dest: Cidr): NetworkRule | undefined {
+  return rules.find(
+    (r) =>
+      r.action === "allow" &&
+      sources.every((s) => r.sources.some((spec) => addressCovers(spec, s))) &&
+      r.destinations.some((d) => addressCovers(d, dest)) &&
+      r.ports.some((p) => portCovers(p, 443)) &&
+      r.protocols.some((p) => /^(tcp|any)$/i.test(p)),
+  );
+}
+
+export function applicationAllows(
+  rules: ApplicationRule[],
+  sources: Cidr[],
+  fqdns: string[],
+): ApplicationRule | undefined {
+  return rules.find(
+    (r) =>
+      r.action === "allow" &&
+      sources.every((s) => r.sources.some((spec) => addressCovers(spec, s))) &&
+      fqdns.every((f) => r.fqdns.some((p) => fqdnCovers(p, f))) &&
+      r.protocols.some((p) => p === "https:443" || p === "https:"),
+  );
+}
+
+export interface NsgBlock {
+  nsg: StackResource;
+  rule: string;
+  priority: number;
+  target: string;
+}
+
+/** The first outbound NSG rule (by priority) on TCP 443 to `target`, when it denies. */
+export function nsgDenies(
+  nsg: StackResource,
+  target: { cidr?: Cidr; tags: string[] },
+): Known<NsgBlock | undefined> {
+  const rules = either(nsg.props, "securityRules");
+  if (isUnknown(rules)) return UNKNOWN;
+  const outbound = ((rules as unknown[]) ?? [])
+    .map((r) => ({
+      name: String(read(r, "name") ?? ""),
+      direction: String(either(r, "direction") ?? ""),
+      access: String(either(r, "access") ?? ""),
+      priority: Number(either(r, "priority") ?? 4096),
+      protocol: String(either(r, "protocol") ?? "*"),
+      ports: [...strings(either(r, "destinationPortRange")), ...strings(either(r, "destinationPortRanges"))],
+      dests: [
+        ...strings(either(r, "destinationAddressPrefix")),
+        ...strings(either(r, "destinationAddressPrefixes")),
+      ],
+    }))
+    .filter((r) => r.direction.toLowerCase() === "outbound")
+    .sort((a, b) => a.priority - b.priority);
+  for (const r of outbound) {
+    if (!/^(\*|tcp)$/i.test(r.protocol)) continue;
+    if (!r.ports.some((p) => portCovers(p, 443))) continue;
+    const hits = r.dests.some(
+      (d) =>
+        d === "*" ||
+        target.tags.some((t) => t.toLowerCase() === d.toLowerCase()) ||
+        (target.cidr !== undefined && addressCovers(d, target.cidr)),
+    );
+    if (!hits) continue;
+    return r.access.toLowerCase() === "deny"
+      ? { nsg, rule: r.name, priority: r.priority, target: target.cidr?.raw ?? target.tags[0] }
+      : undefined;
+  }
+  return undefined;
+}

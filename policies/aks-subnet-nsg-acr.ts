@@ -1,0 +1,110 @@
+import { StackValidationPolicy } from "@pulumi/policy";
+import { parseArmId } from "../core/arm-id";
+import { parseCidr, cidrContains } from "../core/cidr";
+import { clusterSubnetInfo, nsgDenies } from "../core/firewall";
+import { privateEndpointsOf } from "../core/network";
+import { pullPairs } from "../core/pull-access";
+import { read, UNKNOWN } from "../core/values";
+import { declaredPulls, PolicyConfigError, PULLS_SCHEMA } from "./lib/config";
+import { deferToPreview, topologyOf } from "./lib/stack";
+
+const NAME = "aks-subnet-nsg-acr";
+
+export const aksSubnetNsgAcr: StackValidationPolicy = {
+  name: NAME,
+  description:
+    "No NSG rule on the cluster's subnets denies outbound TCP 443 to the registry (its private-endpoint IPs, the " +
+    "AzureContainerRegistry service tag or Internet) ahead of any allow, and no route sends that traffic to a virtual " +
+    "appliance the stack knows nothing about.",
+  enforcementLevel: "advisory",
+  severity: "medium",
+  url: "https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/connectivity/cannot-pull-image-from-acr-to-aks-cluster#more-information",
+  remediationSteps:
+    "Add a higher-priority outbound allow (`az network nsg rule create ... --direction Outbound --access Allow " +
+    "--destination-port-ranges 443`), or fix the route's next hop (`az network route-table route update`).",
+  configSchema: {
+    properties: {
+      pulls: PULLS_SCHEMA,
+      knownApplianceIps: {
+        type: "array",
+        items: { type: "string" },
+        default: [],
+        description:
+          "Private IPs of firewalls or appliances outside the stack that routes may legitimately point at.",
+      },
+    },
+  },
+  validateStack: (args, reportViolation) => {
+    const config = args.getConfig<Record<string, unknown>>();
+    const appliances = config.knownApplianceIps ?? [];
+    if (
+      !Array.isArray(appliances) ||
+      appliances.some((a) => typeof a !== "string" || parseCidr(a)?.prefix !== 32)
+    ) {
+      throw new PolicyConfigError(NAME, "knownApplianceIps", appliances, "an array of IPv4 addresses");
+    }
+    const topo = topologyOf(args.resources);
+    const nsgs = new Map(
+      (topo.byKind.get("networkSecurityGroup") ?? []).map((n) => [parseArmId(n.props["id"])?.key, n]),
+    );
+    const tables = new Map(
+      (topo.byKind.get("routeTable") ?? []).map((t) => [parseArmId(t.props["id"])?.key, t]),
+    );
+    const firewallIps = new Set<string>(appliances as string[]);
+    for (const fw of topo.byKind.get("azureFirewall") ?? []) {
+      for (const c of (read(fw.props, "ipConfigurations") as unknown[]) ?? []) {
+        const ip = read(c, "privateIPAddress") ?? read(c, "properties", "privateIPAddress");
+        if (typeof ip === "string") firewallIps.add(ip);
+      }
+    }
+    let pending: string | undefined;
+    for (const { cluster, registry } of pullPairs(topo, declaredPulls(NAME, config))) {
+      const subnets = clusterSubnetInfo(topo, cluster);
+      if (subnets === UNKNOWN) {
+        pending ??= `${cluster.res.name}: agentPoolProfiles[].vnetSubnetID`;
+        continue;
+      }
+      const peIps = privateEndpointsOf(topo, registry).flatMap((pe) => pe.ips);
+      const targets = peIps.length
+        ? peIps.map((ip) => ({ cidr: parseCidr(ip), tags: ["VirtualNetwork"] }))
+        : [{ cidr: undefined, tags: ["AzureContainerRegistry", "Internet"] }];
+      const findings: string[] = [];
+      for (const subnet of subnets) {
+        const nsg = subnet.nsg ? nsgs.get(parseArmId(subnet.nsg)?.key) : undefined;
+        for (const t of nsg ? targets : []) {
+          const block = nsgDenies(nsg!, t);
+          if (block === UNKNOWN) pending ??= `${nsg!.name}: securityRules`;
+          else if (block)
+            findings.push(
+              `NSG '${block.nsg.name}' rule '${block.rule}' (priority ${block.priority}) denies outbound TCP 443 to ${block.target} before any allow`,
+            );
+        }
+        const table = subnet.routeTable ? tables.get(parseArmId(subnet.routeTable)?.key) : undefined;
+        for (const route of (read(table?.props, "routes") as unknown[]) ?? []) {
+          const prefix = read(route, "addressPrefix") ?? read(route, "properties", "addressPrefix");
+          const hopType = read(route, "nextHopType") ?? read(route, "properties", "nextHopType");
+          const hop = read(route, "nextHopIpAddress") ?? read(route, "properties", "nextHopIpAddress");
+          const range = typeof prefix === "string" ? parseCidr(prefix) : undefined;
+          if (!range || hopType !== "VirtualAppliance" || typeof hop !== "string" || firewallIps.has(hop))
+            continue;
+          const carries = targets.some((t) => (t.cidr ? cidrContains(range, t.cidr) : range.prefix === 0));
+          if (carries)
+            findings.push(
+              `route table '${table!.name}' sends ${prefix} to virtual appliance ${hop}, which the stack does not know`,
+            );
+        }
+      }
+      if (findings.length === 0) continue;
+      reportViolation(
+        `Pods on cluster '${cluster.label}' pulling from '${registry.label}' may fail with ErrImagePull (an i/o timeout on 443): ` +
+          `${findings.join("; ")}.\n` +
+          "Fix: add a higher-priority outbound allow for TCP 443 to the registry (az network nsg rule create -g <group> " +
+          "--nsg-name <nsg> -n allow-acr --priority 100 --direction Outbound --access Allow --protocol Tcp " +
+          `--destination-port-ranges 443 --destination-address-prefixes ${peIps.length ? peIps.join(" ") : "AzureContainerRegistry"}), ` +
+          "or point the route at the hub firewall (add the appliance to knownApplianceIps if it is one).",
+        cluster.res.urn,
+      );
+    }
+    if (pending) deferToPreview(pending);
+  },
+};

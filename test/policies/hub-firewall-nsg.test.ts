@@ -1,0 +1,197 @@
+// aks-acr-hub-firewall and aks-subnet-nsg-acr: what filters a pull on its way out of the spoke.
+import { armId, kubeletPull, managedCluster, registry, registryPrivateEndpoint } from "../fixtures/azure";
+import { peering, vnet } from "../fixtures/network";
+import {
+  assertNoMandatory,
+  assertSilent,
+  assertViolation,
+  diagnosticsOf,
+  PolicyConfig,
+  PolicyResourceInput,
+  setPath,
+  usePolicyPack,
+  withProps,
+  withUnknown,
+} from "../harness";
+
+const networkRule = (sources: string[], destinations: string[], ports = ["443"]) => ({
+  ruleType: "NetworkRule",
+  name: "acr",
+  sourceAddresses: sources,
+  destinationAddresses: destinations,
+  destinationPorts: ports,
+  ipProtocols: ["TCP"],
+});
+
+function ruleGroup(rules: Record<string, unknown>[], action = "Allow"): PolicyResourceInput {
+  return {
+    type: "azure-native:network:FirewallPolicyRuleCollectionGroup",
+    name: "rcg-aks",
+    props: {
+      id: armId("rg-hub", "Microsoft.Network/firewallPolicies", "fwp-hub/ruleCollectionGroups/rcg-aks"),
+      name: "rcg-aks",
+      priority: 200,
+      ruleCollections: [
+        {
+          ruleCollectionType: "FirewallPolicyFilterRuleCollection",
+          name: "aks-egress",
+          priority: 200,
+          action: { type: action },
+          rules,
+        },
+      ],
+    },
+  };
+}
+
+describe("what filters a pull on its way out", () => {
+  const { pack } = usePolicyPack();
+  const run = (policy: string, resources: PolicyResourceInput[], config?: PolicyConfig) =>
+    diagnosticsOf(pack(), policy, resources, config);
+
+  const hub = vnet("vnet-hub", "10.0.0.0/16", { "private-endpoints": "10.0.1.0/24" });
+  const spoke = vnet("vnet-aks-prod", "10.10.0.0/16", { nodes: "10.10.0.0/22" });
+  const udr = withProps(managedCluster("aks-prod"), (p) =>
+    setPath(p, "networkProfile.outboundType", "userDefinedRouting"),
+  );
+  const acr = registry("contosoacr", { publicNetworkAccess: "Disabled" });
+  const pe = registryPrivateEndpoint("pe-contosoacr", acr);
+  const base = [hub, spoke, udr, acr, kubeletPull(udr, acr), pe, peering(hub, spoke), peering(spoke, hub)];
+
+  describe("aks-acr-hub-firewall", () => {
+    const P = "aks-acr-hub-firewall";
+    it("is silent when a network rule allows the subnets to the endpoint IPs on 443", async () => {
+      assertSilent(await run(P, [...base, ruleGroup([networkRule(["10.10.0.0/16"], ["10.0.1.0/24"])])]));
+    });
+    it("is silent when an application rule allows the registry's FQDNs", async () => {
+      const app = {
+        ruleType: "ApplicationRule",
+        name: "acr",
+        sourceAddresses: ["*"],
+        targetFqdns: ["*.azurecr.io"],
+        protocols: [{ protocolType: "Https", port: 443 }],
+      };
+      assertSilent(await run(P, [...base, ruleGroup([app])]));
+    });
+    it("reports endpoint IPs no rule allows, with the rule to add", async () => {
+      assertViolation(
+        await run(P, [...base, ruleGroup([networkRule(["10.10.0.0/22"], ["10.0.1.4"])])]),
+        "mandatory",
+        udr,
+        "dial tcp 10.0.1.5:443: i/o timeout",
+        "(10.10.0.0/22)",
+        "HubFirewallRegistryRule",
+        "--destination-addresses 10.0.1.5 --destination-ports 443 --ip-protocols TCP",
+      );
+    });
+    it("does not count a rule on another port, or a deny collection", async () => {
+      assertViolation(
+        await run(P, [...base, ruleGroup([networkRule(["*"], ["*"], ["80"])])]),
+        "mandatory",
+        udr,
+        "i/o timeout",
+      );
+      assertViolation(
+        await run(P, [...base, ruleGroup([networkRule(["*"], ["*"])], "Deny")]),
+        "mandatory",
+        udr,
+        "i/o timeout",
+      );
+    });
+    it("judges only clusters that route through the firewall, and only when the stack shows one", async () => {
+      const lb = managedCluster("aks-prod");
+      assertSilent(await run(P, [...base.filter((r) => r !== udr), lb, ruleGroup([])]));
+      assertSilent(await run(P, base));
+    });
+    it("reports nothing mandatory while the outbound type is not known", async () => {
+      assertNoMandatory(
+        await run(P, [
+          ...base.filter((r) => r !== udr),
+          withUnknown(udr, "networkProfile.outboundType"),
+          ruleGroup([]),
+        ]),
+      );
+    });
+  });
+
+  describe("aks-subnet-nsg-acr", () => {
+    const P = "aks-subnet-nsg-acr";
+    const nsg = (rules: Record<string, unknown>[]) => ({
+      type: "azure-native:network:NetworkSecurityGroup",
+      name: "nsg-nodes",
+      props: {
+        id: armId("rg-aks", "Microsoft.Network/networkSecurityGroups", "nsg-nodes"),
+        name: "nsg-nodes",
+        securityRules: rules,
+      },
+    });
+    const guarded = withProps(spoke, (p) => {
+      (p.subnets as Record<string, unknown>[])[0].networkSecurityGroup = {
+        id: armId("rg-aks", "Microsoft.Network/networkSecurityGroups", "nsg-nodes"),
+      };
+    });
+    const rule = (name: string, access: string, priority: number, dest: string) => ({
+      name,
+      direction: "Outbound",
+      access,
+      priority,
+      protocol: "Tcp",
+      destinationPortRange: "443",
+      destinationAddressPrefix: dest,
+      sourceAddressPrefix: "*",
+      sourcePortRange: "*",
+    });
+    const stack = (...more: PolicyResourceInput[]) => [...base.filter((r) => r !== spoke), guarded, ...more];
+
+    it("is silent when an allow comes before the deny", async () => {
+      assertSilent(
+        await run(
+          P,
+          stack(nsg([rule("allow-acr", "Allow", 100, "10.0.1.0/24"), rule("deny-all", "Deny", 4000, "*")])),
+        ),
+      );
+    });
+    it("reports a deny ahead of any allow, with the rule to add", async () => {
+      assertViolation(
+        await run(
+          P,
+          stack(nsg([rule("deny-all", "Deny", 200, "*"), rule("allow-acr", "Allow", 300, "10.0.1.0/24")])),
+        ),
+        "advisory",
+        udr,
+        "NSG 'nsg-nodes' rule 'deny-all' (priority 200) denies outbound TCP 443 to 10.0.1.4",
+        "az network nsg rule create",
+      );
+    });
+    it("reports a route to an appliance the stack does not know, unless config names it", async () => {
+      const table = {
+        type: "azure-native:network:RouteTable",
+        name: "rt-nodes",
+        props: {
+          id: armId("rg-aks", "Microsoft.Network/routeTables", "rt-nodes"),
+          routes: [
+            {
+              name: "to-nva",
+              addressPrefix: "10.0.0.0/16",
+              nextHopType: "VirtualAppliance",
+              nextHopIpAddress: "10.0.9.9",
+            },
+          ],
+        },
+      };
+      const routed = withProps(guarded, (p) => {
+        (p.subnets as Record<string, unknown>[])[0].routeTable = {
+          id: armId("rg-aks", "Microsoft.Network/routeTables", "rt-nodes"),
+        };
+      });
+      const s = [...base.filter((r) => r !== spoke), routed, table];
+      assertViolation(
+        await run(P, s),
+        "advisory",
+        udr,
+        "route table 'rt-nodes' sends 10.0.0.0/16 to virtual appliance 10.0.9.9",
+      );
+      assertSilent(await run(P, s, { knownApplianceIps: ["10.0.9.9"] }));
+    });
+  });
+});
