@@ -171,17 +171,32 @@ export class PolicyPackClient {
       map.set(p.name, cfg);
     }
     await call(this.client.configure.bind(this.client), req);
+    // The engine configures the stack at the start of every run: a new run, new stack tags.
+    const stack = new proto.AnalyzerStackConfigureRequest();
+    stack.setStack("test");
+    stack.setProject("aks-acr-guard");
+    stack.setOrganization("organization");
+    stack.setDryRun(true);
+    await call(this.client.configureStack.bind(this.client), stack);
+  }
+
+  /** Remediate: what policies at level `remediate` would change in one resource's inputs. */
+  async remediate(
+    r: PolicyResourceInput,
+  ): Promise<{ policyName: string; properties: Record<string, unknown> }[]> {
+    const res = await call<proto.AnalyzeRequest, proto.RemediateResponse>(
+      this.client.remediate.bind(this.client),
+      analyzeRequest(r),
+    );
+    return res.getRemediationsList().map((m) => ({
+      policyName: m.getPolicyname(),
+      properties: (m.getProperties()?.toJavaScript() ?? {}) as Record<string, unknown>,
+    }));
   }
 
   /** Analyze: one resource's inputs, as the engine sends them before each step. */
   async analyze(r: PolicyResourceInput): Promise<Diagnostic[]> {
-    const req = new proto.AnalyzeRequest();
-    req.setType(r.type);
-    req.setName(r.name);
-    req.setUrn(urnOf(r));
-    req.setProperties(Struct.fromJavaScript(r.props as never));
-    req.setOptions(new proto.AnalyzerResourceOptions());
-    if (r.provider) req.setProvider(providerOf(r.provider));
+    const req = analyzeRequest(r);
     const res = await call<proto.AnalyzeRequest, proto.AnalyzeResponse>(
       this.client.analyze.bind(this.client),
       req,
@@ -195,8 +210,11 @@ export class PolicyPackClient {
    * the diagnostics of both.
    */
   async analyzeAll(resources: PolicyResourceInput[]): Promise<Diagnostic[]> {
-    const each = await Promise.all(resources.map((r) => this.analyze(r)));
-    return [...each.flat(), ...(await this.analyzeStack(resources))];
+    // One at a time, in the order given: the engine analyzes a resource at its step, after the
+    // resources it depends on.
+    const each: Diagnostic[] = [];
+    for (const r of resources) each.push(...(await this.analyze(r)));
+    return [...each, ...(await this.analyzeStack(resources))];
   }
 
   /** AnalyzeStack: every resource with its parent, dependencies and property dependencies. */
@@ -230,6 +248,18 @@ function providerOf(p: PolicyResourceInput): proto.AnalyzerProviderResource {
   pr.setUrn(urnOf(p));
   pr.setProperties(Struct.fromJavaScript(p.props as never));
   return pr;
+}
+
+/** The Analyze (and Remediate) request for one resource's inputs. */
+function analyzeRequest(r: PolicyResourceInput): proto.AnalyzeRequest {
+  const req = new proto.AnalyzeRequest();
+  req.setType(r.type);
+  req.setName(r.name);
+  req.setUrn(urnOf(r));
+  req.setProperties(Struct.fromJavaScript(r.props as never));
+  req.setOptions(new proto.AnalyzerResourceOptions());
+  if (r.provider) req.setProvider(providerOf(r.provider));
+  return req;
 }
 
 /** The AnalyzeStack request the engine sends for these resources. */

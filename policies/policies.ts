@@ -17,6 +17,7 @@ import { k8sAcrImageReference } from "./k8s-acr-image-reference";
 import { k8sAcrPullSecretValid } from "./k8s-acr-pull-secret-valid";
 import { k8sAcrRegistryKnown } from "./k8s-acr-registry-known";
 import { k8sImageTagPinned } from "./k8s-image-tag-pinned";
+import { k8sWorkloadOsSelector } from "./k8s-workload-os-selector";
 
 export const policies: Policies = [
   aksAcrPullRole,
@@ -30,6 +31,7 @@ export const policies: Policies = [
   acrFirewallAksEgress,
   aksAcrVnetPeering,
   aksAcrHubFirewall,
+  k8sWorkloadOsSelector,
   aksSubnetNsgAcr,
   acrAdminUserDisabled,
   aksAcrLeastPrivilege,

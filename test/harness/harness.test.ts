@@ -19,6 +19,7 @@ const IMPLEMENTED: Record<string, string> = {
   "acr-firewall-aks-egress": "mandatory",
   "aks-acr-vnet-peering": "mandatory",
   "aks-acr-hub-firewall": "mandatory",
+  "k8s-workload-os-selector": "mandatory",
   "aks-subnet-nsg-acr": "advisory",
   "acr-admin-user-disabled": "advisory",
   "aks-acr-least-privilege": "advisory",
@@ -41,7 +42,11 @@ describe("the policy pack under the engine's runner", () => {
     for (const p of (await pack().info()).policies) {
       assert.ok(p.description.length > 40, `${p.name} description`);
       assert.ok(p.severity > 0, `${p.name} severity`);
-      assert.ok(p.remediationSteps.includes("az "), `${p.name} remediationSteps names an az command`);
+      assert.match(
+        p.remediationSteps,
+        /`(az|kubectl) /,
+        `${p.name} remediationSteps names an az or kubectl command`,
+      );
       assert.match(p.url, /^https:\/\/learn\.microsoft\.com\//, `${p.name} url`);
     }
   });

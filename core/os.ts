@@ -1,0 +1,69 @@
+/**
+ * Node operating systems (Microsoft's article, cause 5: "no match for platform in manifest"): the
+ * OSes a cluster's pools run, the OS a workload pins, and images known to be Windows-only.
+ */
+import { isUnknown, Known, read, UNKNOWN } from "./values";
+
+export type NodeOs = "linux" | "windows";
+
+/** The OSes of a cluster's pools (`agentPoolProfiles[].osType`, Linux when unset), or of an AgentPool. */
+export function poolOses(props: Record<string, unknown>, isAgentPool: boolean): Known<Set<NodeOs>> {
+  const profiles = isAgentPool ? [props] : read(props, "agentPoolProfiles");
+  if (isUnknown(profiles)) return UNKNOWN;
+  const out = new Set<NodeOs>();
+  for (const p of Array.isArray(profiles) ? profiles : []) {
+    const os = read(p, "osType");
+    if (isUnknown(os)) return UNKNOWN;
+    out.add(typeof os === "string" && os.toLowerCase() === "windows" ? "windows" : "linux");
+  }
+  return out;
+}
+
+export interface OsPin {
+  os: string;
+  /** Where: `nodeSelector`, `os.name`, or `affinity`. */
+  via: string;
+}
+
+/** The OS a pod spec pins: `nodeSelector["kubernetes.io/os"]`, `os.name`, or a required node-affinity term. */
+export function osPin(spec: Record<string, unknown>): Known<OsPin | undefined> {
+  const selector = read(spec, "nodeSelector", "kubernetes.io/os");
+  if (isUnknown(selector)) return UNKNOWN;
+  if (typeof selector === "string")
+    return { os: selector.toLowerCase(), via: 'nodeSelector["kubernetes.io/os"]' };
+  const osName = read(spec, "os", "name");
+  if (isUnknown(osName)) return UNKNOWN;
+  if (typeof osName === "string") return { os: osName.toLowerCase(), via: "os.name" };
+  const terms = read(
+    spec,
+    "affinity",
+    "nodeAffinity",
+    "requiredDuringSchedulingIgnoredDuringExecution",
+    "nodeSelectorTerms",
+  );
+  if (isUnknown(terms)) return UNKNOWN;
+  for (const t of Array.isArray(terms) ? terms : []) {
+    const exprs = read(t, "matchExpressions");
+    for (const e of Array.isArray(exprs) ? exprs : []) {
+      const values = read(e, "values");
+      if (
+        read(e, "key") === "kubernetes.io/os" &&
+        read(e, "operator") === "In" &&
+        Array.isArray(values) &&
+        values.length === 1
+      ) {
+        return {
+          os: String(values[0]).toLowerCase(),
+          via: "a required node-affinity term on kubernetes.io/os",
+        };
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Images that only run on Windows nodes. */
+export function isWindowsImage(image: string): boolean {
+  const i = image.toLowerCase();
+  return i.startsWith("mcr.microsoft.com/windows/") || i.includes("nanoserver") || i.includes("servercore");
+}
