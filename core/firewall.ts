@@ -8,7 +8,7 @@ import { parseArmId } from "./arm-id";
 import { Cidr, cidrContains, parseCidr } from "./cidr";
 import { clusterSubnets } from "./network";
 import { ClusterNode, StackResource, Topology } from "./topology";
-import { isUnknown, Known, read, UNKNOWN } from "./values";
+import { isUnknown, Known, read, UNKNOWN, listOf } from "./values";
 
 function either(item: unknown, ...path: string[]): unknown {
   const top = read(item, ...path);
@@ -52,7 +52,7 @@ export function clusterSubnetInfo(topo: Topology, cluster: ClusterNode): Known<S
   };
   for (const s of topo.byKind.get("subnet") ?? []) add(s.props);
   for (const v of topo.byKind.get("virtualNetwork") ?? [])
-    for (const s of (read(v.props, "subnets") as unknown[]) ?? []) add(s);
+    for (const s of listOf(read(v.props, "subnets"))) add(s);
   return [...found.values()];
 }
 
@@ -97,11 +97,11 @@ export function firewallRules(topo: Topology): {
         )
       : [];
   for (const g of groups) {
-    for (const rc of (either(g.props, "ruleCollections") as unknown[]) ?? []) {
+    for (const rc of listOf(either(g.props, "ruleCollections"))) {
       const action = actionOf(either(rc, "action"));
       const priority = Number(either(rc, "priority") ?? 65000);
       const where = `rule collection '${String(read(rc, "name"))}' of '${g.name}'`;
-      for (const r of (either(rc, "rules") as unknown[]) ?? []) {
+      for (const r of listOf(either(rc, "rules"))) {
         const type = String(read(r, "ruleType") ?? "");
         if (/network/i.test(type)) {
           network.push({
@@ -129,9 +129,9 @@ export function firewallRules(topo: Topology): {
     }
   }
   for (const fw of classic) {
-    for (const rc of (either(fw.props, "networkRuleCollections") as unknown[]) ?? []) {
+    for (const rc of listOf(either(fw.props, "networkRuleCollections"))) {
       const where = `network rule collection '${String(read(rc, "name"))}' of firewall '${fw.name}'`;
-      for (const r of (either(rc, "rules") as unknown[]) ?? []) {
+      for (const r of listOf(either(rc, "rules"))) {
         network.push({
           where,
           action: actionOf(either(rc, "action")),
@@ -146,9 +146,9 @@ export function firewallRules(topo: Topology): {
         });
       }
     }
-    for (const rc of (either(fw.props, "applicationRuleCollections") as unknown[]) ?? []) {
+    for (const rc of listOf(either(fw.props, "applicationRuleCollections"))) {
       const where = `application rule collection '${String(read(rc, "name"))}' of firewall '${fw.name}'`;
-      for (const r of (either(rc, "rules") as unknown[]) ?? []) {
+      for (const r of listOf(either(rc, "rules"))) {
         application.push({
           where,
           action: actionOf(either(rc, "action")),
@@ -222,7 +222,7 @@ export function nsgDenies(
 ): Known<NsgBlock | undefined> {
   const rules = either(nsg.props, "securityRules");
   if (isUnknown(rules)) return UNKNOWN;
-  const outbound = ((rules as unknown[]) ?? [])
+  const outbound = listOf(rules)
     .map((r) => ({
       name: String(read(r, "name") ?? ""),
       direction: String(either(r, "direction") ?? ""),

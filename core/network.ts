@@ -12,7 +12,7 @@ import {
   StackResource,
   Topology,
 } from "./topology";
-import { isUnknown, Known, known, read, readArray, readString, sameText, UNKNOWN } from "./values";
+import { isUnknown, Known, known, read, readArray, readString, sameText, UNKNOWN, listOf } from "./values";
 
 /** `/subscriptions/../virtualNetworks/<vnet>` from a subnet or any child id. */
 export function vnetOfId(id: string): ArmId | undefined {
@@ -76,11 +76,10 @@ export function privateEndpointsOf(topo: Topology, reg: RegistryNode): PrivateEn
   return registryPrivateEndpoints(topo, reg).map((res) => {
     const subnet = readString(res.props, "subnet", "id");
     const ips = new Set<string>();
-    for (const cfg of (readArray(res.props, "customDnsConfigs") as unknown[] | undefined) ?? []) {
-      for (const ip of (readArray(cfg, "ipAddresses") as unknown[] | undefined) ?? [])
-        if (typeof ip === "string") ips.add(ip);
+    for (const cfg of listOf(readArray(res.props, "customDnsConfigs"))) {
+      for (const ip of listOf(readArray(cfg, "ipAddresses"))) if (typeof ip === "string") ips.add(ip);
     }
-    for (const cfg of (readArray(res.props, "ipConfigurations") as unknown[] | undefined) ?? []) {
+    for (const cfg of listOf(readArray(res.props, "ipConfigurations"))) {
       const ip = either(cfg, "privateIPAddress");
       if (typeof ip === "string") ips.add(ip);
     }

@@ -93,3 +93,8 @@ export function sameText(a: Known<string> | undefined, b: Known<string> | undefi
 export function known<T>(v: Known<T> | undefined): v is T {
   return v !== undefined && v !== UNKNOWN;
 }
+
+/** The elements of a list, or none when the value is absent, unknown, or not a list. */
+export function listOf(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}

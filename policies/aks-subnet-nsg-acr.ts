@@ -4,7 +4,7 @@ import { parseCidr, cidrContains } from "../core/cidr";
 import { clusterSubnetInfo, nsgDenies } from "../core/firewall";
 import { privateEndpointsOf } from "../core/network";
 import { pullPairs } from "../core/pull-access";
-import { read, UNKNOWN } from "../core/values";
+import { read, UNKNOWN, listOf } from "../core/values";
 import { declaredPulls, PolicyConfigError, PULLS_SCHEMA } from "./lib/config";
 import { deferToPreview, topologyOf } from "./lib/stack";
 
@@ -52,7 +52,7 @@ export const aksSubnetNsgAcr: StackValidationPolicy = {
     );
     const firewallIps = new Set<string>(appliances as string[]);
     for (const fw of topo.byKind.get("azureFirewall") ?? []) {
-      for (const c of (read(fw.props, "ipConfigurations") as unknown[]) ?? []) {
+      for (const c of listOf(read(fw.props, "ipConfigurations"))) {
         const ip = read(c, "privateIPAddress") ?? read(c, "properties", "privateIPAddress");
         if (typeof ip === "string") firewallIps.add(ip);
       }
@@ -80,7 +80,7 @@ export const aksSubnetNsgAcr: StackValidationPolicy = {
             );
         }
         const table = subnet.routeTable ? tables.get(parseArmId(subnet.routeTable)?.key) : undefined;
-        for (const route of (read(table?.props, "routes") as unknown[]) ?? []) {
+        for (const route of listOf(read(table?.props, "routes"))) {
           const prefix = read(route, "addressPrefix") ?? read(route, "properties", "addressPrefix");
           const hopType = read(route, "nextHopType") ?? read(route, "properties", "nextHopType");
           const hop = read(route, "nextHopIpAddress") ?? read(route, "properties", "nextHopIpAddress");
