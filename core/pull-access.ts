@@ -371,6 +371,16 @@ function describeHolder(topo: Topology, a: AssignmentNode, cluster: ClusterNode)
     const app = topo.applicationsByUrn.get(urn);
     if (app) return `application '${app.label}' (an application's object id, not its service principal's)`;
   }
+  for (const other of topo.clusters) {
+    if (other === cluster) continue;
+    for (const who of [other.identity, ...other.controlPlane]) {
+      const same =
+        a.principalUrns.some((u) => who.urns.includes(u)) ||
+        (known(a.principalId) && sameText(a.principalId, who.objectId) === true);
+      if (same)
+        return `the ${who.label.replace(/ \(object id [^)]*\)/, "")} of another cluster, '${other.label}'`;
+    }
+  }
   if (known(a.principalId) && GUID.test(a.principalId)) {
     const sp = [...topo.servicePrincipalsByUrn.values()].find(
       (s) => sameText(s.objectId, a.principalId) === true,

@@ -55,7 +55,7 @@ export const aksAcrVnetPeering: StackValidationPolicy = {
           if (problems.length === 0) continue;
           reportViolation(
             `Pods on cluster '${cluster.label}' pulling from '${registry.label}' will fail with ErrImagePull: "dial tcp ` +
-              `<private-endpoint-ip>:443: i/o timeout": the registry's private endpoint '${pe.res.name}' is in VNet ` +
+              `${pe.ips[0] ?? "<private-endpoint-ip>"}:443: i/o timeout": the registry's private endpoint '${pe.res.name}' is in VNet ` +
               `'${resourceName(peVnet)}', the cluster in '${resourceName(vnet)}', and ${problems.join("; ")} ` +
               "(Microsoft's article, cause 4, solution 1).\n" +
               "Fix: declare aks-acr-guard's VnetPeeringPair for the two VNets (a Disconnected peering: delete both sides first), " +

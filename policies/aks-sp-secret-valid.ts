@@ -23,7 +23,7 @@ export const aksSpSecretValid: StackValidationPolicy = {
       if (!secret || secret === UNKNOWN || secret.end > now) continue;
       reportViolation(
         `Pods on cluster '${cluster.label}' fail with ${KUBELET_401}: the secret of its ${cluster.identity.label} expired on ` +
-          `${day(secret.end)} (${secret.exact ? secret.source : `every credential it has, the last ${secret.source}`}).\n` +
+          `${day(secret.end)} (${secret.exact ? secret.source : `every credential it has has ended; the last to end was ${secret.source}`}).\n` +
           spSecretFix(cluster),
         cluster.res.urn,
       );

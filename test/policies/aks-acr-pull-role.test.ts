@@ -389,6 +389,16 @@ describe(POLICY, () => {
       );
     });
 
+    it("names another cluster's kubelet identity holding the pull role", async () => {
+      const dev = managedCluster("aks-dev");
+      assertViolation(
+        await run([acr, aks, dev, kubeletPull(dev, acr, ROLE.acrPull, "dev-pull")]),
+        "mandatory",
+        aks,
+        "AcrPull on the registry is held by the kubelet identity of another cluster, 'aks-dev'",
+      );
+    });
+
     it("names an unrelated principal holding the only pull role", async () => {
       const stranger = "9f8e7d6c-5b4a-4c3d-8e2f-1a0b9c8d7e6f";
       const a = roleAssignment("ci", { principalId: stranger, scope: idOf(acr) });
