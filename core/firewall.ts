@@ -80,6 +80,39 @@ function actionOf(v: unknown): "allow" | "deny" {
   return typeof t === "string" && t.toLowerCase() === "deny" ? "deny" : "allow";
 }
 
+/** A network or application rule of a rule collection, whichever kind of firewall it belongs to. */
+function readRule(
+  r: unknown,
+  collection: { where: string; action: "allow" | "deny"; priority: number },
+  kind: "network" | "application",
+): NetworkRule | ApplicationRule {
+  const sources = strings(read(r, "sourceAddresses"));
+  if (kind === "application") {
+    const protocols = listOf(read(r, "protocols")).map(
+      (p) => `${String(read(p, "protocolType") ?? "").toLowerCase()}:${String(read(p, "port") ?? "")}`,
+    );
+    return {
+      where: collection.where,
+      action: collection.action,
+      sources,
+      fqdns: strings(read(r, "targetFqdns")),
+      protocols,
+    };
+  }
+  return {
+    ...collection,
+    sources,
+    destinations: [...strings(read(r, "destinationAddresses")), ...strings(read(r, "destinationFqdns"))],
+    ports: strings(read(r, "destinationPorts")),
+    // Firewall policies name it ipProtocols; classic firewalls, protocols.
+    protocols: [...strings(read(r, "ipProtocols")), ...strings(read(r, "protocols"))],
+  };
+}
+
+function collectionOf(rc: unknown, where: string) {
+  return { where, action: actionOf(either(rc, "action")), priority: Number(either(rc, "priority") ?? 65000) };
+}
+
 /** Every firewall rule the stack shows: policy rule collection groups and classic firewalls. */
 export function firewallRules(topo: Topology): {
   network: NetworkRule[];
@@ -90,72 +123,28 @@ export function firewallRules(topo: Topology): {
   const application: ApplicationRule[] = [];
   const groups = topo.byKind.get("firewallPolicyRuleCollectionGroup") ?? [];
   const classic = topo.byKind.get("azureFirewall") ?? [];
-  const protocolsOf = (ps: unknown) =>
-    Array.isArray(ps)
-      ? ps.map(
-          (p) => `${String(read(p, "protocolType") ?? "").toLowerCase()}:${String(read(p, "port") ?? "")}`,
-        )
-      : [];
   for (const g of groups) {
     for (const rc of listOf(either(g.props, "ruleCollections"))) {
-      const action = actionOf(either(rc, "action"));
-      const priority = Number(either(rc, "priority") ?? 65000);
-      const where = `rule collection '${String(read(rc, "name"))}' of '${g.name}'`;
+      const collection = collectionOf(rc, `rule collection '${String(read(rc, "name"))}' of '${g.name}'`);
       for (const r of listOf(either(rc, "rules"))) {
         const type = String(read(r, "ruleType") ?? "");
-        if (/network/i.test(type)) {
-          network.push({
-            where,
-            action,
-            priority,
-            sources: strings(read(r, "sourceAddresses")),
-            destinations: [
-              ...strings(read(r, "destinationAddresses")),
-              ...strings(read(r, "destinationFqdns")),
-            ],
-            ports: strings(read(r, "destinationPorts")),
-            protocols: strings(read(r, "ipProtocols")),
-          });
-        } else if (/application/i.test(type)) {
-          application.push({
-            where,
-            action,
-            sources: strings(read(r, "sourceAddresses")),
-            fqdns: strings(read(r, "targetFqdns")),
-            protocols: protocolsOf(read(r, "protocols")),
-          });
-        }
+        if (/network/i.test(type)) network.push(readRule(r, collection, "network") as NetworkRule);
+        else if (/application/i.test(type))
+          application.push(readRule(r, collection, "application") as ApplicationRule);
       }
     }
   }
   for (const fw of classic) {
-    for (const rc of listOf(either(fw.props, "networkRuleCollections"))) {
-      const where = `network rule collection '${String(read(rc, "name"))}' of firewall '${fw.name}'`;
-      for (const r of listOf(either(rc, "rules"))) {
-        network.push({
-          where,
-          action: actionOf(either(rc, "action")),
-          priority: Number(either(rc, "priority") ?? 65000),
-          sources: strings(read(r, "sourceAddresses")),
-          destinations: [
-            ...strings(read(r, "destinationAddresses")),
-            ...strings(read(r, "destinationFqdns")),
-          ],
-          ports: strings(read(r, "destinationPorts")),
-          protocols: strings(read(r, "protocols")),
-        });
-      }
-    }
-    for (const rc of listOf(either(fw.props, "applicationRuleCollections"))) {
-      const where = `application rule collection '${String(read(rc, "name"))}' of firewall '${fw.name}'`;
-      for (const r of listOf(either(rc, "rules"))) {
-        application.push({
-          where,
-          action: actionOf(either(rc, "action")),
-          sources: strings(read(r, "sourceAddresses")),
-          fqdns: strings(read(r, "targetFqdns")),
-          protocols: protocolsOf(read(r, "protocols")),
-        });
+    for (const kind of ["network", "application"] as const) {
+      for (const rc of listOf(either(fw.props, `${kind}RuleCollections`))) {
+        const collection = collectionOf(
+          rc,
+          `${kind} rule collection '${String(read(rc, "name"))}' of firewall '${fw.name}'`,
+        );
+        for (const r of listOf(either(rc, "rules"))) {
+          if (kind === "network") network.push(readRule(r, collection, kind) as NetworkRule);
+          else application.push(readRule(r, collection, kind) as ApplicationRule);
+        }
       }
     }
   }

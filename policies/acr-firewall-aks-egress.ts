@@ -4,7 +4,7 @@ import { clusterEgress, reachesPrivateEndpoint } from "../core/egress";
 import { privateEndpointsOf } from "../core/network";
 import { pullPairs } from "../core/pull-access";
 import { read, readArray, readString, known, UNKNOWN } from "../core/values";
-import { declaredPulls, PolicyConfigError, PULLS_SCHEMA } from "./lib/config";
+import { declaredPulls, ipv4List, ipv4ListSchema, PULLS_SCHEMA } from "./lib/config";
 import { deferToPreview, topologyOf } from "./lib/stack";
 
 const NAME = "acr-firewall-aks-egress";
@@ -25,24 +25,14 @@ export const acrFirewallAksEgress: StackValidationPolicy = {
   configSchema: {
     properties: {
       pulls: PULLS_SCHEMA,
-      egressIps: {
-        type: "array",
-        items: { type: "string" },
-        default: [],
-        description:
-          "Egress IPs the stack cannot show (e.g. a firewall managed elsewhere), checked as the cluster's.",
-      },
+      egressIps: ipv4ListSchema(
+        "Egress IPs the stack cannot show (e.g. a firewall managed elsewhere), checked as the cluster's.",
+      ),
     },
   },
   validateStack: (args, reportViolation) => {
     const config = args.getConfig<Record<string, unknown>>();
-    const extra = config.egressIps ?? [];
-    if (
-      !Array.isArray(extra) ||
-      extra.some((ip) => typeof ip !== "string" || !parseCidr(ip) || parseCidr(ip)!.prefix !== 32)
-    ) {
-      throw new PolicyConfigError(NAME, "egressIps", extra, "an array of IPv4 addresses");
-    }
+    const extra = ipv4List(NAME, config, "egressIps");
     const topo = topologyOf(args.resources);
     let pending: string | undefined;
     for (const { cluster, registry } of pullPairs(topo, declaredPulls(NAME, config))) {
@@ -74,7 +64,7 @@ export const acrFirewallAksEgress: StackValidationPolicy = {
         pending ??= `${cluster.res.name}: egress IPs`;
         continue;
       }
-      const ips = [...(egress?.ips ?? []), ...(extra as string[])];
+      const ips = [...(egress?.ips ?? []), ...extra];
       if (ips.length === 0) continue; // the stack shows no egress IP to check
       const rules = readArray(props, "networkRuleSet", "ipRules");
       if (rules === UNKNOWN) {

@@ -5,7 +5,7 @@ import { clusterSubnetInfo, nsgDenies } from "../core/firewall";
 import { privateEndpointsOf } from "../core/network";
 import { pullPairs } from "../core/pull-access";
 import { read, UNKNOWN, listOf } from "../core/values";
-import { declaredPulls, PolicyConfigError, PULLS_SCHEMA } from "./lib/config";
+import { declaredPulls, ipv4List, ipv4ListSchema, PULLS_SCHEMA } from "./lib/config";
 import { deferToPreview, topologyOf } from "./lib/stack";
 
 const NAME = "aks-subnet-nsg-acr";
@@ -25,24 +25,14 @@ export const aksSubnetNsgAcr: StackValidationPolicy = {
   configSchema: {
     properties: {
       pulls: PULLS_SCHEMA,
-      knownApplianceIps: {
-        type: "array",
-        items: { type: "string" },
-        default: [],
-        description:
-          "Private IPs of firewalls or appliances outside the stack that routes may legitimately point at.",
-      },
+      knownApplianceIps: ipv4ListSchema(
+        "Private IPs of firewalls or appliances outside the stack that routes may legitimately point at.",
+      ),
     },
   },
   validateStack: (args, reportViolation) => {
     const config = args.getConfig<Record<string, unknown>>();
-    const appliances = config.knownApplianceIps ?? [];
-    if (
-      !Array.isArray(appliances) ||
-      appliances.some((a) => typeof a !== "string" || parseCidr(a)?.prefix !== 32)
-    ) {
-      throw new PolicyConfigError(NAME, "knownApplianceIps", appliances, "an array of IPv4 addresses");
-    }
+    const appliances = ipv4List(NAME, config, "knownApplianceIps");
     const topo = topologyOf(args.resources);
     const nsgs = new Map(
       (topo.byKind.get("networkSecurityGroup") ?? []).map((n) => [parseArmId(n.props["id"])?.key, n]),
@@ -50,7 +40,7 @@ export const aksSubnetNsgAcr: StackValidationPolicy = {
     const tables = new Map(
       (topo.byKind.get("routeTable") ?? []).map((t) => [parseArmId(t.props["id"])?.key, t]),
     );
-    const firewallIps = new Set<string>(appliances as string[]);
+    const firewallIps = new Set<string>(appliances);
     for (const fw of topo.byKind.get("azureFirewall") ?? []) {
       for (const c of listOf(read(fw.props, "ipConfigurations"))) {
         const ip = read(c, "privateIPAddress") ?? read(c, "properties", "privateIPAddress");

@@ -1,8 +1,7 @@
 import { StackValidationPolicy } from "@pulumi/policy";
-import { checkImage } from "../core/images";
 import { describeWorkload } from "../core/workloads";
-import { ALLOWED_LOGIN_SERVERS_SCHEMA, knownLoginServers, stackImages } from "./lib/images";
-import { deferToPreview, topologyOf } from "./lib/stack";
+import { ALLOWED_LOGIN_SERVERS_SCHEMA, judgedImages } from "./lib/images";
+import { deferToPreview } from "./lib/stack";
 
 const NAME = "k8s-acr-registry-known";
 
@@ -19,11 +18,8 @@ export const k8sAcrRegistryKnown: StackValidationPolicy = {
     "if not, correct the image.",
   configSchema: { properties: { allowedLoginServers: ALLOWED_LOGIN_SERVERS_SCHEMA } },
   validateStack: (args, reportViolation) => {
-    const topo = topologyOf(args.resources);
-    const known = knownLoginServers(NAME, topo, args.getConfig<Record<string, unknown>>());
-    const { images, pending } = stackImages(topo);
-    for (const { workload, container, path, image } of images) {
-      const v = checkImage(image, known);
+    const { images, pending } = judgedImages(NAME, args);
+    for (const { workload, container, path, image, verdict: v } of images) {
       if (v.kind !== "unknownRegistry") continue;
       reportViolation(
         `Container '${container}' of ${describeWorkload(workload)} (${path}) pulls "${image}" from ${v.loginServer}, ` +

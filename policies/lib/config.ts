@@ -4,6 +4,7 @@
  */
 import { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { DeclaredPull } from "../../core/pull-access";
+import { parseCidr } from "../../core/cidr";
 import { GUID } from "../../core/roles";
 
 export class PolicyConfigError extends Error {
@@ -64,3 +65,16 @@ export const PULLS_SCHEMA: PolicyConfigJSONSchema = {
   },
   default: [],
 };
+
+/** A list of IPv4 addresses (egress IPs, appliance IPs the stack cannot show). */
+export function ipv4List(policy: string, config: Record<string, unknown>, key: string): string[] {
+  const value = config[key] ?? [];
+  if (!Array.isArray(value) || value.some((ip) => typeof ip !== "string" || parseCidr(ip)?.prefix !== 32)) {
+    throw new PolicyConfigError(policy, key, value, "an array of IPv4 addresses");
+  }
+  return value as string[];
+}
+
+export function ipv4ListSchema(description: string): PolicyConfigJSONSchema {
+  return { type: "array", items: { type: "string" }, default: [], description };
+}

@@ -1,7 +1,9 @@
 /** What the image policies share: the login servers known to exist, and reading every image. */
 import { ContainerImage, containerImages } from "../../core/workloads";
 import { registryByLoginServer } from "../../core/pull-access";
-import { LOGIN_SERVER } from "../../core/images";
+import { checkImage, ImageVerdict, LOGIN_SERVER } from "../../core/images";
+import { StackValidationArgs } from "@pulumi/policy";
+import { topologyOf } from "./stack";
 import { StackResource, Topology } from "../../core/topology";
 import { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { PolicyConfigError } from "./config";
@@ -49,4 +51,18 @@ export function stackImages(topo: Topology): {
     }
   }
   return { images, pending };
+}
+
+/** Every known image of the stack's workloads with what it says about its registry. */
+export function judgedImages(
+  policy: string,
+  args: StackValidationArgs,
+): {
+  images: (ContainerImage & { workload: StackResource; image: string; verdict: ImageVerdict })[];
+  pending?: string;
+} {
+  const topo = topologyOf(args.resources);
+  const known = knownLoginServers(policy, topo, args.getConfig() as Record<string, unknown>);
+  const { images, pending } = stackImages(topo);
+  return { images: images.map((i) => ({ ...i, verdict: checkImage(i.image, known) })), pending };
 }

@@ -12,7 +12,11 @@ export * from "../../offline/resources";
  * Starts the pack before the enclosing `describe` and stops it after; each test starts from the
  * default config (`configure` again inside a test to override).
  */
-export function usePolicyPack(): { pack: () => PolicyPackClient } {
+export function usePolicyPack(): {
+  pack: () => PolicyPackClient;
+  /** A preview's diagnostics of one policy, with optional config for it. */
+  run: (policy: string, resources: PolicyResourceInput[], config?: PolicyConfig) => Promise<Diagnostic[]>;
+} {
   let harness: PolicyPackClient | undefined;
   before(async function () {
     this.timeout(60_000);
@@ -24,7 +28,19 @@ export function usePolicyPack(): { pack: () => PolicyPackClient } {
   after(async () => {
     await harness?.stop();
   });
-  return { pack: () => harness! };
+  return {
+    pack: () => harness!,
+    run: (policy, resources, config) => diagnosticsOf(harness!, policy, resources, config),
+  };
+}
+
+/** usePolicyPack for a test file about one policy: `run(resources, config?)`. */
+export function usePolicy(policy: string): {
+  pack: () => PolicyPackClient;
+  run: (resources: PolicyResourceInput[], config?: PolicyConfig) => Promise<Diagnostic[]>;
+} {
+  const { pack, run } = usePolicyPack();
+  return { pack, run: (resources, config) => run(policy, resources, config) };
 }
 
 /** Runs what a preview runs (Analyze per resource, AnalyzeStack) with optional config; one policy's diagnostics. */

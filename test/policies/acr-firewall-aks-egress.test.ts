@@ -13,11 +13,9 @@ import {
   assertNoMandatory,
   assertSilent,
   assertViolation,
-  diagnosticsOf,
-  PolicyConfig,
   PolicyResourceInput,
   setPath,
-  usePolicyPack,
+  usePolicy,
   withProps,
   withUnknown,
 } from "../harness";
@@ -25,9 +23,7 @@ import {
 const POLICY = "acr-firewall-aks-egress";
 
 describe(POLICY, () => {
-  const { pack } = usePolicyPack();
-  const run = (resources: PolicyResourceInput[], config?: PolicyConfig) =>
-    diagnosticsOf(pack(), POLICY, resources, config);
+  const { pack, run } = usePolicy(POLICY);
 
   const aks = managedCluster("aks-prod");
   const nodeRg = prop(aks, "nodeResourceGroup");

@@ -22,13 +22,11 @@ import {
   assertNoMandatory,
   assertSilent,
   assertViolation,
-  diagnosticsOf,
-  PolicyConfig,
   PolicyResourceInput,
   setPath,
   unknown,
   urnOf,
-  usePolicyPack,
+  usePolicy,
   withProps,
   withUnknown,
   without,
@@ -38,9 +36,7 @@ const POLICY = "aks-acr-pull-role";
 const SYMPTOM = "failed to fetch oauth token: unexpected status: 401 Unauthorized";
 
 describe(POLICY, () => {
-  const { pack } = usePolicyPack();
-  const run = (resources: PolicyResourceInput[], config?: PolicyConfig) =>
-    diagnosticsOf(pack(), POLICY, resources, config);
+  const { pack, run } = usePolicy(POLICY);
 
   // The happy path every test mutates: a managed-identity cluster whose kubelet identity holds
   // AcrPull on the registry, declared as a program declares it.

@@ -10,21 +10,10 @@ import {
   servicePrincipal,
   servicePrincipalRecord,
 } from "../fixtures/azure";
-import {
-  assertNoMandatory,
-  assertSilent,
-  assertViolation,
-  diagnosticsOf,
-  PolicyConfig,
-  PolicyResourceInput,
-  usePolicyPack,
-  withUnknown,
-} from "../harness";
+import { assertNoMandatory, assertSilent, assertViolation, usePolicyPack, withUnknown } from "../harness";
 
 describe("drift outside the stack", () => {
-  const { pack } = usePolicyPack();
-  const run = (policy: string, resources: PolicyResourceInput[], config?: PolicyConfig) =>
-    diagnosticsOf(pack(), policy, resources, config);
+  const { pack, run } = usePolicyPack();
 
   describe("aks-kubelet-identity-on-vmss", () => {
     const P = "aks-kubelet-identity-on-vmss";

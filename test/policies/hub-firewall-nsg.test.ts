@@ -5,8 +5,6 @@ import {
   assertNoMandatory,
   assertSilent,
   assertViolation,
-  diagnosticsOf,
-  PolicyConfig,
   PolicyResourceInput,
   setPath,
   usePolicyPack,
@@ -45,9 +43,7 @@ function ruleGroup(rules: Record<string, unknown>[], action = "Allow"): PolicyRe
 }
 
 describe("what filters a pull on its way out", () => {
-  const { pack } = usePolicyPack();
-  const run = (policy: string, resources: PolicyResourceInput[], config?: PolicyConfig) =>
-    diagnosticsOf(pack(), policy, resources, config);
+  const { run } = usePolicyPack();
 
   const hub = vnet("vnet-hub", "10.0.0.0/16", { "private-endpoints": "10.0.1.0/24" });
   const spoke = vnet("vnet-aks-prod", "10.10.0.0/16", { nodes: "10.10.0.0/22" });

@@ -1,22 +1,11 @@
 import { kubeletPull, managedCluster, registry } from "../fixtures/azure";
 import { deployment, workload } from "../fixtures/kubernetes";
-import {
-  assertNoMandatory,
-  assertSilent,
-  assertViolation,
-  diagnosticsOf,
-  PolicyConfig,
-  PolicyResourceInput,
-  usePolicyPack,
-  withUnknown,
-} from "../harness";
+import { assertNoMandatory, assertSilent, assertViolation, usePolicy, withUnknown } from "../harness";
 
 const POLICY = "k8s-acr-image-reference";
 
 describe(POLICY, () => {
-  const { pack } = usePolicyPack();
-  const run = (resources: PolicyResourceInput[], config?: PolicyConfig) =>
-    diagnosticsOf(pack(), POLICY, resources, config);
+  const { run } = usePolicy(POLICY);
 
   const acr = registry("contosoacr");
   const aks = managedCluster("aks-prod");

@@ -16,9 +16,7 @@ import {
   assertNoMandatory,
   assertSilent,
   assertViolation,
-  diagnosticsOf,
-  PolicyResourceInput,
-  usePolicyPack,
+  usePolicy,
   withProps,
   withUnknown,
 } from "../harness";
@@ -27,8 +25,7 @@ const POLICY = "k8s-acr-pull-secret-valid";
 const CANARY = "CANARY-pw-7f3a9c1e-do-not-print";
 
 describe(POLICY, () => {
-  const { pack } = usePolicyPack();
-  const run = (resources: PolicyResourceInput[]) => diagnosticsOf(pack(), POLICY, resources);
+  const { pack, run } = usePolicy(POLICY);
 
   const acr = registry("contosoacr", { adminUserEnabled: true });
   const credentials = (...passwords: string[]) =>

@@ -1,20 +1,11 @@
 import { registry } from "../fixtures/azure";
 import { deployment } from "../fixtures/kubernetes";
-import {
-  assertSilent,
-  assertViolation,
-  diagnosticsOf,
-  PolicyConfig,
-  PolicyResourceInput,
-  usePolicyPack,
-} from "../harness";
+import { assertSilent, assertViolation, usePolicy } from "../harness";
 
 const POLICY = "k8s-acr-registry-known";
 
 describe(POLICY, () => {
-  const { pack } = usePolicyPack();
-  const run = (resources: PolicyResourceInput[], config?: PolicyConfig) =>
-    diagnosticsOf(pack(), POLICY, resources, config);
+  const { run } = usePolicy(POLICY);
   const acr = registry("contosoacr");
   const app = (image: string) => deployment("web", { containers: [{ name: "web", image }] });
 

@@ -1,19 +1,11 @@
 import * as assert from "node:assert/strict";
 import { deployment, workload } from "../fixtures/kubernetes";
-import {
-  assertSilent,
-  assertViolation,
-  diagnosticsOf,
-  PolicyResourceInput,
-  usePolicyPack,
-  withUnknown,
-} from "../harness";
+import { assertSilent, assertViolation, usePolicy, withUnknown } from "../harness";
 
 const POLICY = "k8s-image-tag-pinned";
 
 describe(POLICY, () => {
-  const { pack } = usePolicyPack();
-  const run = (resources: PolicyResourceInput[]) => diagnosticsOf(pack(), POLICY, resources);
+  const { run } = usePolicy(POLICY);
   const app = (image: string) => deployment("web", { containers: [{ name: "web", image }] });
   const digest = "sha256:" + "d".repeat(64);
 

@@ -1,23 +1,12 @@
 import * as assert from "node:assert/strict";
 import { managedCluster } from "../fixtures/azure";
 import { deployment, workload } from "../fixtures/kubernetes";
-import {
-  assertSilent,
-  assertViolation,
-  diagnosticsOf,
-  PolicyConfig,
-  PolicyResourceInput,
-  setPath,
-  usePolicyPack,
-  withProps,
-} from "../harness";
+import { assertSilent, assertViolation, setPath, usePolicy, withProps } from "../harness";
 
 const POLICY = "k8s-workload-os-selector";
 
 describe(POLICY, () => {
-  const { pack } = usePolicyPack();
-  const run = (resources: PolicyResourceInput[], config?: PolicyConfig) =>
-    diagnosticsOf(pack(), POLICY, resources, config);
+  const { pack, run } = usePolicy(POLICY);
 
   const linuxOnly = managedCluster("aks-prod");
   const mixedCluster = withProps(managedCluster("aks-mixed"), (p) => {

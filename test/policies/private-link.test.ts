@@ -6,16 +6,13 @@ import {
   assertNoMandatory,
   assertSilent,
   assertViolation,
-  diagnosticsOf,
-  PolicyResourceInput,
   usePolicyPack,
   withProps,
   withUnknown,
 } from "../harness";
 
 describe("the private-link path", () => {
-  const { pack } = usePolicyPack();
-  const run = (policy: string, resources: PolicyResourceInput[]) => diagnosticsOf(pack(), policy, resources);
+  const { run } = usePolicyPack();
 
   const hub = vnet("vnet-hub", "10.0.0.0/16", {
     "private-endpoints": "10.0.1.0/24",

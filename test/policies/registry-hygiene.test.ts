@@ -13,21 +13,10 @@ import {
   prop,
   roleAssignment,
 } from "../fixtures/azure";
-import {
-  assertNoMandatory,
-  assertSilent,
-  assertViolation,
-  diagnosticsOf,
-  PolicyConfig,
-  PolicyResourceInput,
-  usePolicyPack,
-  withUnknown,
-} from "../harness";
+import { assertNoMandatory, assertSilent, assertViolation, usePolicyPack, withUnknown } from "../harness";
 
 describe("registry hygiene", () => {
-  const { pack } = usePolicyPack();
-  const run = (policy: string, resources: PolicyResourceInput[], config?: PolicyConfig) =>
-    diagnosticsOf(pack(), policy, resources, config);
+  const { run } = usePolicyPack();
   const aks = managedCluster("aks-prod");
 
   describe("acr-admin-user-disabled", () => {
