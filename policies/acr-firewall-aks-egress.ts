@@ -2,7 +2,7 @@ import { StackValidationPolicy } from "@pulumi/policy";
 import { cidrContains, parseCidr } from "../core/cidr";
 import { clusterEgress, reachesPrivateEndpoint } from "../core/egress";
 import { privateEndpointsOf } from "../core/network";
-import { pullPairs } from "../core/pull-access";
+import { pullPairs } from "../core/pull-pairs";
 import { read, readArray, readString, known, UNKNOWN } from "../core/values";
 import { declaredPulls, ipv4List, ipv4ListSchema, PULLS_SCHEMA } from "./lib/config";
 import { deferToPreview, topologyOf } from "./lib/stack";

@@ -7,7 +7,7 @@ import {
   zoneARecords,
   zoneLinks,
 } from "../core/network";
-import { pullPairs } from "../core/pull-access";
+import { pullPairs } from "../core/pull-pairs";
 import { resourceName } from "../core/arm-id";
 import { known, readString } from "../core/values";
 import { declaredPulls, PULLS_SCHEMA } from "./lib/config";

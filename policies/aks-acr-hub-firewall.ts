@@ -2,7 +2,7 @@ import { StackValidationPolicy } from "@pulumi/policy";
 import { parseCidr } from "../core/cidr";
 import { applicationAllows, clusterSubnetInfo, firewallRules, networkAllows } from "../core/firewall";
 import { privateEndpointsOf } from "../core/network";
-import { pullPairs } from "../core/pull-access";
+import { pullPairs } from "../core/pull-pairs";
 import { known, readString, UNKNOWN } from "../core/values";
 import { declaredPulls, PULLS_SCHEMA } from "./lib/config";
 import { deferToPreview, topologyOf } from "./lib/stack";

@@ -1,5 +1,6 @@
 import { StackValidationPolicy } from "@pulumi/policy";
-import { excessGrants, pullPairs } from "../core/pull-access";
+import { excessGrants } from "../core/grants";
+import { pullPairs } from "../core/pull-pairs";
 import { declaredPulls, PULLS_SCHEMA } from "./lib/config";
 import { topologyOf } from "./lib/stack";
 

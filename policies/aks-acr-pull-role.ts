@@ -1,5 +1,6 @@
 import { StackValidationPolicy } from "@pulumi/policy";
-import { evaluatePullAccess, pullPairs, PullVerdict } from "../core/pull-access";
+import { PullVerdict, evaluatePullAccess } from "../core/pull-access";
+import { pullPairs } from "../core/pull-pairs";
 import { clusterArgs, KUBELET_401, loginServerOf, registryRef, registryScope } from "../core/remediation";
 import { pullRoleFor, PULL_ACTION, ABAC_PULL_DATA_ACTION } from "../core/roles";
 import { ClusterNode, RegistryNode } from "../core/topology";

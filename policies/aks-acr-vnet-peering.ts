@@ -1,7 +1,7 @@
 import { StackValidationPolicy } from "@pulumi/policy";
 import { resourceName } from "../core/arm-id";
 import { clusterVnets, Peering, peeringBetween, peerings, privateEndpointsOf } from "../core/network";
-import { pullPairs } from "../core/pull-access";
+import { pullPairs } from "../core/pull-pairs";
 import { known, UNKNOWN } from "../core/values";
 import { declaredPulls, PULLS_SCHEMA } from "./lib/config";
 import { deferToPreview, topologyOf } from "./lib/stack";

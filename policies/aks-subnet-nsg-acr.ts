@@ -3,7 +3,7 @@ import { parseArmId } from "../core/arm-id";
 import { parseCidr, cidrContains } from "../core/cidr";
 import { clusterSubnetInfo, nsgDenies } from "../core/firewall";
 import { privateEndpointsOf } from "../core/network";
-import { pullPairs } from "../core/pull-access";
+import { pullPairs } from "../core/pull-pairs";
 import { read, UNKNOWN, listOf } from "../core/values";
 import { declaredPulls, ipv4List, ipv4ListSchema, PULLS_SCHEMA } from "./lib/config";
 import { deferToPreview, topologyOf } from "./lib/stack";

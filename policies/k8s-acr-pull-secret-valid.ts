@@ -1,6 +1,7 @@
 import { StackValidationPolicy } from "@pulumi/policy";
 import { credentialEnds } from "../core/drift";
-import { principalCanPull, registryByLoginServer } from "../core/pull-access";
+import { principalCanPull } from "../core/grants";
+import { registryByLoginServer } from "../core/pull-pairs";
 import {
   EntryProblem,
   isPullSecret,

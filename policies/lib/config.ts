@@ -3,7 +3,7 @@
  * but a pack enforced from Pulumi Cloud should still fail clearly, not misbehave, on a bad value.
  */
 import { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
-import { DeclaredPull } from "../../core/pull-access";
+import { DeclaredPull } from "../../core/pull-pairs";
 import { parseCidr } from "../../core/cidr";
 import { GUID } from "../../core/roles";
 

@@ -1,6 +1,6 @@
 /** What the image policies share: the login servers known to exist, and reading every image. */
 import { ContainerImage, containerImages } from "../../core/workloads";
-import { registryByLoginServer } from "../../core/pull-access";
+import { registryByLoginServer } from "../../core/pull-pairs";
 import { checkImage, ImageVerdict, LOGIN_SERVER } from "../../core/images";
 import { StackValidationArgs } from "@pulumi/policy";
 import { topologyOf } from "./stack";

@@ -1,6 +1,8 @@
 import * as assert from "node:assert/strict";
 import { buildTopology, linked } from "../../core/topology";
-import { evaluatePullAccess, pullPairs, scopeCovers } from "../../core/pull-access";
+import { evaluatePullAccess } from "../../core/pull-access";
+import { pullPairs } from "../../core/pull-pairs";
+import { scopeCovers } from "../../core/grants";
 import { UNKNOWN, UNKNOWN_WIRE_VALUE } from "../../core/values";
 import { kindOf } from "../../core/tokens";
 import {

@@ -1,0 +1,192 @@
+/**
+ * Role assignments and what they grant on a registry: whether a scope covers it, whether an
+ * assignment's principal is a given identity, and which role it carries. Three-valued throughout,
+ * so a decision that waits on preview unknowns says so.
+ */
+import { isRegistryId, isScopeAncestorOrSelf, resourceName } from "./arm-id";
+import type { PullPair } from "./pull-pairs";
+import {
+  BuiltInRole,
+  builtInRole,
+  customRoleBroaderThanPull,
+  customRolePulls,
+  RegistryMode,
+  roleDefinitionGuid,
+} from "./roles";
+import {
+  AssignmentNode,
+  ClusterNode,
+  PrincipalRef,
+  RegistryNode,
+  RoleDefinitionNode,
+  Topology,
+} from "./topology";
+import { all3, any3, Known, known, sameText, Tri, UNKNOWN } from "./values";
+
+export interface RoleOnRegistry {
+  assignment: AssignmentNode;
+  role: string;
+}
+
+export interface PullAccessOptions {
+  /** GUIDs of custom roles defined outside the stack that grant pull. */
+  extraPullRoleGuids?: ReadonlySet<string>;
+}
+
+/** Does the assignment's scope cover the registry (the registry itself, its group, subscription...)? */
+export function scopeCovers(topo: Topology, a: AssignmentNode, reg: RegistryNode): Tri {
+  if (a.scopeUrns.includes(reg.res.urn)) return true;
+  if (a.scope === undefined) return false;
+  if (a.scope === UNKNOWN) {
+    if (a.scopeUrns.some((u) => reg.resourceGroupUrns.includes(u))) return true;
+    // Scoped to something else the stack declares, and no resource group among them: not this registry.
+    const others = a.scopeUrns.map((u) => topo.kinds.get(u));
+    if (others.length > 0 && !others.includes("resourceGroup")) return false;
+    return UNKNOWN;
+  }
+  const scope = a.scopeId;
+  if (!scope) return false;
+  if (reg.id) return isScopeAncestorOrSelf(scope, reg.id);
+  // The registry's own id is not in its outputs: compare what is known of it piece by piece.
+  switch (scope.kind) {
+    case "root":
+    case "managementGroup":
+    case "subscription":
+      return true;
+    case "resourceGroup":
+      return sameText(scope.resourceGroup, reg.resourceGroup);
+    case "resource": {
+      if (!isRegistryId(scope)) return false;
+      const rg = reg.resourceGroup === undefined ? true : sameText(scope.resourceGroup, reg.resourceGroup);
+      return all3([sameText(resourceName(scope), reg.name), rg]);
+    }
+  }
+}
+
+/** Is the assignment's principal the cluster's pulling identity? */
+export function principalMatches(
+  topo: Topology,
+  a: AssignmentNode,
+  who: PrincipalRef,
+  cluster: ClusterNode,
+): Tri {
+  if (a.principalUrns.some((u) => who.urns.includes(u))) return true;
+  if (known(a.principalId) && known(who.objectId)) return sameText(a.principalId, who.objectId);
+  if (a.principalId === undefined) return false;
+  // One side is not known yet. The assignment can still be ruled out when its principal comes
+  // from a declared identity that is not the pulling one.
+  const fromOtherIdentity =
+    a.principalUrns.length > 0 &&
+    !a.principalUrns.includes(cluster.res.urn) &&
+    a.principalUrns.every((u) => topo.identitiesByUrn.has(u) || topo.servicePrincipalsByUrn.has(u));
+  return fromOtherIdentity ? false : UNKNOWN;
+}
+
+export type ResolvedRole =
+  | { kind: "builtIn"; role: BuiltInRole }
+  | { kind: "custom"; def: RoleDefinitionNode }
+  | { kind: "external"; guid: string }
+  | { kind: "pending" }
+  | { kind: "unrecognized"; label: string };
+
+/** Which role an assignment grants: a built-in, a custom role of the stack, one config names, or none known. */
+export function resolveRole(
+  topo: Topology,
+  a: AssignmentNode,
+  options: PullAccessOptions = {},
+): ResolvedRole {
+  const custom =
+    a.roleUrns.map((u) => topo.roleDefinitionsByUrn.get(u)).find((r) => r !== undefined) ??
+    (known(a.roleDefinitionId)
+      ? topo.roleDefinitionsByGuid.get(roleDefinitionGuid(a.roleDefinitionId) ?? "")
+      : undefined);
+  if (custom) return { kind: "custom", def: custom };
+  if (a.roleDefinitionId === UNKNOWN) return { kind: "pending" };
+  const guid = a.roleDefinitionId ? roleDefinitionGuid(a.roleDefinitionId) : undefined;
+  if (!guid) return { kind: "unrecognized", label: `role '${a.roleDefinitionId ?? "(none)"}'` };
+  const builtIn = builtInRole(guid);
+  if (builtIn) return { kind: "builtIn", role: builtIn };
+  if (options.extraPullRoleGuids?.has(guid)) return { kind: "external", guid };
+  return {
+    kind: "unrecognized",
+    label: `role ${guid} (neither a built-in pull role nor defined in this stack)`,
+  };
+}
+
+/** Does the assignment's role let its holder pull from a registry in `mode`? */
+export function rolePulls(
+  topo: Topology,
+  a: AssignmentNode,
+  mode: Known<RegistryMode>,
+  options: PullAccessOptions = {},
+): { grants: Tri; label: string } {
+  const role = resolveRole(topo, a, options);
+  switch (role.kind) {
+    case "custom": {
+      const label = `custom role '${role.def.label}'`;
+      const perms = role.def.permissions;
+      if (perms === UNKNOWN) return { grants: UNKNOWN, label };
+      return { grants: byMode(mode, (m) => customRolePulls(perms, m)), label };
+    }
+    case "pending":
+      return { grants: UNKNOWN, label: "a role not known yet" };
+    case "builtIn":
+      return {
+        grants: byMode(mode, (m) => (m === "abac" ? role.role.pullsAbac : role.role.pullsRbac)),
+        label: role.role.name,
+      };
+    case "external":
+      return { grants: true, label: `custom role ${role.guid}` };
+    case "unrecognized":
+      return { grants: false, label: role.label };
+  }
+}
+
+/**
+ * Roles the pulling identity holds on the registry that grant more than pulling (Owner,
+ * Contributor, AcrPush, custom roles that push, delete or grant): AcrPull is enough.
+ */
+export function excessGrants(topo: Topology, { cluster, registry }: PullPair): RoleOnRegistry[] {
+  const out: RoleOnRegistry[] = [];
+  for (const a of topo.assignments) {
+    if (scopeCovers(topo, a, registry) !== true) continue;
+    if (principalMatches(topo, a, cluster.identity, cluster) !== true) continue;
+    const role = resolveRole(topo, a);
+    if (role.kind === "builtIn" && role.role.broaderThanPull)
+      out.push({ assignment: a, role: role.role.name });
+    if (
+      role.kind === "custom" &&
+      known(role.def.permissions) &&
+      customRoleBroaderThanPull(role.def.permissions)
+    ) {
+      out.push({ assignment: a, role: `custom role '${role.def.label}'` });
+    }
+  }
+  return out;
+}
+
+function byMode(mode: Known<RegistryMode>, f: (m: RegistryMode) => boolean): Tri {
+  if (mode !== UNKNOWN) return f(mode);
+  const rbac = f("rbac");
+  return rbac === f("abac") ? rbac : UNKNOWN;
+}
+
+/**
+ * Whether a principal (a service principal a pull secret is built from) holds a role that pulls
+ * from the registry: the same scope and role rules as the kubelet's, three-valued.
+ */
+export function principalCanPull(topo: Topology, principal: PrincipalRef, registry: RegistryNode): Tri {
+  const verdicts: Tri[] = topo.assignments.map((a) => {
+    const scope = scopeCovers(topo, a, registry);
+    if (scope === false) return false;
+    const who: Tri = a.principalUrns.some((u) => principal.urns.includes(u))
+      ? true
+      : known(a.principalId) && known(principal.objectId)
+        ? sameText(a.principalId, principal.objectId)
+        : a.principalId === undefined
+          ? false
+          : UNKNOWN;
+    return all3([scope, who, rolePulls(topo, a, registry.mode).grants]);
+  });
+  return any3(verdicts);
+}
