@@ -76,7 +76,10 @@ export const acrFirewallAksEgress: StackValidationPolicy = {
         .filter((r): r is string => typeof r === "string")
         .map(parseCidr)
         .filter((c) => c !== undefined);
-      const refused = ips.filter((ip) => !ranges.some((r) => cidrContains(r!, parseCidr(ip)!)));
+      const refused = ips.filter((ip) => {
+        const addr = parseCidr(ip);
+        return addr !== undefined && !ranges.some((r) => cidrContains(r!, addr));
+      });
       if (refused.length === 0) continue;
       reportViolation(
         `Pods on cluster '${cluster.label}' pulling from '${registry.label}' will fail with ${SYMPTOM_403}: the registry ` +

@@ -51,7 +51,10 @@ export const aksAcrHubFirewall: StackValidationPolicy = {
       const pes = privateEndpointsOf(topo, registry);
       const ips = pes.flatMap((pe) => pe.ips);
       if (pes.length === 0 || ips.length === 0) continue; // public path, or IPs the stack does not show
-      const blocked = ips.filter((ip) => !networkAllows(rules.network, sources, parseCidr(ip)!));
+      const blocked = ips.filter((ip) => {
+        const addr = parseCidr(ip);
+        return addr !== undefined && !networkAllows(rules.network, sources, addr);
+      });
       if (blocked.length === 0) continue;
       const subnetList = sources.map((s) => s.raw).join(" ");
       reportViolation(

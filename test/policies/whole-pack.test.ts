@@ -111,6 +111,52 @@ const broken: PolicyResourceInput[] = [
   ]),
 ];
 
+/** A small seeded PRNG (mulberry32): the same mutations on every run. */
+function prng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const ODD_VALUES: unknown[] = [
+  null,
+  42,
+  -1,
+  true,
+  "",
+  "x".repeat(5000),
+  "not/an/arm/id",
+  "0.0.0.0/99",
+  "%%%",
+  [],
+  {},
+  [null],
+  { id: 7 },
+  unknown(),
+];
+
+/** Every path (object keys and array indexes) in a value, to a depth. */
+function paths(v: unknown, depth: number, prefix: string[] = []): string[][] {
+  if (depth === 0 || v === null || typeof v !== "object") return [];
+  return Object.entries(v).flatMap(([k, x]) => [[...prefix, k], ...paths(x, depth - 1, [...prefix, k])]);
+}
+
+function mutate(r: PolicyResourceInput, random: () => number): PolicyResourceInput {
+  const props = structuredClone(r.props);
+  const all = paths(props, 6);
+  for (let n = 0; n < 3 && all.length > 0; n++) {
+    const path = all[Math.floor(random() * all.length)];
+    let cur = props as Record<string, unknown>;
+    for (const k of path.slice(0, -1)) cur = (cur[k] ?? {}) as Record<string, unknown>;
+    if (cur && typeof cur === "object")
+      cur[path[path.length - 1]] = structuredClone(ODD_VALUES[Math.floor(random() * ODD_VALUES.length)]);
+  }
+  return { ...r, props };
+}
+
 describe("the whole pack", () => {
   const { pack } = usePolicyPack();
   const key = (d: Diagnostic) => `${d.policyName} ${d.urn}`;
@@ -143,6 +189,24 @@ describe("the whole pack", () => {
     );
     // THEN every mandatory finding of the preview is one the known stack has too: unknowns add none
     for (const d of previewed) assert.ok(known.has(key(d)), `preview adds: ${d.policyName}: ${d.message}`);
+  });
+
+  it("never fails a preview, whatever shape the properties take", async function () {
+    this.timeout(600_000);
+    // GIVEN 150 seeded variants of the broken stack, three odd values planted in each resource
+    // FUZZ_SEED and FUZZ_CASES explore further than CI's default run.
+    const random = prng(Number(process.env.FUZZ_SEED ?? 20261122));
+    const cases = Number(process.env.FUZZ_CASES ?? 150);
+    for (let i = 0; i < cases; i++) {
+      const stack = broken.map((r) => (random() < 0.5 ? mutate(r, random) : r));
+      // WHEN the pack analyzes it THEN no policy throws (a throw fails the whole preview)
+      await pack().configure();
+      await pack()
+        .analyzeAll(stack)
+        .catch((e: Error) => {
+          throw new Error(`case ${i}: ${e.message.split("\n").slice(0, 3).join(" / ")}`);
+        });
+    }
   });
 
   it("never shows a secret value, whole, in part, or base64-encoded", async () => {
