@@ -18,7 +18,7 @@ export const acrFirewallAksEgress: StackValidationPolicy = {
     "cluster that reaches it over the public path; a registry with public access disabled has a private endpoint the cluster reaches.",
   enforcementLevel: "mandatory",
   severity: "high",
-  url: "https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/connectivity/cannot-pull-image-from-acr-to-aks-cluster#solution-2-add-aks-load-balancer-public-ip-address-to-allowed-ip-address-range-of-the-container-registry",
+  url: "https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/connectivity/cannot-pull-image-from-acr-to-aks-cluster#solution-2-add-the-aks-load-balancers-public-ip-address-to-the-allowed-ip-address-range-of-the-container-registry",
   remediationSteps:
     "Admit the cluster's egress IPs (aks-acr-guard's RegistryEgressAccess, or `az acr network-rule add -n <registry> " +
     "--ip-address <egress-ip>`), or give the cluster a private endpoint it can reach.",

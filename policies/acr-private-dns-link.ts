@@ -24,7 +24,7 @@ export const acrPrivateDnsLink: StackValidationPolicy = {
     "to every cluster VNet that pulls from it, and holds A records for the registry and its regional data endpoint.",
   enforcementLevel: "mandatory",
   severity: "high",
-  url: "https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/connectivity/cannot-pull-image-from-acr-to-aks-cluster#cause-3-403-forbidden-error",
+  url: "https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/connectivity/cannot-pull-image-from-acr-to-aks-cluster#solution-1-make-sure-the-aks-virtual-network-link-is-set-in-the-container-registrys-private-dns-zone",
   remediationSteps:
     "Link the zone to the cluster's VNet (aks-acr-guard's PrivateRegistryDns, or `az network private-dns link vnet create " +
     "-g <zone-group> -z privatelink.azurecr.io -n <link> -v <vnet-id> -e false`), and give the private endpoint a DNS zone group.",

@@ -17,7 +17,7 @@ export const aksAcrHubFirewall: StackValidationPolicy = {
     "allows the registry's FQDNs.",
   enforcementLevel: "mandatory",
   severity: "high",
-  url: "https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/connectivity/cannot-pull-image-from-acr-to-aks-cluster#solution-2-use-azure-firewall-service",
+  url: "https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/connectivity/cannot-pull-image-from-acr-to-aks-cluster#solution-2-use-azure-firewall",
   remediationSteps:
     "Allow the cluster subnets to the private-endpoint IPs on TCP 443 (aks-acr-guard's HubFirewallRegistryRule, or " +
     "`az network firewall policy rule-collection-group collection add-filter-collection ... --rule-type NetworkRule " +

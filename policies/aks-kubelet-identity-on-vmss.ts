@@ -11,7 +11,7 @@ export const aksKubeletIdentityOnVmss: StackValidationPolicy = {
     "the nodes cannot get a token for the registry.",
   enforcementLevel: "mandatory",
   severity: "high",
-  url: "https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/connectivity/cannot-pull-image-from-acr-to-aks-cluster#solution-4-make-sure-the-kubelet-identity-is-referenced-in-the-aks-vmss",
+  url: "https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/connectivity/cannot-pull-image-from-acr-to-aks-cluster#solution-4-make-sure-the-kubelet-identity-is-referenced-in-the-aks-virtual-machine-scale-sets",
   remediationSteps:
     "Reconcile the cluster, which puts the kubelet identity back on its scale sets: `az aks update -g <group> -n <cluster>`. " +
     "Nothing to declare: AKS owns the scale sets. Consider node resource group lockdown.",

@@ -18,7 +18,7 @@ export const aksSubnetNsgAcr: StackValidationPolicy = {
     "appliance the stack knows nothing about.",
   enforcementLevel: "advisory",
   severity: "medium",
-  url: "https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/connectivity/cannot-pull-image-from-acr-to-aks-cluster#more-information",
+  url: "https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/connectivity/cannot-pull-image-from-acr-to-aks-cluster#other-considerations",
   remediationSteps:
     "Add a higher-priority outbound allow (`az network nsg rule create ... --direction Outbound --access Allow " +
     "--destination-port-ranges 443`), or fix the route's next hop (`az network route-table route update`).",

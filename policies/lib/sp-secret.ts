@@ -4,7 +4,7 @@ import { ClusterNode } from "../../core/topology";
 import { known } from "../../core/values";
 
 export const SP_SECRET_URL =
-  "https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/connectivity/cannot-pull-image-from-acr-to-aks-cluster#solution-2-make-sure-the-service-principal-isnt-expired";
+  "https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/connectivity/cannot-pull-image-from-acr-to-aks-cluster#solution-2-make-sure-service-principal-isnt-expired";
 
 export const SP_SECRET_STEPS =
   "Reset the secret and give it to the cluster: `az ad sp credential reset --id <client-id> --query password -o tsv`, then " +
