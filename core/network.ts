@@ -109,8 +109,9 @@ export function peerings(topo: Topology): Peering[] {
         .find((r) => r && known(readString(r.props, "id")));
       from = parent ? vnetOfId(readString(parent.props, "id") as string) : undefined;
     }
-    if (!from) continue;
     const remote = readString(res.props, "remoteVirtualNetwork", "id");
+    if (!from) from = declaredParent(topo, res, remote);
+    if (!from) continue;
     out.push({
       res,
       name: res.name,
@@ -137,6 +138,30 @@ export function peerings(topo: Topology): Peering[] {
     }
   }
   return out;
+}
+
+/**
+ * The VNet a peering declared with inputs only lives in: a VNet of the stack with its group and
+ * name, or else that group and name in the remote VNet's subscription.
+ */
+function declaredParent(
+  topo: Topology,
+  res: StackResource,
+  remote: Known<string> | undefined,
+): ArmId | undefined {
+  const name = readString(res.props, "virtualNetworkName");
+  const rg = readString(res.props, "resourceGroupName");
+  if (!known(name) || !known(rg)) return undefined;
+  for (const v of topo.byKind.get("virtualNetwork") ?? []) {
+    const id = parseArmId(v.props["id"]);
+    if (id && sameText(resourceName(id), name) === true && sameText(id.resourceGroup, rg) === true) return id;
+  }
+  const sub = known(remote) ? parseArmId(remote)?.subscriptionId : undefined;
+  return sub
+    ? parseArmId(
+        `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Network/virtualNetworks/${name}`,
+      )
+    : undefined;
 }
 
 /** The peering from `a` to `b`, if one is declared or recorded. */

@@ -1,0 +1,78 @@
+import * as pulumi from "@pulumi/pulumi";
+import { VirtualNetworkPeering } from "@pulumi/azure-native/network";
+import { ArmId, parseArmId, resourceName, resourceType } from "../core/arm-id";
+
+export interface VnetPeeringPairArgs {
+  /** ARM id of one VNet, e.g. the cluster's spoke. */
+  vnetAId: pulumi.Input<string>;
+  /** ARM id of the other VNet, e.g. the hub holding the registry's private endpoint. */
+  vnetBId: pulumi.Input<string>;
+  /**
+   * Whether each side accepts traffic the other forwards (a hub firewall in between needs it).
+   * @default - true
+   */
+  allowForwardedTraffic?: pulumi.Input<boolean>;
+}
+
+/**
+ * VNet peering in both directions, the declaration that fixes `aks-acr-vnet-peering` (443 i/o
+ * timeout, cause 4 solution 1): one `VirtualNetworkPeering` in each VNet, with VNet access allowed.
+ */
+export class VnetPeeringPair extends pulumi.ComponentResource {
+  public readonly aToB: VirtualNetworkPeering;
+  public readonly bToA: VirtualNetworkPeering;
+
+  constructor(name: string, args: VnetPeeringPairArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("aks-acr-guard:index:VnetPeeringPair", name, {}, opts);
+    const forwarded = args.allowForwardedTraffic ?? true;
+    const side = (from: pulumi.Input<string>, to: pulumi.Input<string>, suffix: string) => {
+      const plan = pulumi.all([from, to]).apply(([f, t]) => planPeering(f, t));
+      return new VirtualNetworkPeering(
+        `${name}-${suffix}`,
+        {
+          resourceGroupName: plan.resourceGroupName,
+          virtualNetworkName: plan.virtualNetworkName,
+          virtualNetworkPeeringName: plan.peeringName,
+          remoteVirtualNetwork: { id: to },
+          allowVirtualNetworkAccess: true,
+          allowForwardedTraffic: forwarded,
+        },
+        { parent: this },
+      );
+    };
+    this.aToB = side(args.vnetAId, args.vnetBId, "a-to-b");
+    this.bToA = side(args.vnetBId, args.vnetAId, "b-to-a");
+    this.registerOutputs({ aToB: this.aToB, bToA: this.bToA });
+  }
+}
+
+const VNET_FORM =
+  "/subscriptions/<subscription>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<name>";
+
+function vnetId(field: string, value: string): ArmId {
+  const id = parseArmId(value);
+  if (!id || resourceType(id) !== "microsoft.network/virtualnetworks" || !id.resourceGroup) {
+    throw new Error(
+      `VnetPeeringPair: ${field} ${JSON.stringify(value)} is not the ARM id of a virtual network; expected ${VNET_FORM}`,
+    );
+  }
+  return id;
+}
+
+/** Where the peering from `from` to `to` lives and what it is called. */
+export function planPeering(
+  from: string,
+  to: string,
+): { resourceGroupName: string; virtualNetworkName: string; peeringName: string } {
+  const f = vnetId("vnet id", from);
+  const t = vnetId("remote vnet id", to);
+  if (f.key === t.key)
+    throw new Error(
+      `VnetPeeringPair: both sides are ${JSON.stringify(from)}; a VNet needs no peering to itself`,
+    );
+  return {
+    resourceGroupName: f.resourceGroup!,
+    virtualNetworkName: resourceName(f)!,
+    peeringName: `to-${resourceName(t)}`,
+  };
+}

@@ -1,0 +1,161 @@
+import * as assert from "node:assert/strict";
+import { linkName, planZone } from "../../components/private-registry-dns";
+import { planPeering } from "../../components/vnet-peering-pair";
+import { idOf, kubeletPull, managedCluster, registry, registryPrivateEndpoint } from "../fixtures/azure";
+import { peering, privateZone, vnet, vnetLink, zoneGroup } from "../fixtures/network";
+import { assertSilent, assertViolation, PolicyResourceInput, usePolicyPack } from "../harness";
+import { RegisteredResource, usePulumiMocks, valueOf } from "../harness/mocks";
+
+type Components = typeof import("../../components");
+
+const hub = vnet("vnet-hub", "10.0.0.0/16", { "private-endpoints": "10.0.1.0/24" });
+const spoke = vnet("vnet-aks-prod", "10.10.0.0/16", { nodes: "10.10.0.0/22" });
+const zone = privateZone();
+const aks = managedCluster("aks-prod");
+const acr = registry("contosoacr", { publicNetworkAccess: "Disabled" });
+const pe = registryPrivateEndpoint("pe-contosoacr", acr);
+
+/** A declared resource as the policy pack sees it after `pulumi up`: its inputs, plus what Azure adds. */
+const asDeployed = (r: RegisteredResource, added: Record<string, unknown> = {}): PolicyResourceInput => ({
+  type: r.type,
+  name: r.name,
+  props: { ...r.inputs, ...added },
+});
+
+describe("VnetPeeringPair and PrivateRegistryDns", () => {
+  const mocks = usePulumiMocks();
+  const { run } = usePolicyPack();
+  let components: Components;
+  before(async () => {
+    components = await import("../../components");
+  });
+
+  describe("VnetPeeringPair", () => {
+    it("declares a peering in each VNet, with VNet access and forwarded traffic allowed", async () => {
+      const pair = new components.VnetPeeringPair("spoke-hub", { vnetAId: idOf(spoke), vnetBId: idOf(hub) });
+      await Promise.all([valueOf(pair.aToB.urn), valueOf(pair.bToA.urn)]);
+      const declared = mocks
+        .ofType("azure-native:network:VirtualNetworkPeering")
+        .map((r) => [r.name, r.inputs]);
+      assert.deepEqual(declared, [
+        [
+          "spoke-hub-a-to-b",
+          {
+            resourceGroupName: "rg-aks",
+            virtualNetworkName: "vnet-aks-prod",
+            virtualNetworkPeeringName: "to-vnet-hub",
+            remoteVirtualNetwork: { id: idOf(hub) },
+            allowVirtualNetworkAccess: true,
+            allowForwardedTraffic: true,
+          },
+        ],
+        [
+          "spoke-hub-b-to-a",
+          {
+            resourceGroupName: "rg-aks",
+            virtualNetworkName: "vnet-hub",
+            virtualNetworkPeeringName: "to-vnet-aks-prod",
+            remoteVirtualNetwork: { id: idOf(spoke) },
+            allowVirtualNetworkAccess: true,
+            allowForwardedTraffic: true,
+          },
+        ],
+      ]);
+    });
+
+    it("fails when a side is not a VNet id, or both sides are the same VNet", () => {
+      assert.throws(
+        () => planPeering(idOf(acr), idOf(hub)),
+        /vnet id ".*registries\/contosoacr" is not the ARM id of a virtual network; expected \/subscriptions\/<subscription>\/resourceGroups\/<group>\/providers\/Microsoft.Network\/virtualNetworks\/<name>/,
+      );
+      assert.throws(
+        () => planPeering(idOf(hub), idOf(hub).toUpperCase()),
+        /a VNet needs no peering to itself/,
+      );
+    });
+
+    it("closes aks-acr-vnet-peering once Azure reports both sides Connected", async () => {
+      const stack = [hub, spoke, aks, acr, kubeletPull(aks, acr), pe];
+      assertViolation(await run("aks-acr-vnet-peering", stack), "mandatory", aks, "VnetPeeringPair");
+      const pair = new components.VnetPeeringPair("spoke-hub", { vnetAId: idOf(spoke), vnetBId: idOf(hub) });
+      await Promise.all([valueOf(pair.aToB.urn), valueOf(pair.bToA.urn)]);
+      const deployed = mocks
+        .ofType("azure-native:network:VirtualNetworkPeering")
+        .map((r) => asDeployed(r, { peeringState: "Connected" }));
+      assertSilent(await run("aks-acr-vnet-peering", [...stack, ...deployed]));
+    });
+  });
+
+  describe("PrivateRegistryDns", () => {
+    it("links the zone to each VNet, without auto-registration, and gives the endpoint a zone group", async () => {
+      const dns = new components.PrivateRegistryDns("acr-dns", {
+        zoneId: idOf(zone),
+        vnetIds: [idOf(spoke), idOf(hub)],
+        privateEndpointId: idOf(pe),
+      });
+      await Promise.all([...dns.links.map((l) => valueOf(l.urn)), valueOf(dns.zoneGroup!.urn)]);
+      const links = mocks.ofType("azure-native:privatedns:VirtualNetworkLink");
+      assert.deepEqual(
+        links.map((l) => [
+          l.inputs.resourceGroupName,
+          l.inputs.privateZoneName,
+          l.inputs.virtualNetwork,
+          l.inputs.registrationEnabled,
+          l.inputs.location,
+        ]),
+        [
+          ["rg-dns", "privatelink.azurecr.io", { id: idOf(spoke) }, false, "global"],
+          ["rg-dns", "privatelink.azurecr.io", { id: idOf(hub) }, false, "global"],
+        ],
+      );
+      assert.match(links[0].inputs.virtualNetworkLinkName as string, /^vnet-aks-prod-[0-9a-f]{8}$/);
+      assert.equal(
+        linkName(idOf(spoke)),
+        linkName(idOf(spoke).toUpperCase()),
+        "the same name whatever the id's case",
+      );
+      const [group] = mocks.ofType("azure-native:network:PrivateDnsZoneGroup");
+      assert.deepEqual(group.inputs, {
+        resourceGroupName: "rg-aks",
+        privateEndpointName: "pe-contosoacr",
+        privateDnsZoneGroupName: "default",
+        privateDnsZoneConfigs: [{ name: "privatelink-azurecr-io", privateDnsZoneId: idOf(zone) }],
+      });
+    });
+
+    it("fails when the zone is not a registry private-link zone", () => {
+      assert.throws(
+        () => planZone(idOf(zone).replace("privatelink.azurecr.io", "contoso.com")),
+        /zoneId ".*contoso.com" is not the ARM id of a registry private-link zone; expected .*privatelink.azurecr.io/,
+      );
+      assert.throws(
+        () => linkName("vnet-aks-prod"),
+        /vnet id "vnet-aks-prod" is not the ARM id of a virtual network/,
+      );
+    });
+
+    it("closes acr-private-dns-link", async () => {
+      const stack = [
+        hub,
+        spoke,
+        aks,
+        acr,
+        kubeletPull(aks, acr),
+        pe,
+        zone,
+        vnetLink(zone, hub),
+        zoneGroup(pe, zone),
+        peering(hub, spoke),
+        peering(spoke, hub),
+      ];
+      assertViolation(await run("acr-private-dns-link", stack), "mandatory", aks, "PrivateRegistryDns");
+      const dns = new components.PrivateRegistryDns("acr-dns", {
+        zoneId: idOf(zone),
+        vnetIds: [idOf(spoke)],
+      });
+      await valueOf(dns.links[0].urn);
+      const deployed = mocks.ofType("azure-native:privatedns:VirtualNetworkLink").map((r) => asDeployed(r));
+      assertSilent(await run("acr-private-dns-link", [...stack, ...deployed]));
+    });
+  });
+});
