@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { RoleAssignment } from "@pulumi/azure-native/authorization";
-import { ARM_ID_FORM, isRegistryId, parseArmId } from "../core/arm-id";
+import { requireArmId } from "../core/arm-id";
 import { GUID, pullRoleFor } from "../core/roles";
 import { roleAssignmentName } from "../core/uuid";
 
@@ -72,13 +72,13 @@ export interface AcrPullPlan {
 
 /** What AcrPullAccess declares, decided from plain values; throws on a value of the wrong form. */
 export function planAcrPull(registryId: string, principalId: string, abac: boolean): AcrPullPlan {
-  const id = parseArmId(registryId);
-  if (!id || !isRegistryId(id) || !id.subscriptionId) {
-    throw new Error(
-      `AcrPullAccess: registryId ${JSON.stringify(registryId)} is not the ARM id of a container registry; expected ` +
-        ARM_ID_FORM.replace("<Namespace>/<type>", "Microsoft.ContainerRegistry/registries"),
-    );
-  }
+  const id = requireArmId(
+    "AcrPullAccess",
+    "registryId",
+    registryId,
+    "Microsoft.ContainerRegistry/registries",
+    "container registry",
+  );
   if (!GUID.test(principalId)) {
     throw new Error(
       `AcrPullAccess: principalId ${JSON.stringify(principalId)} is not an object id; expected a GUID such as ` +
@@ -88,7 +88,7 @@ export function planAcrPull(registryId: string, principalId: string, abac: boole
   const role = pullRoleFor(abac ? "abac" : "rbac");
   return {
     name: roleAssignmentName(id.raw, principalId, role.guid),
-    roleDefinitionId: `/subscriptions/${id.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${role.guid}`,
+    roleDefinitionId: `/subscriptions/${id.subscriptionId!}/providers/Microsoft.Authorization/roleDefinitions/${role.guid}`,
     description: `${role.name} for the kubelet, declared by aks-acr-guard`,
   };
 }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { FirewallPolicyRuleCollectionGroup } from "@pulumi/azure-native/network";
-import { parseArmId, resourceName, resourceType } from "../core/arm-id";
+import { requireArmId, resourceName } from "../core/arm-id";
 import { parseCidr } from "../core/cidr";
 
 export interface HubFirewallRegistryRuleArgs {
@@ -67,14 +67,14 @@ export class HubFirewallRegistryRule extends pulumi.ComponentResource {
 }
 
 export function planFirewallPolicy(id: string): { resourceGroupName: string; firewallPolicyName: string } {
-  const parsed = parseArmId(id);
-  if (!parsed || resourceType(parsed) !== "microsoft.network/firewallpolicies" || !parsed.resourceGroup) {
-    throw new Error(
-      `HubFirewallRegistryRule: firewallPolicyId ${JSON.stringify(id)} is not the ARM id of a firewall policy; expected ` +
-        "/subscriptions/<subscription>/resourceGroups/<group>/providers/Microsoft.Network/firewallPolicies/<name>",
-    );
-  }
-  return { resourceGroupName: parsed.resourceGroup, firewallPolicyName: resourceName(parsed)! };
+  const parsed = requireArmId(
+    "HubFirewallRegistryRule",
+    "firewallPolicyId",
+    id,
+    "Microsoft.Network/firewallPolicies",
+    "firewall policy",
+  );
+  return { resourceGroupName: parsed.resourceGroup!, firewallPolicyName: resourceName(parsed)! };
 }
 
 /** The addresses, refused with the offending one when one is not IPv4 CIDR (or, for endpoints, one address). */

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PrivateDnsZoneGroup } from "@pulumi/azure-native/network";
 import { VirtualNetworkLink } from "@pulumi/azure-native/privatedns";
 import { createHash } from "node:crypto";
-import { parseArmId, resourceName, resourceType } from "../core/arm-id";
+import { parseArmId, requireArmId, resourceName, resourceType } from "../core/arm-id";
 import { PRIVATE_LINK_ZONES } from "../core/network";
 
 export interface PrivateRegistryDnsArgs {
@@ -83,23 +83,23 @@ export function planZone(zoneId: string): { resourceGroupName: string; zoneName:
 
 /** A link's name: the VNet's name and a short hash of its id, the same on every run. */
 export function linkName(vnetId: string): string {
-  const id = parseArmId(vnetId);
-  if (!id || resourceType(id) !== "microsoft.network/virtualnetworks") {
-    throw new Error(
-      `PrivateRegistryDns: vnet id ${JSON.stringify(vnetId)} is not the ARM id of a virtual network; expected ` +
-        "/subscriptions/<subscription>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<name>",
-    );
-  }
+  const id = requireArmId(
+    "PrivateRegistryDns",
+    "vnet id",
+    vnetId,
+    "Microsoft.Network/virtualNetworks",
+    "virtual network",
+  );
   return `${resourceName(id)!.toLowerCase()}-${createHash("sha256").update(id.key).digest("hex").slice(0, 8)}`;
 }
 
 function planEndpoint(peId: string): { resourceGroupName: string; privateEndpointName: string } {
-  const id = parseArmId(peId);
-  if (!id || resourceType(id) !== "microsoft.network/privateendpoints" || !id.resourceGroup) {
-    throw new Error(
-      `PrivateRegistryDns: privateEndpointId ${JSON.stringify(peId)} is not the ARM id of a private endpoint; expected ` +
-        "/subscriptions/<subscription>/resourceGroups/<group>/providers/Microsoft.Network/privateEndpoints/<name>",
-    );
-  }
-  return { resourceGroupName: id.resourceGroup, privateEndpointName: resourceName(id)! };
+  const id = requireArmId(
+    "PrivateRegistryDns",
+    "privateEndpointId",
+    peId,
+    "Microsoft.Network/privateEndpoints",
+    "private endpoint",
+  );
+  return { resourceGroupName: id.resourceGroup!, privateEndpointName: resourceName(id)! };
 }

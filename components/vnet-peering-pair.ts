@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { VirtualNetworkPeering } from "@pulumi/azure-native/network";
-import { ArmId, parseArmId, resourceName, resourceType } from "../core/arm-id";
+import { requireArmId, resourceName } from "../core/arm-id";
+
+const VNET = "Microsoft.Network/virtualNetworks";
 
 export interface VnetPeeringPairArgs {
   /** ARM id of one VNet, e.g. the cluster's spoke. */
@@ -46,26 +48,13 @@ export class VnetPeeringPair extends pulumi.ComponentResource {
   }
 }
 
-const VNET_FORM =
-  "/subscriptions/<subscription>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<name>";
-
-function vnetId(field: string, value: string): ArmId {
-  const id = parseArmId(value);
-  if (!id || resourceType(id) !== "microsoft.network/virtualnetworks" || !id.resourceGroup) {
-    throw new Error(
-      `VnetPeeringPair: ${field} ${JSON.stringify(value)} is not the ARM id of a virtual network; expected ${VNET_FORM}`,
-    );
-  }
-  return id;
-}
-
 /** Where the peering from `from` to `to` lives and what it is called. */
 export function planPeering(
   from: string,
   to: string,
 ): { resourceGroupName: string; virtualNetworkName: string; peeringName: string } {
-  const f = vnetId("vnet id", from);
-  const t = vnetId("remote vnet id", to);
+  const f = requireArmId("VnetPeeringPair", "vnet id", from, VNET, "virtual network");
+  const t = requireArmId("VnetPeeringPair", "remote vnet id", to, VNET, "virtual network");
   if (f.key === t.key)
     throw new Error(
       `VnetPeeringPair: both sides are ${JSON.stringify(from)}; a VNet needs no peering to itself`,

@@ -110,3 +110,19 @@ export function isScopeAncestorOrSelf(scope: ArmId, target: ArmId): boolean {
 export function registryId(subscriptionId: string, resourceGroup: string, name: string): string {
   return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.ContainerRegistry/registries/${name}`;
 }
+
+/**
+ * `value` parsed as the ARM id of a `Namespace/type` resource (e.g. `Microsoft.Network/virtualNetworks`,
+ * `what`: "virtual network") with a resource group; otherwise an error naming the component, the
+ * field, the value and the form expected.
+ */
+export function requireArmId(owner: string, field: string, value: string, type: string, what: string): ArmId {
+  const id = parseArmId(value);
+  if (!id || resourceType(id) !== type.toLowerCase() || !id.subscriptionId || !id.resourceGroup) {
+    throw new Error(
+      `${owner}: ${field} ${JSON.stringify(value)} is not the ARM id of a ${what}; expected ` +
+        ARM_ID_FORM.replace("<Namespace>/<type>", type),
+    );
+  }
+  return id;
+}
