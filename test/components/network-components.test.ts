@@ -10,7 +10,7 @@ import {
   registry,
   registryPrivateEndpoint,
 } from "../fixtures/azure";
-import { peering, privateZone, vnet, vnetLink, zoneGroup } from "../fixtures/network";
+import { HUB, SPOKE, peering, privateZone, vnetLink, zoneGroup } from "../fixtures/network";
 import {
   assertSilent,
   assertViolation,
@@ -23,8 +23,8 @@ import { RegisteredResource, usePulumiMocks, valueOf } from "../harness/mocks";
 
 type Components = typeof import("../../components");
 
-const hub = vnet("vnet-hub", "10.0.0.0/16", { "private-endpoints": "10.0.1.0/24" });
-const spoke = vnet("vnet-aks-prod", "10.10.0.0/16", { nodes: "10.10.0.0/22" });
+const hub = HUB;
+const spoke = SPOKE;
 const zone = privateZone();
 const aks = managedCluster("aks-prod");
 const acr = registry("contosoacr", { publicNetworkAccess: "Disabled" });

@@ -8,7 +8,7 @@ import {
   registry,
   registryPrivateEndpoint,
 } from "../fixtures/azure";
-import { peering, vnet } from "../fixtures/network";
+import { HUB, SPOKE, peering } from "../fixtures/network";
 import {
   assertNoMandatory,
   assertSilent,
@@ -113,8 +113,8 @@ describe(POLICY, () => {
       "public network access is Disabled",
       "no private endpoint",
     );
-    const spoke = vnet("vnet-aks-prod", "10.10.0.0/16", { nodes: "10.10.0.0/22" });
-    const hub = vnet("vnet-hub", "10.0.0.0/16", { "private-endpoints": "10.0.1.0/24" });
+    const spoke = SPOKE;
+    const hub = HUB;
     const pe = registryPrivateEndpoint("pe-acr", closed);
     assertViolation(
       await run(stack(closed, spoke, hub, pe)),

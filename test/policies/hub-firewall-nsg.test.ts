@@ -1,6 +1,6 @@
 // aks-acr-hub-firewall and aks-subnet-nsg-acr: what filters a pull on its way out of the spoke.
 import { armId, kubeletPull, managedCluster, registry, registryPrivateEndpoint } from "../fixtures/azure";
-import { peering, vnet } from "../fixtures/network";
+import { HUB, SPOKE, peering } from "../fixtures/network";
 import {
   assertNoMandatory,
   assertSilent,
@@ -45,8 +45,8 @@ function ruleGroup(rules: Record<string, unknown>[], action = "Allow"): PolicyRe
 describe("what filters a pull on its way out", () => {
   const { run } = usePolicyPack();
 
-  const hub = vnet("vnet-hub", "10.0.0.0/16", { "private-endpoints": "10.0.1.0/24" });
-  const spoke = vnet("vnet-aks-prod", "10.10.0.0/16", { nodes: "10.10.0.0/22" });
+  const hub = HUB;
+  const spoke = SPOKE;
   const udr = withProps(managedCluster("aks-prod"), (p) =>
     setPath(p, "networkProfile.outboundType", "userDefinedRouting"),
   );

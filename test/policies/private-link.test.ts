@@ -1,7 +1,7 @@
 // acr-private-dns-link and aks-acr-vnet-peering on a hub-and-spoke stack: the cluster in a spoke,
 // the registry's private endpoint in the hub.
 import { kubeletPull, managedCluster, observer, registry, registryPrivateEndpoint } from "../fixtures/azure";
-import { aRecord, peering, privateZone, vnet, vnetLink, zoneGroup } from "../fixtures/network";
+import { HUB, SPOKE, aRecord, peering, privateZone, vnetLink, zoneGroup } from "../fixtures/network";
 import {
   assertNoMandatory,
   assertSilent,
@@ -14,11 +14,8 @@ import {
 describe("the private-link path", () => {
   const { run } = usePolicyPack();
 
-  const hub = vnet("vnet-hub", "10.0.0.0/16", {
-    "private-endpoints": "10.0.1.0/24",
-    AzureFirewallSubnet: "10.0.2.0/26",
-  });
-  const spoke = vnet("vnet-aks-prod", "10.10.0.0/16", { nodes: "10.10.0.0/22" });
+  const hub = HUB;
+  const spoke = SPOKE;
   const aks = managedCluster("aks-prod");
   const acr = registry("contosoacr", { publicNetworkAccess: "Disabled" });
   const pe = registryPrivateEndpoint("pe-contosoacr", acr);

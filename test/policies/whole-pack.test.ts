@@ -18,7 +18,7 @@ import {
   servicePrincipalRecord,
 } from "../fixtures/azure";
 import { deployment, dockerConfigSecret, workload } from "../fixtures/kubernetes";
-import { peering, privateZone, vnet, vnetLink } from "../fixtures/network";
+import { HUB, SPOKE, peering, privateZone, vnetLink } from "../fixtures/network";
 import { Diagnostic, PolicyResourceInput, unknown, usePolicyPack, withProps } from "../harness";
 
 const CANARY = "CANARY-9d2f-secret-value-never-shown";
@@ -63,8 +63,8 @@ const acr = registry("contosoacr", {
   networkRules: { defaultAction: "Deny", ipRules: ["40.0.0.0/8", "20.50.4.0/24"] },
   sku: "Standard",
 });
-const spoke = vnet("vnet-aks-prod", "10.10.0.0/16", { nodes: "10.10.0.0/22" });
-const hub = vnet("vnet-hub", "10.0.0.0/16", { "private-endpoints": "10.0.1.0/24" });
+const spoke = SPOKE;
+const hub = HUB;
 const pe = registryPrivateEndpoint("pe-acr", acr);
 const zone = privateZone();
 
