@@ -10,7 +10,7 @@ import {
   registry,
   registryPrivateEndpoint,
 } from "../fixtures/azure";
-import { HUB, SPOKE, peering, privateZone, vnetLink, zoneGroup } from "../fixtures/network";
+import { HUB, SPOKE, peering, privateLinkStack, privateZone } from "../fixtures/network";
 import {
   assertSilent,
   assertViolation,
@@ -150,19 +150,8 @@ describe("VnetPeeringPair and PrivateRegistryDns", () => {
     });
 
     it("closes acr-private-dns-link", async () => {
-      const stack = [
-        hub,
-        spoke,
-        aks,
-        acr,
-        kubeletPull(aks, acr),
-        pe,
-        zone,
-        vnetLink(zone, hub),
-        zoneGroup(pe, zone),
-        peering(hub, spoke),
-        peering(spoke, hub),
-      ];
+      const { all, spokeLink } = privateLinkStack();
+      const stack = all.filter((r) => r !== spokeLink);
       assertViolation(await run("acr-private-dns-link", stack), "mandatory", aks, "PrivateRegistryDns");
       const dns = new components.PrivateRegistryDns("acr-dns", {
         zoneId: idOf(zone),

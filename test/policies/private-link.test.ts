@@ -1,7 +1,7 @@
 // acr-private-dns-link and aks-acr-vnet-peering on a hub-and-spoke stack: the cluster in a spoke,
 // the registry's private endpoint in the hub.
-import { kubeletPull, managedCluster, observer, registry, registryPrivateEndpoint } from "../fixtures/azure";
-import { HUB, SPOKE, aRecord, peering, privateZone, vnetLink, zoneGroup } from "../fixtures/network";
+import { observer } from "../fixtures/azure";
+import { aRecord, peering, privateLinkStack, vnetLink } from "../fixtures/network";
 import {
   assertNoMandatory,
   assertSilent,
@@ -14,28 +14,7 @@ import {
 describe("the private-link path", () => {
   const { run } = usePolicyPack();
 
-  const hub = HUB;
-  const spoke = SPOKE;
-  const aks = managedCluster("aks-prod");
-  const acr = registry("contosoacr", { publicNetworkAccess: "Disabled" });
-  const pe = registryPrivateEndpoint("pe-contosoacr", acr);
-  const zone = privateZone();
-  const hubToSpoke = peering(hub, spoke);
-  const spokeToHub = peering(spoke, hub);
-  const healthy = [
-    hub,
-    spoke,
-    aks,
-    acr,
-    kubeletPull(aks, acr),
-    pe,
-    zone,
-    vnetLink(zone, hub),
-    vnetLink(zone, spoke),
-    zoneGroup(pe, zone),
-    hubToSpoke,
-    spokeToHub,
-  ];
+  const { hub, spoke, aks, pe, zone, hubToSpoke, spokeToHub, all: healthy } = privateLinkStack();
   const without = (...names: string[]) => healthy.filter((r) => !names.includes(r.name));
 
   describe("acr-private-dns-link", () => {
