@@ -6,7 +6,7 @@
 import { parseArmId } from "./arm-id";
 import { clusterSubnets, clusterVnets, peeringBetween, peerings, PrivateEndpointInfo } from "./network";
 import { ClusterNode, StackResource, Topology } from "./topology";
-import { Known, known, read, readArray, readString, UNKNOWN } from "./values";
+import { Known, known, read, readArray, readString, UNKNOWN, readArmProp } from "./values";
 
 function ids(list: unknown): string[] {
   return Array.isArray(list)
@@ -74,7 +74,7 @@ export function clusterEgress(topo: Topology, cluster: ClusterNode): Known<Egres
       for (const fw of topo.byKind.get("azureFirewall") ?? []) {
         const configs = readArray(fw.props, "ipConfigurations");
         for (const c of known(configs) ? configs : []) {
-          const ip = read(c, "publicIPAddress", "id") ?? read(c, "properties", "publicIPAddress", "id");
+          const ip = readArmProp(c, "publicIPAddress", "id");
           if (typeof ip === "string") refs.push(ip);
         }
       }

@@ -8,12 +8,7 @@ import { parseArmId } from "./arm-id";
 import { Cidr, cidrContains, parseCidr } from "./cidr";
 import { clusterSubnets } from "./network";
 import { ClusterNode, StackResource, Topology } from "./topology";
-import { isUnknown, Known, read, UNKNOWN, listOf } from "./values";
-
-function either(item: unknown, ...path: string[]): unknown {
-  const top = read(item, ...path);
-  return top !== undefined ? top : read(item, "properties", ...path);
-}
+import { isUnknown, Known, read, UNKNOWN, listOf, readArmProp } from "./values";
 
 function strings(v: unknown): string[] {
   return Array.isArray(v)
@@ -40,9 +35,12 @@ export function clusterSubnetInfo(topo: Topology, cluster: ClusterNode): Known<S
     const id = read(item, "id");
     const key = typeof id === "string" ? parseArmId(id)?.key : undefined;
     if (!key || !wanted.has(key)) return;
-    const prefixes = [...strings(either(item, "addressPrefix")), ...strings(either(item, "addressPrefixes"))];
-    const nsg = either(item, "networkSecurityGroup", "id");
-    const rt = either(item, "routeTable", "id");
+    const prefixes = [
+      ...strings(readArmProp(item, "addressPrefix")),
+      ...strings(readArmProp(item, "addressPrefixes")),
+    ];
+    const nsg = readArmProp(item, "networkSecurityGroup", "id");
+    const rt = readArmProp(item, "routeTable", "id");
     found.set(key, {
       id: id as string,
       cidrs: prefixes.map(parseCidr).filter((c): c is Cidr => c !== undefined),
@@ -110,7 +108,11 @@ function readRule(
 }
 
 function collectionOf(rc: unknown, where: string) {
-  return { where, action: actionOf(either(rc, "action")), priority: Number(either(rc, "priority") ?? 65000) };
+  return {
+    where,
+    action: actionOf(readArmProp(rc, "action")),
+    priority: Number(readArmProp(rc, "priority") ?? 65000),
+  };
 }
 
 /** Every firewall rule the stack shows: policy rule collection groups and classic firewalls. */
@@ -124,9 +126,9 @@ export function firewallRules(topo: Topology): {
   const groups = topo.byKind.get("firewallPolicyRuleCollectionGroup") ?? [];
   const classic = topo.byKind.get("azureFirewall") ?? [];
   for (const g of groups) {
-    for (const rc of listOf(either(g.props, "ruleCollections"))) {
+    for (const rc of listOf(readArmProp(g.props, "ruleCollections"))) {
       const collection = collectionOf(rc, `rule collection '${String(read(rc, "name"))}' of '${g.name}'`);
-      for (const r of listOf(either(rc, "rules"))) {
+      for (const r of listOf(readArmProp(rc, "rules"))) {
         const type = String(read(r, "ruleType") ?? "");
         if (/network/i.test(type)) network.push(readRule(r, collection, "network") as NetworkRule);
         else if (/application/i.test(type))
@@ -136,12 +138,12 @@ export function firewallRules(topo: Topology): {
   }
   for (const fw of classic) {
     for (const kind of ["network", "application"] as const) {
-      for (const rc of listOf(either(fw.props, `${kind}RuleCollections`))) {
+      for (const rc of listOf(readArmProp(fw.props, `${kind}RuleCollections`))) {
         const collection = collectionOf(
           rc,
           `${kind} rule collection '${String(read(rc, "name"))}' of firewall '${fw.name}'`,
         );
-        for (const r of listOf(either(rc, "rules"))) {
+        for (const r of listOf(readArmProp(rc, "rules"))) {
           if (kind === "network") network.push(readRule(r, collection, kind) as NetworkRule);
           else application.push(readRule(r, collection, kind) as ApplicationRule);
         }
@@ -209,19 +211,22 @@ export function nsgDenies(
   nsg: StackResource,
   target: { cidr?: Cidr; tags: string[] },
 ): Known<NsgBlock | undefined> {
-  const rules = either(nsg.props, "securityRules");
+  const rules = readArmProp(nsg.props, "securityRules");
   if (isUnknown(rules)) return UNKNOWN;
   const outbound = listOf(rules)
     .map((r) => ({
       name: String(read(r, "name") ?? ""),
-      direction: String(either(r, "direction") ?? ""),
-      access: String(either(r, "access") ?? ""),
-      priority: Number(either(r, "priority") ?? 4096),
-      protocol: String(either(r, "protocol") ?? "*"),
-      ports: [...strings(either(r, "destinationPortRange")), ...strings(either(r, "destinationPortRanges"))],
+      direction: String(readArmProp(r, "direction") ?? ""),
+      access: String(readArmProp(r, "access") ?? ""),
+      priority: Number(readArmProp(r, "priority") ?? 4096),
+      protocol: String(readArmProp(r, "protocol") ?? "*"),
+      ports: [
+        ...strings(readArmProp(r, "destinationPortRange")),
+        ...strings(readArmProp(r, "destinationPortRanges")),
+      ],
       dests: [
-        ...strings(either(r, "destinationAddressPrefix")),
-        ...strings(either(r, "destinationAddressPrefixes")),
+        ...strings(readArmProp(r, "destinationAddressPrefix")),
+        ...strings(readArmProp(r, "destinationAddressPrefixes")),
       ],
     }))
     .filter((r) => r.direction.toLowerCase() === "outbound")

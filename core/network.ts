@@ -12,18 +12,23 @@ import {
   StackResource,
   Topology,
 } from "./topology";
-import { isUnknown, Known, known, read, readArray, readString, sameText, UNKNOWN, listOf } from "./values";
+import {
+  isUnknown,
+  Known,
+  known,
+  read,
+  readArray,
+  readString,
+  sameText,
+  UNKNOWN,
+  listOf,
+  readArmProp,
+} from "./values";
 
 /** `/subscriptions/../virtualNetworks/<vnet>` from a subnet or any child id. */
 export function vnetOfId(id: string): ArmId | undefined {
   const m = /^(.*\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+)/i.exec(id);
   return m ? parseArmId(m[1]) : undefined;
-}
-
-/** A property read at the top level (azure-native outputs) or under `properties` (raw ARM items). */
-function either(item: unknown, ...path: string[]): unknown {
-  const top = read(item, ...path);
-  return top !== undefined ? top : read(item, "properties", ...path);
 }
 
 /** The subnets the cluster's node pools run in: the profile's `vnetSubnetID`s and AgentPool resources'. */
@@ -80,7 +85,7 @@ export function privateEndpointsOf(topo: Topology, reg: RegistryNode): PrivateEn
       for (const ip of listOf(readArray(cfg, "ipAddresses"))) if (typeof ip === "string") ips.add(ip);
     }
     for (const cfg of listOf(readArray(res.props, "ipConfigurations"))) {
-      const ip = either(cfg, "privateIPAddress");
+      const ip = readArmProp(cfg, "privateIPAddress");
       if (typeof ip === "string") ips.add(ip);
     }
     return { res, vnet: subnet === UNKNOWN ? UNKNOWN : subnet ? vnetOfId(subnet) : undefined, ips: [...ips] };
@@ -126,8 +131,8 @@ export function peerings(topo: Topology): Peering[] {
     const inline = readArray(vnet.props, "virtualNetworkPeerings");
     if (!from || !known(inline)) continue;
     for (const p of inline) {
-      const remote = either(p, "remoteVirtualNetwork", "id");
-      const state = either(p, "peeringState");
+      const remote = readArmProp(p, "remoteVirtualNetwork", "id");
+      const state = readArmProp(p, "peeringState");
       out.push({
         res: vnet,
         name: String(read(p, "name") ?? "(inline)"),
@@ -242,7 +247,7 @@ export function hasZoneGroup(topo: Topology, pe: StackResource, zone: ZoneInfo):
     const configs = readArray(g.props, "privateDnsZoneConfigs");
     if (!known(configs)) return false;
     return configs.some((c) => {
-      const zid = either(c, "privateDnsZoneId");
+      const zid = readArmProp(c, "privateDnsZoneId");
       const parsed = typeof zid === "string" ? parseArmId(zid) : undefined;
       return (
         linked(g, "privateDnsZoneConfigs").includes(zone.res.urn) ||

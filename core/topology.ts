@@ -15,6 +15,7 @@ import {
   UNKNOWN,
   isUnknown,
   read,
+  readArmProp,
   readArray,
   readObject,
   readString,
@@ -510,9 +511,8 @@ export function registryPrivateEndpoints(topo: Topology, reg: RegistryNode): Sta
       const list = readArray(pe.props, key);
       if (!known(list)) continue;
       for (const c of list) {
-        const target =
-          readString(c, "privateLinkServiceId") ?? readString(c, "properties", "privateLinkServiceId");
-        const id = known(target) ? parseArmId(target) : undefined;
+        const target = readArmProp(c, "privateLinkServiceId");
+        const id = typeof target === "string" ? parseArmId(target) : undefined;
         if (id && (reg.id ? id.key === reg.id.key : sameText(resourceName(id), reg.name) === true))
           return true;
       }

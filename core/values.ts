@@ -98,3 +98,12 @@ export function known<T>(v: Known<T> | undefined): v is T {
 export function listOf(v: unknown): unknown[] {
   return Array.isArray(v) ? v : [];
 }
+
+/**
+ * A property of an item that azure-native returns flattened but ARM JSON (a recording, an inline
+ * child such as a peering or a rule) nests under `properties`: the top level first, then there.
+ */
+export function readArmProp(item: unknown, ...path: string[]): unknown {
+  const top = read(item, ...path);
+  return top !== undefined ? top : read(item, "properties", ...path);
+}

@@ -4,7 +4,7 @@ import { parseCidr, cidrContains } from "../core/cidr";
 import { clusterSubnetInfo, nsgDenies } from "../core/firewall";
 import { privateEndpointsOf } from "../core/network";
 import { pullPairs } from "../core/pull-pairs";
-import { read, UNKNOWN, listOf } from "../core/values";
+import { listOf, read, readArmProp, UNKNOWN } from "../core/values";
 import { declaredPulls, ipv4List, ipv4ListSchema, PULLS_SCHEMA } from "./lib/config";
 import { deferToPreview, topologyOf } from "./lib/stack";
 
@@ -43,7 +43,7 @@ export const aksSubnetNsgAcr: StackValidationPolicy = {
     const firewallIps = new Set<string>(appliances);
     for (const fw of topo.byKind.get("azureFirewall") ?? []) {
       for (const c of listOf(read(fw.props, "ipConfigurations"))) {
-        const ip = read(c, "privateIPAddress") ?? read(c, "properties", "privateIPAddress");
+        const ip = readArmProp(c, "privateIPAddress");
         if (typeof ip === "string") firewallIps.add(ip);
       }
     }
@@ -71,9 +71,9 @@ export const aksSubnetNsgAcr: StackValidationPolicy = {
         }
         const table = subnet.routeTable ? tables.get(parseArmId(subnet.routeTable)?.key) : undefined;
         for (const route of listOf(read(table?.props, "routes"))) {
-          const prefix = read(route, "addressPrefix") ?? read(route, "properties", "addressPrefix");
-          const hopType = read(route, "nextHopType") ?? read(route, "properties", "nextHopType");
-          const hop = read(route, "nextHopIpAddress") ?? read(route, "properties", "nextHopIpAddress");
+          const prefix = readArmProp(route, "addressPrefix");
+          const hopType = readArmProp(route, "nextHopType");
+          const hop = readArmProp(route, "nextHopIpAddress");
           const range = typeof prefix === "string" ? parseCidr(prefix) : undefined;
           if (!range || hopType !== "VirtualAppliance" || typeof hop !== "string" || firewallIps.has(hop))
             continue;
