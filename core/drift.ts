@@ -53,6 +53,14 @@ export function scaleSetsWithoutKubelet(
   return { missing, pending };
 }
 
+/** The password resources (of service principals and of applications) the stack declares. */
+function passwordResources(topo: Topology): StackResource[] {
+  return [
+    ...(topo.byKind.get("servicePrincipalPassword") ?? []),
+    ...(topo.byKind.get("applicationPassword") ?? []),
+  ];
+}
+
 export interface SecretStatus {
   /** The credential the cluster uses, when the stack shows which; otherwise the one that ends last. */
   end: Date;
@@ -79,10 +87,7 @@ export function servicePrincipalSecret(
 ): Known<SecretStatus> | undefined {
   if (cluster.identity.kind !== "servicePrincipal" || !known(cluster.identity.clientId)) return undefined;
   const clientId = cluster.identity.clientId;
-  const passwords = [
-    ...(topo.byKind.get("servicePrincipalPassword") ?? []),
-    ...(topo.byKind.get("applicationPassword") ?? []),
-  ];
+  const passwords = passwordResources(topo);
 
   // The secret the cluster was given, when it came from a password resource of the stack.
   for (const urn of linked(cluster.res, "servicePrincipalProfile")) {
@@ -126,10 +131,7 @@ export function credentialEnds(topo: Topology, clientId: string): Known<{ end: D
     }
   }
   const sp = records[0];
-  const passwords = [
-    ...(topo.byKind.get("servicePrincipalPassword") ?? []),
-    ...(topo.byKind.get("applicationPassword") ?? []),
-  ];
+  const passwords = passwordResources(topo);
   const spObjectId = sp?.objectId;
   for (const pw of passwords) {
     const owner = readString(pw.props, "servicePrincipalId") ?? readString(pw.props, "applicationId");

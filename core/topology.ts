@@ -134,7 +134,6 @@ export interface Topology {
   applicationsByUrn: ReadonlyMap<string, ApplicationNode>;
   /** Kubernetes resources that carry a pod spec. */
   workloads: StackResource[];
-  privateEndpoints: StackResource[];
   /** Resources of the other kinds, by kind (scale sets, passwords, registry credentials...). */
   byKind: ReadonlyMap<ResourceKind, StackResource[]>;
 }
@@ -192,6 +191,13 @@ function registryMode(res: StackResource): Known<RegistryMode> {
 /** The component whose outputs carry what it observed outside the stack, as ARM JSON records. */
 export const OBSERVER_TYPE = "aks-acr-guard:index:AksAcrObserver";
 
+const OBSERVED_MARK = "$observed[";
+
+/** Whether a resource is a record an AksAcrObserver made, rather than one the stack declares. */
+export function isObserved(res: StackResource): boolean {
+  return res.urn.includes(OBSERVED_MARK);
+}
+
 /**
  * The stack's resources plus, for each AksAcrObserver, the records it observed (`observed`: ARM
  * JSON), each as a resource of its azure-native type with the observer as its only dependency.
@@ -210,7 +216,7 @@ export function withObserved(resources: readonly StackResource[]): StackResource
       const name = (record as Record<string, unknown>).name;
       out.push({
         type: token,
-        urn: `${res.urn}$observed[${i}]`,
+        urn: `${res.urn}${OBSERVED_MARK}${i}]`,
         name: typeof name === "string" ? name : `${res.name}-observed-${i}`,
         props: flattenArm(record as Record<string, unknown>),
         dependencies: [res.urn],
@@ -235,7 +241,6 @@ export function buildTopology(declared: readonly StackResource[]): Topology {
   const applicationsByUrn = new Map<string, ApplicationNode>();
 
   const workloads: StackResource[] = [];
-  const privateEndpoints: StackResource[] = [];
   const byKind = new Map<ResourceKind, StackResource[]>();
 
   for (const res of resources) {
@@ -318,9 +323,6 @@ export function buildTopology(declared: readonly StackResource[]): Topology {
           label: labelOf(res, "displayName"),
         });
         break;
-      case "privateEndpoint":
-        privateEndpoints.push(res);
-        break;
       case "servicePrincipal":
         servicePrincipalsByUrn.set(res.urn, {
           res,
@@ -347,7 +349,6 @@ export function buildTopology(declared: readonly StackResource[]): Topology {
     servicePrincipalsByUrn,
     applicationsByUrn,
     workloads,
-    privateEndpoints,
     byKind,
   };
   const spByClientId = new Map<string, ServicePrincipalNode>();
@@ -501,7 +502,7 @@ function controlPlane(res: StackResource, topo: Topology): PrincipalRef[] {
  * manual) whose `privateLinkServiceId` is the registry, by property dependency or by id.
  */
 export function registryPrivateEndpoints(topo: Topology, reg: RegistryNode): StackResource[] {
-  return topo.privateEndpoints.filter((pe) => {
+  return (topo.byKind.get("privateEndpoint") ?? []).filter((pe) => {
     const viaDeps = [
       ...linked(pe, "privateLinkServiceConnections"),
       ...linked(pe, "manualPrivateLinkServiceConnections"),

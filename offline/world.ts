@@ -109,9 +109,3 @@ export function stackOf(world: World): { resources: PolicyResourceInput[]; ignor
   }
   return { resources, ignored };
 }
-
-/** The recorded resource an ARM read would return, found by its id (case-insensitively, as ARM does). */
-export function findById(world: World, id: string): ArmResource | undefined {
-  const key = parseArmId(id)?.key;
-  return world.resources.find((r) => parseArmId(r.id)?.key === key);
-}

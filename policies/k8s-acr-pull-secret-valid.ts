@@ -11,6 +11,7 @@ import {
 } from "../core/pull-secrets";
 import { kubectlName } from "../core/workloads";
 import { known, UNKNOWN } from "../core/values";
+import { isObserved } from "../core/topology";
 import { deferToPreview, topologyOf } from "./lib/stack";
 
 const NAME = "k8s-acr-pull-secret-valid";
@@ -53,9 +54,7 @@ export const k8sAcrPullSecretValid: StackValidationPolicy = {
         return ends === UNKNOWN ? UNKNOWN : ends.map((e) => e.end);
       },
       canPull: principalCanPull.bind(undefined, topo),
-      observedServicePrincipals: [...topo.servicePrincipalsByUrn.values()].some((s) =>
-        s.res.urn.includes("$observed["),
-      ),
+      observedServicePrincipals: [...topo.servicePrincipalsByUrn.values()].some((s) => isObserved(s.res)),
     };
     let pending: string | undefined;
     for (const res of topo.byUrn.values()) {
