@@ -33,6 +33,14 @@ export interface PullAccessOptions {
   extraPullRoleGuids?: ReadonlySet<string>;
 }
 
+/** Whether the assignment names this principal: by the resource its principalId came from, or by object id. */
+export function assignedTo(a: AssignmentNode, who: PrincipalRef): boolean {
+  return (
+    a.principalUrns.some((u) => who.urns.includes(u)) ||
+    (known(a.principalId) && sameText(a.principalId, who.objectId) === true)
+  );
+}
+
 /** Does the assignment's scope cover the registry (the registry itself, its group, subscription...)? */
 export function scopeCovers(topo: Topology, a: AssignmentNode, reg: RegistryNode): Tri {
   if (a.scopeUrns.includes(reg.res.urn)) return true;

@@ -4,7 +4,14 @@
  * never reported as a failure.
  */
 import { GUID, RegistryMode } from "./roles";
-import { PullAccessOptions, principalMatches, rolePulls, RoleOnRegistry, scopeCovers } from "./grants";
+import {
+  assignedTo,
+  PullAccessOptions,
+  principalMatches,
+  rolePulls,
+  RoleOnRegistry,
+  scopeCovers,
+} from "./grants";
 import type { PullPair } from "./pull-pairs";
 import { AssignmentNode, ClusterNode, Topology } from "./topology";
 import { all3, known, sameText, UNKNOWN } from "./values";
@@ -86,42 +93,33 @@ export function evaluatePullAccess(
 
 /** Names who holds a pull role instead of the pulling identity, when that is worth telling. */
 function describeHolder(topo: Topology, a: AssignmentNode, cluster: ClusterNode): string | undefined {
-  for (const cp of cluster.controlPlane) {
-    const same =
-      a.principalUrns.some((u) => cp.urns.includes(u)) ||
-      (known(a.principalId) && sameText(a.principalId, cp.objectId) === true);
-    if (same) return `the cluster's ${cp.label}, which the kubelet does not pull with`;
-  }
-  for (const urn of a.principalUrns) {
-    const sp = topo.servicePrincipalsByUrn.get(urn);
-    if (sp && cluster.identity.kind === "servicePrincipal") {
-      return `service principal '${sp.label}', which is not the cluster's current service principal (rotated out?)`;
+  const controlPlane = cluster.controlPlane.find((cp) => assignedTo(a, cp));
+  if (controlPlane) return `the cluster's ${controlPlane.label}, which the kubelet does not pull with`;
+  if (cluster.identity.kind === "servicePrincipal") {
+    const formerSp = [...topo.servicePrincipalsByUrn.values()].find(
+      (sp) =>
+        !cluster.identity.urns.includes(sp.res.urn) &&
+        assignedTo(a, { objectId: sp.objectId, urns: [sp.res.urn], label: sp.label }),
+    );
+    if (formerSp) {
+      return `service principal '${formerSp.label}', which is not the cluster's current service principal (rotated out?)`;
     }
   }
   if (known(a.principalId) && sameText(a.principalId, cluster.identity.clientId) === true) {
     return `principal ${a.principalId}, the ${cluster.identity.kind === "kubelet" ? "kubelet identity" : "service principal"}'s client id: a role assignment needs its object id`;
   }
-  for (const urn of a.principalUrns) {
-    const app = topo.applicationsByUrn.get(urn);
-    if (app) return `application '${app.label}' (an application's object id, not its service principal's)`;
-  }
+  const app = a.principalUrns.map((u) => topo.applicationsByUrn.get(u)).find((x) => x !== undefined);
+  if (app) return `application '${app.label}' (an application's object id, not its service principal's)`;
   for (const other of topo.clusters) {
     if (other === cluster) continue;
-    for (const who of [other.identity, ...other.controlPlane]) {
-      const same =
-        a.principalUrns.some((u) => who.urns.includes(u)) ||
-        (known(a.principalId) && sameText(a.principalId, who.objectId) === true);
-      if (same)
-        return `the ${who.label.replace(/ \(object id [^)]*\)/, "")} of another cluster, '${other.label}'`;
+    if (assignedTo(a, other.identity)) {
+      const who = other.identity.kind === "kubelet" ? "kubelet identity" : other.identity.label;
+      return `the ${who} of another cluster, '${other.label}'`;
     }
+    const cp = other.controlPlane.find((p) => assignedTo(a, p));
+    if (cp) return `the ${cp.label} of another cluster, '${other.label}'`;
   }
   if (known(a.principalId) && GUID.test(a.principalId)) {
-    const sp = [...topo.servicePrincipalsByUrn.values()].find(
-      (s) => sameText(s.objectId, a.principalId) === true,
-    );
-    if (sp && cluster.identity.kind === "servicePrincipal") {
-      return `service principal '${sp.label}', which is not the cluster's current service principal (rotated out?)`;
-    }
     return `principal ${a.principalId}, which is not the cluster's ${cluster.identity.kind === "kubelet" ? "kubelet identity" : "current service principal"}`;
   }
   return undefined;

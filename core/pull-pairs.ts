@@ -2,7 +2,7 @@
  * Which cluster pulls from which registry: decided here, once, for every policy.
  */
 import { parseImage } from "./images";
-import { scopeCovers } from "./grants";
+import { assignedTo, scopeCovers } from "./grants";
 import { AssignmentNode, ClusterNode, linked, RegistryNode, StackResource, Topology } from "./topology";
 import { containerImages } from "./workloads";
 import { known, sameText } from "./values";
@@ -96,13 +96,9 @@ export function pullPairs(topo: Topology, declared?: readonly DeclaredPull[]): P
 
 /** Whether an assignment's principal is one of the cluster's identities (kubelet, control plane). */
 function holdsFor(a: AssignmentNode, c: ClusterNode): boolean {
-  const refs = [c.identity, ...c.controlPlane];
-  if (a.principalUrns.includes(c.res.urn)) return true;
-  return refs.some(
-    (p) =>
-      a.principalUrns.some((u) => p.urns.includes(u)) ||
-      (known(a.principalId) &&
-        (sameText(a.principalId, p.objectId) === true ||
-          sameText(a.principalId, c.identity.clientId) === true)),
+  return (
+    a.principalUrns.includes(c.res.urn) ||
+    [c.identity, ...c.controlPlane].some((p) => assignedTo(a, p)) ||
+    (known(a.principalId) && sameText(a.principalId, c.identity.clientId) === true)
   );
 }
