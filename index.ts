@@ -1,31 +1,28 @@
 /**
- * The aks-acr-guard program: points the components at an existing cluster and registry named in
- * stack config (see Pulumi.example.yaml) and declares the wiring they lack.
+ * The aks-acr-guard program: points AksAcrIntegration at an existing cluster and registry named in
+ * stack config (see Pulumi.example.yaml). It observes both, declares the wiring they lack, and
+ * exports what it declared and the commands for what no declaration can fix.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { getManagedClusterOutput } from "@pulumi/azure-native/containerservice";
-import { AcrPullAccess } from "./components";
-import { kubeletObjectIdOf, readProgramConfig } from "./core/program-config";
+import { AksAcrIntegration } from "./components/aks-acr-integration";
+import { readProgramConfig } from "./core/program-config";
 
 /** Runs the program; Pulumi calls it with no argument and takes what it returns as stack outputs. */
 function aksAcrGuard(get: (key: string) => string | undefined = (key) => new pulumi.Config().get(key)) {
   const config = readProgramConfig(get);
-  const clusterName = config.cluster.resources[0].name;
-  const principalId =
-    config.principalObjectId ??
-    getManagedClusterOutput({
-      resourceGroupName: config.cluster.resourceGroup!,
-      resourceName: clusterName,
-    }).apply(kubeletObjectIdOf);
-  const pull = new AcrPullAccess(clusterName, {
+  const integration = new AksAcrIntegration(config.cluster.resources[0].name, {
+    clusterId: config.cluster.raw,
     registryId: config.registry.raw,
-    principalId,
-    abacRepositoryPermissions: config.abacRepositoryPermissions,
+    principalObjectId: config.principalObjectId,
+    firewallPolicyId: config.firewallPolicy?.raw,
+    privateDnsZoneId: config.privateDnsZone?.raw,
+    egressIps: config.egressIps,
+    pullSecretNamespace: config.pullSecretNamespace,
   });
   return {
-    pullingIdentity: principalId,
-    pullRoleAssignmentId: pull.roleAssignment.id,
-    pullRoleDefinitionId: pull.roleDefinitionId,
+    declared: integration.summary.declared,
+    commands: integration.summary.commands,
+    notes: integration.summary.notes,
   };
 }
 

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { firewallGroupName } from "../core/names";
 import { FirewallPolicyRuleCollectionGroup } from "@pulumi/azure-native/network";
 import { requireArmId, resourceName } from "../core/arm-id";
 import { parseCidr } from "../core/cidr";
@@ -39,7 +40,7 @@ export class HubFirewallRegistryRule extends pulumi.ComponentResource {
       {
         resourceGroupName: policy.resourceGroupName,
         firewallPolicyName: policy.firewallPolicyName,
-        ruleCollectionGroupName: `${name}-acr`,
+        ruleCollectionGroupName: firewallGroupName(name),
         priority: args.priority ?? 200,
         ruleCollections: [
           {

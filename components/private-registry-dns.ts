@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
+import { dnsLinkName } from "../core/names";
 import { PrivateDnsZoneGroup } from "@pulumi/azure-native/network";
 import { VirtualNetworkLink } from "@pulumi/azure-native/privatedns";
-import { createHash } from "node:crypto";
 import { parseArmId, requireArmId, resourceName, resourceType } from "../core/arm-id";
 import { PRIVATE_LINK_ZONES } from "../core/network";
 
@@ -90,7 +90,7 @@ export function linkName(vnetId: string): string {
     "Microsoft.Network/virtualNetworks",
     "virtual network",
   );
-  return `${resourceName(id)!.toLowerCase()}-${createHash("sha256").update(id.key).digest("hex").slice(0, 8)}`;
+  return dnsLinkName(id.key, resourceName(id)!);
 }
 
 function planEndpoint(peId: string): { resourceGroupName: string; privateEndpointName: string } {

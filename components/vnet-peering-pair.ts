@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { peeringName } from "../core/names";
 import { VirtualNetworkPeering } from "@pulumi/azure-native/network";
 import { requireArmId, resourceName } from "../core/arm-id";
 
@@ -14,6 +15,11 @@ export interface VnetPeeringPairArgs {
    * @default - true
    */
   allowForwardedTraffic?: pulumi.Input<boolean>;
+  /**
+   * The peering from B to A exists and is managed elsewhere (e.g. by the hub's team): declare only
+   * A to B. A plain boolean: it decides whether a resource is declared.
+   */
+  onlyAToB?: boolean;
 }
 
 /**
@@ -22,7 +28,7 @@ export interface VnetPeeringPairArgs {
  */
 export class VnetPeeringPair extends pulumi.ComponentResource {
   public readonly aToB: VirtualNetworkPeering;
-  public readonly bToA: VirtualNetworkPeering;
+  public readonly bToA?: VirtualNetworkPeering;
 
   constructor(name: string, args: VnetPeeringPairArgs, opts?: pulumi.ComponentResourceOptions) {
     super("aks-acr-guard:index:VnetPeeringPair", name, {}, opts);
@@ -43,7 +49,7 @@ export class VnetPeeringPair extends pulumi.ComponentResource {
       );
     };
     this.aToB = side(args.vnetAId, args.vnetBId, "a-to-b");
-    this.bToA = side(args.vnetBId, args.vnetAId, "b-to-a");
+    this.bToA = args.onlyAToB ? undefined : side(args.vnetBId, args.vnetAId, "b-to-a");
     this.registerOutputs({ aToB: this.aToB, bToA: this.bToA });
   }
 }
@@ -62,6 +68,6 @@ export function planPeering(
   return {
     resourceGroupName: f.resourceGroup!,
     virtualNetworkName: resourceName(f)!,
-    peeringName: `to-${resourceName(t)}`,
+    peeringName: peeringName(resourceName(t)!),
   };
 }

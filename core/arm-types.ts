@@ -19,6 +19,7 @@ export const ARM_TYPE_TOKENS: Record<string, string> = {
   "microsoft.network/privatednszones": "azure-native:privatedns:PrivateZone",
   "microsoft.network/privatednszones/virtualnetworklinks": "azure-native:privatedns:VirtualNetworkLink",
   "microsoft.network/privatednszones/a": "azure-native:privatedns:PrivateRecordSet",
+  "microsoft.network/privateendpoints/privatednszonegroups": "azure-native:network:PrivateDnsZoneGroup",
   "microsoft.network/publicipaddresses": "azure-native:network:PublicIPAddress",
   "microsoft.network/natgateways": "azure-native:network:NatGateway",
   "microsoft.network/azurefirewalls": "azure-native:network:AzureFirewall",

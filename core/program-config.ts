@@ -3,6 +3,7 @@
  * once, each with its key, the value received and the form expected.
  */
 import { ArmId, parseArmId, resourceType } from "./arm-id";
+import { parseCidr } from "./cidr";
 import { GUID } from "./roles";
 
 export interface ProgramConfig {
@@ -10,7 +11,11 @@ export interface ProgramConfig {
   registry: ArmId;
   /** The pulling identity's object id, where the cluster's own record cannot give it. */
   principalObjectId?: string;
-  abacRepositoryPermissions: boolean;
+  firewallPolicy?: ArmId;
+  privateDnsZone?: ArmId;
+  /** Egress IPs the cluster's records do not show (e.g. an appliance's), admitted with its own. */
+  egressIps: string[];
+  pullSecretNamespace?: string;
 }
 
 export class ProgramConfigError extends Error {
@@ -21,57 +26,61 @@ export class ProgramConfigError extends Error {
 }
 
 const NS = "aks-acr-guard";
-const CLUSTER_FORM =
-  "/subscriptions/<subscription>/resourceGroups/<group>/providers/Microsoft.ContainerService/managedClusters/<name>";
-const REGISTRY_FORM =
-  "/subscriptions/<subscription>/resourceGroups/<group>/providers/Microsoft.ContainerRegistry/registries/<name>";
+const form = (type: string) =>
+  `/subscriptions/<subscription>/resourceGroups/<group>/providers/${type}/<name>`;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 export function readProgramConfig(get: (key: string) => string | undefined): ProgramConfig {
   const problems: string[] = [];
-  const armId = (key: string, type: string, form: string): ArmId | undefined => {
+  const armId = (key: string, type: string, required: boolean): ArmId | undefined => {
     const raw = get(key);
     if (raw === undefined || raw === "") {
-      problems.push(`${NS}:${key} is not set; expected ${form} (pulumi config set ${key} <id>)`);
+      if (required)
+        problems.push(`${NS}:${key} is not set; expected ${form(type)} (pulumi config set ${key} <id>)`);
       return undefined;
     }
     const id = parseArmId(raw);
-    if (!id || resourceType(id) !== type) {
-      problems.push(`${NS}:${key} is ${JSON.stringify(raw)}; expected ${form}`);
+    if (!id || resourceType(id) !== type.toLowerCase()) {
+      problems.push(`${NS}:${key} is ${JSON.stringify(raw)}; expected ${form(type)}`);
       return undefined;
     }
     return id;
   };
-  const cluster = armId("clusterId", "microsoft.containerservice/managedclusters", CLUSTER_FORM);
-  const registry = armId("registryId", "microsoft.containerregistry/registries", REGISTRY_FORM);
+  const cluster = armId("clusterId", "Microsoft.ContainerService/managedClusters", true);
+  const registry = armId("registryId", "Microsoft.ContainerRegistry/registries", true);
+  const firewallPolicy = armId("firewallPolicyId", "Microsoft.Network/firewallPolicies", false);
+  const privateDnsZone = armId("privateDnsZoneId", "Microsoft.Network/privateDnsZones", false);
 
   const principal = get("principalObjectId");
   if (principal !== undefined && !GUID.test(principal)) {
     problems.push(`${NS}:principalObjectId is ${JSON.stringify(principal)}; expected an object id (a GUID)`);
   }
-  const abac = get("abacRepositoryPermissions");
-  if (abac !== undefined && abac !== "true" && abac !== "false") {
-    problems.push(`${NS}:abacRepositoryPermissions is ${JSON.stringify(abac)}; expected true or false`);
+  const egressIps = (get("egressIps") ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+  for (const ip of egressIps) {
+    const c = parseCidr(ip);
+    if (!c || c.prefix < 16) {
+      problems.push(
+        `${NS}:egressIps holds ${JSON.stringify(ip)}; expected comma-separated IPv4 addresses or ranges no wider than /16`,
+      );
+    }
+  }
+  const ns = get("pullSecretNamespace");
+  if (ns !== undefined && !DNS_LABEL.test(ns)) {
+    problems.push(
+      `${NS}:pullSecretNamespace is ${JSON.stringify(ns)}; expected a Kubernetes namespace name (a DNS label)`,
+    );
   }
   if (problems.length > 0 || !cluster || !registry) throw new ProgramConfigError(problems);
-  return { cluster, registry, principalObjectId: principal, abacRepositoryPermissions: abac === "true" };
-}
-
-/** The object id the kubelet pulls with, from the cluster as ARM returns it; throws where it cannot tell. */
-export function kubeletObjectIdOf(cluster: {
-  name?: string;
-  identityProfile?: Record<string, { objectId?: string } | undefined>;
-  servicePrincipalProfile?: { clientId?: string };
-}): string {
-  const objectId = cluster.identityProfile?.kubeletidentity?.objectId;
-  if (objectId) return objectId;
-  const clientId = cluster.servicePrincipalProfile?.clientId;
-  if (clientId && clientId.toLowerCase() !== "msi") {
-    throw new ProgramConfigError([
-      `cluster '${cluster.name}' pulls with service principal ${clientId}, whose object id its record does not carry: ` +
-        `set ${NS}:principalObjectId to $(az ad sp show --id ${clientId} --query id -o tsv)`,
-    ]);
-  }
-  throw new ProgramConfigError([
-    `cluster '${cluster.name}' shows no kubelet identity (identityProfile.kubeletidentity.objectId): set ${NS}:principalObjectId`,
-  ]);
+  return {
+    cluster,
+    registry,
+    principalObjectId: principal,
+    firewallPolicy,
+    privateDnsZone,
+    egressIps,
+    pullSecretNamespace: ns,
+  };
 }

@@ -10,6 +10,8 @@ import { settled } from "./outputs";
 import { PolicyResourceInput } from "./resources";
 import { flattenArm } from "../core/arm-types";
 import { ArmResource, stackOf, World } from "./world";
+import { useAzureReader } from "../components/azure/reader";
+import { worldReader } from "./world-reader";
 
 export interface PlannedResource {
   type: string;
@@ -21,8 +23,13 @@ export interface PlannedResource {
 }
 
 export interface PreviewReport {
+  /** The recorded environment and the plan's custom resources, as the pack saw them. */
+  resources: PolicyResourceInput[];
+  declared: PolicyResourceInput[];
   before: Diagnostic[];
   plan: PlannedResource[];
+  /** The program's stack outputs: what it declared, and the commands for what it cannot. */
+  outputs: Record<string, unknown>;
   after: Diagnostic[];
   ignored: Record<string, number>;
 }
@@ -53,7 +60,9 @@ function answerInvoke(world: World, token: string, inputs: Record<string, unknow
 }
 
 /** Runs the program against the world under Pulumi's mocks and returns what it declares. */
-export async function planProgram(world: World): Promise<PlannedResource[]> {
+export async function planProgram(
+  world: World,
+): Promise<{ plan: PlannedResource[]; outputs: Record<string, unknown> }> {
   const plan: PlannedResource[] = [];
   const byResource = new Map<pulumi.Resource, number>();
   await pulumi.runtime.setMocks(
@@ -71,9 +80,11 @@ export async function planProgram(world: World): Promise<PlannedResource[]> {
     "offline",
     false,
   );
+  useAzureReader(worldReader(world.resources));
   const program = (await import("../index")).default as (
     get: (k: string) => string | undefined,
   ) => Record<string, unknown>;
+  let outputs: Record<string, unknown> = {};
   await pulumi.runtime.runInPulumiStack(async () => {
     // Transformations see each resource with its options as it is constructed: the parent tree.
     pulumi.runtime.registerStackTransformation((args) => {
@@ -88,21 +99,37 @@ export async function planProgram(world: World): Promise<PlannedResource[]> {
       });
       return undefined;
     });
-    const outputs = program((key) => world.config[key]);
-    await Promise.all(Object.values(outputs).map(settled));
-    return outputs;
+    const declared = program((key) => world.config[key]);
+    const values = await Promise.all(Object.values(declared).map(settled));
+    outputs = Object.fromEntries(Object.keys(declared).map((k, i) => [k, values[i]]));
+    // Registrations finish after the outputs settle, and resources declared in an apply come later:
+    // wait until every resource seen is registered and no new one appears.
+    for (let waited = 0; waited < byResource.size;) {
+      const all = [...byResource.keys()];
+      await Promise.all(all.map((r) => settled(r.urn)));
+      waited = all.length;
+    }
+    return declared;
   });
-  return plan;
+  useAzureReader(undefined);
+  return { plan, outputs };
 }
 
-export async function offlinePreview(world: World, pack: PolicyPackClient): Promise<PreviewReport> {
+export async function offlinePreview(
+  world: World,
+  pack: PolicyPackClient,
+  progress: (step: string) => void = () => undefined,
+): Promise<PreviewReport> {
   const { resources, ignored } = stackOf(world);
-  await pack.configure();
+  await pack.configure(world.policyConfig as never);
+  progress(`analyzing ${resources.length} recorded resources`);
   const before = await pack.analyzeAll(resources);
-  const plan = await planProgram(world);
+  progress("running the program against the recording");
+  const { plan, outputs } = await planProgram(world);
+  progress("analyzing the environment with the plan applied");
   const declared: PolicyResourceInput[] = plan
     .filter((p) => p.custom)
     .map((p) => ({ type: p.type, name: p.name, props: p.inputs }));
   const after = await pack.analyzeAll([...resources, ...declared]);
-  return { before, plan, after, ignored };
+  return { resources, declared, before, plan, outputs, after, ignored };
 }

@@ -1,53 +1,269 @@
-/** The offline preview as text a person reads: findings, the plan as a tree, findings after. */
+/**
+ * The offline reports: text a person reads (findings grouped by the article's causes, the plan as
+ * a tree, findings after), JSON with a stable schema (docs/report-schema.md), and markdown for a
+ * pull-request comment with a Mermaid diagram of the path cluster -> network -> registry.
+ */
 import { Diagnostic } from "./analyzer";
-import { PlannedResource, PreviewReport } from "./preview";
+import { PlannedResource } from "./preview";
+import { PolicyResourceInput, urnOf } from "./resources";
 
-function resourceOf(urn: string): string {
-  const parts = urn.split("::");
-  const type = (parts[2] ?? "").split("$").pop() ?? "";
-  return `${type.split(":").pop()} '${parts[3] ?? urn}'`;
+/** The cause in Microsoft's article (CAUSES.md) each policy stands for; the report groups by it. */
+export const CAUSE_OF: Record<string, string> = {
+  "aks-acr-pull-role": "401 Unauthorized: no pull role for the kubelet identity (solutions 1 and 3)",
+  "aks-sp-secret-valid": "401 Unauthorized: the service principal's secret has expired (solution 2)",
+  "aks-sp-secret-expiring": "401 Unauthorized: the service principal's secret expires soon (solution 2)",
+  "aks-kubelet-identity-on-vmss":
+    "401 Unauthorized: the kubelet identity is missing from the node pools (solution 4)",
+  "k8s-acr-pull-secret-valid": "401 Unauthorized: the image pull secret is wrong (solutions 5 and 6)",
+  "k8s-acr-image-reference": "Image not found: the image reference is wrong",
+  "k8s-acr-registry-known": "Image not found: a registry outside the stack and the allow-list",
+  "acr-private-dns-link": "403 Forbidden: the private DNS zone is not linked to the cluster VNet",
+  "acr-firewall-aks-egress": "403 Forbidden: the registry's network rules refuse the cluster (solution 2)",
+  "aks-acr-vnet-peering": "443 i/o timeout: the VNets are not peered (solution 1)",
+  "aks-acr-hub-firewall": "443 i/o timeout: the hub firewall blocks the registry (solution 2)",
+  "k8s-workload-os-selector": "No match for platform in manifest: workload OS not pinned",
+  "aks-subnet-nsg-acr": "NSGs and route tables on the cluster subnets",
+  "acr-admin-user-disabled": "Hygiene: the registry's admin user",
+  "aks-acr-least-privilege": "Hygiene: more than AcrPull",
+  "acr-network-rules-sku": "Network rules need the Premium SKU",
+  "acr-public-network-open": "Hygiene: registry open to everyone",
+  "k8s-image-tag-pinned": "Hygiene: unpinned image tags",
+};
+
+export interface Finding {
+  policy: string;
+  level: string;
+  cause: string;
+  /** The ARM id of the resource at fault, or `namespace/name` for a Kubernetes object. */
+  resourceId: string;
+  /** Its type and name, as a person reads it. */
+  resource: string;
+  message: string;
 }
 
-function findings(title: string, ds: Diagnostic[]): string[] {
-  const lines = [title];
-  if (ds.length === 0) return [...lines, "  none", ""];
-  for (const d of ds) {
-    // The engine prefixes each message with the policy's description; the report shows the finding.
+export interface PlanEntry {
+  operation: "create";
+  type: string;
+  name: string;
+  /** Name of the component it belongs to, if any. */
+  parent?: string;
+  inputs?: Record<string, unknown>;
+}
+
+/** The JSON report, version 1 (docs/report-schema.md). */
+export interface Report {
+  version: 1;
+  command: "diagnose" | "preview";
+  world: string;
+  ignored: Record<string, number>;
+  findings: Finding[];
+  plan: PlanEntry[];
+  after: Finding[];
+  commands: string[];
+  summary: { mandatory: number; advisory: number; mandatoryAfter: number };
+}
+
+/** Names findings by the resources they came from. */
+export function findingsOf(ds: Diagnostic[], resources: readonly PolicyResourceInput[]): Finding[] {
+  const byUrn = new Map(resources.map((r) => [urnOf(r), r]));
+  return ds.map((d) => {
+    const r = byUrn.get(d.urn);
+    const parts = d.urn.split("::");
+    const type = (r?.type ?? (parts[2] ?? "").split("$").pop() ?? "").split(":").pop() ?? "";
+    const name = r?.name ?? parts[3] ?? d.urn;
+    const armId = r && typeof r.props.id === "string" ? r.props.id : undefined;
+    // The engine prefixes each message with the policy's description; the finding is the rest.
     const body = d.message.split("\n").slice(1).join("\n") || d.message;
-    lines.push(
-      `  ${d.enforcementLevel === "mandatory" ? "✖" : "⚠"} ${d.enforcementLevel} ${d.policyName} on ${resourceOf(d.urn)}`,
-    );
-    for (const l of body.split("\n")) lines.push(`      ${l}`);
+    return {
+      policy: d.policyName,
+      level: d.enforcementLevel,
+      cause: CAUSE_OF[d.policyName] ?? d.policyName,
+      resourceId: armId ?? name,
+      resource: `${type} '${name}'`,
+      message: body,
+    };
+  });
+}
+
+export function planEntries(plan: PlannedResource[]): PlanEntry[] {
+  return plan.map((p) => ({
+    operation: "create",
+    type: p.type,
+    name: p.name,
+    ...(p.parent !== undefined ? { parent: plan[p.parent].name } : {}),
+    ...(p.custom ? { inputs: p.inputs } : {}),
+  }));
+}
+
+export function makeReport(
+  command: Report["command"],
+  world: string,
+  parts: {
+    ignored: Record<string, number>;
+    findings: Finding[];
+    plan?: PlanEntry[];
+    after?: Finding[];
+    commands?: string[];
+  },
+): Report {
+  const count = (fs: Finding[], level: string) => fs.filter((f) => f.level === level).length;
+  const after = parts.after ?? parts.findings;
+  return {
+    version: 1,
+    command,
+    world,
+    ignored: parts.ignored,
+    findings: parts.findings,
+    plan: parts.plan ?? [],
+    after: parts.after ?? [],
+    commands: parts.commands ?? [],
+    summary: {
+      mandatory: count(parts.findings, "mandatory"),
+      advisory: count(parts.findings, "advisory"),
+      mandatoryAfter: count(after, "mandatory"),
+    },
+  };
+}
+
+function grouped(title: string, fs: Finding[]): string[] {
+  const lines = [title];
+  if (fs.length === 0) return [...lines, "  none", ""];
+  const causes = [...new Set(fs.map((f) => f.cause))];
+  for (const cause of causes) {
+    lines.push(`  ${cause}`);
+    for (const f of fs.filter((x) => x.cause === cause)) {
+      lines.push(`    ${f.level === "mandatory" ? "✖" : "⚠"} ${f.level} ${f.policy} on ${f.resource}`);
+      for (const l of f.message.split("\n")) lines.push(`        ${l}`);
+    }
   }
   return [...lines, ""];
 }
 
-function planLines(plan: PlannedResource[]): string[] {
+const PLAN_DETAIL = [
+  "scope",
+  "principalId",
+  "roleDefinitionId",
+  "virtualNetworkName",
+  "remoteVirtualNetwork",
+  "privateZoneName",
+  "virtualNetwork",
+  "ruleCollectionGroupName",
+  "firewallPolicyName",
+  "privateEndpointName",
+];
+
+function planLines(plan: PlanEntry[]): string[] {
   const lines = ["Plan (what `pulumi up` would declare):"];
-  if (plan.length === 0) return [...lines, "  nothing to declare", ""];
-  const depth = (p: PlannedResource): number => (p.parent === undefined ? 0 : 1 + depth(plan[p.parent]));
-  for (const p of plan) {
-    const detail = p.custom
-      ? Object.entries(p.inputs)
-          .filter(([k]) => ["scope", "principalId", "roleDefinitionId", "principalType"].includes(k))
-          .map(([k, v]) => `\n${"  ".repeat(depth(p) + 3)}${k}: ${String(v)}`)
-          .join("")
-      : "";
-    lines.push(`  ${"  ".repeat(depth(p))}+ ${p.type}  ${p.name}${detail}`);
+  const fixes = plan.filter((p) => p.inputs);
+  if (fixes.length === 0) lines.push("  nothing to declare: no fix is missing");
+  const depth = (p: PlanEntry): number => {
+    const parent = plan.find((q) => q.name === p.parent);
+    return parent ? 1 + depth(parent) : 0;
+  };
+  for (const p of fixes.length === 0 ? [] : plan) {
+    lines.push(`  ${"  ".repeat(depth(p))}+ ${p.type}  ${p.name}`);
+    for (const [k, v] of Object.entries(p.inputs ?? {})) {
+      if (!PLAN_DETAIL.includes(k)) continue;
+      lines.push(`${"  ".repeat(depth(p) + 3)}${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`);
+    }
   }
   return [...lines, ""];
 }
 
-export function renderText(file: string, r: PreviewReport): string {
+export function renderText(r: Report): string {
   const ignored = Object.entries(r.ignored)
     .map(([t, n]) => `${n} ${t}`)
     .join(", ");
-  return [
-    `aks-acr-guard offline preview of ${file} (a recording: no Azure account is used)`,
-    ignored ? `(not read by any policy yet: ${ignored})` : "",
+  const out = [
+    `aks-acr-guard ${r.command} of ${r.world} (a recording: no Azure account is used)`,
+    ignored ? `(types no policy reads, ignored: ${ignored})` : "",
     "",
-    ...findings("Findings in the recorded environment:", r.before),
-    ...planLines(r.plan),
-    ...findings("Findings with the plan applied:", r.after),
-  ].join("\n");
+    ...grouped("Findings in the recorded environment:", r.findings),
+  ];
+  if (r.command === "preview") {
+    out.push(...planLines(r.plan));
+    if (r.commands.length > 0) out.push("Not declarable, run:", ...r.commands.map((c) => `  ${c}`), "");
+    out.push(...grouped("Findings with the plan applied:", r.after));
+  }
+  return out.join("\n");
+}
+
+/** The path cluster -> network -> registry, links marked broken by the findings. */
+function mermaid(fs: Finding[]): string[] {
+  const broken = new Set(fs.filter((f) => f.level === "mandatory").map((f) => f.policy));
+  const edges: [string, string, string, string[]][] = [
+    ["cluster", "identity", "kubelet identity", ["aks-kubelet-identity-on-vmss", "aks-sp-secret-valid"]],
+    ["identity", "registry", "pull role", ["aks-acr-pull-role", "k8s-acr-pull-secret-valid"]],
+    ["cluster", "vnet", "node subnet", ["aks-subnet-nsg-acr"]],
+    ["vnet", "firewall", "egress", ["aks-acr-hub-firewall"]],
+    ["vnet", "dns", "DNS link", ["acr-private-dns-link"]],
+    ["vnet", "pe", "peering", ["aks-acr-vnet-peering"]],
+    ["pe", "registry", "private link", []],
+    ["firewall", "registry", "network rules", ["acr-firewall-aks-egress", "acr-network-rules-sku"]],
+  ];
+  const lines = [
+    "```mermaid",
+    "flowchart LR",
+    '  cluster["AKS cluster"]',
+    '  identity["kubelet identity"]',
+    '  vnet["cluster VNet"]',
+    '  firewall["egress / firewall"]',
+    '  dns["privatelink DNS"]',
+    '  pe["private endpoint"]',
+    '  registry["ACR registry"]',
+  ];
+  const red: number[] = [];
+  edges.forEach(([a, b, label, policies], i) => {
+    const bad = policies.some((p) => broken.has(p));
+    if (bad) red.push(i);
+    lines.push(`  ${a} -->|"${bad ? "✖ " : ""}${label}"| ${b}`);
+  });
+  if (red.length > 0) lines.push(`  linkStyle ${red.join(",")} stroke:#d00,stroke-width:3px`);
+  lines.push("```");
+  return lines;
+}
+
+export function renderMarkdown(r: Report): string {
+  const table = (fs: Finding[]) =>
+    fs.length === 0
+      ? ["None."]
+      : [
+          "| level | policy | resource | cause |",
+          "|---|---|---|---|",
+          ...fs.map((f) => `| ${f.level} | \`${f.policy}\` | ${f.resource} | ${f.cause} |`),
+        ];
+  const out = [
+    `## aks-acr-guard ${r.command}: ${r.summary.mandatory} mandatory, ${r.summary.advisory} advisory`,
+    "",
+    ...mermaid(r.findings),
+    "",
+    "### Findings",
+    "",
+    ...table(r.findings),
+    "",
+  ];
+  for (const f of r.findings) {
+    out.push(
+      `<details><summary>${f.policy} on ${f.resource}</summary>`,
+      "",
+      "```text",
+      f.message,
+      "```",
+      "</details>",
+      "",
+    );
+  }
+  if (r.command === "preview") {
+    out.push("### Plan", "");
+    const fixes = r.plan.filter((p) => p.inputs);
+    out.push(
+      ...(fixes.length === 0
+        ? ["Nothing to declare."]
+        : fixes.map((p) => `- create \`${p.type}\` **${p.name}**`)),
+      "",
+    );
+    if (r.commands.length > 0) out.push("### Not declarable: run", "", "```sh", ...r.commands, "```", "");
+    out.push("### After the plan", "", ...table(r.after), "");
+  }
+  return out.join("\n");
 }

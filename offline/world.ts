@@ -1,7 +1,12 @@
 /**
- * A recorded environment ("world"): ARM resource JSON exactly as Azure Resource Graph returns it
- * (`id`, `name`, `type`, `location`, `sku`, `identity`, `properties`, ...), plus stack config.
- * Read with every mistake reported as the file, the JSON path and what was expected.
+ * A recorded environment ("world"): `{ "resources": [...], "kubernetes": [...], "config": {...},
+ * "policyConfig": {...} }`. Resources are ARM resource JSON exactly as Azure Resource Graph returns
+ * it (`id`, `name`, `type`, `location`, `sku`, `identity`, `properties`, ...); kubernetes objects
+ * are as `kubectl get -o json` prints them; config is the program's stack config; policyConfig
+ * sets policies' config as a policy-pack config file does. The raw output of `az graph query -o
+ * json` (`{ "data": [...] }`) and of `kubectl get ... -o json` (`{ "kind": "List", "items": [...] }`)
+ * are read as they are, and several files make one world. Every mistake is reported as the file,
+ * the JSON path and what was expected.
  */
 import * as fs from "node:fs";
 import { parseArmId } from "../core/arm-id";
@@ -19,7 +24,16 @@ export interface ArmResource {
 export interface World {
   file: string;
   resources: ArmResource[];
+  kubernetes: KubernetesObject[];
   config: Record<string, string>;
+  policyConfig: Record<string, Record<string, unknown>>;
+}
+
+export interface KubernetesObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; [key: string]: unknown };
+  [key: string]: unknown;
 }
 
 export class WorldError extends Error {
@@ -29,7 +43,26 @@ export class WorldError extends Error {
   }
 }
 
-export function loadWorld(file: string): World {
+/** Reads one or more files (a world, `az graph query` output, `kubectl get -o json` output) as one world. */
+export function loadWorld(...files: string[]): World {
+  const world: World = {
+    file: files.join(" + "),
+    resources: [],
+    kubernetes: [],
+    config: {},
+    policyConfig: {},
+  };
+  for (const file of files) {
+    const part = loadFile(file);
+    world.resources.push(...part.resources);
+    world.kubernetes.push(...part.kubernetes);
+    Object.assign(world.config, part.config);
+    Object.assign(world.policyConfig, part.policyConfig);
+  }
+  return world;
+}
+
+function readJson(file: string): unknown {
   let text: string;
   try {
     text = fs.readFileSync(file, "utf8");
@@ -40,34 +73,78 @@ export function loadWorld(file: string): World {
       `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
     );
   }
-  let json: unknown;
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
     throw new WorldError(file, "$", `is not JSON (${(e as Error).message})`);
   }
-  // `az graph query -o json` prints the rows under `data`; a bare array is a list of resources.
-  const root = Array.isArray(json) ? { resources: json } : (json as Record<string, unknown>);
-  if (root === null || typeof root !== "object")
-    throw new WorldError(file, "$", "expected an object with a `resources` array");
-  const list = Array.isArray(root.resources)
-    ? root.resources
-    : Array.isArray(root.data)
-      ? root.data
-      : undefined;
-  if (!list) throw new WorldError(file, "$.resources", "expected an array of ARM resources");
-  const resources = list.map((r, i) => checkResource(file, `$.resources[${i}]`, r));
-  const config: Record<string, string> = {};
-  const rawConfig = root.config ?? {};
-  if (rawConfig === null || typeof rawConfig !== "object" || Array.isArray(rawConfig)) {
-    throw new WorldError(file, "$.config", "expected an object of string values");
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === "object" && !Array.isArray(v);
+
+function loadFile(file: string): World {
+  const json = readJson(file);
+  const world: World = { file, resources: [], kubernetes: [], config: {}, policyConfig: {} };
+  // kubectl: a List, or one object.
+  if (isObject(json) && typeof json.kind === "string" && typeof json.apiVersion === "string") {
+    world.kubernetes = kubernetesObjects(file, "$", json);
+    return world;
   }
+  // `az graph query -o json` prints the rows under `data`; a bare array is a list of resources.
+  const root = Array.isArray(json) ? { resources: json } : json;
+  if (!isObject(root))
+    throw new WorldError(
+      file,
+      "$",
+      "expected an object with a `resources` array, `az graph query` or `kubectl get -o json` output",
+    );
+  const list = root.resources ?? root.data;
+  if (list !== undefined && !Array.isArray(list))
+    throw new WorldError(
+      file,
+      root.resources !== undefined ? "$.resources" : "$.data",
+      "expected an array of ARM resources",
+    );
+  if (list === undefined && root.kubernetes === undefined)
+    throw new WorldError(file, "$.resources", "expected an array of ARM resources");
+  const at = root.resources !== undefined ? "$.resources" : "$.data";
+  world.resources = (list ?? []).map((r, i) => checkResource(file, `${at}[${i}]`, r));
+  if (root.kubernetes !== undefined) {
+    if (!Array.isArray(root.kubernetes))
+      throw new WorldError(file, "$.kubernetes", "expected an array of Kubernetes objects");
+    world.kubernetes = root.kubernetes.flatMap((o, i) => kubernetesObjects(file, `$.kubernetes[${i}]`, o));
+  }
+  const rawConfig = root.config ?? {};
+  if (!isObject(rawConfig)) throw new WorldError(file, "$.config", "expected an object of string values");
   for (const [k, v] of Object.entries(rawConfig)) {
     if (typeof v !== "string")
       throw new WorldError(file, `$.config.${k}`, `expected a string, got ${JSON.stringify(v)}`);
-    config[k] = v;
+    world.config[k] = v;
   }
-  return { file, resources, config };
+  const policyConfig = root.policyConfig ?? {};
+  if (!isObject(policyConfig))
+    throw new WorldError(file, "$.policyConfig", "expected an object: policy name to its config object");
+  for (const [k, v] of Object.entries(policyConfig)) {
+    if (!isObject(v))
+      throw new WorldError(file, `$.policyConfig.${k}`, "expected an object of config values");
+    world.policyConfig[k] = v;
+  }
+  return world;
+}
+
+function kubernetesObjects(file: string, at: string, o: unknown): KubernetesObject[] {
+  if (!isObject(o)) throw new WorldError(file, at, "expected a Kubernetes object");
+  if (typeof o.kind === "string" && o.kind.endsWith("List") && Array.isArray(o.items)) {
+    return o.items.flatMap((item, i) => kubernetesObjects(file, `${at}.items[${i}]`, item));
+  }
+  for (const key of ["apiVersion", "kind"]) {
+    if (typeof o[key] !== "string" || o[key] === "")
+      throw new WorldError(file, `${at}.${key}`, "expected a non-empty string");
+  }
+  if (!isObject(o.metadata) || typeof o.metadata.name !== "string" || o.metadata.name === "")
+    throw new WorldError(file, `${at}.metadata.name`, "expected a non-empty string");
+  return [o as KubernetesObject];
 }
 
 function checkResource(file: string, at: string, r: unknown): ArmResource {
@@ -106,6 +183,15 @@ export function stackOf(world: World): { resources: PolicyResourceInput[]; ignor
     for (let n = 2; names.has(`${token}::${name}`); n++) name = `${r.name}-${n}`;
     names.add(`${token}::${name}`);
     resources.push({ type: token, name, props: flattenArm(r) });
+  }
+  for (const o of world.kubernetes) {
+    // kubectl prints `apps/v1` and `v1`; Pulumi's token is `kubernetes:apps/v1:Deployment`, `kubernetes:core/v1:Pod`.
+    const group = o.apiVersion.includes("/") ? o.apiVersion : `core/${o.apiVersion}`;
+    const token = `kubernetes:${group}:${o.kind}`;
+    let name = o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name;
+    for (let n = 2; names.has(`${token}::${name}`); n++) name = `${o.metadata.name}-${n}`;
+    names.add(`${token}::${name}`);
+    resources.push({ type: token, name, props: o });
   }
   return { resources, ignored };
 }

@@ -1,116 +1,232 @@
 import * as assert from "node:assert/strict";
+import * as path from "node:path";
+import { useAzureReader } from "../components/azure/reader";
 import { ProgramConfigError, readProgramConfig } from "../core/program-config";
-import {
-  idOf,
-  kubeletObjectId,
-  managedCluster,
-  registry,
-  ROLE,
-  servicePrincipal,
-  prop,
-} from "./fixtures/azure";
+import { roleAssignmentName } from "../core/uuid";
+import { worldReader } from "../offline/world-reader";
+import { ArmResource, loadWorld } from "../offline/world";
+import { REPO_ROOT } from "./harness";
 import { forgetDeliberateFailures, usePulumiMocks, valueOf } from "./harness/mocks";
 
-const aks = managedCluster("aks-prod");
-const spCluster = managedCluster("aks-sp", {
-  servicePrincipalClientId: prop(servicePrincipal("sp-aks"), "clientId"),
-});
-const acr = registry("contosoacr", { resourceGroup: "rg-acr" });
-const CLUSTERS: Record<string, typeof aks> = { "aks-prod": aks, "aks-sp": spCluster };
+const scenario = (name: string) => loadWorld(path.join(REPO_ROOT, "scenarios", name, "world.json"));
+type Program = (get?: (key: string) => string | undefined) => Record<string, unknown>;
 
 describe("the program (index.ts)", () => {
-  const lookups: Record<string, unknown>[] = [];
-  const mocks = usePulumiMocks({
-    "azure-native:containerservice:getManagedCluster": (inputs) => {
-      lookups.push(inputs);
-      const c = CLUSTERS[inputs.resourceName as string];
-      if (!c) throw new Error(`ResourceNotFound: ${inputs.resourceName}`);
-      return c.props;
-    },
-  });
-  let program: (get?: (key: string) => string | undefined) => Record<string, unknown>;
+  const mocks = usePulumiMocks();
+  let program: Program;
   before(async () => {
-    program = (await import("../index")).default as typeof program;
+    program = (await import("../index")).default as Program;
   });
-  beforeEach(() => (lookups.length = 0));
+  after(() => useAzureReader(undefined));
 
-  const configOf = (values: Record<string, string>) => (key: string) => values[key];
+  /** Runs the program against recorded resources; resolves with its outputs once every fix is registered. */
+  async function runOn(resources: ArmResource[], config: Record<string, string>) {
+    useAzureReader(worldReader(resources));
+    const outputs = program((k) => config[k]);
+    const declared = (await valueOf(outputs.declared as never)) as string[];
+    const commands = (await valueOf(outputs.commands as never)) as string[];
+    const notes = (await valueOf(outputs.notes as never)) as string[];
+    // Registrations of resources declared in an apply finish a turn later.
+    await new Promise((r) => setTimeout(r, 50));
+    return { declared, commands, notes };
+  }
 
-  it("declares AcrPull on the registry for the kubelet identity the cluster's record shows", async () => {
-    const outputs = program(configOf({ clusterId: idOf(aks), registryId: idOf(acr) }));
-    assert.equal(await valueOf(outputs.pullingIdentity as never), kubeletObjectId(aks));
-    await valueOf(outputs.pullRoleAssignmentId as never);
-    assert.deepEqual(lookups, [{ resourceGroupName: "rg-aks", resourceName: "aks-prod" }]);
+  it("declares the three fixes of the broken hub-and-spoke scenario, with the inputs that fix them", async () => {
+    const world = scenario("broken-hub-spoke");
+    const { declared, commands } = await runOn(world.resources, world.config);
+    assert.deepEqual(declared, [
+      "AcrPullAccess aks-prod-pull",
+      "PrivateRegistryDns aks-prod-dns",
+      "VnetPeeringPair aks-prod-peering-0",
+    ]);
+    assert.deepEqual(commands, []);
     const [ra] = mocks.ofType("azure-native:authorization:RoleAssignment");
-    assert.equal(ra.inputs.scope, idOf(acr));
-    assert.equal(ra.inputs.principalId, kubeletObjectId(aks));
-    assert.match(ra.inputs.roleDefinitionId as string, new RegExp(`${ROLE.acrPull}$`));
-    assert.deepEqual(
-      mocks.resources.map((r) => r.type),
-      ["aks-acr-guard:index:AcrPullAccess", "azure-native:authorization:RoleAssignment"],
+    assert.equal(ra.inputs.scope, world.config.registryId);
+    assert.equal(
+      ra.inputs.principalId,
+      "6c1f2a9e-3b7d-4e5f-9a8b-0c1d2e3f4a5b",
+      "the kubelet identity, not the control plane",
+    );
+    assert.equal(ra.inputs.principalType, "ServicePrincipal");
+    const [link] = mocks.ofType("azure-native:privatedns:VirtualNetworkLink");
+    assert.deepEqual(link.inputs.virtualNetwork, {
+      id: world.resources.find((r) => r.name === "vnet-aks")!.id,
+    });
+    assert.equal(link.inputs.privateZoneName, "privatelink.azurecr.io");
+    const peerings = mocks.ofType("azure-native:network:VirtualNetworkPeering");
+    assert.equal(peerings.length, 1, "only the missing side: the hub's own peering is the hub team's");
+    assert.equal(peerings[0].inputs.virtualNetworkName, "vnet-aks");
+    assert.equal(peerings[0].inputs.virtualNetworkPeeringName, "aks-acr-guard-to-vnet-hub");
+  });
+
+  it("declares nothing on a healthy environment", async () => {
+    for (const name of ["healthy-public", "healthy-hub-spoke"]) {
+      const world = scenario(name);
+      const { declared, commands } = await runOn(world.resources, world.config);
+      assert.deepEqual([declared, commands], [[], []], name);
+      assert.deepEqual(
+        mocks.resources.map((r) => r.type),
+        ["aks-acr-guard:index:AksAcrIntegration", "aks-acr-guard:index:AksAcrObserver"].flatMap((t) =>
+          mocks.resources.filter((r) => r.type === t).map(() => t),
+        ),
+      );
+      mocks.resources.length = 0;
+    }
+  });
+
+  it("declares identical inputs on a second run, once the first run's fixes exist (no churn)", async () => {
+    const world = scenario("broken-hub-spoke");
+    await runOn(world.resources, world.config);
+    const first = mocks.resources.filter((r) => !r.type.startsWith("aks-acr-guard:"));
+    // Apply the first run: each declared resource now exists in Azure, as ARM returns it.
+    const applied: ArmResource[] = first.map((r) => {
+      const i = r.inputs;
+      if (r.type.endsWith("RoleAssignment")) {
+        return {
+          id: `${String(i.scope)}/providers/Microsoft.Authorization/roleAssignments/${String(i.roleAssignmentName)}`,
+          name: String(i.roleAssignmentName),
+          type: "Microsoft.Authorization/roleAssignments",
+          properties: { scope: i.scope, principalId: i.principalId, roleDefinitionId: i.roleDefinitionId },
+        };
+      }
+      if (r.type.endsWith("VirtualNetworkLink")) {
+        const zone = world.resources.find((x) => x.type.endsWith("privatednszones"))!;
+        return {
+          id: `${zone.id}/virtualNetworkLinks/${String(i.virtualNetworkLinkName)}`,
+          name: String(i.virtualNetworkLinkName),
+          type: "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
+          properties: { virtualNetwork: i.virtualNetwork, registrationEnabled: false },
+        };
+      }
+      assert.ok(r.type.endsWith("VirtualNetworkPeering"), r.type);
+      return { id: "", name: String(i.virtualNetworkPeeringName), type: "peering", properties: i };
+    });
+    const resources = world.resources.map((r) => {
+      const peering = applied.find(
+        (a) => a.type === "peering" && r.name === a.properties!.virtualNetworkName,
+      );
+      if (!peering) return r;
+      const p = peering.properties!;
+      return {
+        ...r,
+        properties: {
+          ...r.properties,
+          virtualNetworkPeerings: [
+            {
+              id: `${r.id}/virtualNetworkPeerings/${peering.name}`,
+              name: peering.name,
+              properties: { ...p, peeringState: "Connected" },
+            },
+          ],
+        },
+      };
+    });
+    mocks.resources.length = 0;
+    await runOn([...resources, ...applied.filter((a) => a.type !== "peering")], world.config);
+    const second = mocks.resources.filter((r) => !r.type.startsWith("aks-acr-guard:"));
+    assert.deepEqual(second, first);
+  });
+
+  it("reports what no declaration fixes as commands: kubelet identity off a scale set", async () => {
+    const world = scenario("healthy-public");
+    const resources = world.resources.map((r) =>
+      r.type.toLowerCase() === "microsoft.compute/virtualmachinescalesets"
+        ? { ...r, identity: { type: "None" } }
+        : r,
+    );
+    const { declared, commands } = await runOn(resources, world.config);
+    assert.deepEqual(declared, []);
+    assert.deepEqual(commands, ["aks-kubelet-identity-on-vmss: az aks update -g rg-aks -n aks-prod"]);
+  });
+
+  it("names the role assignment deterministically (UUID v5 of scope, principal and role)", async () => {
+    const world = scenario("broken-hub-spoke");
+    await runOn(world.resources, world.config);
+    const [ra] = mocks.ofType("azure-native:authorization:RoleAssignment");
+    assert.equal(
+      ra.inputs.roleAssignmentName,
+      roleAssignmentName(
+        world.config.registryId,
+        "6c1f2a9e-3b7d-4e5f-9a8b-0c1d2e3f4a5b",
+        "7f951dda-4ed3-4680-a7ca-43fe172d538d",
+      ),
     );
   });
 
-  it("uses principalObjectId and the ABAC role when config sets them", async () => {
-    const oid = "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0";
-    const outputs = program(
-      configOf({
-        clusterId: idOf(spCluster),
-        registryId: idOf(acr),
-        principalObjectId: oid,
-        abacRepositoryPermissions: "true",
-      }),
+  it("fails clearly when the cluster does not exist", async () => {
+    const world = scenario("healthy-public");
+    useAzureReader(
+      worldReader(world.resources.filter((r) => !r.type.toLowerCase().endsWith("managedclusters"))),
     );
-    await valueOf(outputs.pullRoleAssignmentId as never);
-    const [ra] = mocks.ofType("azure-native:authorization:RoleAssignment");
-    assert.equal(ra.inputs.principalId, oid);
-    assert.match(ra.inputs.roleDefinitionId as string, new RegExp(`${ROLE.repositoryReader}$`));
-    assert.deepEqual(lookups, [], "no lookup is needed");
-  });
-
-  it("fails for a service-principal cluster without principalObjectId, with the command that finds it", async () => {
-    const outputs = program(configOf({ clusterId: idOf(spCluster), registryId: idOf(acr) }));
+    const outputs = program((k) => world.config[k]);
     await assert.rejects(
-      valueOf(outputs.pullingIdentity as never),
-      /set aks-acr-guard:principalObjectId to \$\(az ad sp show --id [0-9a-f-]+ --query id -o tsv\)/,
+      valueOf(outputs.declared as never),
+      /AksAcrObserver: cluster \/subscriptions\/.*aks-prod does not exist/,
     );
     forgetDeliberateFailures();
   });
 
-  it("fails at once on bad config, naming every key, value and expected form", () => {
-    assert.throws(
-      () =>
-        program(
-          configOf({
-            clusterId: idOf(acr),
-            registryId: "contosoacr",
-            principalObjectId: "aks-prod",
-            abacRepositoryPermissions: "yes",
-          }),
-        ),
-      (e: Error) => {
-        assert.ok(e instanceof ProgramConfigError);
-        assert.equal(e.problems.length, 4);
-        assert.match(
-          e.message,
-          /aks-acr-guard:clusterId is ".*registries\/contosoacr"; expected \/subscriptions\/<subscription>\/resourceGroups\/<group>\/providers\/Microsoft.ContainerService\/managedClusters\/<name>/,
-        );
-        assert.match(
-          e.message,
-          /aks-acr-guard:registryId is "contosoacr"; expected .*Microsoft.ContainerRegistry\/registries\/<name>/,
-        );
-        assert.match(e.message, /principalObjectId is "aks-prod"; expected an object id/);
-        assert.match(e.message, /abacRepositoryPermissions is "yes"; expected true or false/);
-        return true;
+  const BAD_CONFIG: [string, Record<string, string>, RegExp][] = [
+    [
+      "not an ARM id",
+      { registryId: "contosoacr" },
+      /registryId is "contosoacr"; expected \/subscriptions\/<subscription>\/resourceGroups\/<group>\/providers\/Microsoft.ContainerRegistry\/registries\/<name>/,
+    ],
+    [
+      "the wrong resource type",
+      {
+        clusterId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr",
       },
-    );
-    assert.deepEqual(mocks.resources, [], "nothing is declared");
-  });
+      /clusterId is ".*registries\/acr"; expected .*Microsoft.ContainerService\/managedClusters\/<name>/,
+    ],
+    [
+      "a non-GUID principal",
+      { principalObjectId: "aks-prod" },
+      /principalObjectId is "aks-prod"; expected an object id \(a GUID\)/,
+    ],
+    [
+      "a bad CIDR",
+      { egressIps: "20.50.1.4,20.50.1.300" },
+      /egressIps holds "20.50.1.300"; expected comma-separated IPv4 addresses or ranges no wider than \/16/,
+    ],
+    ["a range open to everyone", { egressIps: "0.0.0.0/0" }, /egressIps holds "0.0.0.0\/0"/],
+    [
+      "a firewall policy of the wrong type",
+      {
+        firewallPolicyId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/azureFirewalls/fw",
+      },
+      /firewallPolicyId is .*; expected .*Microsoft.Network\/firewallPolicies\/<name>/,
+    ],
+    [
+      "a namespace that is not a DNS label",
+      { pullSecretNamespace: "Apps_1" },
+      /pullSecretNamespace is "Apps_1"; expected a Kubernetes namespace name/,
+    ],
+    [
+      "a missing key",
+      { clusterId: "" },
+      /clusterId is not set; expected .* \(pulumi config set clusterId <id>\)/,
+    ],
+  ];
+  const good = scenario("healthy-public").config;
+  for (const [what, bad, expected] of BAD_CONFIG) {
+    it(`fails at once on ${what}, naming the key, the value and the expected form`, () => {
+      assert.throws(
+        () => program((k) => ({ ...good, ...bad })[k]),
+        (e: Error) => {
+          assert.ok(e instanceof ProgramConfigError);
+          assert.match(e.message, expected);
+          return true;
+        },
+      );
+      assert.deepEqual(mocks.resources, [], "nothing is declared");
+    });
+  }
 
-  it("fails when a required key is missing, saying how to set it", () => {
+  it("reports every bad key at once", () => {
     assert.throws(
-      () => readProgramConfig(configOf({})),
-      /aks-acr-guard:clusterId is not set; expected .* \(pulumi config set clusterId <id>\)/,
+      () => readProgramConfig((k) => ({ clusterId: "x", registryId: "y", principalObjectId: "z" })[k]),
+      (e: ProgramConfigError) => e.problems.length === 3,
     );
   });
 });

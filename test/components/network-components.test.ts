@@ -48,7 +48,7 @@ describe("VnetPeeringPair and PrivateRegistryDns", () => {
   describe("VnetPeeringPair", () => {
     it("declares a peering in each VNet, with VNet access and forwarded traffic allowed", async () => {
       const pair = new components.VnetPeeringPair("spoke-hub", { vnetAId: idOf(spoke), vnetBId: idOf(hub) });
-      await Promise.all([valueOf(pair.aToB.urn), valueOf(pair.bToA.urn)]);
+      await Promise.all([valueOf(pair.aToB.urn), valueOf(pair.bToA!.urn)]);
       const declared = mocks
         .ofType("azure-native:network:VirtualNetworkPeering")
         .map((r) => [r.name, r.inputs]);
@@ -58,7 +58,7 @@ describe("VnetPeeringPair and PrivateRegistryDns", () => {
           {
             resourceGroupName: "rg-aks",
             virtualNetworkName: "vnet-aks-prod",
-            virtualNetworkPeeringName: "to-vnet-hub",
+            virtualNetworkPeeringName: "aks-acr-guard-to-vnet-hub",
             remoteVirtualNetwork: { id: idOf(hub) },
             allowVirtualNetworkAccess: true,
             allowForwardedTraffic: true,
@@ -69,7 +69,7 @@ describe("VnetPeeringPair and PrivateRegistryDns", () => {
           {
             resourceGroupName: "rg-aks",
             virtualNetworkName: "vnet-hub",
-            virtualNetworkPeeringName: "to-vnet-aks-prod",
+            virtualNetworkPeeringName: "aks-acr-guard-to-vnet-aks-prod",
             remoteVirtualNetwork: { id: idOf(spoke) },
             allowVirtualNetworkAccess: true,
             allowForwardedTraffic: true,
@@ -93,7 +93,7 @@ describe("VnetPeeringPair and PrivateRegistryDns", () => {
       const stack = [hub, spoke, aks, acr, kubeletPull(aks, acr), pe];
       assertViolation(await run("aks-acr-vnet-peering", stack), "mandatory", aks, "VnetPeeringPair");
       const pair = new components.VnetPeeringPair("spoke-hub", { vnetAId: idOf(spoke), vnetBId: idOf(hub) });
-      await Promise.all([valueOf(pair.aToB.urn), valueOf(pair.bToA.urn)]);
+      await Promise.all([valueOf(pair.aToB.urn), valueOf(pair.bToA!.urn)]);
       const deployed = mocks
         .ofType("azure-native:network:VirtualNetworkPeering")
         .map((r) => asDeployed(r, { peeringState: "Connected" }));

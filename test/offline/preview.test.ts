@@ -6,6 +6,14 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { offlinePreview } from "../../offline/preview";
 import { loadWorld, stackOf, WorldError } from "../../offline/world";
+import {
+  findingsOf,
+  makeReport,
+  planEntries,
+  renderMarkdown,
+  renderText,
+  Report,
+} from "../../offline/report";
 import { REPO_ROOT, urnOf, usePolicyPack } from "../harness";
 
 const SCENARIOS = path.join(REPO_ROOT, "scenarios");
@@ -13,6 +21,10 @@ const SCENARIOS = path.join(REPO_ROOT, "scenarios");
 interface Expected {
   before: { policy: string; level: string; resource: string; contains: string[] }[];
   after: { policy: string; level: string; resource: string }[];
+  /** Components the plan declares (none for a healthy environment); absent: at least one fix. */
+  declares?: string[];
+  /** Substrings of the program's commands, for causes no declaration fixes. */
+  commands?: string[];
 }
 
 describe("the offline preview", () => {
@@ -41,10 +53,27 @@ describe("the offline preview", () => {
         e.contains.forEach((c) => assert.ok(report.before[i].message.includes(c), c)),
       );
       assert.deepEqual(shape(report.after), expected.after);
-      assert.ok(
-        report.plan.some((p) => p.custom),
-        "the plan declares a fix",
-      );
+      const fixes = report.plan
+        .filter(
+          (p) =>
+            !p.custom &&
+            p.type !== "aks-acr-guard:index:AksAcrIntegration" &&
+            p.type !== "aks-acr-guard:index:AksAcrObserver",
+        )
+        .map((p) => p.type.split(":").pop());
+      if (expected.declares) assert.deepEqual(fixes, expected.declares);
+      else
+        assert.ok(
+          report.plan.some((p) => p.custom),
+          "the plan declares a fix",
+        );
+      const commands = (report.outputs.commands as string[] | undefined) ?? [];
+      for (const c of expected.commands ?? []) {
+        assert.ok(
+          commands.some((line) => line.includes(c)),
+          `a command contains ${c}: ${commands.join("; ")}`,
+        );
+      }
     });
   }
 });
@@ -120,34 +149,137 @@ describe("reading a recorded environment", () => {
   }
 });
 
-describe("npm run demo", () => {
-  const run = promisify(execFile);
-  const demo = (args: string[]) =>
-    run(process.execPath, [require.resolve("tsx/cli"), path.join(REPO_ROOT, "scripts", "demo.ts"), ...args], {
+describe("the aks-acr-guard command", () => {
+  const exec = promisify(execFile);
+  const cli = (args: string[]) =>
+    exec(process.execPath, [path.join(REPO_ROOT, "bin", "aks-acr-guard.js"), ...args], {
       cwd: REPO_ROOT,
     }).then(
       (r) => ({ code: 0, ...r }),
       (e: { code: number; stdout: string; stderr: string }) => e,
     );
+  const DEMO = path.join("scenarios", "broken-hub-spoke", "world.json");
 
-  it("shows the finding, the plan that fixes it, and a clean after-state, and exits 0", async function () {
+  it("npm run demo: findings, the plan that fixes them, a clean after-state, exit 0; progress on stderr only", async function () {
     this.timeout(60_000);
-    const { code, stdout } = await demo([]);
-    assert.equal(code, 0, stdout);
+    const { code, stdout, stderr } = await cli(["preview", DEMO]);
+    assert.equal(code, 0, stdout + stderr);
     assert.match(stdout, /✖ mandatory aks-acr-pull-role on ManagedCluster 'aks-prod'/);
+    assert.match(stdout, /401 Unauthorized: no pull role for the kubelet identity/);
     assert.match(
       stdout,
-      /\+ aks-acr-guard:index:AcrPullAccess {2}aks-prod\n {4}\+ azure-native:authorization:RoleAssignment {2}aks-prod-acrpull/,
+      /\+ aks-acr-guard:index:AcrPullAccess {2}aks-prod-pull\n {6}\+ azure-native:authorization:RoleAssignment {2}aks-prod-pull-acrpull/,
     );
+    assert.match(stdout, /\+ azure-native:network:VirtualNetworkPeering {2}aks-prod-peering-0-a-to-b/);
     assert.match(stdout, /Findings with the plan applied:\n {2}none/);
+    assert.doesNotMatch(stdout, /starting the policy pack/);
+    assert.match(stderr, /starting the policy pack/);
   });
 
-  it("exits 2 with one line naming the file on bad input", async function () {
+  it("diagnose exits 1 while something mandatory is found", async function () {
     this.timeout(60_000);
-    const { code, stdout, stderr } = await demo(["no-such-world.json"]);
-    assert.equal(code, 2);
-    assert.equal(stdout, "");
-    assert.equal(stderr.trim().split("\n").length, 1, stderr);
-    assert.match(stderr, /no-such-world\.json: \$: cannot be read/);
+    const { code, stdout } = await cli(["diagnose", DEMO, "--format", "json"]);
+    assert.equal(code, 1);
+    const report = JSON.parse(stdout) as Report;
+    assert.equal(report.command, "diagnose");
+    assert.deepEqual(report.plan, []);
+    assert.ok(report.summary.mandatory >= 3);
+  });
+
+  for (const [what, args, expected] of [
+    ["no command", [], /usage: aks-acr-guard <diagnose\|preview>/],
+    ["an unknown command", ["check", DEMO], /unknown command 'check'/],
+    [
+      "a bad format",
+      ["diagnose", DEMO, "--format", "yaml"],
+      /--format is "yaml"; expected text, json or markdown/,
+    ],
+    [
+      "an unreadable file",
+      ["preview", "no-such-world.json"],
+      /no-such-world\.json: \$: cannot be read \(ENOENT\)/,
+    ],
+  ] as const) {
+    it(`exits 2 on ${what}, with no stack trace`, async function () {
+      this.timeout(60_000);
+      const { code, stdout, stderr } = await cli([...args]);
+      assert.equal(code, 2, stderr);
+      assert.equal(stdout, "");
+      assert.match(stderr, expected);
+      assert.doesNotMatch(stderr, /\n\s+at /);
+    });
+  }
+});
+
+describe("the reports", () => {
+  const { pack } = usePolicyPack();
+  let report: Report;
+  before(async function () {
+    this.timeout(60_000);
+    const world = loadWorld(path.join(SCENARIOS, "broken-hub-spoke", "world.json"));
+    const r = await offlinePreview(world, pack());
+    report = makeReport("preview", "broken-hub-spoke", {
+      ignored: r.ignored,
+      findings: findingsOf(r.before, r.resources),
+      plan: planEntries(r.plan),
+      after: findingsOf(r.after, [...r.resources, ...r.declared]),
+      commands: [],
+    });
+  });
+
+  it("JSON follows the documented schema: findings with policy, level, cause, resource id and message; plan with operation, type, name", () => {
+    const json = JSON.parse(JSON.stringify(report)) as Report;
+    assert.equal(json.version, 1);
+    for (const f of json.findings) {
+      assert.deepEqual(Object.keys(f).sort(), [
+        "cause",
+        "level",
+        "message",
+        "policy",
+        "resource",
+        "resourceId",
+      ]);
+    }
+    const pull = json.findings.find((f) => f.policy === "aks-acr-pull-role")!;
+    assert.match(pull.resourceId, /^\/subscriptions\/.*\/managedClusters\/aks-prod$/);
+    assert.match(pull.cause, /^401 Unauthorized/);
+    assert.ok(json.plan.every((p) => p.operation === "create" && p.type && p.name));
+    assert.deepEqual(json.summary, { mandatory: 4, advisory: 0, mandatoryAfter: 0 });
+    const schema = fs.readFileSync(path.join(REPO_ROOT, "docs", "report-schema.md"), "utf8");
+    for (const key of [
+      "version",
+      "findings",
+      "policy",
+      "level",
+      "cause",
+      "resourceId",
+      "message",
+      "plan",
+      "operation",
+      "after",
+      "commands",
+      "summary",
+      "mandatoryAfter",
+    ]) {
+      assert.match(schema, new RegExp(`\`${key}\``), `docs/report-schema.md documents ${key}`);
+    }
+  });
+
+  it("markdown marks the broken links of the path in a Mermaid diagram", () => {
+    const md = renderMarkdown(report);
+    assert.match(md, /```mermaid\nflowchart LR/);
+    assert.match(md, /identity -->\|"✖ pull role"\| registry/);
+    assert.match(md, /vnet -->\|"✖ peering"\| pe/);
+    assert.match(md, /vnet -->\|"✖ DNS link"\| dns/);
+    assert.match(md, /cluster -->\|"kubelet identity"\| identity/);
+    assert.match(md, /linkStyle [0-9,]+ stroke:#d00/);
+    assert.match(md, /\| mandatory \| `aks-acr-pull-role` \| ManagedCluster 'aks-prod' \|/);
+  });
+
+  it("text groups findings under the article's causes", () => {
+    const text = renderText(report);
+    const at = (s: string) => text.indexOf(s);
+    assert.ok(at("401 Unauthorized: no pull role") < at("✖ mandatory aks-acr-pull-role"));
+    assert.ok(at("443 i/o timeout: the VNets are not peered") < at("✖ mandatory aks-acr-vnet-peering"));
   });
 });

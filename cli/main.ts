@@ -1,0 +1,102 @@
+/**
+ * `aks-acr-guard`: the policy pack and the program over a recorded environment, without Azure.
+ *
+ *   aks-acr-guard diagnose <world.json>... [--format text|json|markdown]
+ *   aks-acr-guard preview  <world.json>... [--format text|json|markdown]
+ *
+ * Exit 0 when nothing mandatory remains (after the plan, for preview), 1 when something does,
+ * 2 on bad input. The report alone goes to stdout; progress goes to stderr.
+ */
+import { ProgramConfigError } from "../core/program-config";
+import { PolicyPackClient } from "../offline/analyzer";
+import { offlinePreview } from "../offline/preview";
+import { findingsOf, makeReport, planEntries, renderMarkdown, renderText, Report } from "../offline/report";
+import { loadWorld, stackOf, WorldError } from "../offline/world";
+
+const USAGE = `usage: aks-acr-guard <diagnose|preview> <world.json>... [--format text|json|markdown]
+
+  diagnose   run the policy pack over a recorded environment and print the findings
+  preview    also run the program against it: the plan that fixes them, and the findings after
+
+A world is ARM resource JSON as Azure Resource Graph returns it ({"resources": [...]}, or the raw
+output of az graph query -o json), Kubernetes objects as kubectl get -o json prints them, or both
+in one file ({"resources", "kubernetes", "config", "policyConfig"}); scripts/capture-world.sh records one.`;
+
+export class UsageError extends Error {}
+
+interface Args {
+  command: "diagnose" | "preview";
+  files: string[];
+  format: "text" | "json" | "markdown";
+}
+
+export function parseArgs(argv: string[]): Args {
+  const [command, ...rest] = argv;
+  if (command !== "diagnose" && command !== "preview")
+    throw new UsageError(command === undefined ? USAGE : `unknown command '${command}'\n${USAGE}`);
+  const files: string[] = [];
+  let format: Args["format"] = "text";
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i];
+    if (a === "--format" || a.startsWith("--format=")) {
+      const v = a.includes("=") ? a.split("=")[1] : rest[++i];
+      if (v !== "text" && v !== "json" && v !== "markdown")
+        throw new UsageError(`--format is ${JSON.stringify(v)}; expected text, json or markdown`);
+      format = v;
+    } else if (a.startsWith("-")) throw new UsageError(`unknown option '${a}'\n${USAGE}`);
+    else files.push(a);
+  }
+  if (files.length === 0) throw new UsageError(`${command} needs a world file\n${USAGE}`);
+  return { command, files, format };
+}
+
+export async function run(args: Args, progress: (s: string) => void): Promise<Report> {
+  const world = loadWorld(...args.files);
+  progress("starting the policy pack");
+  const pack = await PolicyPackClient.start();
+  try {
+    if (args.command === "diagnose") {
+      const { resources, ignored } = stackOf(world);
+      await pack.configure(world.policyConfig as never);
+      progress(`analyzing ${resources.length} recorded resources`);
+      const findings = findingsOf(await pack.analyzeAll(resources), resources);
+      return makeReport("diagnose", world.file, { ignored, findings });
+    }
+    const r = await offlinePreview(world, pack, progress);
+    return makeReport("preview", world.file, {
+      ignored: r.ignored,
+      findings: findingsOf(r.before, r.resources),
+      plan: planEntries(r.plan),
+      after: findingsOf(r.after, [...r.resources, ...r.declared]),
+      commands: (r.outputs.commands as string[] | undefined) ?? [],
+    });
+  } finally {
+    await pack.stop();
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const started = Date.now();
+  const progress = (s: string) =>
+    process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${s}...\n`);
+  try {
+    const args = parseArgs(argv);
+    const report = await run(args, progress);
+    const render = {
+      text: renderText,
+      markdown: renderMarkdown,
+      json: (r: Report) => JSON.stringify(r, null, 2),
+    };
+    process.stdout.write(render[args.format](report) + "\n");
+    return report.summary.mandatoryAfter > 0 ? 1 : 0;
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof WorldError || e instanceof ProgramConfigError) {
+      process.stderr.write(`aks-acr-guard: ${(e as Error).message}\n`);
+      return 2;
+    }
+    process.stderr.write(
+      `aks-acr-guard: internal error, please report it: ${(e as Error).stack ?? String(e)}\n`,
+    );
+    return 1;
+  }
+}

@@ -1,0 +1,121 @@
+import * as pulumi from "@pulumi/pulumi";
+import { listRegistryCredentialsOutput } from "@pulumi/azure-native/containerregistry";
+import { Secret, ServiceAccountPatch } from "@pulumi/kubernetes/core/v1";
+import { requireArmId, resourceName } from "../core/arm-id";
+
+export interface AcrImagePullSecretArgs {
+  /** ARM id of the registry the secret pulls from. */
+  registryId: pulumi.Input<string>;
+  /** The namespace the secret (and the ServiceAccount it is attached to) lives in. */
+  namespace: pulumi.Input<string>;
+  /** @default "acr-<registry name>" */
+  secretName?: pulumi.Input<string>;
+  /** @default "<registry name>.azurecr.io" (set it for sovereign clouds) */
+  loginServer?: pulumi.Input<string>;
+  /**
+   * Pull with this service principal (its application id) and `servicePrincipalSecret` rather than
+   * the registry's admin user. The service principal needs AcrPull on the registry.
+   */
+  servicePrincipalClientId?: pulumi.Input<string>;
+  servicePrincipalSecret?: pulumi.Input<string>;
+  /**
+   * Add the secret to the namespace's `default` ServiceAccount's `imagePullSecrets`, so pods that
+   * name no secret use it. A plain boolean: it decides whether a resource is declared.
+   */
+  attachToDefaultServiceAccount?: boolean;
+}
+
+/**
+ * An image pull secret built from live credentials on every run, the fix for
+ * `k8s-acr-pull-secret-valid` (401 Unauthorized, solutions 5 and 6): a `kubernetes.io/dockerconfigjson`
+ * Secret whose content is a Pulumi secret, from the registry's current admin credentials
+ * (`listRegistryCredentials`) or from a service principal; optionally attached to the namespace's
+ * default ServiceAccount. Give it the cluster's Kubernetes provider in `opts.providers`/`opts.provider`.
+ */
+export class AcrImagePullSecret extends pulumi.ComponentResource {
+  public readonly secret: Secret;
+  public readonly secretName: pulumi.Output<string>;
+  public readonly serviceAccountPatch?: ServiceAccountPatch;
+
+  constructor(name: string, args: AcrImagePullSecretArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("aks-acr-guard:index:AcrImagePullSecret", name, {}, opts);
+    const registry = pulumi.output(args.registryId).apply(planPullSecretRegistry);
+    const server = pulumi.output(args.loginServer ?? registry.loginServer);
+    this.secretName = pulumi.output(args.secretName ?? registry.secretName);
+    const usesSp = args.servicePrincipalClientId !== undefined || args.servicePrincipalSecret !== undefined;
+    if (
+      usesSp &&
+      (args.servicePrincipalClientId === undefined || args.servicePrincipalSecret === undefined)
+    ) {
+      throw new Error(
+        "AcrImagePullSecret: servicePrincipalClientId and servicePrincipalSecret go together; give both, or neither to use the admin user",
+      );
+    }
+    const credentials = usesSp
+      ? pulumi
+          .all([args.servicePrincipalClientId!, args.servicePrincipalSecret!])
+          .apply(([username, password]) => ({
+            username,
+            password,
+          }))
+      : listRegistryCredentialsOutput(
+          { resourceGroupName: registry.resourceGroupName, registryName: registry.registryName },
+          { parent: this },
+        ).apply((c) => {
+          const password = c.passwords?.find((p) => p.value)?.value;
+          if (!c.username || !password) {
+            throw new Error(
+              "AcrImagePullSecret: the registry returned no admin credentials; enable its admin user (az acr update --admin-enabled true) or give a service principal",
+            );
+          }
+          return { username: c.username, password };
+        });
+    const dockerConfig = pulumi.secret(
+      pulumi.all([server, credentials]).apply(([s, c]) => dockerConfigJson(s, c.username, c.password)),
+    );
+    this.secret = new Secret(
+      `${name}-secret`,
+      {
+        metadata: { name: this.secretName, namespace: args.namespace },
+        type: "kubernetes.io/dockerconfigjson",
+        stringData: { ".dockerconfigjson": dockerConfig },
+      },
+      { parent: this, additionalSecretOutputs: ["data", "stringData"] },
+    );
+    if (args.attachToDefaultServiceAccount) {
+      this.serviceAccountPatch = new ServiceAccountPatch(
+        `${name}-default-sa`,
+        {
+          metadata: { name: "default", namespace: args.namespace },
+          imagePullSecrets: [{ name: this.secretName }],
+        },
+        { parent: this, dependsOn: [this.secret] },
+      );
+    }
+    this.registerOutputs({ secretName: this.secretName, serviceAccountPatch: this.serviceAccountPatch });
+  }
+}
+
+/** Where the registry's credentials come from and what the secret is called. */
+export function planPullSecretRegistry(registryId: string) {
+  const id = requireArmId(
+    "AcrImagePullSecret",
+    "registryId",
+    registryId,
+    "Microsoft.ContainerRegistry/registries",
+    "container registry",
+  );
+  const registryName = resourceName(id)!;
+  return {
+    resourceGroupName: id.resourceGroup!,
+    registryName,
+    loginServer: `${registryName.toLowerCase()}.azurecr.io`,
+    secretName: `acr-${registryName.toLowerCase()}`,
+  };
+}
+
+/** The `.dockerconfigjson` the kubelet reads: one entry for the login server. */
+export function dockerConfigJson(server: string, username: string, password: string): string {
+  const auth = Buffer.from(`${username}:${password}`, "utf8").toString("base64");
+  return JSON.stringify({ auths: { [server]: { username, password, auth } } });
+}

@@ -1,0 +1,137 @@
+import * as pulumi from "@pulumi/pulumi";
+import { IntegrationPlan, planIntegration } from "../core/integration";
+import { AcrImagePullSecret } from "./acr-image-pull-secret";
+import { AcrPullAccess } from "./acr-pull-access";
+import { AksAcrObserver } from "./aks-acr-observer";
+import { HubFirewallRegistryRule } from "./hub-firewall-registry-rule";
+import { PrivateRegistryDns } from "./private-registry-dns";
+import { RegistryEgressAccess } from "./registry-egress-access";
+import { VnetPeeringPair } from "./vnet-peering-pair";
+
+export interface AksAcrIntegrationArgs {
+  /** ARM id of the cluster. */
+  clusterId: pulumi.Input<string>;
+  /** ARM id of the registry it pulls from. */
+  registryId: pulumi.Input<string>;
+  /** The pulling identity's object id, for a service-principal cluster (its record shows only the client id). */
+  principalObjectId?: pulumi.Input<string>;
+  /** ARM id of the hub firewall policy the cluster's egress goes through (outboundType userDefinedRouting). */
+  firewallPolicyId?: pulumi.Input<string>;
+  /** ARM id of the privatelink.azurecr.io zone, where no private endpoint's DNS zone group names it. */
+  privateDnsZoneId?: pulumi.Input<string>;
+  /** Egress IPs the cluster's records do not show (an appliance's), admitted with its own. */
+  egressIps?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Declare an image pull secret (admin credentials) in this namespace, attached to its default
+   * ServiceAccount; uses the Kubernetes provider in `opts`. A plain string: it decides a declaration.
+   */
+  pullSecretNamespace?: string;
+}
+
+export interface IntegrationSummary {
+  /** The components declared, as `<Class> <name>`. */
+  declared: string[];
+  /** What only a command fixes, as `<policy>: <command>`. */
+  commands: string[];
+  notes: string[];
+}
+
+/**
+ * Wires a cluster to a registry: observes both (AksAcrObserver), decides what is missing with the
+ * policies' own judgements (`core/integration.ts`), and declares only that, composing AcrPullAccess,
+ * PrivateRegistryDns, VnetPeeringPair, RegistryEgressAccess and HubFirewallRegistryRule. What no
+ * declaration can fix (the kubelet identity missing from a scale set, an expired service-principal
+ * secret, a Disconnected peering) is logged and returned as commands.
+ */
+export class AksAcrIntegration extends pulumi.ComponentResource {
+  public readonly observer: AksAcrObserver;
+  public readonly summary: pulumi.Output<IntegrationSummary>;
+
+  constructor(name: string, args: AksAcrIntegrationArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("aks-acr-guard:index:AksAcrIntegration", name, {}, opts);
+    this.observer = new AksAcrObserver(
+      `${name}-observer`,
+      {
+        clusterId: args.clusterId,
+        registryId: args.registryId,
+        firewallPolicyId: args.firewallPolicyId,
+        privateDnsZoneId: args.privateDnsZoneId,
+      },
+      { parent: this },
+    );
+    const target = pulumi.all([
+      args.clusterId,
+      args.registryId,
+      args.principalObjectId,
+      args.firewallPolicyId,
+      args.egressIps ?? [],
+    ]);
+    this.summary = pulumi
+      .all([this.observer.observed, target])
+      .apply(([records, [clusterId, registryId, principalObjectId, firewallPolicyId, egressIps]]) => {
+        const plan = planIntegration(
+          records,
+          { clusterId, registryId, principalObjectId, firewallPolicyId, egressIps },
+          name,
+        );
+        return this.declare(name, registryId, plan, args.pullSecretNamespace);
+      });
+    this.registerOutputs({ summary: this.summary });
+  }
+
+  private declare(
+    name: string,
+    registryId: string,
+    plan: IntegrationPlan,
+    pullSecretNamespace: string | undefined,
+  ): pulumi.Output<IntegrationSummary> {
+    const parent = { parent: this };
+    const declared: string[] = [];
+    const commands = plan.commands.map((c) => `${c.policy}: ${c.command}`);
+    if (plan.pullRole) {
+      new AcrPullAccess(
+        `${name}-pull`,
+        { registryId, principalId: plan.pullRole.principalId, abacRepositoryPermissions: plan.pullRole.abac },
+        parent,
+      );
+      declared.push(`AcrPullAccess ${name}-pull`);
+    }
+    if (plan.dns) {
+      new PrivateRegistryDns(`${name}-dns`, plan.dns, parent);
+      declared.push(`PrivateRegistryDns ${name}-dns`);
+    }
+    plan.peerings.forEach((p, i) => {
+      new VnetPeeringPair(`${name}-peering-${i}`, p, parent);
+      declared.push(`VnetPeeringPair ${name}-peering-${i}`);
+    });
+    if (plan.firewall) {
+      new HubFirewallRegistryRule(name, plan.firewall, parent);
+      declared.push(`HubFirewallRegistryRule ${name}`);
+    }
+    if (pullSecretNamespace) {
+      new AcrImagePullSecret(
+        `${name}-pull-secret`,
+        { registryId, namespace: pullSecretNamespace, attachToDefaultServiceAccount: true },
+        parent,
+      );
+      declared.push(`AcrImagePullSecret ${name}-pull-secret`);
+    }
+    let egressCommands: pulumi.Output<string[]> = pulumi.output([]);
+    if (plan.egress) {
+      const egress = new RegistryEgressAccess(
+        `${name}-egress`,
+        { registryId, egressIps: plan.egress.ips, currentIpRules: plan.egress.currentRules },
+        parent,
+      );
+      declared.push(`RegistryEgressAccess ${name}-egress`);
+      egressCommands = egress.commands.apply((cs) => cs.map((c) => `acr-firewall-aks-egress: ${c}`));
+    }
+    for (const c of commands) void pulumi.log.warn(`not declarable, run: ${c}`, this);
+    for (const n of plan.notes) void pulumi.log.warn(n, this);
+    return egressCommands.apply((more) => ({
+      declared,
+      commands: [...commands, ...more],
+      notes: plan.notes,
+    }));
+  }
+}

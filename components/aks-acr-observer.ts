@@ -1,0 +1,38 @@
+import * as pulumi from "@pulumi/pulumi";
+import { OBSERVER_TYPE } from "../core/topology";
+import { observe } from "./azure/observe";
+import { ArmRecord, azureReader } from "./azure/reader";
+
+export interface AksAcrObserverArgs {
+  /** ARM id of the cluster (`.../providers/Microsoft.ContainerService/managedClusters/<name>`). */
+  clusterId: pulumi.Input<string>;
+  /** ARM id of the registry (`.../providers/Microsoft.ContainerRegistry/registries/<name>`). */
+  registryId: pulumi.Input<string>;
+  /** ARM id of the hub firewall policy the cluster's egress goes through, if any. */
+  firewallPolicyId?: pulumi.Input<string>;
+  /** ARM id of the privatelink.azurecr.io zone, where no private endpoint's DNS zone group names it. */
+  privateDnsZoneId?: pulumi.Input<string>;
+}
+
+/**
+ * Observes what stacks rarely own and registers it as its `observed` output, ARM resource JSON as
+ * Azure Resource Graph returns it, so the policies see drift there: the cluster and the registry,
+ * the node-pool scale sets and their identities, role assignments on the registry, the cluster
+ * service principal's credential end dates (Microsoft Graph), the registry's admin password hashes
+ * (never the passwords), the VNets and peerings, private endpoints and DNS, and egress IPs. It
+ * declares no Azure resource and changes nothing.
+ */
+export class AksAcrObserver extends pulumi.ComponentResource {
+  /** What was observed, as ARM records; read by the aks-acr-guard policies. */
+  public readonly observed: pulumi.Output<ArmRecord[]>;
+
+  constructor(name: string, args: AksAcrObserverArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(OBSERVER_TYPE, name, {}, opts);
+    this.observed = pulumi
+      .all([args.clusterId, args.registryId, args.firewallPolicyId, args.privateDnsZoneId])
+      .apply(([clusterId, registryId, firewallPolicyId, privateDnsZoneId]) =>
+        observe(azureReader(), { clusterId, registryId, firewallPolicyId, privateDnsZoneId }),
+      );
+    this.registerOutputs({ observed: this.observed });
+  }
+}

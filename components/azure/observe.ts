@@ -1,0 +1,167 @@
+/**
+ * What AksAcrObserver records: everything between a cluster and a registry that decides whether a
+ * pull succeeds, read through an AzureReader, as ARM records. Secrets never enter a record.
+ */
+import { parseArmId, requireArmId } from "../../core/arm-id";
+import { builtInRole, roleDefinitionGuid } from "../../core/roles";
+import { ArmRecord, AzureReader } from "./reader";
+
+export interface ObserveTarget {
+  clusterId: string;
+  registryId: string;
+  /** A hub firewall policy whose rule collection groups decide the cluster's egress. */
+  firewallPolicyId?: string;
+  /** A private DNS zone (privatelink.azurecr.io) to read when no endpoint's zone group names it. */
+  privateDnsZoneId?: string;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
+const get = (o: unknown, ...path: string[]): unknown =>
+  path.reduce<unknown>(
+    (v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined),
+    o,
+  );
+const ids = (list: unknown): string[] =>
+  Array.isArray(list) ? list.map((x) => str(get(x, "id"))).filter((x): x is string => !!x) : [];
+const vnetOf = (subnetId: string) => subnetId.replace(/\/subnets\/[^/]+$/i, "");
+
+/** Reads every record the policies need about one cluster and one registry. */
+export async function observe(reader: AzureReader, target: ObserveTarget): Promise<ArmRecord[]> {
+  const clusterId = requireArmId(
+    "AksAcrObserver",
+    "clusterId",
+    target.clusterId,
+    "Microsoft.ContainerService/managedClusters",
+    "managed cluster",
+  ).raw;
+  const registryId = requireArmId(
+    "AksAcrObserver",
+    "registryId",
+    target.registryId,
+    "Microsoft.ContainerRegistry/registries",
+    "container registry",
+  ).raw;
+  const records = new Map<string, ArmRecord>();
+  const keep = (r: ArmRecord | undefined) => {
+    if (r && typeof r.id === "string") records.set(r.id.toLowerCase(), r);
+    return r;
+  };
+  const fetch = async (id: string | undefined) => {
+    if (!id) return undefined;
+    return records.get(id.toLowerCase()) ?? keep(await reader.get(id));
+  };
+  const need = async (id: string, what: string) => {
+    const r = await fetch(id);
+    if (!r)
+      throw new Error(`AksAcrObserver: ${what} ${id} does not exist (or the credentials cannot read it)`);
+    return r;
+  };
+
+  const cluster = await need(clusterId, "cluster");
+  const registry = await need(registryId, "registry");
+  const cp = cluster.properties ?? {};
+  const rp = registry.properties ?? {};
+
+  // Node pools' scale sets, in the node resource group AKS manages.
+  const nodeGroup = str(cp.nodeResourceGroup);
+  const sub = parseArmId(clusterId)!.subscriptionId!;
+  if (nodeGroup) {
+    const scaleSets = await reader.list(
+      `/subscriptions/${sub}/resourceGroups/${nodeGroup}/providers/Microsoft.Compute/virtualMachineScaleSets`,
+    );
+    scaleSets.forEach(keep);
+  }
+
+  // Who may pull: assignments at the registry and above, and the custom roles they use.
+  for (const a of await reader.roleAssignmentsAt(registryId)) {
+    keep(a);
+    const def = str(get(a, "properties", "roleDefinitionId"));
+    const guid = def && roleDefinitionGuid(def);
+    if (def && guid && !builtInRole(guid)) await fetch(def);
+  }
+
+  // A service-principal cluster: its credentials' end dates.
+  const clientId = str(get(cp, "servicePrincipalProfile", "clientId"));
+  if (clientId && clientId.toLowerCase() !== "msi") keep(await reader.servicePrincipal(clientId));
+
+  // Admin credentials, hashed, when the admin user is on (pull secrets are judged against them).
+  if (rp.adminUserEnabled === true) keep(await reader.registryCredentials(registryId));
+
+  // The network: cluster VNets, the registry's private endpoints, their VNets and DNS.
+  const subnets = new Set<string>();
+  for (const pool of Array.isArray(cp.agentPoolProfiles) ? cp.agentPoolProfiles : []) {
+    const subnet = str(get(pool, "vnetSubnetID"));
+    if (subnet) subnets.add(subnet);
+  }
+  for (const s of subnets) await fetch(vnetOf(s));
+  const zones = new Set<string>(target.privateDnsZoneId ? [target.privateDnsZoneId] : []);
+  for (const conn of Array.isArray(rp.privateEndpointConnections) ? rp.privateEndpointConnections : []) {
+    const peId =
+      str(get(conn, "properties", "privateEndpoint", "id")) ?? str(get(conn, "privateEndpoint", "id"));
+    const pe = await fetch(peId);
+    if (!pe) continue;
+    const subnet = str(get(pe, "properties", "subnet", "id"));
+    if (subnet) await fetch(vnetOf(subnet));
+    for (const group of await reader.list(`${pe.id}/privateDnsZoneGroups`)) {
+      keep(group);
+      const configs = get(group, "properties", "privateDnsZoneConfigs");
+      for (const c of Array.isArray(configs) ? configs : []) {
+        const zone = str(get(c, "properties", "privateDnsZoneId")) ?? str(get(c, "privateDnsZoneId"));
+        if (zone) zones.add(zone);
+      }
+    }
+  }
+  for (const zoneId of zones) {
+    if (!(await fetch(zoneId))) continue;
+    (await reader.list(`${zoneId}/virtualNetworkLinks`)).forEach(keep);
+    (await reader.list(`${zoneId}/A`)).forEach(keep);
+  }
+
+  // Egress: the public IPs the cluster leaves from (load balancer, managed or own NAT gateway).
+  const net = (cp.networkProfile ?? {}) as Record<string, unknown>;
+  const ips = [
+    ...ids(get(net, "loadBalancerProfile", "effectiveOutboundIPs")),
+    ...ids(get(net, "natGatewayProfile", "effectiveOutboundIPs")),
+  ];
+  for (const s of subnets) {
+    const vnet = records.get(vnetOf(s).toLowerCase());
+    const subnetRecord = (
+      Array.isArray(get(vnet, "properties", "subnets"))
+        ? (get(vnet, "properties", "subnets") as unknown[])
+        : []
+    ).find((x) => str(get(x, "id"))?.toLowerCase() === s.toLowerCase());
+    const nat = await fetch(str(get(subnetRecord, "properties", "natGateway", "id")));
+    if (nat) ips.push(...ids(get(nat, "properties", "publicIpAddresses")));
+    // NSGs and route tables on the node subnets.
+    await fetch(str(get(subnetRecord, "properties", "networkSecurityGroup", "id")));
+    await fetch(str(get(subnetRecord, "properties", "routeTable", "id")));
+  }
+  for (const ip of ips) await fetch(ip);
+
+  // A hub firewall's rules, when the cluster routes through one.
+  if (target.firewallPolicyId) {
+    const policy = await fetch(target.firewallPolicyId);
+    if (policy) {
+      (await reader.list(`${target.firewallPolicyId}/ruleCollectionGroups`)).forEach(keep);
+      // The firewalls it governs, and their public IPs: the cluster's egress under userDefinedRouting.
+      for (const fwId of ids(get(policy, "properties", "firewalls"))) {
+        const fw = await fetch(fwId);
+        const configs = get(fw, "properties", "ipConfigurations");
+        for (const c of Array.isArray(configs) ? configs : []) {
+          await fetch(str(get(c, "properties", "publicIPAddress", "id")));
+        }
+      }
+    }
+  }
+  return [...records.values()];
+}
+
+/** A short account of what was observed, for logs: counts by type. */
+export function observedSummary(records: ArmRecord[]): string {
+  const counts = new Map<string, number>();
+  for (const r of records) {
+    const type = r.type.split("/").slice(1).join("/") || r.type;
+    counts.set(type, (counts.get(type) ?? 0) + 1);
+  }
+  return [...counts].map(([t, n]) => `${n} ${t}`).join(", ") || "nothing";
+}

@@ -1,0 +1,192 @@
+/**
+ * How AksAcrObserver reads Azure: ARM resource JSON by id or by collection, the role assignments
+ * that apply at a scope, a service principal's credential end dates (Microsoft Graph), and a
+ * registry's admin password hashes. One interface, two implementations: `restReader` (ARM and
+ * Graph over HTTPS with the token of the azure-native provider's own credentials) and, for the
+ * offline preview, a reader over a recorded environment (`offline/world-reader.ts`).
+ */
+import { sha256 } from "../../core/pull-secrets";
+
+/** An ARM resource as ARM and Azure Resource Graph return it. */
+export interface ArmRecord {
+  id: string;
+  name: string;
+  type: string;
+  properties?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+export interface AzureReader {
+  /** The resource with this id; undefined when it does not exist. */
+  get(id: string): Promise<ArmRecord | undefined>;
+  /**
+   * The resources of a collection: every record whose id is `collection/<name>`, e.g.
+   * `.../resourceGroups/MC_rg_aks/providers/Microsoft.Compute/virtualMachineScaleSets` or
+   * `.../privateDnsZones/privatelink.azurecr.io/virtualNetworkLinks`.
+   */
+  list(collection: string): Promise<ArmRecord[]>;
+  /** The role assignments that apply at a scope: at it and at every ancestor scope. */
+  roleAssignmentsAt(scope: string): Promise<ArmRecord[]>;
+  /**
+   * The service principal of an application (client) id, as a `Microsoft.Graph/servicePrincipals`
+   * record whose `passwordCredentials` list its own and its application's credentials, end dates
+   * only; undefined when Graph has none.
+   */
+  servicePrincipal(appId: string): Promise<ArmRecord | undefined>;
+  /**
+   * The registry's admin credentials as a `Microsoft.ContainerRegistry/registries/credentials`
+   * record: the username and `passwordHashes` ("sha256:<hex>"); the passwords never leave the reader.
+   */
+  registryCredentials(registryId: string): Promise<ArmRecord | undefined>;
+}
+
+/** The admin-credentials record of a registry, from `listCredentials`' answer; passwords reduced to hashes. */
+export function credentialsRecord(
+  registryId: string,
+  answer: { username?: unknown; passwords?: unknown },
+): ArmRecord {
+  const passwords = Array.isArray(answer.passwords) ? (answer.passwords as { value?: unknown }[]) : [];
+  return {
+    id: `${registryId}/credentials`,
+    name: "credentials",
+    type: "Microsoft.ContainerRegistry/registries/credentials",
+    properties: {
+      username: typeof answer.username === "string" ? answer.username : undefined,
+      passwordHashes: passwords
+        .map((p) => p.value)
+        .filter((v) => typeof v === "string")
+        .map(sha256),
+    },
+  };
+}
+
+/** Graph's password credentials, end dates kept and nothing else (Graph's `hint` is the secret's first characters). */
+export function credentialEndDates(list: unknown, source: string): Record<string, unknown>[] {
+  if (!Array.isArray(list)) return [];
+  return (list as Record<string, unknown>[]).map((c) => ({
+    keyId: c.keyId,
+    displayName: c.displayName ?? undefined,
+    startDateTime: c.startDateTime,
+    endDateTime: c.endDateTime,
+    source,
+  }));
+}
+
+const ARM = "https://management.azure.com";
+const GRAPH = "https://graph.microsoft.com";
+
+/** The API version of a resource or collection path, by provider and type. */
+export function apiVersionOf(path: string): string {
+  const p = path.toLowerCase();
+  if (p.includes("/microsoft.containerservice/")) return "2024-09-01";
+  if (p.includes("/microsoft.containerregistry/")) return "2023-07-01";
+  if (p.includes("/microsoft.compute/")) return "2024-07-01";
+  if (p.includes("/privatednszones")) return "2024-06-01";
+  if (p.includes("/microsoft.network/")) return "2024-05-01";
+  if (p.includes("/microsoft.authorization/")) return "2022-04-01";
+  if (p.includes("/microsoft.managedidentity/")) return "2023-01-31";
+  return "2021-04-01";
+}
+
+export type Fetch = (
+  url: string,
+  init: { method: string; headers: Record<string, string> },
+) => Promise<{
+  status: number;
+  json(): Promise<unknown>;
+}>;
+
+/** Reads Azure over HTTPS; `token(resource)` returns a bearer token for ARM or Graph. */
+export function restReader(token: (resource: string) => Promise<string>, fetchImpl: Fetch): AzureReader {
+  async function call(
+    base: string,
+    path: string,
+    method = "GET",
+  ): Promise<Record<string, unknown> | undefined> {
+    const res = await fetchImpl(base + path, {
+      method,
+      headers: { Authorization: `Bearer ${await token(base)}`, Accept: "application/json" },
+    });
+    if (res.status === 404) return undefined;
+    const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+    if (res.status >= 400) {
+      const err = (body.error ?? {}) as { code?: string; message?: string };
+      // The path only, never the answer: an error body may quote what it was sent.
+      throw new Error(`${method} ${path.split("?")[0]}: ${res.status} ${err.code ?? ""}`.trim());
+    }
+    return body;
+  }
+  const arm = (path: string, method = "GET") =>
+    call(ARM, `${path}${path.includes("?") ? "&" : "?"}api-version=${apiVersionOf(path)}`, method);
+  async function all(path: string): Promise<ArmRecord[]> {
+    const out: ArmRecord[] = [];
+    let page = await arm(path);
+    while (page) {
+      out.push(...((page.value as ArmRecord[] | undefined) ?? []));
+      const next = typeof page.nextLink === "string" ? page.nextLink : undefined;
+      page = next ? await call(ARM, next.replace(ARM, "")) : undefined;
+    }
+    return out;
+  }
+  return {
+    get: async (id) => (await arm(id)) as ArmRecord | undefined,
+    list: (collection) => all(collection),
+    roleAssignmentsAt: (scope) =>
+      all(`${scope}/providers/Microsoft.Authorization/roleAssignments?$filter=atScope()`),
+    async servicePrincipal(appId) {
+      const select = "$select=id,appId,displayName,passwordCredentials";
+      const sp = await call(GRAPH, `/v1.0/servicePrincipals(appId='${encodeURIComponent(appId)}')?${select}`);
+      if (!sp) return undefined;
+      const app = await call(
+        GRAPH,
+        `/v1.0/applications(appId='${encodeURIComponent(appId)}')?${select}`,
+      ).catch(
+        () => undefined, // the application may live in another tenant
+      );
+      return servicePrincipalRecord(sp, app);
+    },
+    async registryCredentials(registryId) {
+      const answer = await arm(`${registryId}/listCredentials`, "POST");
+      return answer ? credentialsRecord(registryId, answer) : undefined;
+    },
+  };
+}
+
+/** A Graph service principal (and its application) as the record the policies read. */
+export function servicePrincipalRecord(
+  sp: Record<string, unknown>,
+  app?: Record<string, unknown>,
+): ArmRecord {
+  return {
+    id: `/servicePrincipals/${String(sp.id)}`,
+    name: String(sp.displayName ?? sp.appId),
+    type: "Microsoft.Graph/servicePrincipals",
+    properties: {
+      objectId: sp.id,
+      appId: sp.appId,
+      displayName: sp.displayName,
+      passwordCredentials: [
+        ...credentialEndDates(sp.passwordCredentials, "servicePrincipal"),
+        ...credentialEndDates(app?.passwordCredentials, "application"),
+      ],
+    },
+  };
+}
+
+let current: AzureReader | undefined;
+
+/** Replaces how observers read Azure (the offline preview reads a recording); undefined restores HTTPS. */
+export function useAzureReader(reader: AzureReader | undefined): void {
+  current = reader;
+}
+
+/** The reader observers use: the one set by `useAzureReader`, else ARM and Graph over HTTPS. */
+export function azureReader(): AzureReader {
+  current ??= restReader(async (resource) => {
+    const { getClientToken } = await import("@pulumi/azure-native/authorization");
+    // The provider's own credentials, so the observer reads with what the stack deploys with.
+    const { token } = await getClientToken(resource === ARM ? {} : { endpoint: `${resource}/` });
+    return token;
+  }, fetch);
+  return current;
+}

@@ -1,0 +1,231 @@
+/**
+ * What AksAcrIntegration declares, decided from what AksAcrObserver saw: the same judgements the
+ * policies make (pull access, DNS links, peerings, egress, hub firewall, drift), turned into the
+ * components that fix them, or into the `az` commands where nothing declarative can.
+ *
+ * No churn: a fix this package declared on an earlier run is found in what is observed by its
+ * deterministic name and declared again with the same inputs, so a second run changes nothing and
+ * never deletes what the first created.
+ */
+import { ArmId, parseArmId, resourceName } from "./arm-id";
+import { clusterEgress, reachesPrivateEndpoint } from "./egress";
+import { scaleSetsWithoutKubelet, servicePrincipalSecret } from "./drift";
+import { clusterSubnetInfo, firewallRules, networkAllows } from "./firewall";
+import { parseCidr, cidrContains, Cidr } from "./cidr";
+import {
+  clusterVnets,
+  hasZoneGroup,
+  Peering,
+  peeringBetween,
+  peerings,
+  privateEndpointsOf,
+  privateLinkZones,
+  zoneLinks,
+} from "./network";
+import { evaluatePullAccess } from "./pull-access";
+import { pullRoleFor } from "./roles";
+import { buildTopology, OBSERVER_TYPE, StackResource, Topology } from "./topology";
+import { dnsLinkName, firewallGroupName, peeringName } from "./names";
+import { roleAssignmentName } from "./uuid";
+import { known, readString, sameText } from "./values";
+
+export interface IntegrationTarget {
+  clusterId: string;
+  registryId: string;
+  /** The pulling identity's object id where the records do not show it (a service-principal cluster). */
+  principalObjectId?: string;
+  firewallPolicyId?: string;
+  /** Egress IPs the records do not show (an appliance's), admitted with the cluster's own. */
+  egressIps?: string[];
+}
+
+export interface IntegrationPlan {
+  pullRole?: { principalId: string; abac: boolean };
+  dns?: { zoneId: string; vnetIds: string[]; privateEndpointId?: string };
+  peerings: { vnetAId: string; vnetBId: string; onlyAToB?: boolean }[];
+  egress?: { ips: string[]; currentRules: string[] };
+  firewall?: { firewallPolicyId: string; sourceAddresses: string[]; privateEndpointIps: string[] };
+  /** What only a command fixes, each with the policy that reports it. */
+  commands: { policy: string; command: string }[];
+  /** Why a fix could not be decided (e.g. the pulling identity is not known). */
+  notes: string[];
+}
+
+/** The topology of observed records alone, as the policies would build it from an observer's output. */
+export function observedTopology(records: readonly unknown[]): Topology {
+  const observer: StackResource = {
+    type: OBSERVER_TYPE,
+    urn: "urn:pulumi:observed::aks-acr-guard::aks-acr-guard:index:AksAcrObserver::observed",
+    name: "observed",
+    props: { observed: records },
+    dependencies: [],
+    propertyDependencies: {},
+  };
+  return buildTopology([observer]);
+}
+
+export function planIntegration(
+  records: readonly unknown[],
+  target: IntegrationTarget,
+  componentName: string,
+): IntegrationPlan {
+  const topo = observedTopology(records);
+  const cid = parseArmId(target.clusterId);
+  const rid = parseArmId(target.registryId);
+  const cluster = topo.clusters.find((c) => c.id && cid && c.id.key === cid.key);
+  const registry = topo.registries.find((r) => r.id && rid && r.id.key === rid.key);
+  if (!cluster || !registry) {
+    throw new Error(
+      `AksAcrIntegration: the observer found no ${cluster ? "registry" : "cluster"} ${cluster ? target.registryId : target.clusterId}`,
+    );
+  }
+  const plan: IntegrationPlan = { peerings: [], commands: [], notes: [] };
+  const clusterArgs = `-g ${cluster.id!.resourceGroup} -n ${resourceName(cluster.id!)}`;
+
+  // Pull role (aks-acr-pull-role).
+  const principal =
+    target.principalObjectId ?? (known(cluster.identity.objectId) ? cluster.identity.objectId : undefined);
+  const role = pullRoleFor(registry.mode === "abac" ? "abac" : "rbac");
+  if (principal) {
+    const ours = roleAssignmentName(rid!.raw, principal, role.guid);
+    const declaredBefore = topo.assignments.some(
+      (a) => sameText(readString(a.res.props, "name"), ours) === true,
+    );
+    const verdict = evaluatePullAccess(topo, { cluster, registry, evidence: "config" });
+    const missing =
+      verdict.status === "missing" || (verdict.status === "undetermined" && !!target.principalObjectId);
+    if (missing || declaredBefore) plan.pullRole = { principalId: principal, abac: registry.mode === "abac" };
+  } else {
+    plan.notes.push(
+      `the pulling identity of '${cluster.label}' is not known: set principalObjectId to declare its pull role`,
+    );
+  }
+
+  // Private DNS links and peerings (acr-private-dns-link, aks-acr-vnet-peering).
+  const { vnets } = clusterVnets(topo, cluster);
+  const pes = privateEndpointsOf(topo, registry);
+  const zones = privateLinkZones(topo);
+  if (pes.length > 0 && zones.length > 0) {
+    const zone = zones.find((z) => pes.some((pe) => hasZoneGroup(topo, pe.res, z))) ?? zones[0];
+    const links = zoneLinks(topo, zone);
+    const linkNames = new Set(
+      (topo.byKind.get("virtualNetworkLink") ?? []).map((l) =>
+        String(readString(l.props, "name")).toLowerCase(),
+      ),
+    );
+    const wanted = vnets.filter(
+      (v) => !links.vnets.some((l) => l.key === v.key) || linkNames.has(dnsLinkName(v.key, resourceName(v)!)),
+    );
+    const withoutGroup = pes.find((pe) => !hasZoneGroup(topo, pe.res, zone));
+    const peId = withoutGroup ? readString(withoutGroup.res.props, "id") : undefined;
+    if (zone.id && (wanted.length > 0 || known(peId))) {
+      plan.dns = {
+        zoneId: zone.id.raw,
+        vnetIds: wanted.map((v) => v.raw),
+        privateEndpointId: known(peId) ? peId : undefined,
+      };
+    }
+  }
+  const all = peerings(topo);
+  const seen = new Set<string>();
+  for (const pe of pes) {
+    const peVnet = known(pe.vnet) ? pe.vnet : undefined;
+    if (!peVnet) continue;
+    for (const v of vnets) {
+      if (v.key === peVnet.key || seen.has(peVnet.key + v.key)) continue;
+      seen.add(peVnet.key + v.key);
+      const there = peeringBetween(all, v, peVnet);
+      const back = peeringBetween(all, peVnet, v);
+      const ours = (p: Peering | undefined, remote: ArmId) =>
+        !!p && p.name.toLowerCase() === peeringName(resourceName(remote)!).toLowerCase();
+      const healthy = (p: Peering | undefined) =>
+        !!p && (!known(p.state) || p.state?.toLowerCase() === "connected");
+      if ((!there || ours(there, peVnet)) && (!back || ours(back, v))) {
+        plan.peerings.push({ vnetAId: v.raw, vnetBId: peVnet.raw });
+      } else if ((!there || ours(there, peVnet)) && healthy(back)) {
+        plan.peerings.push({ vnetAId: v.raw, vnetBId: peVnet.raw, onlyAToB: true });
+      } else if ((!back || ours(back, v)) && healthy(there)) {
+        plan.peerings.push({ vnetAId: peVnet.raw, vnetBId: v.raw, onlyAToB: true });
+      } else {
+        // A peering someone else manages is not Connected: it must be deleted and recreated there.
+        for (const [p, from, to] of [
+          [there, v, peVnet],
+          [back, peVnet, v],
+        ] as const) {
+          if (!p || healthy(p)) continue;
+          plan.commands.push({
+            policy: "aks-acr-vnet-peering",
+            command:
+              `az network vnet peering delete -g ${from.resourceGroup} --vnet-name ${resourceName(from)} -n ${p.name} && ` +
+              `az network vnet peering create -g ${from.resourceGroup} --vnet-name ${resourceName(from)} -n ${p.name} ` +
+              `--remote-vnet ${to.raw} --allow-vnet-access`,
+          });
+        }
+      }
+    }
+  }
+
+  // Registry firewall (acr-firewall-aks-egress): only for the public path.
+  const ruleSet = registry.res.props["networkRuleSet"] as
+    { defaultAction?: unknown; ipRules?: unknown } | undefined;
+  const denies = typeof ruleSet?.defaultAction === "string" && ruleSet.defaultAction.toLowerCase() === "deny";
+  // With a private endpoint, the private path is the one to fix (peering, DNS above), not the rules.
+  if (denies && pes.length === 0 && !reachesPrivateEndpoint(topo, cluster, pes)) {
+    const egress = clusterEgress(topo, cluster);
+    const currentRules = (Array.isArray(ruleSet?.ipRules) ? ruleSet.ipRules : [])
+      .map((r: Record<string, unknown>) => r.iPAddressOrRange ?? r.ipAddressOrRange ?? r.value)
+      .filter((v): v is string => typeof v === "string");
+    const ips = [...(known(egress) && egress ? egress.ips : []), ...(target.egressIps ?? [])];
+    if (ips.length > 0) {
+      const ranges = currentRules.map(parseCidr).filter((c): c is Cidr => !!c);
+      const missing = ips.filter((ip) => {
+        const c = parseCidr(ip);
+        return !!c && !ranges.some((r) => cidrContains(r, c));
+      });
+      if (missing.length > 0) plan.egress = { ips: missing, currentRules };
+    }
+  }
+
+  // Hub firewall (aks-acr-hub-firewall).
+  const outbound = readString(cluster.res.props, "networkProfile", "outboundType");
+  const peIps = pes.flatMap((pe) => pe.ips);
+  if (
+    target.firewallPolicyId &&
+    known(outbound) &&
+    outbound?.toLowerCase() === "userdefinedrouting" &&
+    peIps.length > 0
+  ) {
+    const subnets = clusterSubnetInfo(topo, cluster);
+    const sources = known(subnets) ? subnets.flatMap((s) => s.cidrs) : [];
+    const rules = firewallRules(topo);
+    const groupNames = new Set(
+      (topo.byKind.get("firewallPolicyRuleCollectionGroup") ?? []).map((g) =>
+        String(readString(g.props, "name")).toLowerCase(),
+      ),
+    );
+    const allowed = peIps.every((ip) => {
+      const dest = parseCidr(ip);
+      return !!dest && !!networkAllows(rules.network, sources, dest);
+    });
+    if (sources.length > 0 && (!allowed || groupNames.has(firewallGroupName(componentName).toLowerCase()))) {
+      plan.firewall = {
+        firewallPolicyId: target.firewallPolicyId,
+        sourceAddresses: sources.map((c) => c.raw),
+        privateEndpointIps: peIps,
+      };
+    }
+  }
+
+  // Drift nothing declarative fixes.
+  if (scaleSetsWithoutKubelet(topo, cluster).missing.length > 0) {
+    plan.commands.push({ policy: "aks-kubelet-identity-on-vmss", command: `az aks update ${clusterArgs}` });
+  }
+  const secret = servicePrincipalSecret(topo, cluster);
+  if (known(secret) && secret && secret.end.getTime() <= Date.now()) {
+    plan.commands.push({
+      policy: "aks-sp-secret-valid",
+      command: `az aks update-credentials ${clusterArgs} --reset-service-principal --service-principal <client-id> --client-secret <new-secret>`,
+    });
+  }
+  return plan;
+}

@@ -1,0 +1,40 @@
+/**
+ * An AzureReader over a recorded environment: what AksAcrObserver would read from Azure, answered
+ * from the recording's ARM records, so the offline preview runs the real program.
+ */
+import { isScopeAncestorOrSelf, parseArmId } from "../core/arm-id";
+import { ArmRecord, AzureReader } from "../components/azure/reader";
+
+const lower = (s: string) => s.toLowerCase().replace(/\/+$/, "");
+
+export function worldReader(resources: readonly ArmRecord[]): AzureReader {
+  const byId = new Map(resources.map((r) => [lower(r.id), r]));
+  const ofType = (type: string) => resources.filter((r) => r.type.toLowerCase() === type);
+  return {
+    get: async (id) => byId.get(lower(id)),
+    async list(collection) {
+      const prefix = lower(collection) + "/";
+      return resources.filter((r) => {
+        const id = lower(r.id);
+        return id.startsWith(prefix) && !id.slice(prefix.length).includes("/");
+      });
+    },
+    async roleAssignmentsAt(scope) {
+      const target = parseArmId(scope);
+      return ofType("microsoft.authorization/roleassignments").filter((a) => {
+        const at = parseArmId(
+          a.properties?.scope ?? a.id.replace(/\/providers\/Microsoft\.Authorization\/.*$/i, ""),
+        );
+        return !!target && !!at && isScopeAncestorOrSelf(at, target);
+      });
+    },
+    async servicePrincipal(appId) {
+      return ofType("microsoft.graph/serviceprincipals").find(
+        (r) => String(r.properties?.appId ?? "").toLowerCase() === appId.toLowerCase(),
+      );
+    },
+    async registryCredentials(registryId) {
+      return byId.get(`${lower(registryId)}/credentials`);
+    },
+  };
+}

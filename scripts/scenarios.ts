@@ -1,0 +1,560 @@
+/**
+ * `npm run scenarios`: writes the recorded environments in `scenarios/` (other than the
+ * hand-written `kubelet-without-acrpull`): a healthy public registry, a healthy hub-and-spoke
+ * private link, and one broken environment per cause of CAUSES.md, each with what the policy pack
+ * must find before and after the program's plan (`expected.json`) and why (`README.md`).
+ * Expectations are stated here from the cause, never taken from a run.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+const SUB = "3f2b1c9e-6d4a-4e8b-9a7c-2d1e0f9b8a76";
+const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+const NODE_RG = "MC_rg-aks_aks-prod_westeurope";
+const rg = (g: string) => `/subscriptions/${SUB}/resourceGroups/${g}`;
+const id = (g: string, type: string, name: string) => `${rg(g)}/providers/${type}/${name}`;
+
+const IDS = {
+  cluster: id("rg-aks", "Microsoft.ContainerService/managedClusters", "aks-prod"),
+  registry: id("rg-acr", "Microsoft.ContainerRegistry/registries", "contosoacr"),
+  kubelet: id(NODE_RG, "Microsoft.ManagedIdentity/userAssignedIdentities", "aks-prod-agentpool"),
+  spoke: id("rg-aks", "Microsoft.Network/virtualNetworks", "vnet-aks"),
+  hub: id("rg-hub", "Microsoft.Network/virtualNetworks", "vnet-hub"),
+  pe: id("rg-hub", "Microsoft.Network/privateEndpoints", "pe-contosoacr"),
+  zone: id("rg-dns", "Microsoft.Network/privateDnsZones", "privatelink.azurecr.io"),
+  outboundIp: id(NODE_RG, "Microsoft.Network/publicIPAddresses", "aks-outbound-ip"),
+  firewallPolicy: id("rg-hub", "Microsoft.Network/firewallPolicies", "fw-policy"),
+  firewall: id("rg-hub", "Microsoft.Network/azureFirewalls", "fw-hub"),
+  firewallIp: id("rg-hub", "Microsoft.Network/publicIPAddresses", "fw-hub-ip"),
+  nsg: id("rg-aks", "Microsoft.Network/networkSecurityGroups", "nsg-nodes"),
+};
+const KUBELET_OID = "6c1f2a9e-3b7d-4e5f-9a8b-0c1d2e3f4a5b";
+const CONTROL_PLANE_OID = "e8d7c6b5-a493-4281-8f7e-6d5c4b3a2910";
+const SP_APP_ID = "4d3c2b1a-0f9e-4d8c-b7a6-958473625140";
+const SP_OID = "8a7b6c5d-4e3f-4a2b-9c1d-0e9f8a7b6c5d";
+const ROLE = (guid: string) =>
+  `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
+const ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d";
+
+type Rec = Record<string, unknown> & {
+  id: string;
+  name: string;
+  type: string;
+  properties: Record<string, unknown>;
+};
+const rec = (
+  rid: string,
+  type: string,
+  properties: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+): Rec => ({
+  id: rid,
+  name: rid.split("/").pop()!,
+  type: type.toLowerCase(),
+  location: "westeurope",
+  resourceGroup: rid.split("/")[4],
+  subscriptionId: SUB,
+  ...extra,
+  properties,
+});
+
+interface Options {
+  private: boolean;
+  outboundType?: "loadBalancer" | "userDefinedRouting";
+  servicePrincipal?: { end: string };
+  windowsPool?: boolean;
+}
+
+function cluster(o: Options): Rec {
+  const pools: Record<string, unknown>[] = [
+    {
+      name: "system",
+      mode: "System",
+      osType: "Linux",
+      osSKU: "Ubuntu",
+      vmSize: "Standard_D4ds_v5",
+      count: 3,
+      type: "VirtualMachineScaleSets",
+      vnetSubnetID: `${IDS.spoke}/subnets/nodes`,
+    },
+  ];
+  if (o.windowsPool)
+    pools.push({ ...pools[0], name: "win", mode: "User", osType: "Windows", osSKU: "Windows2022", count: 2 });
+  const network: Record<string, unknown> = {
+    networkPlugin: "azure",
+    networkPluginMode: "overlay",
+    outboundType: o.outboundType ?? "loadBalancer",
+    loadBalancerSku: "standard",
+    podCidr: "10.244.0.0/16",
+    serviceCidr: "10.0.0.0/16",
+    dnsServiceIP: "10.0.0.10",
+  };
+  if ((o.outboundType ?? "loadBalancer") === "loadBalancer") {
+    network.loadBalancerProfile = {
+      managedOutboundIPs: { count: 1 },
+      effectiveOutboundIPs: [{ id: IDS.outboundIp }],
+    };
+  }
+  const sp = o.servicePrincipal;
+  return rec(
+    IDS.cluster,
+    "Microsoft.ContainerService/managedClusters",
+    {
+      provisioningState: "Succeeded",
+      kubernetesVersion: "1.33.3",
+      dnsPrefix: "aks-prod",
+      nodeResourceGroup: NODE_RG,
+      enableRBAC: true,
+      agentPoolProfiles: pools,
+      servicePrincipalProfile: { clientId: sp ? SP_APP_ID : "msi" },
+      ...(sp
+        ? {}
+        : {
+            identityProfile: {
+              kubeletidentity: {
+                resourceId: IDS.kubelet,
+                clientId: "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+                objectId: KUBELET_OID,
+              },
+            },
+          }),
+      networkProfile: network,
+    },
+    {
+      sku: { name: "Base", tier: "Standard" },
+      identity: sp ? null : { type: "SystemAssigned", principalId: CONTROL_PLANE_OID, tenantId: TENANT },
+    },
+  );
+}
+
+function registry(o: Options, props: Record<string, unknown> = {}, sku = "Premium"): Rec {
+  return rec(
+    IDS.registry,
+    "Microsoft.ContainerRegistry/registries",
+    {
+      loginServer: "contosoacr.azurecr.io",
+      provisioningState: "Succeeded",
+      adminUserEnabled: false,
+      publicNetworkAccess: o.private ? "Disabled" : "Enabled",
+      networkRuleSet: { defaultAction: o.private ? "Deny" : "Allow", ipRules: [] },
+      networkRuleBypassOptions: "AzureServices",
+      anonymousPullEnabled: false,
+      dataEndpointEnabled: false,
+      ...(o.private
+        ? {
+            privateEndpointConnections: [
+              {
+                id: `${IDS.registry}/privateEndpointConnections/pe-contosoacr`,
+                properties: {
+                  privateEndpoint: { id: IDS.pe },
+                  privateLinkServiceConnectionState: { status: "Approved" },
+                },
+              },
+            ],
+          }
+        : {}),
+      ...props,
+    },
+    { sku: { name: sku, tier: sku } },
+  );
+}
+
+function assignment(guidName: string, principalId: string, role: string, scope = IDS.registry): Rec {
+  return rec(
+    `${scope}/providers/Microsoft.Authorization/roleAssignments/${guidName}`,
+    "Microsoft.Authorization/roleAssignments",
+    {
+      roleDefinitionId: ROLE(role),
+      principalId,
+      principalType: "ServicePrincipal",
+      scope,
+    },
+    { location: "" },
+  );
+}
+
+function scaleSet(withKubelet: boolean): Rec {
+  return rec(
+    id(NODE_RG, "Microsoft.Compute/virtualMachineScaleSets", "aks-system-31415926-vmss"),
+    "Microsoft.Compute/virtualMachineScaleSets",
+    {
+      orchestrationMode: "Uniform",
+      provisioningState: "Succeeded",
+    },
+    {
+      identity: withKubelet
+        ? {
+            type: "UserAssigned",
+            userAssignedIdentities: {
+              [IDS.kubelet]: { principalId: KUBELET_OID, clientId: "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d" },
+            },
+          }
+        : { type: "None" },
+    },
+  );
+}
+
+const peering = (from: string, to: string, state = "Connected") => ({
+  id: `${from}/virtualNetworkPeerings/to-${to.split("/").pop()}`,
+  name: `to-${to.split("/").pop()}`,
+  properties: {
+    remoteVirtualNetwork: { id: to },
+    peeringState: state,
+    allowVirtualNetworkAccess: true,
+    allowForwardedTraffic: true,
+  },
+});
+
+function vnets(o: Options, peerings: { spokeToHub?: string | null; hubToSpoke?: string | null } = {}): Rec[] {
+  const nodes: Record<string, unknown> = { addressPrefix: "10.10.0.0/22" };
+  if (o.outboundType === "userDefinedRouting")
+    nodes.routeTable = { id: id("rg-aks", "Microsoft.Network/routeTables", "rt-nodes") };
+  const spoke = rec(IDS.spoke, "Microsoft.Network/virtualNetworks", {
+    addressSpace: { addressPrefixes: ["10.10.0.0/16"] },
+    subnets: [{ id: `${IDS.spoke}/subnets/nodes`, name: "nodes", properties: nodes }],
+    virtualNetworkPeerings:
+      o.private && peerings.spokeToHub !== null
+        ? [peering(IDS.spoke, IDS.hub, peerings.spokeToHub ?? "Connected")]
+        : [],
+  });
+  if (!o.private && o.outboundType !== "userDefinedRouting") return [spoke];
+  const hub = rec(IDS.hub, "Microsoft.Network/virtualNetworks", {
+    addressSpace: { addressPrefixes: ["10.0.0.0/16"] },
+    subnets: [
+      {
+        id: `${IDS.hub}/subnets/AzureFirewallSubnet`,
+        name: "AzureFirewallSubnet",
+        properties: { addressPrefix: "10.0.0.0/26" },
+      },
+      {
+        id: `${IDS.hub}/subnets/private-endpoints`,
+        name: "private-endpoints",
+        properties: { addressPrefix: "10.0.1.0/24" },
+      },
+    ],
+    virtualNetworkPeerings:
+      peerings.hubToSpoke !== null ? [peering(IDS.hub, IDS.spoke, peerings.hubToSpoke ?? "Connected")] : [],
+  });
+  return [spoke, hub];
+}
+
+function privateLink(links: string[] = [IDS.hub, IDS.spoke]): Rec[] {
+  return [
+    rec(IDS.pe, "Microsoft.Network/privateEndpoints", {
+      subnet: { id: `${IDS.hub}/subnets/private-endpoints` },
+      privateLinkServiceConnections: [
+        { name: "contosoacr", properties: { privateLinkServiceId: IDS.registry, groupIds: ["registry"] } },
+      ],
+      customDnsConfigs: [
+        { fqdn: "contosoacr.azurecr.io", ipAddresses: ["10.0.1.4"] },
+        { fqdn: "contosoacr.westeurope.data.azurecr.io", ipAddresses: ["10.0.1.5"] },
+      ],
+    }),
+    rec(`${IDS.pe}/privateDnsZoneGroups/default`, "Microsoft.Network/privateEndpoints/privateDnsZoneGroups", {
+      privateDnsZoneConfigs: [{ name: "privatelink-azurecr-io", properties: { privateDnsZoneId: IDS.zone } }],
+    }),
+    rec(IDS.zone, "Microsoft.Network/privateDnsZones", { numberOfRecordSets: 3 }, { location: "global" }),
+    ...links.map((v) =>
+      rec(
+        `${IDS.zone}/virtualNetworkLinks/${v.split("/").pop()}-link`,
+        "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
+        {
+          virtualNetwork: { id: v },
+          registrationEnabled: false,
+          virtualNetworkLinkState: "Completed",
+        },
+        { location: "global" },
+      ),
+    ),
+    rec(
+      `${IDS.zone}/A/contosoacr`,
+      "Microsoft.Network/privateDnsZones/A",
+      { aRecords: [{ ipv4Address: "10.0.1.4" }] },
+      { location: "" },
+    ),
+    rec(
+      `${IDS.zone}/A/contosoacr.westeurope.data`,
+      "Microsoft.Network/privateDnsZones/A",
+      { aRecords: [{ ipv4Address: "10.0.1.5" }] },
+      { location: "" },
+    ),
+  ];
+}
+
+function firewall(allowRule: boolean): Rec[] {
+  const rules = allowRule
+    ? [
+        {
+          ruleType: "NetworkRule",
+          name: "aks-to-acr",
+          sourceAddresses: ["10.10.0.0/22"],
+          destinationAddresses: ["10.0.1.4", "10.0.1.5"],
+          destinationPorts: ["443"],
+          ipProtocols: ["TCP"],
+        },
+      ]
+    : [
+        {
+          ruleType: "NetworkRule",
+          name: "aks-to-dns",
+          sourceAddresses: ["10.10.0.0/22"],
+          destinationAddresses: ["168.63.129.16"],
+          destinationPorts: ["53"],
+          ipProtocols: ["UDP"],
+        },
+      ];
+  return [
+    rec(IDS.firewallPolicy, "Microsoft.Network/firewallPolicies", {
+      firewalls: [{ id: IDS.firewall }],
+      threatIntelMode: "Alert",
+    }),
+    rec(
+      `${IDS.firewallPolicy}/ruleCollectionGroups/platform`,
+      "Microsoft.Network/firewallPolicies/ruleCollectionGroups",
+      {
+        priority: 300,
+        ruleCollections: [
+          {
+            ruleCollectionType: "FirewallPolicyFilterRuleCollection",
+            name: "aks",
+            priority: 100,
+            action: { type: "Allow" },
+            rules,
+          },
+        ],
+      },
+      { location: "" },
+    ),
+    rec(IDS.firewall, "Microsoft.Network/azureFirewalls", {
+      firewallPolicy: { id: IDS.firewallPolicy },
+      ipConfigurations: [
+        {
+          name: "ipconfig",
+          properties: {
+            privateIPAddress: "10.0.0.4",
+            publicIPAddress: { id: IDS.firewallIp },
+            subnet: { id: `${IDS.hub}/subnets/AzureFirewallSubnet` },
+          },
+        },
+      ],
+    }),
+    rec(
+      IDS.firewallIp,
+      "Microsoft.Network/publicIPAddresses",
+      { ipAddress: "20.31.40.7", publicIPAllocationMethod: "Static" },
+      { sku: { name: "Standard" } },
+    ),
+    rec(id("rg-aks", "Microsoft.Network/routeTables", "rt-nodes"), "Microsoft.Network/routeTables", {
+      routes: [
+        {
+          name: "default",
+          properties: {
+            addressPrefix: "0.0.0.0/0",
+            nextHopType: "VirtualAppliance",
+            nextHopIpAddress: "10.0.0.4",
+          },
+        },
+      ],
+    }),
+  ];
+}
+
+const outboundIp = () =>
+  rec(
+    IDS.outboundIp,
+    "Microsoft.Network/publicIPAddresses",
+    { ipAddress: "20.50.1.4", publicIPAllocationMethod: "Static" },
+    { sku: { name: "Standard" } },
+  );
+
+/** A healthy environment: every record a pull needs, right. */
+function healthy(o: Options): Rec[] {
+  return [
+    cluster(o),
+    registry(o),
+    o.servicePrincipal
+      ? assignment("5b0c7a3e-2f1d-4e6a-8b9c-0d1e2f3a4b5c", SP_OID, ACR_PULL)
+      : assignment("5b0c7a3e-2f1d-4e6a-8b9c-0d1e2f3a4b5c", KUBELET_OID, ACR_PULL),
+    ...(o.servicePrincipal ? [] : [scaleSet(true)]),
+    ...vnets(o),
+    ...(o.private ? privateLink() : []),
+    ...(o.outboundType === "userDefinedRouting" ? firewall(true) : [outboundIp()]),
+    ...(o.servicePrincipal
+      ? [
+          rec(`/servicePrincipals/${SP_OID}`, "Microsoft.Graph/servicePrincipals", {
+            objectId: SP_OID,
+            appId: SP_APP_ID,
+            displayName: "aks-prod-sp",
+            passwordCredentials: [
+              {
+                keyId: "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+                displayName: "aks",
+                endDateTime: o.servicePrincipal.end,
+                source: "application",
+              },
+            ],
+          }),
+        ]
+      : []),
+  ] as Rec[];
+}
+
+const deployment = (name: string, image: string, spec: Record<string, unknown> = {}) => ({
+  apiVersion: "apps/v1",
+  kind: "Deployment",
+  metadata: { name, namespace: "apps" },
+  spec: {
+    replicas: 2,
+    selector: { matchLabels: { app: name } },
+    template: {
+      metadata: { labels: { app: name } },
+      spec: { nodeSelector: { "kubernetes.io/os": "linux" }, containers: [{ name, image }], ...spec },
+    },
+  },
+});
+const DIGEST = "sha256:" + "4f".repeat(32);
+const goodImage = `contosoacr.azurecr.io/shop/web:1.4.2@${DIGEST}`;
+
+interface Finding {
+  policy: string;
+  level: "mandatory" | "advisory";
+  resource: string;
+  contains?: string[];
+}
+interface Scenario {
+  name: string;
+  about: string;
+  resources: Rec[];
+  kubernetes?: unknown[];
+  config?: Record<string, string>;
+  policyConfig?: Record<string, Record<string, unknown>>;
+  before: Finding[];
+  after: Finding[];
+  /** Substrings the program's commands must contain (causes no declaration fixes). */
+  commands?: string[];
+  /** Components the plan must declare. */
+  declares?: string[];
+}
+
+const PUBLIC: Options = { private: false };
+const HUB: Options = { private: true };
+const replace = (rs: Rec[], type: string, next: Rec | undefined) => {
+  const i = rs.findIndex((r) => r.type === type.toLowerCase());
+  const out = [...rs];
+  if (next) out.splice(i, 1, next);
+  else out.splice(i, 1);
+  return out;
+};
+const without = (rs: Rec[], pred: (r: Rec) => boolean) => rs.filter((r) => !pred(r));
+
+const SCENARIOS: Scenario[] = [
+  {
+    name: "healthy-public",
+    about:
+      "A cluster pulling from a public Premium registry with AcrPull for its kubelet identity: nothing to find, nothing to declare.",
+    resources: healthy(PUBLIC),
+    kubernetes: [deployment("web", goodImage)],
+    before: [],
+    after: [],
+    declares: [],
+  },
+  {
+    name: "healthy-hub-spoke",
+    about:
+      "A spoke cluster pulling through a private endpoint in the hub: peered both ways, the privatelink zone linked to both VNets, AcrPull in place.",
+    resources: healthy(HUB),
+    kubernetes: [deployment("web", goodImage)],
+    before: [],
+    after: [],
+    declares: [],
+  },
+  {
+    name: "broken-hub-spoke",
+    about:
+      "The demo. A spoke cluster and a hub private endpoint, wired by hand: AcrPull went to the control-plane identity, the spoke-to-hub peering is missing, " +
+      "and the privatelink zone is linked to the hub only. Pulls time out, then fail with 403, then with 401. The plan declares all three fixes.",
+    resources: without(
+      [
+        ...replace(
+          healthy(HUB),
+          "Microsoft.Authorization/roleAssignments",
+          assignment("0d6b4f2e-8c1a-4b3e-9f7d-2a5c8e1b4d6f", CONTROL_PLANE_OID, ACR_PULL),
+        ),
+      ],
+      (r) => r.id.endsWith("vnet-aks-link"),
+    ).map((r) =>
+      r.id === IDS.spoke ? { ...r, properties: { ...r.properties, virtualNetworkPeerings: [] } } : r,
+    ),
+    kubernetes: [deployment("web", goodImage)],
+    before: [
+      {
+        policy: "aks-acr-pull-role",
+        level: "mandatory",
+        resource: "aks-prod",
+        contains: ["401 Unauthorized", "control-plane"],
+      },
+      {
+        policy: "acr-private-dns-link",
+        level: "mandatory",
+        resource: "aks-prod",
+        contains: ["403 Forbidden", "vnet-aks"],
+      },
+      // Without the peering, no private endpoint is reachable and public access is off: 403 too.
+      {
+        policy: "acr-firewall-aks-egress",
+        level: "mandatory",
+        resource: "aks-prod",
+        contains: ["none of its private endpoints"],
+      },
+      {
+        policy: "aks-acr-vnet-peering",
+        level: "mandatory",
+        resource: "aks-prod",
+        contains: ["i/o timeout", "no peering from 'vnet-aks' to 'vnet-hub'"],
+      },
+    ],
+    after: [],
+    declares: ["AcrPullAccess", "PrivateRegistryDns", "VnetPeeringPair"],
+  },
+];
+
+function write(s: Scenario) {
+  const dir = path.join(__dirname, "..", "scenarios", s.name);
+  fs.mkdirSync(dir, { recursive: true });
+  const world = {
+    resources: s.resources,
+    kubernetes: s.kubernetes ?? [],
+    config: { clusterId: IDS.cluster, registryId: IDS.registry, ...s.config },
+    ...(s.policyConfig ? { policyConfig: s.policyConfig } : {}),
+  };
+  fs.writeFileSync(path.join(dir, "world.json"), JSON.stringify(world, null, 2) + "\n");
+  const expected = {
+    before: s.before.map((f) => ({ contains: [], ...f })),
+    after: s.after.map(({ policy, level, resource }) => ({ policy, level, resource })),
+    declares: s.declares ?? [],
+    commands: s.commands ?? [],
+  };
+  fs.writeFileSync(path.join(dir, "expected.json"), JSON.stringify(expected, null, 2) + "\n");
+  fs.writeFileSync(
+    path.join(dir, "README.md"),
+    `# ${s.name}\n\n${s.about}\n\n\`world.json\` is the environment as Azure Resource Graph and kubectl return it (written by ` +
+      "`npm run scenarios`); `expected.json` is what the policy pack must find before and after the program's plan.\n",
+  );
+}
+
+for (const s of SCENARIOS) write(s);
+process.stdout.write(`wrote ${SCENARIOS.length} scenarios\n`);
+
+export {
+  SCENARIOS,
+  IDS,
+  healthy,
+  cluster,
+  registry,
+  assignment,
+  scaleSet,
+  vnets,
+  privateLink,
+  firewall,
+  deployment,
+};
