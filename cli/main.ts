@@ -9,7 +9,7 @@
  */
 import { ProgramConfigError } from "../core/program-config";
 import { PolicyPackClient } from "../offline/analyzer";
-import { offlinePreview } from "../offline/preview";
+import { configureFor, offlinePreview } from "../offline/preview";
 import { findingsOf, makeReport, planEntries, renderMarkdown, renderText, Report } from "../offline/report";
 import { loadWorld, stackOf, WorldError } from "../offline/world";
 
@@ -57,7 +57,7 @@ export async function run(args: Args, progress: (s: string) => void): Promise<Re
   try {
     if (args.command === "diagnose") {
       const { resources, ignored } = stackOf(world);
-      await pack.configure(world.policyConfig as never);
+      await configureFor(world, pack);
       progress(`analyzing ${resources.length} recorded resources`);
       const findings = findingsOf(await pack.analyzeAll(resources), resources);
       return makeReport("diagnose", world.file, { ignored, findings });

@@ -12,7 +12,7 @@ import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import * as rpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as proto from "@pulumi/pulumi/proto/analyzer_pb";
 import { dependencyUrns, PolicyResourceInput, urnOf } from "./resources";
-import { validateAgainstSchema } from "./config-schema";
+import { PolicyConfigRejected, validateAgainstSchema } from "./config-schema";
 
 export const REPO_ROOT = path.resolve(__dirname, "..");
 export const POLICIES_DIR = path.join(REPO_ROOT, "policies");
@@ -154,7 +154,9 @@ export class PolicyPackClient {
     const info = await this.info();
     const unknownPolicies = Object.keys(overrides).filter((n) => !info.policies.some((p) => p.name === n));
     if (unknownPolicies.length)
-      throw new Error(`config names policies the pack does not have: ${unknownPolicies.join(", ")}`);
+      throw new PolicyConfigRejected(
+        `config names policies the pack does not have: ${unknownPolicies.join(", ")}; expected one of ${info.policies.map((p) => p.name).join(", ")}`,
+      );
     const req = new proto.ConfigureAnalyzerRequest();
     const map = req.getPolicyconfigMap();
     for (const p of info.policies) {
@@ -166,7 +168,13 @@ export class PolicyPackClient {
       Object.assign(properties, props);
       if (p.configSchema) validateAgainstSchema(p.name, properties, p.configSchema);
       const cfg = new proto.PolicyConfig();
-      cfg.setEnforcementlevel(LEVEL_CODES[enforcementLevel ?? p.enforcementLevel]);
+      const level = enforcementLevel ?? p.enforcementLevel;
+      if (!(level in LEVEL_CODES)) {
+        throw new PolicyConfigRejected(
+          `${p.name}.enforcementLevel: ${JSON.stringify(level)} is not one of ${Object.keys(LEVEL_CODES).join(", ")}`,
+        );
+      }
+      cfg.setEnforcementlevel(LEVEL_CODES[level]);
       cfg.setProperties(Struct.fromJavaScript(properties as never));
       map.set(p.name, cfg);
     }

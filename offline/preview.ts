@@ -9,7 +9,8 @@ import { Diagnostic, PolicyPackClient } from "./analyzer";
 import { settled } from "./outputs";
 import { PolicyResourceInput } from "./resources";
 import { flattenArm } from "../core/arm-types";
-import { ArmResource, stackOf, World } from "./world";
+import { ArmResource, stackOf, World, WorldError } from "./world";
+import { PolicyConfigRejected } from "./config-schema";
 import { useAzureReader } from "../components/azure/reader";
 import { worldReader } from "./world-reader";
 
@@ -115,13 +116,23 @@ export async function planProgram(
   return { plan, outputs };
 }
 
+/** Configures the pack with the world's policyConfig; a value that does not fit is the world's mistake. */
+export async function configureFor(world: World, pack: PolicyPackClient): Promise<void> {
+  try {
+    await pack.configure(world.policyConfig as never);
+  } catch (e) {
+    if (e instanceof PolicyConfigRejected) throw new WorldError(world.file, "$.policyConfig", e.message);
+    throw e;
+  }
+}
+
 export async function offlinePreview(
   world: World,
   pack: PolicyPackClient,
   progress: (step: string) => void = () => undefined,
 ): Promise<PreviewReport> {
   const { resources, ignored } = stackOf(world);
-  await pack.configure(world.policyConfig as never);
+  await configureFor(world, pack);
   progress(`analyzing ${resources.length} recorded resources`);
   const before = await pack.analyzeAll(resources);
   progress("running the program against the recording");

@@ -155,7 +155,8 @@ function checkResource(file: string, at: string, r: unknown): ArmResource {
     if (typeof o[key] !== "string" || o[key] === "")
       throw new WorldError(file, `${at}.${key}`, "expected a non-empty string");
   }
-  if (!parseArmId(o.id)) {
+  // Microsoft Graph records (an observer's service principals) carry Graph paths, not ARM ids.
+  if (!parseArmId(o.id) && !(o.type as string).toLowerCase().startsWith("microsoft.graph/")) {
     throw new WorldError(
       file,
       `${at}.id`,

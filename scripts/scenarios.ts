@@ -63,6 +63,7 @@ interface Options {
   outboundType?: "loadBalancer" | "userDefinedRouting";
   servicePrincipal?: { end: string };
   windowsPool?: boolean;
+  nsg?: boolean;
 }
 
 function cluster(o: Options): Rec {
@@ -209,6 +210,7 @@ function vnets(o: Options, peerings: { spokeToHub?: string | null; hubToSpoke?: 
   const nodes: Record<string, unknown> = { addressPrefix: "10.10.0.0/22" };
   if (o.outboundType === "userDefinedRouting")
     nodes.routeTable = { id: id("rg-aks", "Microsoft.Network/routeTables", "rt-nodes") };
+  if (o.nsg) nodes.networkSecurityGroup = { id: IDS.nsg };
   const spoke = rec(IDS.spoke, "Microsoft.Network/virtualNetworks", {
     addressSpace: { addressPrefixes: ["10.10.0.0/16"] },
     subnets: [{ id: `${IDS.spoke}/subnets/nodes`, name: "nodes", properties: nodes }],
@@ -438,6 +440,53 @@ interface Scenario {
 
 const PUBLIC: Options = { private: false };
 const HUB: Options = { private: true };
+const UDR: Options = { private: true, outboundType: "userDefinedRouting" };
+const SP_EXPIRED: Options = { private: false, servicePrincipal: { end: "2025-06-30T00:00:00Z" } };
+const SP_EXPIRING: Options = { private: false, servicePrincipal: { end: "2036-06-01T00:00:00Z" } };
+const withRegistry = (rs: Rec[], props: Record<string, unknown>, sku = "Premium") =>
+  replace(rs, "Microsoft.ContainerRegistry/registries", registry(PUBLIC, props, sku));
+const noPeerings = (r: Rec) =>
+  r.type === "microsoft.network/virtualnetworks"
+    ? { ...r, properties: { ...r.properties, virtualNetworkPeerings: [] } }
+    : r;
+const ADMIN_SECRET = {
+  apiVersion: "v1",
+  kind: "Secret",
+  type: "kubernetes.io/dockerconfigjson",
+  metadata: { name: "acr-contosoacr", namespace: "apps" },
+  data: {
+    ".dockerconfigjson": Buffer.from(
+      JSON.stringify({
+        auths: {
+          "contosoacr.azurecr.io": {
+            username: "contosoacr",
+            password: "not-a-real-password-0",
+            auth: Buffer.from("contosoacr:not-a-real-password-0").toString("base64"),
+          },
+        },
+      }),
+    ).toString("base64"),
+  },
+};
+const web = (image: string, spec: Record<string, unknown> = {}) => [deployment("web", image, spec)];
+const k8sFinding = (policy: string, level: Finding["level"], contains: string[] = []): Finding => ({
+  policy,
+  level,
+  resource: "apps/web",
+  contains,
+});
+const onCluster = (policy: string, level: Finding["level"], contains: string[] = []): Finding => ({
+  policy,
+  level,
+  resource: "aks-prod",
+  contains,
+});
+const onRegistry = (policy: string, level: Finding["level"], contains: string[] = []): Finding => ({
+  policy,
+  level,
+  resource: "contosoacr",
+  contains,
+});
 const replace = (rs: Rec[], type: string, next: Rec | undefined) => {
   const i = rs.findIndex((r) => r.type === type.toLowerCase());
   const out = [...rs];
@@ -515,6 +564,266 @@ const SCENARIOS: Scenario[] = [
     ],
     after: [],
     declares: ["AcrPullAccess", "PrivateRegistryDns", "VnetPeeringPair"],
+  },
+  {
+    name: "sp-secret-expired",
+    about:
+      "A service-principal cluster whose only credential ended in June 2025: the kubelet's token request fails with 401. Nothing declarative fixes it; the program gives the command.",
+    resources: healthy(SP_EXPIRED),
+    kubernetes: web(goodImage),
+    before: [
+      onCluster("aks-sp-secret-valid", "mandatory", ["401 Unauthorized", "az aks update-credentials"]),
+    ],
+    after: [onCluster("aks-sp-secret-valid", "mandatory")],
+    declares: [],
+    commands: [
+      "aks-sp-secret-valid: az aks update-credentials -g rg-aks -n aks-prod --reset-service-principal",
+    ],
+  },
+  {
+    name: "sp-secret-expiring",
+    about:
+      "A service-principal cluster whose credential ends within the warning window (the window is set to ten years in policyConfig, so the recording holds until 2036): rotate it before pulls fail.",
+    resources: healthy(SP_EXPIRING),
+    kubernetes: web(goodImage),
+    policyConfig: { "aks-sp-secret-expiring": { warnWithinDays: 3650 } },
+    before: [onCluster("aks-sp-secret-expiring", "advisory", ["2036-06-01"])],
+    after: [onCluster("aks-sp-secret-expiring", "advisory")],
+    declares: [],
+  },
+  {
+    name: "kubelet-identity-off-vmss",
+    about:
+      "The node pool's scale set lost the kubelet user-assigned identity (a manual VMSS update): IMDS has no token for it, pulls fail with 401. The fix is a reconcile, `az aks update`.",
+    resources: replace(healthy(PUBLIC), "Microsoft.Compute/virtualMachineScaleSets", scaleSet(false)),
+    kubernetes: web(goodImage),
+    before: [
+      onCluster("aks-kubelet-identity-on-vmss", "mandatory", [
+        "aks-system-31415926-vmss",
+        "az aks update -g rg-aks -n aks-prod",
+      ]),
+    ],
+    after: [onCluster("aks-kubelet-identity-on-vmss", "mandatory")],
+    declares: [],
+    commands: ["aks-kubelet-identity-on-vmss: az aks update -g rg-aks -n aks-prod"],
+  },
+  {
+    name: "pull-secret-admin-disabled",
+    about:
+      "Pods pull with an image pull secret built from the registry's admin user, which has since been disabled: 401. The secret lives in the cluster, not in a stack; its fix is AcrImagePullSecret or the identity.",
+    resources: healthy(PUBLIC),
+    kubernetes: [
+      deployment("web", goodImage, { imagePullSecrets: [{ name: "acr-contosoacr" }] }),
+      ADMIN_SECRET,
+    ],
+    before: [
+      {
+        policy: "k8s-acr-pull-secret-valid",
+        level: "mandatory",
+        resource: "apps/acr-contosoacr",
+        contains: ["adminUserEnabled"],
+      },
+    ],
+    after: [{ policy: "k8s-acr-pull-secret-valid", level: "mandatory", resource: "apps/acr-contosoacr" }],
+    declares: [],
+  },
+  {
+    name: "image-reference-typo",
+    about:
+      "The image names `contosoacr.azureacr.io` (the misspelling the article names): the pull fails with `not found` / no such host.",
+    resources: healthy(PUBLIC),
+    kubernetes: web(`contosoacr.azureacr.io/shop/web:1.4.2@${DIGEST}`),
+    before: [k8sFinding("k8s-acr-image-reference", "mandatory", ["azureacr.io", "contosoacr.azurecr.io"])],
+    after: [k8sFinding("k8s-acr-image-reference", "mandatory")],
+    declares: [],
+  },
+  {
+    name: "registry-unknown",
+    about: "The image comes from an Azure registry that is neither in the environment nor on the allow-list.",
+    resources: healthy(PUBLIC),
+    kubernetes: web(`fabrikamimages.azurecr.io/shop/web:1.4.2@${DIGEST}`),
+    before: [k8sFinding("k8s-acr-registry-known", "advisory", ["fabrikamimages.azurecr.io"])],
+    after: [k8sFinding("k8s-acr-registry-known", "advisory")],
+    declares: [],
+  },
+  {
+    name: "dns-zone-not-linked",
+    about:
+      "Hub-and-spoke, but the privatelink.azurecr.io zone is linked to the hub only: the spoke resolves the registry to its public address, which refuses it (403). The plan links the zone.",
+    resources: without(healthy(HUB), (r) => r.id.endsWith("vnet-aks-link")),
+    kubernetes: web(goodImage),
+    before: [onCluster("acr-private-dns-link", "mandatory", ["403 Forbidden", "vnet-aks"])],
+    after: [],
+    declares: ["PrivateRegistryDns"],
+  },
+  {
+    name: "registry-firewall-refuses-egress",
+    about:
+      "The registry admits selected networks only, and the cluster's load-balancer outbound IP is not one of them: 403. The registry is not the stack's, so the plan gives the exact `az acr network-rule add`.",
+    resources: withRegistry(healthy(PUBLIC), {
+      networkRuleSet: { defaultAction: "Deny", ipRules: [{ action: "Allow", value: "20.60.0.0/24" }] },
+    }),
+    kubernetes: web(goodImage),
+    before: [onCluster("acr-firewall-aks-egress", "mandatory", ["403 Forbidden", "20.50.1.4"])],
+    after: [onCluster("acr-firewall-aks-egress", "mandatory")],
+    declares: ["RegistryEgressAccess"],
+    commands: [
+      "acr-firewall-aks-egress: az acr network-rule add --subscription 3f2b1c9e-6d4a-4e8b-9a7c-2d1e0f9b8a76 -g rg-acr -n contosoacr --ip-address 20.50.1.4",
+    ],
+  },
+  {
+    name: "vnet-peering-missing",
+    about:
+      "The registry's private endpoint is in the hub, the cluster in a spoke, and the VNets are not peered: 443 i/o timeout (and, public access being off, no path at all). The plan peers them both ways.",
+    resources: healthy(HUB).map(noPeerings),
+    kubernetes: web(goodImage),
+    before: [
+      onCluster("acr-firewall-aks-egress", "mandatory", ["none of its private endpoints"]),
+      onCluster("aks-acr-vnet-peering", "mandatory", ["i/o timeout"]),
+    ],
+    after: [],
+    declares: ["VnetPeeringPair"],
+  },
+  {
+    name: "vnet-peering-disconnected",
+    about:
+      "The hub's peering to the spoke is Disconnected (the spoke's address space changed): 443 i/o timeout. The hub team owns it; the plan gives the delete-and-recreate commands.",
+    resources: healthy(HUB).map((r) =>
+      r.id === IDS.hub
+        ? {
+            ...r,
+            properties: {
+              ...r.properties,
+              virtualNetworkPeerings: [peering(IDS.hub, IDS.spoke, "Disconnected")],
+            },
+          }
+        : r,
+    ),
+    kubernetes: web(goodImage),
+    before: [onCluster("aks-acr-vnet-peering", "mandatory", ["Disconnected"])],
+    after: [onCluster("aks-acr-vnet-peering", "mandatory")],
+    declares: [],
+    commands: [
+      "aks-acr-vnet-peering: az network vnet peering delete -g rg-hub --vnet-name vnet-hub -n to-vnet-aks",
+    ],
+  },
+  {
+    name: "hub-firewall-blocks",
+    about:
+      "The cluster's egress goes through the hub firewall (userDefinedRouting), whose policy has no rule to the registry's private endpoint: 443 i/o timeout. The plan adds the rule collection group.",
+    resources: healthy(UDR).map((r) =>
+      r.type === "microsoft.network/firewallpolicies/rulecollectiongroups"
+        ? firewall(false).find((f) => f.id === r.id)!
+        : r,
+    ),
+    kubernetes: web(goodImage),
+    config: { firewallPolicyId: IDS.firewallPolicy },
+    before: [onCluster("aks-acr-hub-firewall", "mandatory", ["i/o timeout", "10.0.1.4"])],
+    after: [],
+    declares: ["HubFirewallRegistryRule"],
+  },
+  {
+    name: "windows-pool-no-os-selector",
+    about:
+      "The cluster has a Windows node pool, and a Linux workload pins no OS: scheduled on Windows it fails with `no match for platform in manifest`.",
+    resources: replace(
+      healthy(PUBLIC),
+      "Microsoft.ContainerService/managedClusters",
+      cluster({ ...PUBLIC, windowsPool: true }),
+    ),
+    kubernetes: web(goodImage, { nodeSelector: {} }),
+    before: [k8sFinding("k8s-workload-os-selector", "mandatory", ["no match for platform in manifest"])],
+    after: [k8sFinding("k8s-workload-os-selector", "mandatory")],
+    declares: [],
+  },
+  {
+    name: "nsg-denies-acr",
+    about:
+      "An NSG on the node subnet denies outbound TCP 443 to the AzureContainerRegistry service tag ahead of any allow.",
+    resources: [
+      ...replace(healthy(PUBLIC), "Microsoft.Network/virtualNetworks", vnets({ ...PUBLIC, nsg: true })[0]),
+      rec(IDS.nsg, "Microsoft.Network/networkSecurityGroups", {
+        securityRules: [
+          {
+            name: "deny-acr",
+            properties: {
+              priority: 100,
+              direction: "Outbound",
+              access: "Deny",
+              protocol: "Tcp",
+              sourceAddressPrefix: "*",
+              sourcePortRange: "*",
+              destinationAddressPrefix: "AzureContainerRegistry",
+              destinationPortRange: "443",
+            },
+          },
+        ],
+      }),
+    ],
+    kubernetes: web(goodImage),
+    before: [onCluster("aks-subnet-nsg-acr", "advisory", ["deny-acr"])],
+    after: [onCluster("aks-subnet-nsg-acr", "advisory")],
+    declares: [],
+  },
+  {
+    name: "admin-user-enabled",
+    about: "The registry's admin user is on: pulls should use identities.",
+    resources: withRegistry(healthy(PUBLIC), { adminUserEnabled: true }),
+    kubernetes: web(goodImage),
+    before: [
+      onRegistry("acr-admin-user-disabled", "advisory", [
+        "az acr update -n contosoacr --admin-enabled false",
+      ]),
+    ],
+    after: [onRegistry("acr-admin-user-disabled", "advisory")],
+    declares: [],
+  },
+  {
+    name: "kubelet-over-privileged",
+    about:
+      "The kubelet identity holds Contributor on the registry: it can pull, and much more. AcrPull is enough.",
+    resources: replace(
+      healthy(PUBLIC),
+      "Microsoft.Authorization/roleAssignments",
+      assignment("5b0c7a3e-2f1d-4e6a-8b9c-0d1e2f3a4b5c", KUBELET_OID, "b24988ac-6180-42a0-ab88-20f7382dd24c"),
+    ),
+    kubernetes: web(goodImage),
+    before: [onCluster("aks-acr-least-privilege", "advisory", ["Contributor"])],
+    after: [onCluster("aks-acr-least-privilege", "advisory")],
+    declares: [],
+  },
+  {
+    name: "network-rules-on-standard-sku",
+    about: "Network rules on a Standard registry: ACR applies them on Premium only.",
+    resources: withRegistry(
+      healthy(PUBLIC),
+      { networkRuleSet: { defaultAction: "Deny", ipRules: [{ action: "Allow", value: "20.50.1.4" }] } },
+      "Standard",
+    ),
+    kubernetes: web(goodImage),
+    before: [onRegistry("acr-network-rules-sku", "mandatory", ["Premium"])],
+    after: [onRegistry("acr-network-rules-sku", "mandatory")],
+    declares: [],
+  },
+  {
+    name: "registry-open-to-everyone",
+    about: "An IP rule admits 0.0.0.0/0: the registry's network rules restrict nothing.",
+    resources: withRegistry(healthy(PUBLIC), {
+      networkRuleSet: { defaultAction: "Deny", ipRules: [{ action: "Allow", value: "0.0.0.0/0" }] },
+    }),
+    kubernetes: web(goodImage),
+    before: [onRegistry("acr-public-network-open", "advisory", ["0.0.0.0/0"])],
+    after: [onRegistry("acr-public-network-open", "advisory")],
+    declares: [],
+  },
+  {
+    name: "image-tag-latest",
+    about: "The image is tagged `latest`: what runs depends on whatever was pushed last.",
+    resources: healthy(PUBLIC),
+    kubernetes: web("contosoacr.azurecr.io/shop/web:latest"),
+    before: [k8sFinding("k8s-image-tag-pinned", "advisory", ["latest"])],
+    after: [k8sFinding("k8s-image-tag-pinned", "advisory")],
+    declares: [],
   },
 ];
 
