@@ -34,7 +34,7 @@ export function worldReader(resources: readonly ArmRecord[]): AzureReader {
       );
     },
     async registryCredentials(registryId) {
-      return byId.get(`${lower(registryId)}/credentials`);
+      return byId.get(`${lower(registryId)}/credentials/admin`);
     },
   };
 }

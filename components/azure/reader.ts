@@ -35,7 +35,7 @@ export interface AzureReader {
   servicePrincipal(appId: string): Promise<ArmRecord | undefined>;
   /**
    * The registry's admin credentials as a `Microsoft.ContainerRegistry/registries/credentials`
-   * record: the username and `passwordHashes` ("sha256:<hex>"); the passwords never leave the reader.
+   * record (id `<registry>/credentials/admin`): the username and `passwordHashes` ("sha256:<hex>"); the passwords never leave the reader.
    */
   registryCredentials(registryId: string): Promise<ArmRecord | undefined>;
 }
@@ -47,8 +47,8 @@ export function credentialsRecord(
 ): ArmRecord {
   const passwords = Array.isArray(answer.passwords) ? (answer.passwords as { value?: unknown }[]) : [];
   return {
-    id: `${registryId}/credentials`,
-    name: "credentials",
+    id: `${registryId}/credentials/admin`,
+    name: "admin",
     type: "Microsoft.ContainerRegistry/registries/credentials",
     properties: {
       username: typeof answer.username === "string" ? answer.username : undefined,

@@ -15,6 +15,7 @@ import {
   Report,
 } from "../../offline/report";
 import { REPO_ROOT, urnOf, usePolicyPack } from "../harness";
+import { sha256 } from "../../core/pull-secrets";
 
 const SCENARIOS = path.join(REPO_ROOT, "scenarios");
 
@@ -33,7 +34,7 @@ describe("the offline preview", () => {
   for (const name of fs
     .readdirSync(SCENARIOS)
     .filter((n) => fs.existsSync(path.join(SCENARIOS, n, "expected.json")))) {
-    it(`finds what scenario '${name}' expects, and nothing mandatory after its plan`, async () => {
+    it(`finds, before and after its plan, what scenario '${name}' expects`, async () => {
       const world = loadWorld(path.join(SCENARIOS, name, "world.json"));
       const expected = JSON.parse(
         fs.readFileSync(path.join(SCENARIOS, name, "expected.json"), "utf8"),
@@ -281,5 +282,94 @@ describe("the reports", () => {
     const at = (s: string) => text.indexOf(s);
     assert.ok(at("401 Unauthorized: no pull role") < at("✖ mandatory aks-acr-pull-role"));
     assert.ok(at("443 i/o timeout: the VNets are not peered") < at("✖ mandatory aks-acr-vnet-peering"));
+  });
+});
+
+describe("scripts/capture-world.sh", () => {
+  const { pack } = usePolicyPack();
+  const exec = promisify(execFile);
+  const FAKES = path.join(REPO_ROOT, "test", "offline", "fake-cli");
+  const CANARY_PASSWORD = "CanaryCapturePw-5e1b9d07";
+
+  async function capture(name: string, extra: string[] = []) {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "capture-")), "world.json");
+    const world = JSON.parse(fs.readFileSync(path.join(SCENARIOS, name, "world.json"), "utf8"));
+    await exec(
+      "bash",
+      [
+        path.join(REPO_ROOT, "scripts", "capture-world.sh"),
+        "-c",
+        world.config.clusterId,
+        "-r",
+        world.config.registryId,
+        "-o",
+        out,
+        ...extra,
+      ],
+      {
+        env: {
+          ...process.env,
+          PATH: `${FAKES}:${process.env.PATH}`,
+          WORLD: path.join(SCENARIOS, name, "world.json"),
+          CANARY_PASSWORD,
+        },
+      },
+    );
+    return out;
+  }
+
+  for (const [name, extra] of [
+    ["broken-hub-spoke", []],
+    ["sp-secret-expired", []],
+    ["admin-user-enabled", []],
+    ["pull-secret-admin-disabled", ["--include-pull-secrets"]],
+  ] as const) {
+    it(`records '${name}' through az and kubectl so that the pack finds what the scenario expects`, async function () {
+      this.timeout(60_000);
+      const file = await capture(name, [...extra]);
+      const text = fs.readFileSync(file, "utf8");
+      assert.ok(!text.includes(CANARY_PASSWORD), "admin passwords are recorded as hashes only");
+      const world = loadWorld(file);
+      const { resources } = stackOf(world);
+      await pack().configure();
+      const found = (await pack().analyzeAll(resources)).map((d) => [
+        d.policyName,
+        d.enforcementLevel,
+        d.urn.split("::").pop(),
+      ]);
+      const expected = JSON.parse(
+        fs.readFileSync(path.join(SCENARIOS, name, "expected.json"), "utf8"),
+      ) as Expected;
+      assert.deepEqual(
+        found,
+        expected.before.map((e) => [e.policy, e.level, e.resource]),
+      );
+    });
+  }
+
+  it("records admin passwords as SHA-256 hashes, and refuses a bad id with the expected form", async function () {
+    this.timeout(60_000);
+    const world = JSON.parse(fs.readFileSync(await capture("admin-user-enabled"), "utf8"));
+    const creds = world.resources.find(
+      (r: { type: string }) => r.type === "Microsoft.ContainerRegistry/registries/credentials",
+    );
+    assert.deepEqual(creds.properties.passwordHashes, [
+      sha256(CANARY_PASSWORD),
+      sha256(`second-${CANARY_PASSWORD}`),
+    ]);
+    await assert.rejects(
+      exec("bash", [
+        path.join(REPO_ROOT, "scripts", "capture-world.sh"),
+        "-c",
+        "aks-prod",
+        "-r",
+        "contosoacr",
+      ]),
+      (e: { code: number; stderr: string }) =>
+        e.code === 2 &&
+        /-c aks-prod is not \/subscriptions\/<sub>\/resourceGroups\/<group>\/providers\/Microsoft.ContainerService\/managedClusters\/<name>/.test(
+          e.stderr,
+        ),
+    );
   });
 });

@@ -31,7 +31,7 @@ describe(POLICY, () => {
   const credentials = (...passwords: string[]) =>
     observer([
       {
-        id: `${idOf(acr)}/credentials`,
+        id: `${idOf(acr)}/credentials/admin`,
         name: "contosoacr",
         type: "Microsoft.ContainerRegistry/registries/credentials",
         properties: { username: "contosoacr", passwordHashes: passwords.map(sha256) },

@@ -103,7 +103,7 @@ const broken: PolicyResourceInput[] = [
     scaleSetRecord(aks, "user", []),
     servicePrincipalRecord(sp, [daysFromNow(-2)]),
     {
-      id: `${idOf(acr)}/credentials`,
+      id: `${idOf(acr)}/credentials/admin`,
       name: "contosoacr",
       type: "Microsoft.ContainerRegistry/registries/credentials",
       properties: { username: "contosoacr", passwordHashes: [sha256("rotated")] },

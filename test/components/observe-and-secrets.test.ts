@@ -1,0 +1,359 @@
+import * as assert from "node:assert/strict";
+import * as path from "node:path";
+import { observe } from "../../components/azure/observe";
+import { ArmRecord, Fetch, restReader, useAzureReader } from "../../components/azure/reader";
+import { planEgressAccess } from "../../components/registry-egress-access";
+import { dockerConfigJson } from "../../components/acr-image-pull-secret";
+import { sha256 } from "../../core/pull-secrets";
+import { loadWorld } from "../../offline/world";
+import { worldReader } from "../../offline/world-reader";
+import { REPO_ROOT } from "../harness";
+import { forgetDeliberateFailures, usePulumiMocks, valueOf } from "../harness/mocks";
+import { assertSilent, assertViolation, usePolicyPack } from "../harness";
+import { PolicyResourceInput } from "../../offline/resources";
+
+type Components = typeof import("../../components");
+
+/** The value the engine receives for a Pulumi secret: wrapped under the secret signature, encrypted in state. */
+function secretValue(v: unknown): Record<string, string> {
+  const wrapped = v as Record<string, unknown>;
+  assert.equal(
+    wrapped["4dabf18193072939515e22adb298388d"],
+    "1b47061264138c4ac30d75fd1eb44270",
+    "the value is a Pulumi secret",
+  );
+  return wrapped.value as Record<string, string>;
+}
+const scenario = (name: string) => loadWorld(path.join(REPO_ROOT, "scenarios", name, "world.json"));
+
+/** Secret values planted in every secret-bearing field; none may appear whole, in part or base64-encoded. */
+const CANARY = { admin: "CanaryAdminPw-7f3e9a1c52", sp: "CanarySpSecret~b81d44e0aa", hint: "Can" };
+function assertNoCanary(text: string, where: string) {
+  for (const secret of [CANARY.admin, CANARY.sp]) {
+    for (const form of [
+      secret,
+      secret.slice(0, 12),
+      secret.slice(-12),
+      Buffer.from(secret).toString("base64").slice(0, 16),
+    ]) {
+      assert.ok(!text.includes(form), `${where} holds part of a canary secret (${form})`);
+    }
+  }
+}
+
+/** A fake Azure behind restReader: answers ARM and Graph from records, and plants canary secrets. */
+function fakeAzure(records: ArmRecord[]) {
+  const requests: string[] = [];
+  const byId = worldReader(records);
+  const fetchImpl: Fetch = async (url, init) => {
+    requests.push(`${init.method} ${url}`);
+    assert.match(
+      init.headers.Authorization,
+      /^Bearer token-for-https:\/\/(management\.azure\.com|graph\.microsoft\.com)$/,
+    );
+    const u = new URL(url);
+    const json = (status: number, body: unknown) => ({ status, json: async () => body });
+    if (u.host === "graph.microsoft.com") {
+      const appId = /appId='([^']+)'/.exec(decodeURIComponent(u.pathname))?.[1] ?? "";
+      const sp = await byId.servicePrincipal(appId);
+      if (!sp) return json(404, {});
+      const p = sp.properties!;
+      // Graph returns the secret's first characters as `hint`: the observer must drop it.
+      const creds = (p.passwordCredentials as Record<string, unknown>[]).map((c) => ({
+        ...c,
+        hint: CANARY.hint,
+        secretText: null,
+      }));
+      return json(200, {
+        id: p.objectId,
+        appId: p.appId,
+        displayName: p.displayName,
+        passwordCredentials: creds,
+      });
+    }
+    const p = decodeURIComponent(u.pathname);
+    assert.ok(u.searchParams.get("api-version"), `${url} names an api-version`);
+    if (init.method === "POST" && p.endsWith("/listCredentials")) {
+      return json(200, {
+        username: "contosoacr",
+        passwords: [
+          { name: "password", value: CANARY.admin },
+          { name: "password2", value: CANARY.sp },
+        ],
+      });
+    }
+    if (p.endsWith("/providers/Microsoft.Authorization/roleAssignments")) {
+      return json(200, {
+        value: await byId.roleAssignmentsAt(
+          p.replace(/\/providers\/Microsoft\.Authorization\/roleAssignments$/, ""),
+        ),
+      });
+    }
+    const one = await byId.get(p);
+    if (one) return json(200, one);
+    const list = await byId.list(p);
+    if (
+      list.length > 0 ||
+      /\/(virtualMachineScaleSets|privateDnsZoneGroups|virtualNetworkLinks|A|ruleCollectionGroups)$/.test(p)
+    )
+      return json(200, { value: list });
+    return json(404, { error: { code: "ResourceNotFound", message: `echo ${CANARY.admin}` } });
+  };
+  return { reader: restReader(async (resource) => `token-for-${resource}`, fetchImpl), requests };
+}
+
+describe("AksAcrObserver's reads", () => {
+  it("reads over ARM and Graph what the policies need, as ARM records", async () => {
+    const world = scenario("broken-hub-spoke");
+    const { reader, requests } = fakeAzure(world.resources);
+    const records = await observe(reader, {
+      clusterId: world.config.clusterId,
+      registryId: world.config.registryId,
+    });
+    const types = new Set(records.map((r) => r.type.toLowerCase()));
+    for (const t of [
+      "microsoft.containerservice/managedclusters",
+      "microsoft.containerregistry/registries",
+      "microsoft.compute/virtualmachinescalesets",
+      "microsoft.authorization/roleassignments",
+      "microsoft.network/virtualnetworks",
+      "microsoft.network/privateendpoints",
+      "microsoft.network/privateendpoints/privatednszonegroups",
+      "microsoft.network/privatednszones",
+      "microsoft.network/privatednszones/virtualnetworklinks",
+      "microsoft.network/privatednszones/a",
+      "microsoft.network/publicipaddresses",
+    ]) {
+      assert.ok(types.has(t), `observed a ${t}`);
+    }
+    assert.ok(
+      requests.some((r) => r.includes("roleAssignments?$filter=atScope()")),
+      "role assignments that apply at the registry",
+    );
+    assert.ok(
+      requests.every((r) => r.startsWith("GET ")),
+      "reads only",
+    );
+  });
+
+  it("records a service principal's credential end dates and a registry's admin password hashes, never a secret", async () => {
+    const world = scenario("sp-secret-expired");
+    const records = world.resources.map((r) =>
+      r.type.endsWith("registries") ? { ...r, properties: { ...r.properties, adminUserEnabled: true } } : r,
+    );
+    const { reader, requests } = fakeAzure(records);
+    const observed = await observe(reader, {
+      clusterId: world.config.clusterId,
+      registryId: world.config.registryId,
+    });
+    const sp = observed.find((r) => r.type === "Microsoft.Graph/servicePrincipals")!;
+    assert.deepEqual(
+      (sp.properties!.passwordCredentials as Record<string, unknown>[]).map((c) => [
+        c.endDateTime,
+        c.source,
+        c.hint,
+      ]),
+      [
+        ["2025-06-30T00:00:00Z", "servicePrincipal", undefined],
+        ["2025-06-30T00:00:00Z", "application", undefined],
+      ],
+    );
+    const creds = observed.find((r) => r.type === "Microsoft.ContainerRegistry/registries/credentials")!;
+    assert.deepEqual(creds.properties, {
+      username: "contosoacr",
+      passwordHashes: [sha256(CANARY.admin), sha256(CANARY.sp)],
+    });
+    assert.ok(requests.some((r) => r.startsWith("POST ") && r.includes("/listCredentials?api-version=")));
+    assertNoCanary(JSON.stringify(observed), "the observed records");
+    assert.ok(!JSON.stringify(observed).includes(`"hint"`), "Graph's secret hint is dropped");
+  });
+
+  it("fails with the resource and never the answer when ARM refuses a read", async () => {
+    const { reader } = fakeAzure([]);
+    await assert.rejects(
+      observe(reader, {
+        clusterId:
+          "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/nope",
+        registryId:
+          "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/nope",
+      }),
+      (e: Error) =>
+        /cluster .*managedClusters\/nope does not exist/.test(e.message) && !e.message.includes(CANARY.admin),
+    );
+    await assert.rejects(
+      observe(reader, { clusterId: "aks-prod", registryId: "contosoacr" }),
+      /AksAcrObserver: clusterId "aks-prod" is not .*managed cluster/,
+    );
+  });
+});
+
+describe("AksAcrObserver, AcrImagePullSecret and RegistryEgressAccess under mocks", () => {
+  const mocks = usePulumiMocks({
+    "azure-native:containerregistry:listRegistryCredentials": () => ({
+      username: "contosoacr",
+      passwords: [{ name: "password", value: CANARY.admin }],
+    }),
+  });
+  let components: Components;
+  before(async () => {
+    components = await import("../../components");
+  });
+  after(() => useAzureReader(undefined));
+
+  it("the observer registers what it saw as its `observed` output, and the policies read it: drift the stack does not own", async () => {
+    const world = scenario("kubelet-identity-off-vmss");
+    useAzureReader(worldReader(world.resources));
+    const observer = new components.AksAcrObserver("obs", {
+      clusterId: world.config.clusterId,
+      registryId: world.config.registryId,
+    });
+    const observed = await valueOf(observer.observed);
+    assert.ok(observed.some((r) => r.type.toLowerCase() === "microsoft.compute/virtualmachinescalesets"));
+    assert.deepEqual(
+      mocks.resources.map((r) => r.type),
+      ["aks-acr-guard:index:AksAcrObserver"],
+      "it declares nothing",
+    );
+  });
+
+  it("AcrImagePullSecret builds a dockerconfigjson secret from the registry's live admin credentials, marked secret", async () => {
+    const s = new components.AcrImagePullSecret("pull", {
+      registryId:
+        "/subscriptions/s/resourceGroups/rg-acr/providers/Microsoft.ContainerRegistry/registries/contosoacr",
+      namespace: "apps",
+      attachToDefaultServiceAccount: true,
+    });
+    await valueOf(s.secret.urn);
+    await valueOf(s.serviceAccountPatch!.urn);
+    const [secret] = mocks.ofType("kubernetes:core/v1:Secret");
+    assert.equal(secret.inputs.type, "kubernetes.io/dockerconfigjson");
+    assert.deepEqual(secret.inputs.metadata, { name: "acr-contosoacr", namespace: "apps" });
+    const config = JSON.parse(secretValue(secret.inputs.stringData)[".dockerconfigjson"]);
+    assert.equal(config.auths["contosoacr.azurecr.io"].username, "contosoacr");
+    assert.equal(
+      Buffer.from(config.auths["contosoacr.azurecr.io"].auth, "base64").toString(),
+      `contosoacr:${CANARY.admin}`,
+    );
+    const [patch] = mocks.ofType("kubernetes:core/v1:ServiceAccountPatch");
+    assert.deepEqual(patch.inputs.metadata, { name: "default", namespace: "apps" });
+    assert.deepEqual(patch.inputs.imagePullSecrets, [{ name: "acr-contosoacr" }]);
+    assertNoCanary(JSON.stringify(await valueOf(s.secretName)), "the component's outputs");
+  });
+
+  it("AcrImagePullSecret uses a service principal when given one, and refuses half of one", async () => {
+    const s = new components.AcrImagePullSecret("sp", {
+      registryId:
+        "/subscriptions/s/resourceGroups/rg-acr/providers/Microsoft.ContainerRegistry/registries/contosoacr",
+      namespace: "apps",
+      servicePrincipalClientId: "4d3c2b1a-0f9e-4d8c-b7a6-958473625140",
+      servicePrincipalSecret: CANARY.sp,
+    });
+    await valueOf(s.secret.urn);
+    const [secret] = mocks.ofType("kubernetes:core/v1:Secret");
+    const config = JSON.parse(secretValue(secret.inputs.stringData)[".dockerconfigjson"]);
+    assert.equal(config.auths["contosoacr.azurecr.io"].username, "4d3c2b1a-0f9e-4d8c-b7a6-958473625140");
+    assert.equal(mocks.ofType("kubernetes:core/v1:ServiceAccountPatch").length, 0);
+    assert.throws(
+      () =>
+        new components.AcrImagePullSecret("half", {
+          registryId: "x",
+          namespace: "apps",
+          servicePrincipalClientId: "y",
+        }),
+      /servicePrincipalClientId and servicePrincipalSecret go together/,
+    );
+  });
+
+  it("RegistryEgressAccess gives the rule set for an owned registry and the az commands for another, never wider than asked", async () => {
+    const e = new components.RegistryEgressAccess("egress", {
+      registryId:
+        "/subscriptions/s/resourceGroups/rg-acr/providers/Microsoft.ContainerRegistry/registries/contosoacr",
+      egressIps: ["20.50.1.4", "20.60.0.9"],
+      currentIpRules: ["20.60.0.0/24"],
+    });
+    assert.deepEqual(await valueOf(e.missingIps), ["20.50.1.4"]);
+    assert.deepEqual(await valueOf(e.networkRuleSet), {
+      defaultAction: "Deny",
+      ipRules: [
+        { action: "Allow", iPAddressOrRange: "20.60.0.0/24" },
+        { action: "Allow", iPAddressOrRange: "20.50.1.4" },
+      ],
+    });
+    assert.deepEqual(await valueOf(e.commands), [
+      "az acr network-rule add --subscription s -g rg-acr -n contosoacr --ip-address 20.50.1.4",
+    ]);
+    assert.deepEqual(
+      mocks.resources.map((r) => r.type),
+      ["aks-acr-guard:index:RegistryEgressAccess"],
+    );
+  });
+
+  it("RegistryEgressAccess refuses what would open the registry, with the value and the expected form", async () => {
+    const id =
+      "/subscriptions/s/resourceGroups/rg-acr/providers/Microsoft.ContainerRegistry/registries/contosoacr";
+    assert.throws(() => planEgressAccess(id, ["0.0.0.0/0"], [], 16), /0\.0\.0\.0\/0, wider than \/16/);
+    assert.throws(() => planEgressAccess(id, ["20.0.0.0/8"], [], 16), /wider than \/16/);
+    assert.throws(
+      () => planEgressAccess(id, ["2001:db8::1"], [], 16),
+      /expected an IPv4 address or CIDR range/,
+    );
+    assert.throws(() => planEgressAccess(id, [], [], 16), /egressIps is empty/);
+    assert.throws(() => planEgressAccess("contosoacr", ["20.50.1.4"], [], 16), /registryId "contosoacr"/);
+    assert.throws(
+      () => planEgressAccess(id, ["20.50.1.4"], [], 0),
+      /minPrefixLength is 0; expected an integer from 1 to 32/,
+    );
+    assert.deepEqual(
+      planEgressAccess(id, ["20.50.1.4", "20.50.1.4"], [], 16).missingIps,
+      ["20.50.1.4"],
+      "deduplicated",
+    );
+    forgetDeliberateFailures();
+  });
+});
+
+describe("AcrImagePullSecret closes the loop with k8s-acr-pull-secret-valid", () => {
+  const { run } = usePolicyPack();
+  const registryRes: PolicyResourceInput = {
+    type: "azure-native:containerregistry:Registry",
+    name: "contosoacr",
+    props: {
+      id: "/subscriptions/s/resourceGroups/rg-acr/providers/Microsoft.ContainerRegistry/registries/contosoacr",
+      name: "contosoacr",
+      loginServer: "contosoacr.azurecr.io",
+      adminUserEnabled: true,
+      sku: { name: "Premium" },
+    },
+  };
+  const credentials = (password: string): PolicyResourceInput => ({
+    type: "aks-acr-guard:index:AksAcrObserver",
+    name: "observer",
+    props: {
+      observed: [
+        {
+          id: `${String(registryRes.props.id)}/credentials/admin`,
+          name: "credentials",
+          type: "Microsoft.ContainerRegistry/registries/credentials",
+          properties: { username: "contosoacr", passwordHashes: [sha256(password)] },
+        },
+      ],
+    },
+  });
+  const secret = (password: string): PolicyResourceInput => ({
+    type: "kubernetes:core/v1:Secret",
+    name: "acr-contosoacr",
+    props: {
+      type: "kubernetes.io/dockerconfigjson",
+      metadata: { name: "acr-contosoacr", namespace: "apps" },
+      stringData: { ".dockerconfigjson": dockerConfigJson("contosoacr.azurecr.io", "contosoacr", password) },
+    },
+  });
+
+  it("a secret built from a rotated password is reported; the one AcrImagePullSecret builds from live credentials is not", async () => {
+    const policy = "k8s-acr-pull-secret-valid";
+    const stale = await run(policy, [registryRes, credentials(CANARY.admin), secret("rotated-away-0")]);
+    assertViolation(stale, "mandatory", secret("rotated-away-0"), "401 Unauthorized");
+    for (const d of stale) assertNoCanary(d.message, "a diagnostic");
+    assertSilent(await run(policy, [registryRes, credentials(CANARY.admin), secret(CANARY.admin)]));
+  });
+});
