@@ -1,12 +1,16 @@
 /**
  * Prints, side by side, the pack's start time (spawn to a GetAnalyzerInfo answer) against an empty
  * @pulumi/policy pack on the same node_modules, and AnalyzeStack on synthetic stacks of 1,000 and
- * 10,000 resources against the same empty pack. Medians of several runs; figures, not a pass/fail.
+ * 10,000 resources against the same empty pack, the growth between them, and the wall time of
+ * `npm run demo`. Medians of several runs; figures against issue 6's targets, not a pass/fail.
  */
+import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { PolicyPackClient, POLICIES_DIR, stackRequest } from "../offline/analyzer";
 import { syntheticStack } from "./synthetic";
 
+const ROOT = path.join(__dirname, "..");
+const DEMO_WORLD = path.join("scenarios", "broken-hub-spoke", "world.json");
 const EMPTY = path.join(__dirname, "empty-pack");
 const NOOP_STACK = path.join(__dirname, "noop-stack-pack");
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
@@ -57,14 +61,55 @@ async function main() {
   row(`start to GetAnalyzerInfo (median of ${RUNS})`, median(ours), median(empty));
   const sizes = [1_000, 10_000];
   const results: number[] = [];
+  const ratios: number[] = [];
   for (const size of sizes) {
     const a = await analyzeStackTime(POLICIES_DIR, size);
     const b = await analyzeStackTime(EMPTY, size);
     const c = await analyzeStackTime(NOOP_STACK, size);
     results.push(a);
+    ratios.push(a / b);
     row(`AnalyzeStack, ${size.toLocaleString("en")} resources`, a, b, c);
   }
-  console.log(`growth 1,000 -> 10,000 resources: ${(results[1] / results[0]).toFixed(1)}x`);
+  const growth = results[1] / results[0];
+  console.log(`growth 1,000 -> 10,000 resources: ${growth.toFixed(1)}x`);
+  const demo: number[] = [];
+  for (let i = 0; i < 3; i++) demo.push(await demoTime());
+  console.log(
+    `npm run demo (preview of scenarios/broken-hub-spoke), wall time, median of 3: ${(median(demo) / 1000).toFixed(2)} s`,
+  );
+  console.log("");
+  console.log("targets (issue 6):");
+  const check = (label: string, ok: boolean, figure: string) =>
+    console.log(`  ${ok ? "met    " : "NOT MET"} ${label}: ${figure}`);
+  check(
+    "start <= 1.3x the empty pack",
+    median(ours) / median(empty) <= 1.3,
+    `${(median(ours) / median(empty)).toFixed(2)}x`,
+  );
+  check(
+    "AnalyzeStack at 10,000 resources <= 1.5x the empty pack",
+    ratios[1] <= 1.5,
+    `${ratios[1].toFixed(2)}x`,
+  );
+  check("growth 1,000 -> 10,000 <= 12x", growth <= 12, `${growth.toFixed(1)}x`);
+  check("demo < 5 s", median(demo) < 5000, `${(median(demo) / 1000).toFixed(2)} s`);
+}
+
+function demoTime(): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [path.join(ROOT, "bin", "aks-acr-guard.js"), "preview", DEMO_WORLD],
+      {
+        cwd: ROOT,
+        stdio: "ignore",
+      },
+    );
+    child.on("exit", (code) =>
+      code === 0 ? resolve(ms(t0)) : reject(new Error(`demo exited with ${code}`)),
+    );
+  });
 }
 
 main().catch((e) => {

@@ -63,7 +63,9 @@ export function resourceOf(args: {
 let memo: { key: string; topo: Topology } | undefined;
 
 export function topologyOf(resources: readonly PolicyResource[]): Topology {
-  const key = resources.length + "\0" + resources.map((r) => r.urn).join("\0");
+  // One AnalyzeStack per turn: its size and a few URNs tell its resource lists apart cheaply.
+  const n = resources.length;
+  const key = [n, resources[0]?.urn, resources[n >> 1]?.urn, resources[n - 1]?.urn].join("\0");
   if (memo && memo.key === key) return memo.topo;
   const topo = buildTopology(resources.map(toStackResource));
   memo = { key, topo };
