@@ -89,19 +89,41 @@ export function clusterEgress(topo: Topology, cluster: ClusterNode): Known<Egres
   return { outboundType, ips, source };
 }
 
-/** Whether the cluster reaches one of the registry's private endpoints: same VNet, or peered both ways. */
+/**
+ * Whether the cluster reaches one of the registry's private endpoints: same VNet, or peered both
+ * ways. UNKNOWN when no path is shown but one may be once values are known (a VNet, an endpoint's
+ * subnet, a peering's remote VNet, or which endpoints serve the registry, are not known yet).
+ */
 export function reachesPrivateEndpoint(
   topo: Topology,
   cluster: ClusterNode,
   pes: PrivateEndpointInfo[],
-): boolean {
-  const { vnets } = clusterVnets(topo, cluster);
+  registryId: Known<string> | undefined,
+): Known<boolean> {
+  const { vnets, pending: vnetsPending } = clusterVnets(topo, cluster);
   const all = peerings(topo);
-  return pes.some((pe) => {
+  const reached = pes.some((pe) => {
     const peVnet = pe.vnet;
     if (!known(peVnet) || !peVnet) return false;
     return vnets.some(
       (v) => v.key === peVnet.key || (!!peeringBetween(all, v, peVnet) && !!peeringBetween(all, peVnet, v)),
     );
   });
+  if (reached) return true;
+  const undecided =
+    vnetsPending ||
+    registryId === UNKNOWN ||
+    pes.some((pe) => pe.vnet === UNKNOWN) ||
+    all.some((p) => p.to === UNKNOWN) ||
+    // An endpoint whose target is not known yet may be this registry's.
+    (topo.byKind.get("privateEndpoint") ?? []).some((pe) =>
+      ["privateLinkServiceConnections", "manualPrivateLinkServiceConnections"].some((key) => {
+        const list = readArray(pe.props, key);
+        return (
+          list === UNKNOWN ||
+          (known(list) && list?.some((c) => readArmProp(c, "privateLinkServiceId") === UNKNOWN))
+        );
+      }),
+    );
+  return undecided ? UNKNOWN : false;
 }

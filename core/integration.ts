@@ -8,7 +8,7 @@
  * never deletes what the first created.
  */
 import { ArmId, parseArmId, resourceName } from "./arm-id";
-import { clusterEgress, reachesPrivateEndpoint } from "./egress";
+import { clusterEgress } from "./egress";
 import { scaleSetsWithoutKubelet, servicePrincipalSecret } from "./drift";
 import { clusterSubnetInfo, firewallRules, networkAllows } from "./firewall";
 import { parseCidr, cidrContains, Cidr } from "./cidr";
@@ -170,7 +170,7 @@ export function planIntegration(
     { defaultAction?: unknown; ipRules?: unknown } | undefined;
   const denies = typeof ruleSet?.defaultAction === "string" && ruleSet.defaultAction.toLowerCase() === "deny";
   // With a private endpoint, the private path is the one to fix (peering, DNS above), not the rules.
-  if (denies && pes.length === 0 && !reachesPrivateEndpoint(topo, cluster, pes)) {
+  if (denies && pes.length === 0) {
     const egress = clusterEgress(topo, cluster);
     const currentRules = (Array.isArray(ruleSet?.ipRules) ? ruleSet.ipRules : [])
       .map((r: Record<string, unknown>) => r.iPAddressOrRange ?? r.ipAddressOrRange ?? r.value)

@@ -202,6 +202,30 @@ function inZone(child: StackResource, zone: ZoneInfo): boolean {
   return sameText(readString(child.props, "privateZoneName"), zone.name) === true;
 }
 
+/**
+ * Whether which links, record sets and zone groups belong to `zone` waits on values not known yet
+ * (the zone's id, or a child's id with nothing else to place it): judge the zone then.
+ */
+export function zonePending(topo: Topology, zone: ZoneInfo): boolean {
+  if (readString(zone.res.props, "id") === UNKNOWN) return true;
+  const placed = (child: StackResource) =>
+    readString(child.props, "id") !== UNKNOWN ||
+    linked(child, "privateZoneName").length > 0 ||
+    known(readString(child.props, "privateZoneName"));
+  const children = [
+    ...(topo.byKind.get("virtualNetworkLink") ?? []),
+    ...(topo.byKind.get("privateRecordSet") ?? []),
+  ];
+  if (children.some((c) => !placed(c))) return true;
+  return (topo.byKind.get("privateDnsZoneGroup") ?? []).some((g) => {
+    const configs = readArray(g.props, "privateDnsZoneConfigs");
+    return (
+      configs === UNKNOWN ||
+      (known(configs) && configs?.some((c) => isUnknown(readArmProp(c, "privateDnsZoneId"))))
+    );
+  });
+}
+
 /** The VNets a zone is linked to; `pending` when a link's VNet is not known yet. */
 export function zoneLinks(topo: Topology, zone: ZoneInfo): { vnets: ArmId[]; pending: boolean } {
   const vnets: ArmId[] = [];

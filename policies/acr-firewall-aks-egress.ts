@@ -47,7 +47,12 @@ export const acrFirewallAksEgress: StackValidationPolicy = {
       const denies = known(defaultAction) && defaultAction.toLowerCase() === "deny";
       if (!disabled && !denies) continue;
       const pes = privateEndpointsOf(topo, registry);
-      if (reachesPrivateEndpoint(topo, cluster, pes)) continue;
+      const reach = reachesPrivateEndpoint(topo, cluster, pes, readString(props, "id"));
+      if (reach === true) continue;
+      if (reach === UNKNOWN) {
+        pending ??= `${cluster.res.name}: the path to the registry's private endpoints`;
+        continue;
+      }
       if (disabled) {
         reportViolation(
           `Pods on cluster '${cluster.label}' pulling from '${registry.label}' will fail with ${SYMPTOM_403}: the registry's ` +

@@ -6,6 +6,7 @@ import {
   privateLinkZones,
   zoneARecords,
   zoneLinks,
+  zonePending,
 } from "../core/network";
 import { pullPairs } from "../core/pull-pairs";
 import { resourceName } from "../core/arm-id";
@@ -48,6 +49,10 @@ export const acrPrivateDnsLink: StackValidationPolicy = {
           (name !== undefined && zoneARecords(topo, z).has(name)),
       );
       const zone = serving[0] ?? zones[0];
+      if (zonePending(topo, zone)) {
+        pending ??= `${zone.res.name}: which links, records and zone groups are its own`;
+        continue;
+      }
       const zoneRg = zone.id?.resourceGroup ?? "<zone-resource-group>";
       if (serving.length === 0 && name !== undefined) {
         const location = readString(registry.res.props, "location");

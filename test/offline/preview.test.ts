@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { offlinePreview } from "../../offline/preview";
+import { configureFor, offlinePreview } from "../../offline/preview";
 import { loadWorld, stackOf, WorldError } from "../../offline/world";
 import {
   findingsOf,
@@ -116,7 +116,55 @@ describe("reading a recorded environment", () => {
     assert.equal(loadWorld(write("array.json", JSON.stringify([arm]))).resources.length, 1);
   });
 
+  it("accepts kubectl get -o json output, alone or with az graph output, as one world", () => {
+    const list = {
+      apiVersion: "v1",
+      kind: "List",
+      items: [
+        { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web", namespace: "apps" }, spec: {} },
+        { apiVersion: "v1", kind: "Pod", metadata: { name: "debug" }, spec: {} },
+      ],
+    };
+    const world = loadWorld(
+      write("graph2.json", JSON.stringify({ data: [arm] })),
+      write("kubectl.json", JSON.stringify(list)),
+    );
+    assert.equal(world.resources.length, 1);
+    assert.deepEqual(
+      stackOf(world).resources.map((r) => [r.type, r.name]),
+      [
+        ["azure-native:containerregistry:Registry", "acr1"],
+        ["kubernetes:apps/v1:Deployment", "apps/web"],
+        ["kubernetes:core/v1:Pod", "debug"],
+      ],
+    );
+  });
+
   for (const [what, text, message] of [
+    [
+      "a Kubernetes object without a name",
+      JSON.stringify({ resources: [], kubernetes: [{ apiVersion: "v1", kind: "Pod", metadata: {} }] }),
+      /\$\.kubernetes\[0\]\.metadata\.name: expected a non-empty string/,
+    ],
+    [
+      "a kubectl list item without a kind",
+      JSON.stringify({
+        apiVersion: "v1",
+        kind: "List",
+        items: [{ apiVersion: "v1", metadata: { name: "x" } }],
+      }),
+      /\$\.items\[0\]\.kind: expected a non-empty string/,
+    ],
+    [
+      "policyConfig that is not an object",
+      JSON.stringify({ resources: [], policyConfig: [] }),
+      /\$\.policyConfig: expected an object/,
+    ],
+    [
+      "a policy's config that is not an object",
+      JSON.stringify({ resources: [], policyConfig: { "aks-acr-pull-role": 3 } }),
+      /\$\.policyConfig\.aks-acr-pull-role: expected an object of config values/,
+    ],
     ["a file that does not exist", undefined, /missing\.json: \$: cannot be read \(ENOENT\)/],
     ["malformed JSON", "{ resources: [", /bad\.json: \$: is not JSON/],
     [
@@ -146,6 +194,59 @@ describe("reading a recorded environment", () => {
         () => loadWorld(f),
         (e: Error) => e instanceof WorldError && (message as RegExp).test(e.message),
       );
+    });
+  }
+});
+
+describe("policy config in a world", () => {
+  const { pack } = usePolicyPack();
+  const base = loadWorld(path.join(SCENARIOS, "healthy-public", "world.json"));
+  // The bad policy config tried: each refused with the file, the JSON path and what was expected.
+  const BAD_POLICY_CONFIG: [string, Record<string, Record<string, unknown>>, RegExp][] = [
+    [
+      "a string for an integer",
+      { "aks-sp-secret-expiring": { warnWithinDays: "30" } },
+      /aks-sp-secret-expiring\.warnWithinDays: "30" is not of type integer/,
+    ],
+    [
+      "an integer out of range",
+      { "aks-sp-secret-expiring": { warnWithinDays: -1 } },
+      /warnWithinDays: -1 is not >= /,
+    ],
+    [
+      "a prefix length over 32",
+      { "acr-public-network-open": { minPrefixLength: 33 } },
+      /minPrefixLength: 33 is not <= 32/,
+    ],
+    [
+      "a string for a list",
+      { "k8s-acr-registry-known": { allowedLoginServers: "contosoacr.azurecr.io" } },
+      /allowedLoginServers: "contosoacr.azurecr.io" is not of type array/,
+    ],
+    [
+      "a key the policy does not have",
+      { "aks-acr-pull-role": { pullRole: "AcrPull" } },
+      /aks-acr-pull-role: config 'pullRole' is not a property of the policy/,
+    ],
+    [
+      "a policy the pack does not have",
+      { "acr-pull-role": {} },
+      /config names policies the pack does not have: acr-pull-role; expected one of aks-acr-pull-role/,
+    ],
+    [
+      "an unknown enforcement level",
+      { "aks-acr-pull-role": { enforcementLevel: "blocking" } },
+      /aks-acr-pull-role\.enforcementLevel: "blocking" is not one of advisory, mandatory/,
+    ],
+  ];
+  for (const [what, policyConfig, expected] of BAD_POLICY_CONFIG) {
+    it(`refuses ${what}, naming the file, $.policyConfig and the expected form`, async () => {
+      await assert.rejects(configureFor({ ...base, policyConfig }, pack()), (e: Error) => {
+        assert.ok(e instanceof WorldError, e.message);
+        assert.match(e.message, /healthy-public\/world\.json: \$\.policyConfig: /);
+        assert.match(e.message, expected);
+        return true;
+      });
     });
   }
 });
