@@ -3,6 +3,15 @@
  * token a program declares each with. Observed state (the AksAcrObserver component's outputs) and
  * recorded environments are ARM JSON; this map lets policies read them like declared resources.
  */
+/** An ARM resource as ARM and Azure Resource Graph return it: observed state and recordings alike. */
+export interface ArmRecord {
+  id: string;
+  name: string;
+  type: string;
+  properties?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
 export const ARM_TYPE_TOKENS: Record<string, string> = {
   "microsoft.containerservice/managedclusters": "azure-native:containerservice:ManagedCluster",
   "microsoft.containerservice/managedclusters/agentpools": "azure-native:containerservice:AgentPool",

@@ -8,8 +8,8 @@ import { parseArmId, resourceName, resourceType } from "../core/arm-id";
 import { Diagnostic, PolicyPackClient } from "./analyzer";
 import { settled } from "./outputs";
 import { PolicyResourceInput } from "./resources";
-import { flattenArm } from "../core/arm-types";
-import { ArmResource, stackOf, World, WorldError } from "./world";
+import { stackOf, World, WorldError } from "./world";
+import { ArmRecord, flattenArm } from "../core/arm-types";
 import { PolicyConfigRejected } from "./config-schema";
 import { useAzureReader } from "../components/azure/reader";
 import { worldReader } from "./world-reader";
@@ -37,7 +37,7 @@ export interface PreviewReport {
 
 /** Invokes the program makes, answered from the recording. */
 function answerInvoke(world: World, token: string, inputs: Record<string, unknown>): Record<string, unknown> {
-  const byGroupAndName = (type: string) => (r: ArmResource) => {
+  const byGroupAndName = (type: string) => (r: ArmRecord) => {
     const id = parseArmId(r.id);
     return (
       !!id &&

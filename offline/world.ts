@@ -10,20 +10,12 @@
  */
 import * as fs from "node:fs";
 import { parseArmId } from "../core/arm-id";
-import { flattenArm, tokenOfArmType } from "../core/arm-types";
+import { ArmRecord, flattenArm, tokenOfArmType } from "../core/arm-types";
 import { PolicyResourceInput } from "./resources";
-
-export interface ArmResource {
-  id: string;
-  name: string;
-  type: string;
-  properties?: Record<string, unknown>;
-  [key: string]: unknown;
-}
 
 export interface World {
   file: string;
-  resources: ArmResource[];
+  resources: ArmRecord[];
   kubernetes: KubernetesObject[];
   config: Record<string, string>;
   policyConfig: Record<string, Record<string, unknown>>;
@@ -147,7 +139,7 @@ function kubernetesObjects(file: string, at: string, o: unknown): KubernetesObje
   return [o as KubernetesObject];
 }
 
-function checkResource(file: string, at: string, r: unknown): ArmResource {
+function checkResource(file: string, at: string, r: unknown): ArmRecord {
   if (r === null || typeof r !== "object" || Array.isArray(r))
     throw new WorldError(file, at, "expected an ARM resource object");
   const o = r as Record<string, unknown>;
@@ -166,7 +158,7 @@ function checkResource(file: string, at: string, r: unknown): ArmResource {
   if (o.properties !== undefined && (o.properties === null || typeof o.properties !== "object")) {
     throw new WorldError(file, `${at}.properties`, "expected an object");
   }
-  return o as ArmResource;
+  return o as ArmRecord;
 }
 
 /** The world's resources as a stack policy would see them; types this package does not read are counted. */

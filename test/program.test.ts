@@ -4,7 +4,8 @@ import { useAzureReader } from "../components/azure/reader";
 import { ProgramConfigError, readProgramConfig } from "../core/program-config";
 import { roleAssignmentName } from "../core/uuid";
 import { worldReader } from "../offline/world-reader";
-import { ArmResource, loadWorld } from "../offline/world";
+import { loadWorld } from "../offline/world";
+import { ArmRecord } from "../core/arm-types";
 import { REPO_ROOT } from "./harness";
 import { forgetDeliberateFailures, usePulumiMocks, valueOf } from "./harness/mocks";
 
@@ -20,7 +21,7 @@ describe("the program (index.ts)", () => {
   after(() => useAzureReader(undefined));
 
   /** Runs the program against recorded resources; resolves with its outputs once every fix is registered. */
-  async function runOn(resources: ArmResource[], config: Record<string, string>) {
+  async function runOn(resources: ArmRecord[], config: Record<string, string>) {
     useAzureReader(worldReader(resources));
     const outputs = program((k) => config[k]);
     const declared = (await valueOf(outputs.declared as never)) as string[];
@@ -79,7 +80,7 @@ describe("the program (index.ts)", () => {
     await runOn(world.resources, world.config);
     const first = mocks.resources.filter((r) => !r.type.startsWith("aks-acr-guard:"));
     // Apply the first run: each declared resource now exists in Azure, as ARM returns it.
-    const applied: ArmResource[] = first.map((r) => {
+    const applied: ArmRecord[] = first.map((r) => {
       const i = r.inputs;
       if (r.type.endsWith("RoleAssignment")) {
         return {

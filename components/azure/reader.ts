@@ -5,16 +5,10 @@
  * Graph over HTTPS with the token of the azure-native provider's own credentials) and, for the
  * offline preview, a reader over a recorded environment (`offline/world-reader.ts`).
  */
+import { ArmRecord } from "../../core/arm-types";
 import { sha256 } from "../../core/pull-secrets";
 
-/** An ARM resource as ARM and Azure Resource Graph return it. */
-export interface ArmRecord {
-  id: string;
-  name: string;
-  type: string;
-  properties?: Record<string, unknown>;
-  [key: string]: unknown;
-}
+export type { ArmRecord };
 
 export interface AzureReader {
   /** The resource with this id; undefined when it does not exist. */

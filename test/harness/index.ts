@@ -3,7 +3,7 @@
  */
 import * as assert from "node:assert/strict";
 import { PolicyPackClient, Diagnostic, PolicyConfig } from "../../offline/analyzer";
-import { PolicyResourceInput, urnOf } from "../../offline/resources";
+import { PolicyResourceInput, unknown, urnOf } from "../../offline/resources";
 
 export * from "../../offline/analyzer";
 export * from "../../offline/resources";
@@ -86,4 +86,34 @@ export function assertViolation(
   for (const f of fragments)
     assert.ok(d.message.includes(f), `message lacks ${JSON.stringify(f)}:\n${d.message}`);
   return d;
+}
+
+/** Outputs Azure computes on create: unknown in the first preview of a stack that declares everything. */
+export const COMPUTED = new Set([
+  "id",
+  "loginServer",
+  "principalId",
+  "objectId",
+  "clientId",
+  "ipAddress",
+  "peeringState",
+  "customDnsConfigs",
+  "identityProfile",
+  "fqdn",
+  "effectiveOutboundIPs",
+  "passwordCredentials",
+  "nodeResourceGroup",
+  "observed",
+  "provisioningState",
+  "privateEndpointConnections",
+]);
+
+/** A resource as a first preview sees it: every computed output, at any depth, unknown. */
+export function asPreview(r: PolicyResourceInput): PolicyResourceInput {
+  const walk = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(walk);
+    if (v === null || typeof v !== "object") return v;
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, COMPUTED.has(k) ? unknown() : walk(x)]));
+  };
+  return { ...r, props: walk(r.props) as Record<string, unknown> };
 }

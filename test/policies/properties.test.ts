@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import fc from "fast-check";
 import { loadWorld, stackOf } from "../../offline/world";
-import { Diagnostic, PolicyResourceInput, REPO_ROOT, unknown, usePolicyPack } from "../harness";
+import { asPreview, Diagnostic, PolicyResourceInput, REPO_ROOT, unknown, usePolicyPack } from "../harness";
 
 const SCENARIOS = path.join(REPO_ROOT, "scenarios");
 const stacks = fs
@@ -14,34 +14,6 @@ const stacks = fs
   .filter((n) => fs.existsSync(path.join(SCENARIOS, n, "world.json")))
   .map((name) => ({ name, world: loadWorld(path.join(SCENARIOS, name, "world.json")) }))
   .map(({ name, world }) => ({ name, world, resources: stackOf(world).resources }));
-
-/** Outputs Azure computes on create: unknown in the preview of a stack that declares everything. */
-const COMPUTED = new Set([
-  "id",
-  "loginServer",
-  "principalId",
-  "objectId",
-  "clientId",
-  "ipAddress",
-  "peeringState",
-  "customDnsConfigs",
-  "identityProfile",
-  "fqdn",
-  "effectiveOutboundIPs",
-  "passwordCredentials",
-  "nodeResourceGroup",
-  "provisioningState",
-  "privateEndpointConnections",
-]);
-
-function asPreview(r: PolicyResourceInput): PolicyResourceInput {
-  const walk = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(walk);
-    if (v === null || typeof v !== "object") return v;
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, COMPUTED.has(k) ? unknown() : walk(x)]));
-  };
-  return { ...r, props: walk(r.props) as Record<string, unknown> };
-}
 
 /** Every path (object keys and array indexes) in a value, to a depth. */
 function paths(v: unknown, depth: number, prefix: string[] = []): string[][] {
