@@ -81,6 +81,7 @@ describe("the offline preview", () => {
 
 describe("reading a recorded environment", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aks-acr-guard-"));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const write = (name: string, text: string) => {
     const f = path.join(dir, name);
     fs.writeFileSync(f, text);
@@ -391,9 +392,11 @@ describe("scripts/capture-world.sh", () => {
   const exec = promisify(execFile);
   const FAKES = path.join(REPO_ROOT, "test", "offline", "fake-cli");
   const CANARY_PASSWORD = "CanaryCapturePw-5e1b9d07";
+  const captures = fs.mkdtempSync(path.join(os.tmpdir(), "capture-"));
+  after(() => fs.rmSync(captures, { recursive: true, force: true }));
 
   async function capture(name: string, extra: string[] = []) {
-    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "capture-")), "world.json");
+    const out = path.join(captures, "world.json");
     const world = JSON.parse(fs.readFileSync(path.join(SCENARIOS, name, "world.json"), "utf8"));
     await exec(
       "bash",
