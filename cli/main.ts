@@ -81,7 +81,12 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${s}...\n`);
   try {
     const args = parseArgs(argv);
-    const report = await run(args, progress);
+    // A failure inside the program's outputs can surface as an unhandled rejection: report it like any other.
+    const escaped = new Promise<never>((_, reject) => {
+      process.once("unhandledRejection", reject);
+      process.once("uncaughtException", reject);
+    });
+    const report = await Promise.race([run(args, progress), escaped]);
     const render = {
       text: renderText,
       markdown: renderMarkdown,

@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { parseArmId, resourceName, resourceType } from "../core/arm-id";
+import { readProgramConfig } from "../core/program-config";
 import { Diagnostic, PolicyPackClient } from "./analyzer";
 import { settled } from "./outputs";
 import { PolicyResourceInput } from "./resources";
@@ -67,6 +68,43 @@ function answerInvoke(world: World, token: string, inputs: Record<string, unknow
   );
 }
 
+const KINDS = [
+  ["clusterId", "microsoft.containerservice/managedclusters", "managed cluster"],
+  ["registryId", "microsoft.containerregistry/registries", "container registry"],
+] as const;
+
+/**
+ * The cluster and registry the program points at: the world's config, or else the only one the
+ * recording holds. Refused, with the JSON path, when config names one the recording lacks or when
+ * several could be meant.
+ */
+export function programTargets(world: World): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, type, what] of KINDS) {
+    const found = world.resources.filter((r) => r.type.toLowerCase() === type);
+    const named = world.config[key];
+    if (named) {
+      if (parseArmId(named) && !found.some((r) => r.id.toLowerCase() === named.toLowerCase())) {
+        throw new WorldError(
+          world.file,
+          `$.config.${key}`,
+          `names ${named}, which the recording does not hold; expected one of: ${found.map((r) => r.id).join(", ") || `(no ${what} recorded)`}`,
+        );
+      }
+      continue;
+    }
+    if (found.length === 1) out[key] = found[0].id;
+    else if (found.length > 1) {
+      throw new WorldError(
+        world.file,
+        `$.config.${key}`,
+        `is not set and the recording holds ${found.length} ${what}s; expected one of: ${found.map((r) => r.id).join(", ")}`,
+      );
+    }
+  }
+  return out;
+}
+
 /** Pulumi's wire signature of a secret value: what the engine would encrypt and mask. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
@@ -82,6 +120,10 @@ function masked(v: unknown): unknown {
 export async function planProgram(
   world: World,
 ): Promise<{ plan: PlannedResource[]; outputs: Record<string, unknown> }> {
+  // The program's config and the resources it names, checked here: a user's mistake is one line, not a crash.
+  const config = { ...world.config, ...programTargets(world) };
+  readProgramConfig((k) => config[k]);
+  world = { ...world, config };
   const plan: PlannedResource[] = [];
   const byResource = new Map<pulumi.Resource, number>();
   await pulumi.runtime.setMocks(

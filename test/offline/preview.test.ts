@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { configureFor, offlinePreview } from "../../offline/preview";
+import { configureFor, offlinePreview, programTargets } from "../../offline/preview";
 import { loadWorld, stackOf, WorldError } from "../../offline/world";
 import {
   findingsOf,
@@ -250,6 +250,30 @@ describe("policy config in a world", () => {
       });
     });
   }
+});
+
+describe("which cluster and registry the program points at", () => {
+  const world = loadWorld(path.join(SCENARIOS, "broken-hub-spoke", "world.json"));
+  const cluster = world.resources.find((r) => r.type.endsWith("managedclusters"))!;
+
+  it("takes the only cluster and registry of a recording whose config names none (raw az graph output)", () => {
+    assert.deepEqual(programTargets({ ...world, config: {} }), {
+      clusterId: world.config.clusterId,
+      registryId: world.config.registryId,
+    });
+  });
+
+  it("refuses a cluster the recording does not hold, and a choice it cannot make, naming the JSON path", () => {
+    assert.throws(
+      () => programTargets({ ...world, resources: world.resources.filter((r) => r !== cluster) }),
+      /\$\.config\.clusterId: names .*aks-prod, which the recording does not hold; expected one of: \(no managed cluster recorded\)/,
+    );
+    const twin = { ...cluster, id: cluster.id.replace("aks-prod", "aks-dev"), name: "aks-dev" };
+    assert.throws(
+      () => programTargets({ ...world, config: {}, resources: [...world.resources, twin] }),
+      /\$\.config\.clusterId: is not set and the recording holds 2 managed clusters; expected one of: .*aks-prod, .*aks-dev/,
+    );
+  });
 });
 
 describe("the aks-acr-guard command", () => {
