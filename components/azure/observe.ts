@@ -43,8 +43,8 @@ export async function observe(reader: AzureReader, target: ObserveTarget): Promi
   ).raw;
   const records = new Map<string, ArmRecord>();
   const keep = (r: ArmRecord | undefined) => {
-    if (r && typeof r.id === "string") records.set(r.id.toLowerCase(), r);
-    return r;
+    if (r && typeof r.id === "string") records.set(r.id.toLowerCase(), scrubbed(r));
+    return r && records.get(r.id.toLowerCase());
   };
   const fetch = async (id: string | undefined) => {
     if (!id) return undefined;
@@ -154,6 +154,24 @@ export async function observe(reader: AzureReader, target: ObserveTarget): Promi
     }
   }
   return [...records.values()];
+}
+
+/**
+ * Fields that can carry a secret, dropped from every record before it becomes an output (and so
+ * enters Pulumi state): ARM does not return most of them, but a record must never depend on that.
+ */
+const SECRET_KEY =
+  /secret|password|customdata|protectedsettings|privatekey|^token$|connectionstring|^key\d*$/i;
+const KEPT = new Set(["passwordHashes", "passwordCredentials"]);
+
+export function scrubbed<T>(v: T): T {
+  if (Array.isArray(v)) return v.map(scrubbed) as T;
+  if (v === null || typeof v !== "object") return v;
+  return Object.fromEntries(
+    Object.entries(v)
+      .filter(([k]) => KEPT.has(k) || !SECRET_KEY.test(k))
+      .map(([k, x]) => [k, scrubbed(x)]),
+  ) as T;
 }
 
 /** A short account of what was observed, for logs: counts by type. */

@@ -168,6 +168,48 @@ describe("AksAcrObserver's reads", () => {
     assert.ok(!JSON.stringify(observed).includes(`"hint"`), "Graph's secret hint is dropped");
   });
 
+  it("keeps no field that can hold a secret, even where ARM would return one", async () => {
+    const world = scenario("healthy-public");
+    const planted = world.resources.map((r) => {
+      const t = r.type.toLowerCase();
+      if (t.endsWith("managedclusters")) {
+        return {
+          ...r,
+          properties: {
+            ...r.properties,
+            servicePrincipalProfile: { clientId: "msi", secret: CANARY.sp },
+            windowsProfile: { adminUsername: "azureuser", adminPassword: CANARY.admin },
+          },
+        };
+      }
+      if (t.endsWith("virtualmachinescalesets")) {
+        return {
+          ...r,
+          properties: {
+            ...r.properties,
+            virtualMachineProfile: {
+              osProfile: { customData: Buffer.from(CANARY.admin).toString("base64") },
+              extensionProfile: { extensions: [{ properties: { protectedSettings: { key: CANARY.sp } } }] },
+            },
+          },
+        };
+      }
+      return r;
+    });
+    const observed = await observe(worldReader(planted), {
+      clusterId: world.config.clusterId,
+      registryId: world.config.registryId,
+    });
+    assertNoCanary(JSON.stringify(observed), "the observed records");
+    const cluster = observed.find((r) => r.type.toLowerCase().endsWith("managedclusters"))!;
+    assert.deepEqual(
+      cluster.properties!.servicePrincipalProfile,
+      { clientId: "msi" },
+      "what the policies read stays",
+    );
+    assert.equal((cluster.properties!.windowsProfile as Record<string, unknown>).adminUsername, "azureuser");
+  });
+
   it("fails with the resource and never the answer when ARM refuses a read", async () => {
     const { reader } = fakeAzure([]);
     await assert.rejects(
