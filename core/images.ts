@@ -22,8 +22,20 @@ const DIGEST = /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]
 const HOST =
   /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?$/;
 
+const parsedImages = new Map<string, ParsedImage>();
+
 /** Parses an image reference as the kubelet does; a reason when it would refuse it (InvalidImageName). */
 export function parseImage(raw: string): ParsedImage {
+  // Several policies read the same images in one run: parse each once (a pure function; bounded cache).
+  let parsed = parsedImages.get(raw);
+  if (!parsed) {
+    if (parsedImages.size >= 50_000) parsedImages.clear();
+    parsedImages.set(raw, (parsed = parseImageUncached(raw)));
+  }
+  return parsed;
+}
+
+function parseImageUncached(raw: string): ParsedImage {
   if (raw.length === 0) return { ok: false, reason: "the image is empty" };
   if (raw !== raw.trim() || /\s/.test(raw)) return { ok: false, reason: "the image contains white space" };
   if (raw.length > 4096) return { ok: false, reason: "the image is longer than 4,096 characters" };
