@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { dnsLinkName } from "../core/names";
 import { PrivateDnsZoneGroup } from "@pulumi/azure-native/network";
-import { VirtualNetworkLink } from "@pulumi/azure-native/privatedns";
+import { PrivateRecordSet, PrivateZone, VirtualNetworkLink } from "@pulumi/azure-native/privatedns";
+import { parseCidr } from "../core/cidr";
 import { parseArmId, requireArmId, resourceName, resourceType } from "../core/arm-id";
 import { PRIVATE_LINK_ZONES } from "../core/network";
 
@@ -16,6 +17,25 @@ export interface PrivateRegistryDnsArgs {
    * @default - no zone group: the records are managed elsewhere
    */
   privateEndpointId?: pulumi.Input<string>;
+  /**
+   * Declare the zone itself at `zoneId` (location global), for an environment that has none. A
+   * plain boolean: it decides whether a resource is declared.
+   * @default false: the zone exists
+   */
+  createZone?: boolean;
+  /**
+   * A records to declare in the zone, for endpoints without a DNS zone group (e.g. in another
+   * subscription): `<registry>` and `<registry>.<region>.data`, each to its private-endpoint IP.
+   * @default - none: a DNS zone group writes them
+   */
+  aRecords?: PrivateRegistryARecord[];
+}
+
+export interface PrivateRegistryARecord {
+  /** The relative name, e.g. `contosoacr` or `contosoacr.westeurope.data`. */
+  name: pulumi.Input<string>;
+  /** The private endpoint's IP for that name. */
+  ipv4Address: pulumi.Input<string>;
 }
 
 /**
@@ -24,12 +44,38 @@ export interface PrivateRegistryDnsArgs {
  * zone to each cluster VNet (no auto-registration), and optionally the endpoint's DNS zone group.
  */
 export class PrivateRegistryDns extends pulumi.ComponentResource {
+  public readonly zone?: PrivateZone;
   public readonly links: VirtualNetworkLink[];
+  public readonly records: PrivateRecordSet[];
   public readonly zoneGroup?: PrivateDnsZoneGroup;
 
   constructor(name: string, args: PrivateRegistryDnsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("aks-acr-guard:index:PrivateRegistryDns", name, {}, opts);
     const zone = pulumi.output(args.zoneId).apply(planZone);
+    if (args.createZone) {
+      this.zone = new PrivateZone(
+        `${name}-zone`,
+        { resourceGroupName: zone.resourceGroupName, privateZoneName: zone.zoneName, location: "global" },
+        { parent: this },
+      );
+    }
+    // What lives in the zone waits for it when this component declares it.
+    const inZone = { parent: this, dependsOn: this.zone ? [this.zone] : [] };
+    this.records = (args.aRecords ?? []).map(
+      (record, i) =>
+        new PrivateRecordSet(
+          `${name}-a-${i}`,
+          {
+            resourceGroupName: zone.resourceGroupName,
+            privateZoneName: zone.zoneName,
+            recordType: "A",
+            relativeRecordSetName: record.name,
+            ttl: 3600,
+            aRecords: [{ ipv4Address: pulumi.output(record.ipv4Address).apply(checkIpv4) }],
+          },
+          inZone,
+        ),
+    );
     this.links = args.vnetIds.map(
       (vnet, i) =>
         new VirtualNetworkLink(
@@ -42,7 +88,7 @@ export class PrivateRegistryDns extends pulumi.ComponentResource {
             registrationEnabled: false,
             location: "global",
           },
-          { parent: this },
+          inZone,
         ),
     );
     if (args.privateEndpointId !== undefined) {
@@ -57,10 +103,15 @@ export class PrivateRegistryDns extends pulumi.ComponentResource {
             { name: zone.zoneName.apply((z) => z.replace(/\./g, "-")), privateDnsZoneId: args.zoneId },
           ],
         },
-        { parent: this },
+        inZone,
       );
     }
-    this.registerOutputs({ links: this.links, zoneGroup: this.zoneGroup });
+    this.registerOutputs({
+      zone: this.zone,
+      links: this.links,
+      records: this.records,
+      zoneGroup: this.zoneGroup,
+    });
   }
 }
 
@@ -102,4 +153,15 @@ function planEndpoint(peId: string): { resourceGroupName: string; privateEndpoin
     "private endpoint",
   );
   return { resourceGroupName: id.resourceGroup!, privateEndpointName: resourceName(id)! };
+}
+
+/** An A record's address: one IPv4 address. */
+export function checkIpv4(ip: string): string {
+  const c = parseCidr(ip);
+  if (!c || c.prefix !== 32 || ip.includes("/")) {
+    throw new Error(
+      `PrivateRegistryDns: aRecords holds ${JSON.stringify(ip)}; expected one IPv4 address, e.g. 10.0.1.4`,
+    );
+  }
+  return ip;
 }

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { linkName, planZone } from "../../components/private-registry-dns";
+import { checkIpv4, linkName, planZone } from "../../components/private-registry-dns";
 import { checkAddresses, planFirewallPolicy } from "../../components/hub-firewall-registry-rule";
 import { planPeering } from "../../components/vnet-peering-pair";
 import {
@@ -136,6 +136,38 @@ describe("VnetPeeringPair and PrivateRegistryDns", () => {
         privateDnsZoneGroupName: "default",
         privateDnsZoneConfigs: [{ name: "privatelink-azurecr-io", privateDnsZoneId: idOf(zone) }],
       });
+    });
+
+    it("declares the zone and its A records where the environment has none", async () => {
+      const dns = new components.PrivateRegistryDns("acr-dns", {
+        zoneId: idOf(zone),
+        vnetIds: [idOf(spoke)],
+        createZone: true,
+        aRecords: [
+          { name: "contosoacr", ipv4Address: "10.0.1.4" },
+          { name: "contosoacr.westeurope.data", ipv4Address: "10.0.1.5" },
+        ],
+      });
+      await Promise.all([valueOf(dns.zone!.urn), ...dns.records.map((r) => valueOf(r.urn))]);
+      const [z] = mocks.ofType("azure-native:privatedns:PrivateZone");
+      assert.deepEqual(z.inputs, {
+        resourceGroupName: "rg-dns",
+        privateZoneName: "privatelink.azurecr.io",
+        location: "global",
+      });
+      assert.deepEqual(
+        mocks
+          .ofType("azure-native:privatedns:PrivateRecordSet")
+          .map((r) => [r.inputs.recordType, r.inputs.relativeRecordSetName, r.inputs.aRecords]),
+        [
+          ["A", "contosoacr", [{ ipv4Address: "10.0.1.4" }]],
+          ["A", "contosoacr.westeurope.data", [{ ipv4Address: "10.0.1.5" }]],
+        ],
+      );
+      assert.throws(
+        () => checkIpv4("10.0.1.0/24"),
+        /aRecords holds "10.0.1.0\/24"; expected one IPv4 address/,
+      );
     });
 
     it("fails when the zone is not a registry private-link zone", () => {

@@ -303,6 +303,22 @@ describe("the aks-acr-guard command", () => {
     assert.match(stderr, /starting the policy pack/);
   });
 
+  it("prints no secret of the environment on stdout or stderr, in any format", async function () {
+    this.timeout(120_000);
+    const world = path.join("scenarios", "pull-secret-admin-disabled", "world.json");
+    const password = "not-a-real-password-0";
+    for (const format of ["text", "json", "markdown"]) {
+      const { stdout, stderr } = await cli(["preview", world, "--format", format]);
+      for (const form of [
+        password,
+        password.slice(0, 10),
+        Buffer.from(`contosoacr:${password}`).toString("base64").slice(0, 16),
+      ]) {
+        assert.ok(!(stdout + stderr).includes(form), `${format} output shows ${form}`);
+      }
+    }
+  });
+
   it("diagnose exits 1 while something mandatory is found", async function () {
     this.timeout(60_000);
     const { code, stdout } = await cli(["diagnose", DEMO, "--format", "json"]);
