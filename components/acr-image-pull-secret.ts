@@ -15,12 +15,15 @@ export interface AcrImagePullSecretArgs {
   /**
    * Pull with this service principal (its application id) and `servicePrincipalSecret` rather than
    * the registry's admin user. The service principal needs AcrPull on the registry.
+   * @default - the registry's admin credentials, read on every run
    */
   servicePrincipalClientId?: pulumi.Input<string>;
+  /** The service principal's secret; give it with `servicePrincipalClientId`. @default - none: admin credentials */
   servicePrincipalSecret?: pulumi.Input<string>;
   /**
    * Add the secret to the namespace's `default` ServiceAccount's `imagePullSecrets`, so pods that
    * name no secret use it. A plain boolean: it decides whether a resource is declared.
+   * @default false: pods name the secret in `imagePullSecrets` themselves
    */
   attachToDefaultServiceAccount?: boolean;
 }

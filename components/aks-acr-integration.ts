@@ -13,17 +13,30 @@ export interface AksAcrIntegrationArgs {
   clusterId: pulumi.Input<string>;
   /** ARM id of the registry it pulls from. */
   registryId: pulumi.Input<string>;
-  /** The pulling identity's object id, for a service-principal cluster (its record shows only the client id). */
+  /**
+   * The pulling identity's object id, for a service-principal cluster (its record shows only the client id).
+   * @default - the kubelet identity's object id from the cluster's record
+   */
   principalObjectId?: pulumi.Input<string>;
-  /** ARM id of the hub firewall policy the cluster's egress goes through (outboundType userDefinedRouting). */
+  /**
+   * ARM id of the hub firewall policy the cluster's egress goes through (outboundType userDefinedRouting).
+   * @default - no hub-firewall rule is declared
+   */
   firewallPolicyId?: pulumi.Input<string>;
-  /** ARM id of the privatelink.azurecr.io zone, where no private endpoint's DNS zone group names it. */
+  /**
+   * ARM id of the privatelink.azurecr.io zone, where no private endpoint's DNS zone group names it.
+   * @default - the zones the registry's private endpoints' DNS zone groups name
+   */
   privateDnsZoneId?: pulumi.Input<string>;
-  /** Egress IPs the cluster's records do not show (an appliance's), admitted with its own. */
+  /**
+   * Egress IPs the cluster's records do not show (an appliance's), admitted with its own.
+   * @default - the load balancer's or NAT gateway's outbound IPs the observer reads
+   */
   egressIps?: pulumi.Input<pulumi.Input<string>[]>;
   /**
    * Declare an image pull secret (admin credentials) in this namespace, attached to its default
    * ServiceAccount; uses the Kubernetes provider in `opts`. A plain string: it decides a declaration.
+   * @default - no pull secret: the kubelet pulls with its identity
    */
   pullSecretNamespace?: string;
 }

@@ -8,9 +8,15 @@ export interface AksAcrObserverArgs {
   clusterId: pulumi.Input<string>;
   /** ARM id of the registry (`.../providers/Microsoft.ContainerRegistry/registries/<name>`). */
   registryId: pulumi.Input<string>;
-  /** ARM id of the hub firewall policy the cluster's egress goes through, if any. */
+  /**
+   * ARM id of the hub firewall policy the cluster's egress goes through.
+   * @default - no firewall is read: the cluster's egress is taken to be its own
+   */
   firewallPolicyId?: pulumi.Input<string>;
-  /** ARM id of the privatelink.azurecr.io zone, where no private endpoint's DNS zone group names it. */
+  /**
+   * ARM id of the privatelink.azurecr.io zone, where no private endpoint's DNS zone group names it.
+   * @default - the zones the registry's private endpoints' DNS zone groups name
+   */
   privateDnsZoneId?: pulumi.Input<string>;
 }
 

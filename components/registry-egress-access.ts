@@ -10,7 +10,10 @@ export interface RegistryEgressAccessArgs {
    * IPs, or the hub firewall's public IPs. AksAcrIntegration resolves them from what it observes.
    */
   egressIps: pulumi.Input<pulumi.Input<string>[]>;
-  /** The registry's current `networkRuleSet.ipRules` (`iPAddressOrRange` values), kept first. */
+  /**
+   * The registry's current `networkRuleSet.ipRules` (`iPAddressOrRange` values), kept first.
+   * @default - none: the rule set admits the egress IPs only
+   */
   currentIpRules?: pulumi.Input<pulumi.Input<string>[]>;
   /**
    * The widest range accepted, as a prefix length: a wider one is refused, never applied.

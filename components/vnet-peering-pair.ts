@@ -18,6 +18,7 @@ export interface VnetPeeringPairArgs {
   /**
    * The peering from B to A exists and is managed elsewhere (e.g. by the hub's team): declare only
    * A to B. A plain boolean: it decides whether a resource is declared.
+   * @default false: both directions
    */
   onlyAToB?: boolean;
 }

@@ -76,10 +76,11 @@ describe("the program (index.ts)", () => {
   });
 
   it("declares identical inputs on a second run, once the first run's fixes exist (no churn)", async () => {
+    // GIVEN the first run on the broken hub-and-spoke environment
     const world = scenario("broken-hub-spoke");
     await runOn(world.resources, world.config);
     const first = mocks.resources.filter((r) => !r.type.startsWith("aks-acr-guard:"));
-    // Apply the first run: each declared resource now exists in Azure, as ARM returns it.
+    // WHEN its declarations are applied: each exists in Azure, as ARM returns it: each declared resource now exists in Azure, as ARM returns it.
     const applied: ArmRecord[] = first.map((r) => {
       const i = r.inputs;
       if (r.type.endsWith("RoleAssignment")) {
@@ -122,8 +123,10 @@ describe("the program (index.ts)", () => {
         },
       };
     });
+    // AND the program runs again on the environment as it now is
     mocks.resources.length = 0;
     await runOn([...resources, ...applied.filter((a) => a.type !== "peering")], world.config);
+    // THEN it declares the same resources with the same inputs: nothing is replaced or deleted
     const second = mocks.resources.filter((r) => !r.type.startsWith("aks-acr-guard:"));
     assert.deepEqual(second, first);
   });
