@@ -80,7 +80,7 @@ describe("the program (index.ts)", () => {
     const world = scenario("broken-hub-spoke");
     await runOn(world.resources, world.config);
     const first = mocks.resources.filter((r) => !r.type.startsWith("aks-acr-guard:"));
-    // WHEN its declarations are applied: each exists in Azure, as ARM returns it: each declared resource now exists in Azure, as ARM returns it.
+    // WHEN its declarations are applied: each now exists in Azure, as ARM returns it
     const applied: ArmRecord[] = first.map((r) => {
       const i = r.inputs;
       if (r.type.endsWith("RoleAssignment")) {
