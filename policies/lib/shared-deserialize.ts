@@ -13,6 +13,13 @@
  */
 type Deserialize = (struct: object, proxySecrets: boolean) => Record<string, unknown>;
 
+let active = false;
+
+/** Whether every stack policy of a request sees the same props objects (the wrapper is in place). */
+export function stackDeserializationShared(): boolean {
+  return active;
+}
+
 export function shareStackDeserialization(): boolean {
   let mod: { deserializeProperties?: Deserialize };
   try {
@@ -35,6 +42,7 @@ export function shareStackDeserialization(): boolean {
   };
   (shared as { shared?: boolean }).shared = true;
   mod.deserializeProperties = shared;
+  active = true;
 
   // The same for the unknown-checking proxy the handler wraps each resource's properties in.
   try {
