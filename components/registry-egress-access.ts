@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { requireArmId, resourceName } from "../core/arm-id";
-import { Cidr, cidrContains, parseCidr } from "../core/cidr";
+import { notCovered, parseCidr } from "../core/cidr";
 
 export interface RegistryEgressAccessArgs {
   /** ARM id of the registry whose network rules must admit the cluster. */
@@ -99,8 +99,6 @@ export function planEgressAccess(
   if (egressIps.length === 0) {
     throw new Error("RegistryEgressAccess: egressIps is empty; expected the cluster's public egress IPs");
   }
-  const current = currentIpRules.map(parseCidr).filter((c): c is Cidr => c !== undefined);
-  const missing: string[] = [];
   for (const raw of egressIps) {
     const c = parseCidr(raw);
     if (!c) {
@@ -114,8 +112,8 @@ export function planEgressAccess(
           "far more than the cluster: give the cluster's outbound IPs",
       );
     }
-    if (!current.some((r) => cidrContains(r, c)) && !missing.includes(c.raw)) missing.push(c.raw);
   }
+  const missing = [...new Set(notCovered(egressIps, currentIpRules))];
   const registry = resourceName(id)!;
   return {
     missingIps: missing,

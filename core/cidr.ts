@@ -40,6 +40,15 @@ export function cidrContains(outer: Cidr, inner: Cidr): boolean {
   return inner.base - (inner.base % size) === outer.base;
 }
 
+/** The addresses or ranges in `ips` that no range in `ranges` contains (unparsable ones are skipped), as written. */
+export function notCovered(ips: readonly string[], ranges: readonly string[]): string[] {
+  const within = ranges.map(parseCidr).filter((c): c is Cidr => c !== undefined);
+  return ips.filter((ip) => {
+    const c = parseCidr(ip);
+    return c !== undefined && !within.some((r) => cidrContains(r, c));
+  });
+}
+
 export function addressCount(c: Cidr): number {
   return 2 ** (32 - c.prefix);
 }

@@ -33,6 +33,13 @@ function addressesOf(topo: Topology, refs: string[]): { ips: string[]; pending: 
   return { ips: out, pending };
 }
 
+/** The addresses and ranges of a registry's `networkRuleSet.ipRules` (azure-native `iPAddressOrRange`, ARM `value`). */
+export function ipRuleValues(rules: readonly unknown[]): string[] {
+  return rules
+    .map((r) => read(r, "iPAddressOrRange") ?? read(r, "ipAddressOrRange") ?? read(r, "value"))
+    .filter((v): v is string => typeof v === "string");
+}
+
 export interface Egress {
   outboundType: string;
   ips: string[];

@@ -8,10 +8,10 @@
  * never deletes what the first created.
  */
 import { ArmId, parseArmId, resourceName } from "./arm-id";
-import { clusterEgress } from "./egress";
+import { clusterEgress, ipRuleValues } from "./egress";
 import { scaleSetsWithoutKubelet, servicePrincipalSecret } from "./drift";
 import { clusterSubnetInfo, firewallRules, networkAllows } from "./firewall";
-import { parseCidr, cidrContains, Cidr } from "./cidr";
+import { notCovered, parseCidr } from "./cidr";
 import {
   clusterVnets,
   hasZoneGroup,
@@ -172,18 +172,10 @@ export function planIntegration(
   // With a private endpoint, the private path is the one to fix (peering, DNS above), not the rules.
   if (denies && pes.length === 0) {
     const egress = clusterEgress(topo, cluster);
-    const currentRules = (Array.isArray(ruleSet?.ipRules) ? ruleSet.ipRules : [])
-      .map((r: Record<string, unknown>) => r.iPAddressOrRange ?? r.ipAddressOrRange ?? r.value)
-      .filter((v): v is string => typeof v === "string");
+    const currentRules = ipRuleValues(Array.isArray(ruleSet?.ipRules) ? ruleSet.ipRules : []);
     const ips = [...(known(egress) && egress ? egress.ips : []), ...(target.egressIps ?? [])];
-    if (ips.length > 0) {
-      const ranges = currentRules.map(parseCidr).filter((c): c is Cidr => !!c);
-      const missing = ips.filter((ip) => {
-        const c = parseCidr(ip);
-        return !!c && !ranges.some((r) => cidrContains(r, c));
-      });
-      if (missing.length > 0) plan.egress = { ips: missing, currentRules };
-    }
+    const missing = notCovered(ips, currentRules);
+    if (missing.length > 0) plan.egress = { ips: missing, currentRules };
   }
 
   // Hub firewall (aks-acr-hub-firewall).

@@ -1,9 +1,9 @@
 import { StackValidationPolicy } from "@pulumi/policy";
-import { cidrContains, parseCidr } from "../core/cidr";
-import { clusterEgress, reachesPrivateEndpoint } from "../core/egress";
+import { notCovered } from "../core/cidr";
+import { clusterEgress, ipRuleValues, reachesPrivateEndpoint } from "../core/egress";
 import { privateEndpointsOf } from "../core/network";
 import { pullPairs } from "../core/pull-pairs";
-import { read, readArray, readString, known, UNKNOWN } from "../core/values";
+import { readArray, readString, known, UNKNOWN } from "../core/values";
 import { declaredPulls, ipv4List, ipv4ListSchema, PULLS_SCHEMA } from "./lib/config";
 import { deferToPreview, topologyOf } from "./lib/stack";
 
@@ -76,15 +76,7 @@ export const acrFirewallAksEgress: StackValidationPolicy = {
         pending ??= `${registry.res.name}: networkRuleSet.ipRules`;
         continue;
       }
-      const ranges = (rules ?? [])
-        .map((r) => read(r, "iPAddressOrRange") ?? read(r, "ipAddressOrRange") ?? read(r, "value"))
-        .filter((r): r is string => typeof r === "string")
-        .map(parseCidr)
-        .filter((c) => c !== undefined);
-      const refused = ips.filter((ip) => {
-        const addr = parseCidr(ip);
-        return addr !== undefined && !ranges.some((r) => cidrContains(r!, addr));
-      });
+      const refused = notCovered(ips, ipRuleValues(rules ?? []));
       if (refused.length === 0) continue;
       reportViolation(
         `Pods on cluster '${cluster.label}' pulling from '${registry.label}' will fail with ${SYMPTOM_403}: the registry ` +
