@@ -6,13 +6,7 @@
 import { parseArmId } from "./arm-id";
 import { clusterSubnets, clusterVnets, peeringBetween, peerings, PrivateEndpointInfo } from "./network";
 import { ClusterNode, StackResource, Topology } from "./topology";
-import { Known, known, read, readArray, readString, UNKNOWN, readArmProp } from "./values";
-
-function ids(list: unknown): string[] {
-  return Array.isArray(list)
-    ? list.map((x) => read(x, "id")).filter((x): x is string => typeof x === "string")
-    : [];
-}
+import { Known, known, read, readArray, readString, UNKNOWN, readArmProp, refIds } from "./values";
 
 /** Public IP addresses (values) of the public IP resources with these ids; `pending` when one is unknown. */
 function addressesOf(topo: Topology, refs: string[]): { ips: string[]; pending: boolean } {
@@ -57,22 +51,22 @@ export function clusterEgress(topo: Topology, cluster: ClusterNode): Known<Egres
   switch (outboundType.toLowerCase()) {
     case "loadbalancer": {
       const lb = read(p, "networkProfile", "loadBalancerProfile");
-      refs = [...ids(read(lb, "effectiveOutboundIPs")), ...ids(read(lb, "outboundIPs", "publicIPs"))];
+      refs = [...refIds(read(lb, "effectiveOutboundIPs")), ...refIds(read(lb, "outboundIPs", "publicIPs"))];
       source = "the load balancer's outbound IPs";
       break;
     }
     case "managednatgateway": {
-      refs = ids(read(p, "networkProfile", "natGatewayProfile", "effectiveOutboundIPs"));
+      refs = refIds(read(p, "networkProfile", "natGatewayProfile", "effectiveOutboundIPs"));
       source = "the managed NAT gateway's IPs";
       break;
     }
     case "userassignednatgateway": {
       const subnetKeys = new Set(clusterSubnets(topo, cluster).subnets.map((s) => s.key));
       for (const nat of topo.byKind.get("natGateway") ?? []) {
-        const onSubnet = ids(read(nat.props, "subnets")).some((s) =>
+        const onSubnet = refIds(read(nat.props, "subnets")).some((s) =>
           subnetKeys.has(parseArmId(s)?.key ?? ""),
         );
-        if (onSubnet || subnetKeys.size === 0) refs.push(...ids(read(nat.props, "publicIpAddresses")));
+        if (onSubnet || subnetKeys.size === 0) refs.push(...refIds(read(nat.props, "publicIpAddresses")));
       }
       source = "the NAT gateway's IPs";
       break;

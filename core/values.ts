@@ -99,6 +99,13 @@ export function listOf(v: unknown): unknown[] {
   return Array.isArray(v) ? v : [];
 }
 
+/** The ids of a list of references (`[{ "id": "..." }]`), skipping what is not one. */
+export function refIds(list: unknown): string[] {
+  return listOf(list)
+    .map((x) => read(x, "id"))
+    .filter((x): x is string => typeof x === "string");
+}
+
 /**
  * A property of an item that azure-native returns flattened but ARM JSON (a recording, an inline
  * child such as a peering or a rule) nests under `properties`: the top level first, then there.

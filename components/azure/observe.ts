@@ -3,7 +3,9 @@
  * pull succeeds, read through an AzureReader, as ARM records. Secrets never enter a record.
  */
 import { parseArmId, requireArmId } from "../../core/arm-id";
+import { vnetOfId } from "../../core/network";
 import { builtInRole, roleDefinitionGuid } from "../../core/roles";
+import { listOf, read, readArmProp, refIds } from "../../core/values";
 import { ArmRecord, AzureReader } from "./reader";
 
 export interface ObserveTarget {
@@ -15,15 +17,12 @@ export interface ObserveTarget {
   privateDnsZoneId?: string;
 }
 
-const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
-const get = (o: unknown, ...path: string[]): unknown =>
-  path.reduce<unknown>(
-    (v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined),
-    o,
-  );
-const ids = (list: unknown): string[] =>
-  Array.isArray(list) ? list.map((x) => str(get(x, "id"))).filter((x): x is string => !!x) : [];
-const vnetOf = (subnetId: string) => subnetId.replace(/\/subnets\/[^/]+$/i, "");
+/** A non-empty string at a path of an ARM record: top level, else under `properties`. */
+const str = (o: unknown, ...path: string[]): string | undefined => {
+  const v = readArmProp(o, ...path);
+  return typeof v === "string" && v !== "" ? v : undefined;
+};
+const vnetOf = (subnetId: string) => vnetOfId(subnetId)?.raw ?? subnetId;
 
 /** Reads every record the policies need about one cluster and one registry. */
 export async function observe(reader: AzureReader, target: ObserveTarget): Promise<ArmRecord[]> {
@@ -63,7 +62,7 @@ export async function observe(reader: AzureReader, target: ObserveTarget): Promi
   const rp = registry.properties ?? {};
 
   // Node pools' scale sets, in the node resource group AKS manages.
-  const nodeGroup = str(cp.nodeResourceGroup);
+  const nodeGroup = str(cp, "nodeResourceGroup");
   const sub = parseArmId(clusterId)!.subscriptionId!;
   if (nodeGroup) {
     const scaleSets = await reader.list(
@@ -75,13 +74,13 @@ export async function observe(reader: AzureReader, target: ObserveTarget): Promi
   // Who may pull: assignments at the registry and above, and the custom roles they use.
   for (const a of await reader.roleAssignmentsAt(registryId)) {
     keep(a);
-    const def = str(get(a, "properties", "roleDefinitionId"));
+    const def = str(a, "roleDefinitionId");
     const guid = def && roleDefinitionGuid(def);
     if (def && guid && !builtInRole(guid)) await fetch(def);
   }
 
   // A service-principal cluster: its credentials' end dates.
-  const clientId = str(get(cp, "servicePrincipalProfile", "clientId"));
+  const clientId = str(cp, "servicePrincipalProfile", "clientId");
   if (clientId && clientId.toLowerCase() !== "msi") keep(await reader.servicePrincipal(clientId));
 
   // Admin credentials, hashed, when the admin user is on (pull secrets are judged against them).
@@ -89,24 +88,23 @@ export async function observe(reader: AzureReader, target: ObserveTarget): Promi
 
   // The network: cluster VNets, the registry's private endpoints, their VNets and DNS.
   const subnets = new Set<string>();
-  for (const pool of Array.isArray(cp.agentPoolProfiles) ? cp.agentPoolProfiles : []) {
-    const subnet = str(get(pool, "vnetSubnetID"));
+  for (const pool of listOf(cp.agentPoolProfiles)) {
+    const subnet = str(pool, "vnetSubnetID");
     if (subnet) subnets.add(subnet);
   }
   for (const s of subnets) await fetch(vnetOf(s));
   const zones = new Set<string>(target.privateDnsZoneId ? [target.privateDnsZoneId] : []);
-  for (const conn of Array.isArray(rp.privateEndpointConnections) ? rp.privateEndpointConnections : []) {
-    const peId =
-      str(get(conn, "properties", "privateEndpoint", "id")) ?? str(get(conn, "privateEndpoint", "id"));
+  for (const conn of listOf(rp.privateEndpointConnections)) {
+    const peId = str(conn, "privateEndpoint", "id");
     const pe = await fetch(peId);
     if (!pe) continue;
-    const subnet = str(get(pe, "properties", "subnet", "id"));
+    const subnet = str(pe, "subnet", "id");
     if (subnet) await fetch(vnetOf(subnet));
     for (const group of await reader.list(`${pe.id}/privateDnsZoneGroups`)) {
       keep(group);
-      const configs = get(group, "properties", "privateDnsZoneConfigs");
-      for (const c of Array.isArray(configs) ? configs : []) {
-        const zone = str(get(c, "properties", "privateDnsZoneId")) ?? str(get(c, "privateDnsZoneId"));
+      const configs = readArmProp(group, "privateDnsZoneConfigs");
+      for (const c of listOf(configs)) {
+        const zone = str(c, "privateDnsZoneId");
         if (zone) zones.add(zone);
       }
     }
@@ -118,23 +116,20 @@ export async function observe(reader: AzureReader, target: ObserveTarget): Promi
   }
 
   // Egress: the public IPs the cluster leaves from (load balancer, managed or own NAT gateway).
-  const net = (cp.networkProfile ?? {}) as Record<string, unknown>;
   const ips = [
-    ...ids(get(net, "loadBalancerProfile", "effectiveOutboundIPs")),
-    ...ids(get(net, "natGatewayProfile", "effectiveOutboundIPs")),
+    ...refIds(read(cp, "networkProfile", "loadBalancerProfile", "effectiveOutboundIPs")),
+    ...refIds(read(cp, "networkProfile", "natGatewayProfile", "effectiveOutboundIPs")),
   ];
   for (const s of subnets) {
     const vnet = records.get(vnetOf(s).toLowerCase());
-    const subnetRecord = (
-      Array.isArray(get(vnet, "properties", "subnets"))
-        ? (get(vnet, "properties", "subnets") as unknown[])
-        : []
-    ).find((x) => str(get(x, "id"))?.toLowerCase() === s.toLowerCase());
-    const nat = await fetch(str(get(subnetRecord, "properties", "natGateway", "id")));
-    if (nat) ips.push(...ids(get(nat, "properties", "publicIpAddresses")));
+    const subnetRecord = listOf(readArmProp(vnet, "subnets")).find(
+      (x) => str(x, "id")?.toLowerCase() === s.toLowerCase(),
+    );
+    const nat = await fetch(str(subnetRecord, "natGateway", "id"));
+    if (nat) ips.push(...refIds(readArmProp(nat, "publicIpAddresses")));
     // NSGs and route tables on the node subnets.
-    await fetch(str(get(subnetRecord, "properties", "networkSecurityGroup", "id")));
-    await fetch(str(get(subnetRecord, "properties", "routeTable", "id")));
+    await fetch(str(subnetRecord, "networkSecurityGroup", "id"));
+    await fetch(str(subnetRecord, "routeTable", "id"));
   }
   for (const ip of ips) await fetch(ip);
 
@@ -144,11 +139,11 @@ export async function observe(reader: AzureReader, target: ObserveTarget): Promi
     if (policy) {
       (await reader.list(`${target.firewallPolicyId}/ruleCollectionGroups`)).forEach(keep);
       // The firewalls it governs, and their public IPs: the cluster's egress under userDefinedRouting.
-      for (const fwId of ids(get(policy, "properties", "firewalls"))) {
+      for (const fwId of refIds(readArmProp(policy, "firewalls"))) {
         const fw = await fetch(fwId);
-        const configs = get(fw, "properties", "ipConfigurations");
-        for (const c of Array.isArray(configs) ? configs : []) {
-          await fetch(str(get(c, "properties", "publicIPAddress", "id")));
+        const configs = readArmProp(fw, "ipConfigurations");
+        for (const c of listOf(configs)) {
+          await fetch(str(c, "publicIPAddress", "id"));
         }
       }
     }
