@@ -4,13 +4,12 @@
  * then the pack again over the environment plus the plan.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { parseArmId, resourceName, resourceType } from "../core/arm-id";
+import { parseArmId } from "../core/arm-id";
 import { readProgramConfig } from "../core/program-config";
 import { Diagnostic, PolicyPackClient } from "./analyzer";
 import { settled } from "./outputs";
 import { PolicyResourceInput } from "./resources";
 import { stackOf, World, WorldError } from "./world";
-import { ArmRecord, flattenArm } from "../core/arm-types";
 import { PolicyConfigRejected } from "./config-schema";
 import { useAzureReader } from "../components/azure/reader";
 import { worldReader } from "./world-reader";
@@ -36,26 +35,8 @@ export interface PreviewReport {
   ignored: Record<string, number>;
 }
 
-/** Invokes the program makes, answered from the recording. */
+/** Invokes the program makes, answered from the recording (its Azure reads go through the observer's reader). */
 function answerInvoke(world: World, token: string, inputs: Record<string, unknown>): Record<string, unknown> {
-  const byGroupAndName = (type: string) => (r: ArmRecord) => {
-    const id = parseArmId(r.id);
-    return (
-      !!id &&
-      resourceType(id) === type &&
-      id.resourceGroup?.toLowerCase() === String(inputs.resourceGroupName).toLowerCase() &&
-      resourceName(id)?.toLowerCase() === String(inputs.resourceName).toLowerCase()
-    );
-  };
-  if (token === "azure-native:containerservice:getManagedCluster") {
-    const found = world.resources.find(byGroupAndName("microsoft.containerservice/managedclusters"));
-    if (!found) {
-      throw new Error(
-        `${world.file}: the recording holds no managed cluster '${inputs.resourceName}' in resource group '${inputs.resourceGroupName}'`,
-      );
-    }
-    return flattenArm(found);
-  }
   if (token === "azure-native:containerregistry:listRegistryCredentials") {
     // A recording holds password hashes only; the plan shows the secret masked anyway.
     return {
