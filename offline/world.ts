@@ -165,26 +165,24 @@ function checkResource(file: string, at: string, r: unknown): ArmRecord {
 export function stackOf(world: World): { resources: PolicyResourceInput[]; ignored: Record<string, number> } {
   const resources: PolicyResourceInput[] = [];
   const ignored: Record<string, number> = {};
+  // Pulumi names are unique per type: a repeated name (same name in two groups) gets a suffix.
   const names = new Set<string>();
+  const add = (type: string, base: string, props: Record<string, unknown>) => {
+    let name = base;
+    for (let n = 2; names.has(`${type}::${name}`); n++) name = `${base}-${n}`;
+    names.add(`${type}::${name}`);
+    resources.push({ type, name, props });
+  };
   for (const r of world.resources) {
     const token = tokenOfArmType(r.type);
-    if (!token) {
-      ignored[r.type] = (ignored[r.type] ?? 0) + 1;
-      continue;
-    }
-    let name = r.name;
-    for (let n = 2; names.has(`${token}::${name}`); n++) name = `${r.name}-${n}`;
-    names.add(`${token}::${name}`);
-    resources.push({ type: token, name, props: flattenArm(r) });
+    if (token) add(token, r.name, flattenArm(r));
+    else ignored[r.type] = (ignored[r.type] ?? 0) + 1;
   }
   for (const o of world.kubernetes) {
     // kubectl prints `apps/v1` and `v1`; Pulumi's token is `kubernetes:apps/v1:Deployment`, `kubernetes:core/v1:Pod`.
     const group = o.apiVersion.includes("/") ? o.apiVersion : `core/${o.apiVersion}`;
-    const token = `kubernetes:${group}:${o.kind}`;
-    let name = o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name;
-    for (let n = 2; names.has(`${token}::${name}`); n++) name = `${o.metadata.name}-${n}`;
-    names.add(`${token}::${name}`);
-    resources.push({ type: token, name, props: o });
+    const base = o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name;
+    add(`kubernetes:${group}:${o.kind}`, base, o);
   }
   return { resources, ignored };
 }
