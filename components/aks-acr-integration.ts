@@ -100,34 +100,40 @@ export class AksAcrIntegration extends pulumi.ComponentResource {
   ): pulumi.Output<IntegrationSummary> {
     const parent = { parent: this };
     const declared: string[] = [];
+    const registered: pulumi.Output<string>[] = [];
+    // The summary lists each component once the Azure and Kubernetes resources it declares are registered.
+    const note = (kind: string, componentName: string, resources: (pulumi.CustomResource | undefined)[]) => {
+      declared.push(`${kind} ${componentName}`);
+      for (const r of resources) if (r) registered.push(r.urn);
+    };
     const commands = plan.commands.map((c) => `${c.policy}: ${c.command}`);
     if (plan.pullRole) {
-      new AcrPullAccess(
+      const pull = new AcrPullAccess(
         `${name}-pull`,
         { registryId, principalId: plan.pullRole.principalId, abacRepositoryPermissions: plan.pullRole.abac },
         parent,
       );
-      declared.push(`AcrPullAccess ${name}-pull`);
+      note("AcrPullAccess", `${name}-pull`, [pull.roleAssignment]);
     }
     if (plan.dns) {
-      new PrivateRegistryDns(`${name}-dns`, plan.dns, parent);
-      declared.push(`PrivateRegistryDns ${name}-dns`);
+      const dns = new PrivateRegistryDns(`${name}-dns`, plan.dns, parent);
+      note("PrivateRegistryDns", `${name}-dns`, [dns.zone, ...dns.links, ...dns.records, dns.zoneGroup]);
     }
     plan.peerings.forEach((p, i) => {
-      new VnetPeeringPair(`${name}-peering-${i}`, p, parent);
-      declared.push(`VnetPeeringPair ${name}-peering-${i}`);
+      const pair = new VnetPeeringPair(`${name}-peering-${i}`, p, parent);
+      note("VnetPeeringPair", `${name}-peering-${i}`, [pair.aToB, pair.bToA]);
     });
     if (plan.firewall) {
-      new HubFirewallRegistryRule(name, plan.firewall, parent);
-      declared.push(`HubFirewallRegistryRule ${name}`);
+      const rule = new HubFirewallRegistryRule(name, plan.firewall, parent);
+      note("HubFirewallRegistryRule", name, [rule.ruleCollectionGroup]);
     }
     if (pullSecretNamespace) {
-      new AcrImagePullSecret(
+      const secret = new AcrImagePullSecret(
         `${name}-pull-secret`,
         { registryId, namespace: pullSecretNamespace, attachToDefaultServiceAccount: true },
         parent,
       );
-      declared.push(`AcrImagePullSecret ${name}-pull-secret`);
+      note("AcrImagePullSecret", `${name}-pull-secret`, [secret.secret, secret.serviceAccountPatch]);
     }
     let egressCommands: pulumi.Output<string[]> = pulumi.output([]);
     if (plan.egress) {
@@ -136,12 +142,12 @@ export class AksAcrIntegration extends pulumi.ComponentResource {
         { registryId, egressIps: plan.egress.ips, currentIpRules: plan.egress.currentRules },
         parent,
       );
-      declared.push(`RegistryEgressAccess ${name}-egress`);
+      note("RegistryEgressAccess", `${name}-egress`, []);
       egressCommands = egress.commands.apply((cs) => cs.map((c) => `acr-firewall-aks-egress: ${c}`));
     }
     for (const c of commands) void pulumi.log.warn(`not declarable, run: ${c}`, this);
     for (const n of plan.notes) void pulumi.log.warn(n, this);
-    return egressCommands.apply((more) => ({
+    return pulumi.all([egressCommands, pulumi.all(registered)]).apply(([more]) => ({
       declared,
       commands: [...commands, ...more],
       notes: plan.notes,

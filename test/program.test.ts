@@ -26,9 +26,8 @@ describe("the program (index.ts)", () => {
     const outputs = program((k) => config[k]);
     const declared = (await valueOf(outputs.declared as never)) as string[];
     const commands = (await valueOf(outputs.commands as never)) as string[];
+    // The summary resolves once every resource the program declared is registered.
     const notes = (await valueOf(outputs.notes as never)) as string[];
-    // Registrations of resources declared in an apply finish a turn later.
-    await new Promise((r) => setTimeout(r, 50));
     return { declared, commands, notes };
   }
 
