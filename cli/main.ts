@@ -9,9 +9,16 @@
  */
 import { ProgramConfigError } from "../core/program-config";
 import { PolicyPackClient } from "../offline/analyzer";
-import { configureFor, offlinePreview } from "../offline/preview";
-import { findingsOf, makeReport, planEntries, renderMarkdown, renderText, Report } from "../offline/report";
-import { loadWorld, stackOf, WorldError } from "../offline/world";
+import { diagnoseWorld, offlinePreview } from "../offline/preview";
+import {
+  findingsOf,
+  makeReport,
+  previewReportOf,
+  renderMarkdown,
+  renderText,
+  Report,
+} from "../offline/report";
+import { loadWorld, WorldError } from "../offline/world";
 
 const USAGE = `usage: aks-acr-guard <diagnose|preview> <world.json>... [--format text|json|markdown]
 
@@ -56,20 +63,10 @@ export async function run(args: Args, progress: (s: string) => void): Promise<Re
   const pack = await PolicyPackClient.start();
   try {
     if (args.command === "diagnose") {
-      const { resources, ignored } = stackOf(world);
-      await configureFor(world, pack);
-      progress(`analyzing ${resources.length} recorded resources`);
-      const findings = findingsOf(await pack.analyzeAll(resources), resources);
-      return makeReport("diagnose", world.file, { ignored, findings });
+      const { resources, ignored, before } = await diagnoseWorld(world, pack, progress);
+      return makeReport("diagnose", world.file, { ignored, findings: findingsOf(before, resources) });
     }
-    const r = await offlinePreview(world, pack, progress);
-    return makeReport("preview", world.file, {
-      ignored: r.ignored,
-      findings: findingsOf(r.before, r.resources),
-      plan: planEntries(r.plan),
-      after: findingsOf(r.after, [...r.resources, ...r.declared]),
-      commands: (r.outputs.commands as string[] | undefined) ?? [],
-    });
+    return previewReportOf(world.file, await offlinePreview(world, pack, progress));
   } finally {
     await pack.stop();
   }

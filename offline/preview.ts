@@ -167,15 +167,24 @@ export async function configureFor(world: World, pack: PolicyPackClient): Promis
   }
 }
 
+/** The policy pack over the recorded environment alone. */
+export async function diagnoseWorld(
+  world: World,
+  pack: PolicyPackClient,
+  progress: (step: string) => void = () => undefined,
+): Promise<{ resources: PolicyResourceInput[]; ignored: Record<string, number>; before: Diagnostic[] }> {
+  const { resources, ignored } = stackOf(world);
+  await configureFor(world, pack);
+  progress(`analyzing ${resources.length} recorded resources`);
+  return { resources, ignored, before: await pack.analyzeAll(resources) };
+}
+
 export async function offlinePreview(
   world: World,
   pack: PolicyPackClient,
   progress: (step: string) => void = () => undefined,
 ): Promise<PreviewReport> {
-  const { resources, ignored } = stackOf(world);
-  await configureFor(world, pack);
-  progress(`analyzing ${resources.length} recorded resources`);
-  const before = await pack.analyzeAll(resources);
+  const { resources, ignored, before } = await diagnoseWorld(world, pack, progress);
   progress("running the program against the recording");
   const { plan, outputs } = await planProgram(world);
   progress("analyzing the environment with the plan applied");

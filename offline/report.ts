@@ -4,7 +4,7 @@
  * pull-request comment with a Mermaid diagram of the path cluster -> network -> registry.
  */
 import { Diagnostic } from "./analyzer";
-import { PlannedResource } from "./preview";
+import { PlannedResource, PreviewReport } from "./preview";
 import { PolicyResourceInput, urnOf } from "./resources";
 
 /** The cause in Microsoft's article (CAUSES.md) each policy stands for; the report groups by it. */
@@ -123,6 +123,17 @@ export function makeReport(
       mandatoryAfter: count(after, "mandatory"),
     },
   };
+}
+
+/** The report of an offline preview: findings before and after, the plan, and the program's commands. */
+export function previewReportOf(world: string, r: PreviewReport): Report {
+  return makeReport("preview", world, {
+    ignored: r.ignored,
+    findings: findingsOf(r.before, r.resources),
+    plan: planEntries(r.plan),
+    after: findingsOf(r.after, [...r.resources, ...r.declared]),
+    commands: (r.outputs.commands as string[] | undefined) ?? [],
+  });
 }
 
 function grouped(title: string, fs: Finding[]): string[] {

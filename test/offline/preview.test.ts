@@ -6,14 +6,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { configureFor, offlinePreview, programTargets } from "../../offline/preview";
 import { loadWorld, stackOf, WorldError } from "../../offline/world";
-import {
-  findingsOf,
-  makeReport,
-  planEntries,
-  renderMarkdown,
-  renderText,
-  Report,
-} from "../../offline/report";
+import { previewReportOf, renderMarkdown, renderText, Report } from "../../offline/report";
 import { REPO_ROOT, urnOf, usePolicyPack } from "../harness";
 import { sha256 } from "../../core/pull-secrets";
 
@@ -361,13 +354,7 @@ describe("the reports", () => {
     this.timeout(60_000);
     const world = loadWorld(path.join(SCENARIOS, "broken-hub-spoke", "world.json"));
     const r = await offlinePreview(world, pack());
-    report = makeReport("preview", "broken-hub-spoke", {
-      ignored: r.ignored,
-      findings: findingsOf(r.before, r.resources),
-      plan: planEntries(r.plan),
-      after: findingsOf(r.after, [...r.resources, ...r.declared]),
-      commands: [],
-    });
+    report = previewReportOf("broken-hub-spoke", r);
   });
 
   it("JSON follows the documented schema: findings with policy, level, cause, resource id and message; plan with operation, type, name", () => {

@@ -119,18 +119,11 @@ describe("secrets in what the offline tool prints", () => {
   it("no report format shows a pull secret's password, and a planned pull secret is masked", async function () {
     this.timeout(60_000);
     const { offlinePreview } = await import("../../offline/preview");
-    const { findingsOf, makeReport, planEntries, renderMarkdown, renderText } =
-      await import("../../offline/report");
+    const { previewReportOf, renderMarkdown, renderText } = await import("../../offline/report");
     const world = loadWorld(path.join(SCENARIOS, "pull-secret-admin-disabled", "world.json"));
     world.config.pullSecretNamespace = "apps";
     const r = await offlinePreview(world, pack());
-    const report = makeReport("preview", "pull-secret-admin-disabled", {
-      ignored: r.ignored,
-      findings: findingsOf(r.before, r.resources),
-      plan: planEntries(r.plan),
-      after: findingsOf(r.after, [...r.resources, ...r.declared]),
-      commands: [],
-    });
+    const report = previewReportOf("pull-secret-admin-disabled", r);
     const secret = report.plan.find((p) => p.type === "kubernetes:core/v1:Secret");
     assert.deepEqual(secret?.inputs?.stringData, "[secret]");
     const password = "not-a-real-password-0";
