@@ -42,7 +42,7 @@ export const aksSpSecretExpiring: StackValidationPolicy = {
       const left = (secret.end.getTime() - now) / DAY_MS;
       if (left <= 0 || left > days) continue; // expired: aks-sp-secret-valid's finding
       reportViolation(
-        `The secret of cluster '${cluster.label}''s ${cluster.identity.label} expires on ${day(secret.end)}, in ${Math.ceil(left)} ` +
+        `The secret of the ${cluster.identity.label} of cluster '${cluster.label}' expires on ${day(secret.end)}, in ${Math.ceil(left)} ` +
           `day(s) (${secret.source}); from then pods fail with "401 Unauthorized" pulling images. Rotate it now.\n` +
           spSecretFix(cluster),
         cluster.res.urn,
