@@ -853,17 +853,3 @@ function write(s: Scenario) {
 
 for (const s of SCENARIOS) write(s);
 process.stdout.write(`wrote ${SCENARIOS.length} scenarios\n`);
-
-export {
-  SCENARIOS,
-  IDS,
-  healthy,
-  cluster,
-  registry,
-  assignment,
-  scaleSet,
-  vnets,
-  privateLink,
-  firewall,
-  deployment,
-};
