@@ -254,12 +254,14 @@ export function buildTopology(declared: readonly StackResource[]): Topology {
     const sameKind = byKind.get(kind);
     if (sameKind) sameKind.push(res);
     else byKind.set(kind, [res]);
-    const p = res.props;
+    // Each case reads props itself: a resource's props may be deserialized on first read
+    // (`policies/lib/shared-stack.ts`), and most of a stack is kinds not indexed here.
     switch (kind) {
       case "managedCluster":
         clusterRes.push(res);
         break;
       case "registry": {
+        const p = res.props;
         const id = ownId(res);
         const name = readString(p, "name") ?? readString(p, "registryName") ?? (id && resourceName(id));
         registries.push({
@@ -276,6 +278,7 @@ export function buildTopology(declared: readonly StackResource[]): Topology {
         break;
       }
       case "roleAssignment": {
+        const p = res.props;
         const scope = readString(p, "scope");
         assignments.push({
           res,
@@ -290,6 +293,7 @@ export function buildTopology(declared: readonly StackResource[]): Topology {
         break;
       }
       case "roleDefinition": {
+        const p = res.props;
         // The GUID is the output `name`, the input `roleDefinitionId`, or the tail of the output `id`.
         const candidates = [readString(p, "name"), readString(p, "roleDefinitionId"), readString(p, "id")];
         const guid = candidates
@@ -306,7 +310,8 @@ export function buildTopology(declared: readonly StackResource[]): Topology {
         if (guid) roleDefinitionsByGuid.set(guid, node);
         break;
       }
-      case "userAssignedIdentity":
+      case "userAssignedIdentity": {
+        const p = res.props;
         identitiesByUrn.set(res.urn, {
           res,
           principalId: readString(p, "principalId"),
@@ -315,7 +320,9 @@ export function buildTopology(declared: readonly StackResource[]): Topology {
           name: readString(p, "name") ?? readString(p, "resourceName"),
         });
         break;
-      case "application":
+      }
+      case "application": {
+        const p = res.props;
         applicationsByUrn.set(res.urn, {
           res,
           objectId: readString(p, "objectId"),
@@ -323,7 +330,9 @@ export function buildTopology(declared: readonly StackResource[]): Topology {
           label: labelOf(res, "displayName"),
         });
         break;
-      case "servicePrincipal":
+      }
+      case "servicePrincipal": {
+        const p = res.props;
         servicePrincipalsByUrn.set(res.urn, {
           res,
           objectId: readString(p, "objectId"),
@@ -332,6 +341,7 @@ export function buildTopology(declared: readonly StackResource[]): Topology {
           label: labelOf(res, "displayName"),
         });
         break;
+      }
       default:
         break;
     }
