@@ -81,10 +81,14 @@ export class PolicyPackClient {
     readonly stderr: () => string,
   ) {}
 
-  /** Starts the pack in `packDir` the way the engine does and connects to it. */
-  static async start(packDir: string = POLICIES_DIR): Promise<PolicyPackClient> {
+  /**
+   * Starts the pack in `packDir` the way the engine does and connects to it; `env` is added to
+   * this process's environment for the pack.
+   */
+  static async start(packDir: string = POLICIES_DIR, env: NodeJS.ProcessEnv = {}): Promise<PolicyPackClient> {
     const child = spawn(process.execPath, [RUN_POLICY_PACK, "127.0.0.1:1", "."], {
       cwd: packDir,
+      env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stderr = "";

@@ -5,7 +5,7 @@
 import { PolicyResource } from "@pulumi/policy";
 import { buildTopology, StackResource, Topology } from "../../core/topology";
 import { UNKNOWN_WIRE_VALUE } from "../../core/values";
-import { stackDeserializationShared } from "./shared-deserialize";
+import { requestTopology } from "./shared-stack";
 
 // @pulumi/policy wraps props in a proxy that throws on unknown values; this key (part of its
 // proxy, not of its typings) hands back the deserialized object, unknowns left as sentinels,
@@ -58,24 +58,13 @@ export function resourceOf(args: {
   };
 }
 
-// @pulumi/policy hands every stack policy its own list of the stack's resources, but runs all of one
-// AnalyzeStack's policies in one turn of the event loop. The topology is kept for that turn (and
-// for the same resources), so the fifteen stack policies share one build.
-let memo: { key: string; first: unknown; topo: Topology } | undefined;
-
+/**
+ * The topology of the stack a stack policy is run on. Read once per AnalyzeStack for all fifteen
+ * stack policies (`shared-stack.ts`); where that is switched off, each policy builds its own from
+ * the resources @pulumi/policy hands it.
+ */
 export function topologyOf(resources: readonly PolicyResource[]): Topology {
-  // One AnalyzeStack per turn: its size and a few URNs tell its resource lists apart cheaply, and
-  // where policies share props objects, the first one's identity tells two requests apart.
-  const n = resources.length;
-  const key = [n, resources[0]?.urn, resources[n >> 1]?.urn, resources[n - 1]?.urn].join("\0");
-  const first = stackDeserializationShared() ? resources[0]?.props : undefined;
-  if (memo && memo.key === key && memo.first === first) return memo.topo;
-  const topo = buildTopology(resources.map(toStackResource));
-  memo = { key, first, topo };
-  setImmediate(() => {
-    memo = undefined;
-  });
-  return topo;
+  return requestTopology() ?? buildTopology(resources.map(toStackResource));
 }
 
 /**

@@ -2,8 +2,11 @@
  * What policy tests import: the harness started once per test file, and assertions on diagnostics.
  */
 import * as assert from "node:assert/strict";
-import { PolicyPackClient, Diagnostic, PolicyConfig } from "../../offline/analyzer";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { PolicyPackClient, Diagnostic, PolicyConfig, REPO_ROOT } from "../../offline/analyzer";
 import { PolicyResourceInput, unknown, urnOf } from "../../offline/resources";
+import { loadWorld, stackOf, World } from "../../offline/world";
 
 export * from "../../offline/analyzer";
 export * from "../../offline/resources";
@@ -11,26 +14,54 @@ export * from "../../offline/resources";
 /**
  * Starts the pack before the enclosing `describe` and stops it after; each test starts from the
  * default config (`configure` again inside a test to override).
+ *
+ * The pack reads each AnalyzeStack once for all its stack policies (policies/lib/shared-stack.ts).
+ * Every `run`, and every `sameUnshared`, holds that to @pulumi/policy's own reading, once per
+ * policy: a second pack with the sharing switched off (started at first use) must find the same.
  */
 export function usePolicyPack(): {
   pack: () => PolicyPackClient;
   /** A preview's diagnostics of one policy, with optional config for it. */
   run: (policy: string, resources: PolicyResourceInput[], config?: PolicyConfig) => Promise<Diagnostic[]>;
+  /** Asserts that the pack finds in `resources` what it finds reading the stack once per policy. */
+  sameUnshared: (resources: PolicyResourceInput[], label: string, policy?: string) => Promise<void>;
 } {
   let harness: PolicyPackClient | undefined;
+  let unshared: Promise<PolicyPackClient> | undefined;
   before(async function () {
     this.timeout(60_000);
     harness = await PolicyPackClient.start();
   });
   beforeEach(async () => {
     await harness!.configure();
+    await (await unshared)?.configure();
   });
   after(async () => {
     await harness?.stop();
+    await (await unshared)?.stop();
   });
+  const unsharedPack = () =>
+    (unshared ??= PolicyPackClient.start(undefined, { AKS_ACR_GUARD_SHARED_STACK: "0" }));
+  const sameUnshared = async (resources: PolicyResourceInput[], label: string, policy?: string) => {
+    const alone = await unsharedPack();
+    const only = (ds: Diagnostic[]) => (policy ? ds.filter((d) => d.policyName === policy) : ds);
+    const [a, b] = await Promise.all([harness!.analyzeStack(resources), alone.analyzeStack(resources)]);
+    assert.deepEqual(
+      only(a),
+      only(b),
+      `${label}: the stack read once finds what each policy reading it finds`,
+    );
+  };
   return {
     pack: () => harness!,
-    run: (policy, resources, config) => diagnosticsOf(harness!, policy, resources, config),
+    run: async (policy, resources, config) => {
+      const diags = await diagnosticsOf(harness!, policy, resources, config);
+      // Configured alike: diagnosticsOf leaves the pack with the config until the next test.
+      if (config) await (await unsharedPack()).configure({ [policy]: config });
+      await sameUnshared(resources, `${policy}'s stack`, policy);
+      return diags;
+    },
+    sameUnshared,
   };
 }
 
@@ -116,4 +147,16 @@ export function asPreview(r: PolicyResourceInput): PolicyResourceInput {
     return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, COMPUTED.has(k) ? unknown() : walk(x)]));
   };
   return { ...r, props: walk(r.props) as Record<string, unknown> };
+}
+
+/** Every recorded scenario's world and the stack the offline preview sends for it. */
+export function scenarioStacks(): { name: string; world: World; resources: PolicyResourceInput[] }[] {
+  const dir = path.join(REPO_ROOT, "scenarios");
+  return fs
+    .readdirSync(dir)
+    .filter((n) => fs.existsSync(path.join(dir, n, "world.json")))
+    .map((name) => {
+      const world = loadWorld(path.join(dir, name, "world.json"));
+      return { name, world, resources: stackOf(world).resources };
+    });
 }

@@ -2,18 +2,20 @@
 // property crashes a policy, preview unknowns never add a mandatory violation, and nothing the
 // offline tool prints or declares carries a secret.
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
 import * as path from "node:path";
 import fc from "fast-check";
-import { loadWorld, stackOf } from "../../offline/world";
-import { asPreview, Diagnostic, PolicyResourceInput, REPO_ROOT, unknown, usePolicyPack } from "../harness";
+import { loadWorld } from "../../offline/world";
+import {
+  asPreview,
+  Diagnostic,
+  PolicyResourceInput,
+  REPO_ROOT,
+  scenarioStacks,
+  unknown,
+  usePolicyPack,
+} from "../harness";
 
-const SCENARIOS = path.join(REPO_ROOT, "scenarios");
-const stacks = fs
-  .readdirSync(SCENARIOS)
-  .filter((n) => fs.existsSync(path.join(SCENARIOS, n, "world.json")))
-  .map((name) => ({ name, world: loadWorld(path.join(SCENARIOS, name, "world.json")) }))
-  .map(({ name, world }) => ({ name, world, resources: stackOf(world).resources }));
+const stacks = scenarioStacks();
 
 /** Every path (object keys and array indexes) in a value, to a depth. */
 function paths(v: unknown, depth: number, prefix: string[] = []): string[][] {
@@ -74,10 +76,10 @@ function mutated(
 }
 
 describe("properties of the pack over every scenario (fast-check)", () => {
-  const { pack } = usePolicyPack();
+  const { pack, sameUnshared: sameFindings } = usePolicyPack();
   const RUNS = Number(process.env.PROPERTY_RUNS ?? 120);
 
-  it(`never crashes a policy, whatever the properties hold (${RUNS} generated stacks)`, async function () {
+  it(`never crashes a policy, and reading the stack once changes no finding, whatever the properties hold (${RUNS} generated stacks)`, async function () {
     this.timeout(600_000);
     let ran = 0;
     await fc.assert(
@@ -92,6 +94,7 @@ describe("properties of the pack over every scenario (fast-check)", () => {
           ran++;
           // A policy that throws fails every preview in the organisation: analyzeAll rejects then.
           await pack().analyzeAll(stack);
+          await sameFindings(stack, `generated stack ${ran}`);
         },
       ),
       { numRuns: RUNS, seed: Number(process.env.PROPERTY_SEED ?? 20261122) },
@@ -110,6 +113,11 @@ describe("properties of the pack over every scenario (fast-check)", () => {
       for (const k of previewed) assert.ok(known.has(k), `preview adds ${k}`);
       if (name.startsWith("healthy")) assert.equal(previewed.size, 0);
     });
+
+    it(`finds in '${name}', known and in preview, what the pack reading the stack once per policy finds`, async () => {
+      await sameFindings(resources, name);
+      await sameFindings(resources.map(asPreview), `${name} in preview`);
+    });
   }
 });
 
@@ -120,7 +128,7 @@ describe("secrets in what the offline tool prints", () => {
     this.timeout(60_000);
     const { offlinePreview } = await import("../../offline/preview");
     const { previewReportOf, renderMarkdown, renderText } = await import("../../offline/report");
-    const world = loadWorld(path.join(SCENARIOS, "pull-secret-admin-disabled", "world.json"));
+    const world = loadWorld(path.join(REPO_ROOT, "scenarios", "pull-secret-admin-disabled", "world.json"));
     world.config.pullSecretNamespace = "apps";
     const r = await offlinePreview(world, pack());
     const report = previewReportOf("pull-secret-admin-disabled", r);

@@ -131,7 +131,7 @@ function mutate(r: PolicyResourceInput, random: () => number): PolicyResourceInp
 }
 
 describe("the whole pack", () => {
-  const { pack } = usePolicyPack();
+  const { pack, sameUnshared: sameFindings } = usePolicyPack();
   const key = (d: Diagnostic) => `${d.policyName} ${d.urn}`;
 
   it("finds something with every policy on a stack that breaks them all", async () => {
@@ -162,6 +162,11 @@ describe("the whole pack", () => {
     );
     // THEN every mandatory finding of the preview is one the known stack has too: unknowns add none
     for (const d of previewed) assert.ok(known.has(key(d)), `preview adds: ${d.policyName}: ${d.message}`);
+  });
+
+  it("finds the same, known and in preview, reading the stack once as reading it per policy", async () => {
+    await sameFindings(broken, "the broken stack");
+    await sameFindings(broken.map(asPreview), "the broken stack in preview");
   });
 
   it("never fails a preview, whatever shape the properties take", async function () {

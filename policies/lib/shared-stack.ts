@@ -1,0 +1,142 @@
+/**
+ * One reading of the stack per AnalyzeStack, instead of one per stack policy.
+ *
+ * @pulumi/policy's AnalyzeStack handler rebuilds its whole view of the stack for every stack policy
+ * (fifteen here): for each resource it deserializes the properties, wraps them in a proxy, and
+ * allocates a resource object with its options, dependencies and closures. At 10,000 resources that
+ * bookkeeping, and the garbage it leaves, cost more than all of the pack's own checks. The pack's
+ * stack policies only ever read the topology `core/` builds from those resources, so it is built
+ * here, once per request, straight from the request's messages (`stackResourcesFromRequest`), and
+ * @pulumi/policy is handed the same request with an empty resource list. Everything else stays
+ * @pulumi/policy's: policy config and enforcement levels, violations, "can't run during preview"
+ * advisories, and errors. Analyze and Remediate are untouched.
+ *
+ * The handler is reached by wrapping the gRPC `Server.addService` that @pulumi/policy calls once
+ * when the pack starts; the wrapper takes itself out at that call. It steps aside, and the pack runs
+ * exactly as @pulumi/policy alone would (only slower), when:
+ * - `AKS_ACR_GUARD_SHARED_STACK=0` is set (the switch to rule this out when chasing a problem);
+ * - a stack policy names a resource type (@pulumi/policy skips those by the request's list);
+ * - @pulumi/policy's deserializer or gRPC server cannot be found where 1.x keeps them;
+ * - reading a request throws: each policy then reads the stack itself and reports the error.
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import * as path from "node:path";
+import { buildTopology, StackResource, Topology } from "../../core/topology";
+
+type Deserialize = (struct: unknown, proxySecrets: boolean) => Record<string, unknown>;
+
+/** The parts of pulumirpc.AnalyzerResource a StackResource is made of. */
+export interface ResourceMessage {
+  getType(): string;
+  getUrn(): string;
+  getName(): string;
+  getProperties(): unknown;
+  getDependenciesList(): string[];
+  getPropertydependenciesMap(): { entries(): Iterable<[string, { getUrnsList(): string[] }]> } | undefined;
+  getProvider(): { getUrn(): string } | undefined;
+}
+
+interface StackRequest {
+  getResourcesList(): ResourceMessage[];
+}
+
+type Callback = (...args: unknown[]) => void;
+type StackHandler = (this: unknown, call: { request: StackRequest }, callback: Callback) => unknown;
+
+const ANALYZE_STACK = "/pulumirpc.Analyzer/AnalyzeStack";
+
+const current = new AsyncLocalStorage<Topology>();
+let active = false;
+
+/** The topology of the AnalyzeStack request being served, when this module read it. */
+export function requestTopology(): Topology | undefined {
+  return current.getStore();
+}
+
+/** Whether AnalyzeStack requests are read here (the wrapper is in place). */
+export function stackReadingShared(): boolean {
+  return active;
+}
+
+/**
+ * The request's resources as `core/` reads them: what @pulumi/policy's PolicyResource would give
+ * (`policies/lib/stack.ts` `toStackResource`), with each resource's properties deserialized on
+ * first read, once. Unknown values stay as their sentinel, as under the proxy's target.
+ */
+export function stackResourcesFromRequest(
+  messages: readonly ResourceMessage[],
+  deserialize: Deserialize,
+): StackResource[] {
+  return messages.map((m) => {
+    const propertyDependencies: Record<string, string[]> = {};
+    for (const [key, deps] of m.getPropertydependenciesMap()?.entries() ?? []) {
+      propertyDependencies[key] = deps.getUrnsList();
+    }
+    let props: Record<string, unknown> | undefined;
+    return {
+      type: m.getType(),
+      urn: m.getUrn(),
+      name: m.getName(),
+      get props() {
+        return (props ??= deserialize(m.getProperties(), false));
+      },
+      dependencies: m.getDependenciesList(),
+      propertyDependencies,
+      provider: m.getProvider()?.getUrn(),
+    };
+  });
+}
+
+function wrapStackHandler(handler: StackHandler, deserialize: Deserialize): StackHandler {
+  return function (this: unknown, call, callback) {
+    let topo: Topology;
+    try {
+      topo = buildTopology(stackResourcesFromRequest(call.request.getResourcesList(), deserialize));
+    } catch {
+      return handler.call(this, call, callback);
+    }
+    const request = Object.create(call.request, { getResourcesList: { value: () => [] } }) as StackRequest;
+    const light = Object.create(call, { request: { value: request } }) as typeof call;
+    return current.run(topo, () => handler.call(this, light, callback));
+  };
+}
+
+/**
+ * Puts the wrapper in place for the PolicyPack about to start. Call it just before
+ * `new PolicyPack(...)`; returns whether it did.
+ */
+export function shareStackReading(policies: readonly object[]): boolean {
+  if (active || process.env.AKS_ACR_GUARD_SHARED_STACK === "0") return false;
+  const typed = policies.some(
+    (p) => (p as { validateStack?: { __pulumiType?: string } }).validateStack?.__pulumiType,
+  );
+  if (typed) return false;
+  let deserialize: Deserialize | undefined;
+  let server: { prototype: { addService: (service: unknown, impl: unknown) => unknown } } | undefined;
+  try {
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    deserialize = (require("@pulumi/policy/deserialize") as { deserializeProperties?: Deserialize })
+      .deserializeProperties;
+    const policyDir = path.dirname(require.resolve("@pulumi/policy/package.json"));
+    server = (require(require.resolve("@grpc/grpc-js", { paths: [policyDir] })) as { Server?: typeof server })
+      .Server;
+    /* eslint-enable @typescript-eslint/no-require-imports */
+  } catch {
+    return false;
+  }
+  if (typeof deserialize !== "function" || typeof server?.prototype?.addService !== "function") return false;
+  const proto = server.prototype;
+  const addService = proto.addService;
+  const read = deserialize;
+  proto.addService = function (this: unknown, service: unknown, impl: unknown) {
+    proto.addService = addService;
+    const method = (service as Record<string, { path?: string }> | undefined)?.analyzeStack;
+    const handler = (impl as { analyzeStack?: unknown } | undefined)?.analyzeStack;
+    if (method?.path === ANALYZE_STACK && typeof handler === "function") {
+      impl = { ...(impl as object), analyzeStack: wrapStackHandler(handler as StackHandler, read) };
+      active = true;
+    }
+    return addService.call(this, service, impl);
+  };
+  return true;
+}
