@@ -47,10 +47,21 @@ const ANALYZE_STACK = "/pulumirpc.Analyzer/AnalyzeStack";
 
 const current = new AsyncLocalStorage<Topology>();
 let active = false;
+// Requests handed to @pulumi/policy with an empty list and not answered yet.
+let inFlight = 0;
 
 /** The topology of the AnalyzeStack request being served, when this module read it. */
 export function requestTopology(): Topology | undefined {
   return current.getStore();
+}
+
+/**
+ * Whether a stack policy runs while a request read here is being served, but outside it: a later
+ * @pulumi/policy that loses the request's async context would hand its policies an empty list,
+ * and they must fail loudly rather than pass on it.
+ */
+export function requestTopologyLost(): boolean {
+  return inFlight > 0 && current.getStore() === undefined;
 }
 
 /** Whether AnalyzeStack requests are read here (the wrapper is in place). */
@@ -97,7 +108,14 @@ function wrapStackHandler(handler: StackHandler, deserialize: Deserialize): Stac
     }
     const request = Object.create(call.request, { getResourcesList: { value: () => [] } }) as StackRequest;
     const light = Object.create(call, { request: { value: request } }) as typeof call;
-    return current.run(topo, () => handler.call(this, light, callback));
+    let answered = false;
+    inFlight++;
+    const answer: Callback = (...args) => {
+      if (!answered) inFlight--;
+      answered = true;
+      callback(...args);
+    };
+    return current.run(topo, () => handler.call(this, light, answer));
   };
 }
 

@@ -5,7 +5,7 @@
 import { PolicyResource } from "@pulumi/policy";
 import { buildTopology, StackResource, Topology } from "../../core/topology";
 import { UNKNOWN_WIRE_VALUE } from "../../core/values";
-import { requestTopology } from "./shared-stack";
+import { requestTopology, requestTopologyLost } from "./shared-stack";
 
 // @pulumi/policy wraps props in a proxy that throws on unknown values; this key (part of its
 // proxy, not of its typings) hands back the deserialized object, unknowns left as sentinels,
@@ -64,7 +64,15 @@ export function resourceOf(args: {
  * the resources @pulumi/policy hands it.
  */
 export function topologyOf(resources: readonly PolicyResource[]): Topology {
-  return requestTopology() ?? buildTopology(resources.map(toStackResource));
+  const shared = requestTopology();
+  if (shared) return shared;
+  if (resources.length === 0 && requestTopologyLost()) {
+    throw new Error(
+      "aks-acr-guard read this AnalyzeStack's resources once for all its policies, but @pulumi/policy ran the " +
+        "policy outside the request, with no resources. Set AKS_ACR_GUARD_SHARED_STACK=0 for `pulumi preview` and report it.",
+    );
+  }
+  return buildTopology(resources.map(toStackResource));
 }
 
 /**

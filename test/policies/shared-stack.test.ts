@@ -8,10 +8,12 @@ import { StackValidationPolicy, validateStackResourcesOfType } from "@pulumi/pol
 import { Registry } from "@pulumi/azure-native/containerregistry";
 import {
   requestTopology,
+  requestTopologyLost,
   shareStackReading,
   stackReadingShared,
   stackResourcesFromRequest,
 } from "../../policies/lib/shared-stack";
+import { topologyOf } from "../../policies/lib/stack";
 import { managedCluster, registry } from "../fixtures/azure";
 import { secret, stackRequest, unknown, urnOf, withProps } from "../harness";
 import { UNKNOWN_WIRE_VALUE } from "../../core/values";
@@ -106,16 +108,26 @@ describe("reading the stack once per AnalyzeStack", () => {
       assert.equal(shareStackReading([plain]), true);
       const server = new grpc.Server();
       const seen: { listed: number; registries?: string[] }[] = [];
+      // Work queued here runs from a timer started outside any request: its async context is lost.
+      const outside: (() => void)[] = [];
+      const timer = setInterval(() => outside.splice(0).forEach((f) => f()), 1);
+      let loseContext = false;
       const analyzeStack: Handler = (call, callback) => {
         const req = call.request as { getResourcesList(): unknown[] };
+        const policy = () => {
+          try {
+            seen.push({
+              listed: req.getResourcesList().length,
+              registries: topologyOf([]).registries.map((n) => String(n.name)),
+            });
+            callback(null, "done");
+          } catch (e) {
+            callback(e);
+          }
+        };
         // Like @pulumi/policy's handler: the policies run after an await.
-        void Promise.resolve().then(() => {
-          seen.push({
-            listed: req.getResourcesList().length,
-            registries: requestTopology()?.registries.map((n) => String(n.name)),
-          });
-          callback(null, "done");
-        });
+        if (loseContext) outside.push(policy);
+        else void Promise.resolve().then(policy);
       };
       const analyzed: unknown[] = [];
       const analyze: Handler = (call, callback) => {
@@ -142,6 +154,7 @@ describe("reading the stack once per AnalyzeStack", () => {
       assert.equal(await serve(stackRequest([registry("contosoacr"), managedCluster("aks")])), "done");
       assert.deepEqual(seen.pop(), { listed: 0, registries: ["contosoacr"] });
       assert.equal(requestTopology(), undefined, "the topology is the request's only");
+      assert.equal(requestTopologyLost(), false, "answered");
 
       // A request that cannot be read here is handed over whole: each policy reads it and reports.
       const unreadable = {
@@ -150,7 +163,15 @@ describe("reading the stack once per AnalyzeStack", () => {
         ],
       };
       assert.equal(await serve(unreadable), "done");
-      assert.deepEqual(seen.pop(), { listed: 1, registries: undefined });
+      assert.deepEqual(seen.pop(), { listed: 1, registries: [] });
+
+      // A handler that runs its policies outside the request fails loudly instead of finding nothing.
+      loseContext = true;
+      await assert.rejects(
+        serve(stackRequest([registry("contosoacr")])),
+        /outside the request, with no resources/,
+      );
+      clearInterval(timer);
 
       assert.equal(shareStackReading([plain]), false, "once per process");
       server.forceShutdown();
