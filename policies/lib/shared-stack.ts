@@ -18,6 +18,8 @@
  * - a stack policy names a resource type (@pulumi/policy skips those by the request's list);
  * - @pulumi/policy's deserializer or gRPC server cannot be found where 1.x keeps them;
  * - reading a request throws: each policy then reads the stack itself and reports the error.
+ * A stack policy that runs, while a request read here is served, outside that request's async
+ * context throws (`topologyOf`) rather than pass on the empty list.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import * as path from "node:path";
