@@ -48,6 +48,7 @@ type StackHandler = (this: unknown, call: { request: StackRequest }, callback: C
 const ANALYZE_STACK = "/pulumirpc.Analyzer/AnalyzeStack";
 
 const current = new AsyncLocalStorage<Topology>();
+let installed = false;
 let active = false;
 // Requests handed to @pulumi/policy with an empty list and not answered yet.
 let inFlight = 0;
@@ -126,7 +127,7 @@ function wrapStackHandler(handler: StackHandler, deserialize: Deserialize): Stac
  * `new PolicyPack(...)`; returns whether it did.
  */
 export function shareStackReading(policies: readonly object[]): boolean {
-  if (active || process.env.AKS_ACR_GUARD_SHARED_STACK === "0") return false;
+  if (installed || process.env.AKS_ACR_GUARD_SHARED_STACK === "0") return false;
   const typed = policies.some(
     (p) => (p as { validateStack?: { __pulumiType?: string } }).validateStack?.__pulumiType,
   );
@@ -148,6 +149,7 @@ export function shareStackReading(policies: readonly object[]): boolean {
   const proto = server.prototype;
   const addService = proto.addService;
   const read = deserialize;
+  installed = true;
   proto.addService = function (this: unknown, service: unknown, impl: unknown) {
     proto.addService = addService;
     const method = (service as Record<string, { path?: string }> | undefined)?.analyzeStack;
