@@ -222,11 +222,16 @@ export class PolicyPackClient {
    * the diagnostics of both.
    */
   async analyzeAll(resources: PolicyResourceInput[]): Promise<Diagnostic[]> {
-    // One at a time, in the order given: the engine analyzes a resource at its step, after the
-    // resources it depends on.
+    const each = await this.analyzeEach(resources);
+    return [...each, ...(await this.analyzeStack(resources))];
+  }
+
+  /** Analyze for each resource, one at a time in the order given, as a preview's steps run it. */
+  async analyzeEach(resources: PolicyResourceInput[]): Promise<Diagnostic[]> {
+    // The engine analyzes a resource at its step, after the resources it depends on.
     const each: Diagnostic[] = [];
     for (const r of resources) each.push(...(await this.analyze(r)));
-    return [...each, ...(await this.analyzeStack(resources))];
+    return each;
   }
 
   /** AnalyzeStack: every resource with its parent, dependencies and property dependencies. */
@@ -253,22 +258,29 @@ export class PolicyPackClient {
   }
 }
 
+/** Sets what every resource message carries: type, name, URN and properties. */
+function described<
+  M extends {
+    setType(v: string): unknown;
+    setName(v: string): unknown;
+    setUrn(v: string): unknown;
+    setProperties(v?: Struct): unknown;
+  },
+>(message: M, r: PolicyResourceInput): M {
+  message.setType(r.type);
+  message.setName(r.name);
+  message.setUrn(urnOf(r));
+  message.setProperties(Struct.fromJavaScript(r.props as never));
+  return message;
+}
+
 function providerOf(p: PolicyResourceInput): proto.AnalyzerProviderResource {
-  const pr = new proto.AnalyzerProviderResource();
-  pr.setType(p.type);
-  pr.setName(p.name);
-  pr.setUrn(urnOf(p));
-  pr.setProperties(Struct.fromJavaScript(p.props as never));
-  return pr;
+  return described(new proto.AnalyzerProviderResource(), p);
 }
 
 /** The Analyze (and Remediate) request for one resource's inputs. */
 function analyzeRequest(r: PolicyResourceInput): proto.AnalyzeRequest {
-  const req = new proto.AnalyzeRequest();
-  req.setType(r.type);
-  req.setName(r.name);
-  req.setUrn(urnOf(r));
-  req.setProperties(Struct.fromJavaScript(r.props as never));
+  const req = described(new proto.AnalyzeRequest(), r);
   req.setOptions(new proto.AnalyzerResourceOptions());
   if (r.provider) req.setProvider(providerOf(r.provider));
   return req;
@@ -279,11 +291,7 @@ export function stackRequest(resources: PolicyResourceInput[]): proto.AnalyzeSta
   const req = new proto.AnalyzeStackRequest();
   req.setResourcesList(
     resources.map((r) => {
-      const ar = new proto.AnalyzerResource();
-      ar.setType(r.type);
-      ar.setName(r.name);
-      ar.setUrn(urnOf(r));
-      ar.setProperties(Struct.fromJavaScript(r.props as never));
+      const ar = described(new proto.AnalyzerResource(), r);
       const opts = new proto.AnalyzerResourceOptions();
       if (r.parent) {
         ar.setParent(urnOf(r.parent));
