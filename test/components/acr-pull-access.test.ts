@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { planAcrPull } from "../../components/acr-pull-access";
 import { idOf, kubeletObjectId, managedCluster, registry, ROLE, SUBSCRIPTION } from "../fixtures/azure";
-import { assertSilent, assertViolation, diagnosticsOf, usePolicyPack } from "../harness";
+import { assertSilent, assertViolation, usePolicyPack } from "../harness";
 import { forgetDeliberateFailures, usePulumiMocks, valueOf } from "../harness/mocks";
 
 type Components = typeof import("../../components");
@@ -98,16 +98,11 @@ describe("AcrPullAccess", () => {
 
 describe("AcrPullAccess closes aks-acr-pull-role", () => {
   const mocks = usePulumiMocks();
-  const { pack } = usePolicyPack();
+  const { run } = usePolicyPack();
 
   it("turns the policy's violation into silence with the assignment it declares", async () => {
     // GIVEN a cluster and a registry with no pull role: the policy reports
-    assertViolation(
-      await diagnosticsOf(pack(), "aks-acr-pull-role", [acr, aks]),
-      "mandatory",
-      aks,
-      "AcrPullAccess",
-    );
+    assertViolation(await run("aks-acr-pull-role", [acr, aks]), "mandatory", aks, "AcrPullAccess");
     // WHEN the component declares its fix
     const { AcrPullAccess } = await import("../../components");
     const c = new AcrPullAccess("aks-prod", { registryId: idOf(acr), principalId: kubeletObjectId(aks) });
@@ -115,6 +110,6 @@ describe("AcrPullAccess closes aks-acr-pull-role", () => {
     const [declared] = mocks.ofType(ROLE_ASSIGNMENT);
     // THEN the stack with the declared assignment is silent
     const fix = { type: declared.type, name: declared.name, props: declared.inputs };
-    assertSilent(await diagnosticsOf(pack(), "aks-acr-pull-role", [acr, aks, fix]));
+    assertSilent(await run("aks-acr-pull-role", [acr, aks, fix]));
   });
 });

@@ -21,10 +21,21 @@ export * from "../../offline/resources";
  */
 export function usePolicyPack(): {
   pack: () => PolicyPackClient;
-  /** A preview's diagnostics of one policy, with optional config for it. */
+  /**
+   * What a preview runs (Analyze per resource, then AnalyzeStack), with optional config for the
+   * policy: that policy's diagnostics.
+   */
   run: (policy: string, resources: PolicyResourceInput[], config?: PolicyConfig) => Promise<Diagnostic[]>;
-  /** Asserts that the pack finds in `resources` what it finds reading the stack once per policy. */
-  sameUnshared: (resources: PolicyResourceInput[], label: string, policy?: string) => Promise<void>;
+  /**
+   * Asserts that the pack finds in `resources` (AnalyzeStack: `shared`, when already run) what it
+   * finds reading the stack once per policy; only `policy`'s diagnostics when given.
+   */
+  sameUnshared: (
+    resources: PolicyResourceInput[],
+    label: string,
+    policy?: string,
+    shared?: Diagnostic[],
+  ) => Promise<void>;
 } {
   let harness: PolicyPackClient | undefined;
   let unshared: Promise<PolicyPackClient> | undefined;
@@ -42,10 +53,18 @@ export function usePolicyPack(): {
   });
   const unsharedPack = () =>
     (unshared ??= PolicyPackClient.start(undefined, { AKS_ACR_GUARD_SHARED_STACK: "0" }));
-  const sameUnshared = async (resources: PolicyResourceInput[], label: string, policy?: string) => {
+  const sameUnshared = async (
+    resources: PolicyResourceInput[],
+    label: string,
+    policy?: string,
+    shared?: Diagnostic[],
+  ) => {
     const alone = await unsharedPack();
     const only = (ds: Diagnostic[]) => (policy ? ds.filter((d) => d.policyName === policy) : ds);
-    const [a, b] = await Promise.all([harness!.analyzeStack(resources), alone.analyzeStack(resources)]);
+    const [a, b] = await Promise.all([
+      shared ?? harness!.analyzeStack(resources),
+      alone.analyzeStack(resources),
+    ]);
     assert.deepEqual(
       only(a),
       only(b),
@@ -55,11 +74,15 @@ export function usePolicyPack(): {
   return {
     pack: () => harness!,
     run: async (policy, resources, config) => {
-      const diags = await diagnosticsOf(harness!, policy, resources, config);
-      // Configured alike: diagnosticsOf leaves the pack with the config until the next test.
-      if (config) await (await unsharedPack()).configure({ [policy]: config });
-      await sameUnshared(resources, `${policy}'s stack`, policy);
-      return diags;
+      // Both packs configured alike; the config holds until the next test.
+      if (config) {
+        await harness!.configure({ [policy]: config });
+        await (await unsharedPack()).configure({ [policy]: config });
+      }
+      const each = await harness!.analyzeEach(resources);
+      const stack = await harness!.analyzeStack(resources);
+      await sameUnshared(resources, `${policy}'s stack`, policy, stack);
+      return [...each, ...stack].filter((d) => d.policyName === policy);
     },
     sameUnshared,
   };
@@ -72,18 +95,6 @@ export function usePolicy(policy: string): {
 } {
   const { pack, run } = usePolicyPack();
   return { pack, run: (resources, config) => run(policy, resources, config) };
-}
-
-/** Runs what a preview runs (Analyze per resource, AnalyzeStack) with optional config; one policy's diagnostics. */
-export async function diagnosticsOf(
-  harness: PolicyPackClient,
-  policy: string,
-  resources: PolicyResourceInput[],
-  config?: PolicyConfig,
-): Promise<Diagnostic[]> {
-  if (config) await harness.configure({ [policy]: config });
-  const all = await harness.analyzeAll(resources);
-  return all.filter((d) => d.policyName === policy);
 }
 
 export function assertSilent(diags: Diagnostic[]): void {
