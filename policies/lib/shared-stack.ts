@@ -49,7 +49,6 @@ const ANALYZE_STACK = "/pulumirpc.Analyzer/AnalyzeStack";
 
 const current = new AsyncLocalStorage<Topology>();
 let installed = false;
-let active = false;
 // Requests handed to @pulumi/policy with an empty list and not answered yet.
 let inFlight = 0;
 
@@ -65,11 +64,6 @@ export function requestTopology(): Topology | undefined {
  */
 export function requestTopologyLost(): boolean {
   return inFlight > 0 && current.getStore() === undefined;
-}
-
-/** Whether AnalyzeStack requests are read here (the wrapper is in place). */
-export function stackReadingShared(): boolean {
-  return active;
 }
 
 /**
@@ -156,7 +150,6 @@ export function shareStackReading(policies: readonly object[]): boolean {
     const handler = (impl as { analyzeStack?: unknown } | undefined)?.analyzeStack;
     if (method?.path === ANALYZE_STACK && typeof handler === "function") {
       impl = { ...(impl as object), analyzeStack: wrapStackHandler(handler as StackHandler, read) };
-      active = true;
     }
     return addService.call(this, service, impl);
   };
