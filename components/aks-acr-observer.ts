@@ -36,8 +36,8 @@ export class AksAcrObserver extends pulumi.ComponentResource {
     super(OBSERVER_TYPE, name, {}, opts);
     this.observed = pulumi
       .all([args.clusterId, args.registryId, args.firewallPolicyId, args.privateDnsZoneId])
-      .apply(([clusterId, registryId, firewallPolicyId, privateDnsZoneId]) =>
-        observe(azureReader(), { clusterId, registryId, firewallPolicyId, privateDnsZoneId }),
+      .apply(async ([clusterId, registryId, firewallPolicyId, privateDnsZoneId]) =>
+        observe(await azureReader(), { clusterId, registryId, firewallPolicyId, privateDnsZoneId }),
       );
     this.registerOutputs({ observed: this.observed });
   }

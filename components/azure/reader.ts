@@ -66,19 +66,74 @@ export function credentialEndDates(list: unknown, source: string): Record<string
   }));
 }
 
-const ARM = "https://management.azure.com";
-const GRAPH = "https://graph.microsoft.com";
+/** Where ARM and Microsoft Graph are, for the cloud the azure-native provider is configured for. */
+export interface CloudEndpoints {
+  resourceManager: string;
+  graph: string;
+}
 
-/** The API version of a resource or collection path, by provider and type. */
+/** The clouds azure-native's `environment` names (its default is `public`). */
+export const CLOUDS: Record<string, CloudEndpoints> = {
+  public: { resourceManager: "https://management.azure.com", graph: "https://graph.microsoft.com" },
+  usgovernment: {
+    resourceManager: "https://management.usgovcloudapi.net",
+    graph: "https://graph.microsoft.us",
+  },
+  china: {
+    resourceManager: "https://management.chinacloudapi.cn",
+    graph: "https://microsoftgraph.chinacloudapi.cn",
+  },
+};
+
+const trimmed = (u: string) => u.replace(/\/+$/, "");
+
+/**
+ * The endpoints of the provider's cloud: `metadataHost` (Azure Stack, private clouds) is asked
+ * for them as the provider asks it (`/metadata/endpoints`); else `environment` picks a known cloud.
+ */
+export async function cloudEndpoints(
+  config: { environment?: string; metadataHost?: string },
+  fetchImpl: Fetch,
+): Promise<CloudEndpoints> {
+  if (config.metadataHost) {
+    const url = `https://${config.metadataHost}/metadata/endpoints?api-version=2022-09-01`;
+    const res = await fetchImpl(url, { method: "GET", headers: { Accept: "application/json" } });
+    const md = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+    const rm = md.resourceManager;
+    const graph = md.microsoftGraphResourceId;
+    if (res.status !== 200 || typeof rm !== "string" || typeof graph !== "string") {
+      throw new Error(
+        `azure-native:metadataHost ${config.metadataHost}: ${url} answered ${res.status} without resourceManager and microsoftGraphResourceId`,
+      );
+    }
+    return { resourceManager: trimmed(rm), graph: trimmed(graph) };
+  }
+  const name = (config.environment ?? "public").toLowerCase();
+  const cloud = CLOUDS[name === "usgov" ? "usgovernment" : name];
+  if (!cloud) {
+    throw new Error(
+      `azure-native:environment ${JSON.stringify(config.environment)} is not a cloud the observer knows; expected one of ${Object.keys(CLOUDS).join(", ")}, or set azure-native:metadataHost`,
+    );
+  }
+  return cloud;
+}
+
+/**
+ * The API version for a resource or collection path, by the resource type it addresses: the last
+ * `providers/<Namespace>` segment decides (role assignments under a registry are
+ * Microsoft.Authorization's, not the registry's).
+ */
 export function apiVersionOf(path: string): string {
-  const p = path.toLowerCase();
-  if (p.includes("/microsoft.containerservice/")) return "2024-09-01";
-  if (p.includes("/microsoft.containerregistry/")) return "2023-07-01";
-  if (p.includes("/microsoft.compute/")) return "2024-07-01";
-  if (p.includes("/privatednszones")) return "2024-06-01";
-  if (p.includes("/microsoft.network/")) return "2024-05-01";
-  if (p.includes("/microsoft.authorization/")) return "2022-04-01";
-  if (p.includes("/microsoft.managedidentity/")) return "2023-01-31";
+  const p = path.split("?")[0].toLowerCase();
+  const at = p.lastIndexOf("/providers/");
+  const scoped = at < 0 ? "" : p.slice(at);
+  if (scoped.startsWith("/providers/microsoft.authorization/")) return "2022-04-01";
+  if (scoped.startsWith("/providers/microsoft.containerservice/")) return "2024-09-01";
+  if (scoped.startsWith("/providers/microsoft.containerregistry/")) return "2023-07-01";
+  if (scoped.startsWith("/providers/microsoft.compute/")) return "2024-07-01";
+  if (scoped.startsWith("/providers/microsoft.network/privatednszones")) return "2024-06-01";
+  if (scoped.startsWith("/providers/microsoft.network/")) return "2024-05-01";
+  if (scoped.startsWith("/providers/microsoft.managedidentity/")) return "2023-01-31";
   return "2021-04-01";
 }
 
@@ -91,7 +146,13 @@ export type Fetch = (
 }>;
 
 /** Reads Azure over HTTPS; `token(resource)` returns a bearer token for ARM or Graph. */
-export function restReader(token: (resource: string) => Promise<string>, fetchImpl: Fetch): AzureReader {
+export function restReader(
+  token: (resource: string) => Promise<string>,
+  fetchImpl: Fetch,
+  endpoints: CloudEndpoints = CLOUDS.public,
+): AzureReader {
+  const ARM = endpoints.resourceManager;
+  const GRAPH = endpoints.graph;
   async function call(
     base: string,
     path: string,
@@ -174,13 +235,32 @@ export function useAzureReader(reader: AzureReader | undefined): void {
   current = reader;
 }
 
-/** The reader observers use: the one set by `useAzureReader`, else ARM and Graph over HTTPS. */
-export function azureReader(): AzureReader {
-  current ??= restReader(async (resource) => {
-    const { getClientToken } = await import("@pulumi/azure-native/authorization");
-    // The provider's own credentials, so the observer reads with what the stack deploys with.
-    const { token } = await getClientToken(resource === ARM ? {} : { endpoint: `${resource}/` });
-    return token;
-  }, fetch);
-  return current;
+/**
+ * The reader observers use: the one set by `useAzureReader`, else ARM and Graph over HTTPS at the
+ * endpoints of the cloud the default azure-native provider is configured for (its `environment` or
+ * `metadataHost` config, or the ARM_ENVIRONMENT / ARM_METADATA_HOSTNAME variables it also reads).
+ */
+export async function azureReader(): Promise<AzureReader> {
+  if (current) return current;
+  const { Config } = await import("@pulumi/pulumi");
+  const config = new Config("azure-native");
+  const endpoints = await cloudEndpoints(
+    {
+      environment: config.get("environment") ?? process.env.ARM_ENVIRONMENT,
+      metadataHost: config.get("metadataHost") ?? process.env.ARM_METADATA_HOSTNAME,
+    },
+    fetch,
+  );
+  return restReader(
+    async (resource) => {
+      const { getClientToken } = await import("@pulumi/azure-native/authorization");
+      // The provider's own credentials, so the observer reads with what the stack deploys with.
+      const { token } = await getClientToken(
+        resource === endpoints.resourceManager ? {} : { endpoint: `${resource}/` },
+      );
+      return token;
+    },
+    fetch,
+    endpoints,
+  );
 }
