@@ -198,33 +198,62 @@ export function isObserved(res: StackResource): boolean {
   return res.urn.includes(OBSERVED_MARK);
 }
 
+/** `azure-native:containerregistry/v20251101:Registry` -> `azure-native:containerregistry:Registry`. */
+const unversioned = (token: string) => token.replace(/^([^:]+:[^/:]+)\/[^:]+:/, "$1:");
+
 /**
  * The stack's resources plus, for each AksAcrObserver, the records it observed (`observed`: ARM
  * JSON), each as a resource of its azure-native type with the observer as its only dependency.
+ * What the stack declares wins: a record of a resource the stack also declares (same ARM id) is
+ * left out, as is a second record of one id (two observers of overlapping targets), so the pack
+ * judges each Azure resource once, and by the stack's own declaration where there is one.
  */
 export function withObserved(resources: readonly StackResource[]): StackResource[] {
-  const out: StackResource[] = [];
-  for (const res of resources) {
-    out.push(res);
-    if (res.type !== OBSERVER_TYPE) continue;
-    const observed = res.props["observed"];
+  const observers = resources.filter((r) => r.type === OBSERVER_TYPE);
+  if (observers.length === 0) return [...resources];
+  const records: { observer: StackResource; record: Record<string, unknown>; token: string; i: number }[] =
+    [];
+  for (const observer of observers) {
+    const observed = observer.props["observed"];
     if (!Array.isArray(observed)) continue;
     observed.forEach((record, i) => {
       if (record === null || typeof record !== "object") return;
       const token = tokenOfArmType((record as Record<string, unknown>).type);
-      if (!token) return;
-      const name = (record as Record<string, unknown>).name;
-      out.push({
-        type: token,
-        urn: `${res.urn}${OBSERVED_MARK}${i}]`,
-        name: typeof name === "string" ? name : `${res.name}-observed-${i}`,
-        props: flattenArm(record as Record<string, unknown>),
-        dependencies: [res.urn],
-        propertyDependencies: {},
-      });
+      if (token) records.push({ observer, record: record as Record<string, unknown>, token, i });
+    });
+  }
+  const tokens = new Set(records.map((r) => r.token));
+  // Ids the stack declares, read only for the types observed (the rest of the stack stays unread).
+  const seen = new Set<string>();
+  for (const res of resources) {
+    if (res.type === OBSERVER_TYPE || !tokens.has(unversioned(res.type))) continue;
+    const id = res.props["id"];
+    if (typeof id === "string" && !isUnknown(id)) seen.add(id.toLowerCase());
+  }
+  const out: StackResource[] = [...resources];
+  for (const { observer, record, token, i } of records) {
+    const id = typeof record.id === "string" ? record.id.toLowerCase() : undefined;
+    if (id) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+    }
+    const name = record.name;
+    out.push({
+      type: token,
+      urn: `${observer.urn}${OBSERVED_MARK}${i}]`,
+      name: typeof name === "string" ? name : `${observer.name}-observed-${i}`,
+      props: flattenArm(record),
+      dependencies: [observer.urn],
+      propertyDependencies: {},
     });
   }
   return out;
+}
+
+/** The URN a finding about a resource is reported on: an observed record's is its observer's. */
+export function reportedUrn(urn: string): string {
+  const at = urn.indexOf(OBSERVED_MARK);
+  return at < 0 ? urn : urn.slice(0, at);
 }
 
 export function buildTopology(declared: readonly StackResource[]): Topology {

@@ -1,5 +1,6 @@
 // Every policy of the pack, in CAUSES.md's order. Importing this list starts no server.
-import { Policies } from "@pulumi/policy";
+import { Policies, Policy, ReportViolation, StackValidationPolicy } from "@pulumi/policy";
+import { reportedUrn } from "../core/topology";
 import { acrAdminUserDisabled } from "./acr-admin-user-disabled";
 import { acrFirewallAksEgress } from "./acr-firewall-aks-egress";
 import { acrNetworkRulesSku } from "./acr-network-rules-sku";
@@ -19,7 +20,23 @@ import { k8sAcrRegistryKnown } from "./k8s-acr-registry-known";
 import { k8sImageTagPinned } from "./k8s-image-tag-pinned";
 import { k8sWorkloadOsSelector } from "./k8s-workload-os-selector";
 
-export const policies: Policies = [
+/**
+ * A finding about a record an AksAcrObserver made is reported on the observer: the engine knows no
+ * resource by the record's own mark, and would put it on the Stack.
+ */
+function reportingOnObservers(policy: Policy): Policy {
+  const stack = policy as StackValidationPolicy;
+  if (typeof stack.validateStack !== "function") return policy;
+  const validate = stack.validateStack;
+  const wrapped = Object.assign(
+    (args: Parameters<typeof validate>[0], report: ReportViolation) =>
+      validate(args, (message, urn) => report(message, urn === undefined ? undefined : reportedUrn(urn))),
+    validate,
+  );
+  return { ...stack, validateStack: wrapped } as StackValidationPolicy;
+}
+
+export const policies: Policies = (<Policies>[
   aksAcrPullRole,
   aksSpSecretValid,
   aksSpSecretExpiring,
@@ -38,4 +55,4 @@ export const policies: Policies = [
   acrNetworkRulesSku,
   acrPublicNetworkOpen,
   k8sImageTagPinned,
-];
+]).map(reportingOnObservers);
