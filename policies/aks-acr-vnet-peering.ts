@@ -8,6 +8,9 @@ import { deferToPreview, topologyOf } from "./lib/stack";
 
 const NAME = "aks-acr-vnet-peering";
 
+/** A side that, with its pair present, carries traffic once both exist: not Disconnected, state known. */
+const stateOk = (p: Peering) => known(p.state) && ["connected", "initiated"].includes(p.state.toLowerCase());
+
 export const aksAcrVnetPeering: StackValidationPolicy = {
   name: NAME,
   description:
@@ -42,16 +45,21 @@ export const aksAcrVnetPeering: StackValidationPolicy = {
           const there = peeringBetween(all, vnet, peVnet);
           const back = peeringBetween(all, peVnet, vnet);
           const problems: string[] = [];
-          const check = (p: Peering | undefined, from: string, to: string) => {
+          const check = (p: Peering | undefined, from: string, to: string, other: Peering | undefined) => {
             if (!p) return problems.push(`no peering from '${from}' to '${to}'`);
             if (p.state === UNKNOWN) return (pending ??= `${p.name}: peeringState`);
+            // `Initiated` is what Azure answers while the remote side does not exist: a side created
+            // first keeps that answer as its output until a refresh, though creating the other side
+            // connected both. With both sides present and neither Disconnected, the pair is Connected.
+            if (known(p.state) && p.state.toLowerCase() === "initiated" && other && stateOk(other))
+              return undefined;
             if (known(p.state) && p.state.toLowerCase() !== "connected") {
               problems.push(`peering '${p.name}' from '${from}' to '${to}' is ${p.state}, not Connected`);
             }
             return undefined;
           };
-          check(there, resourceName(vnet)!, resourceName(peVnet)!);
-          check(back, resourceName(peVnet)!, resourceName(vnet)!);
+          check(there, resourceName(vnet)!, resourceName(peVnet)!, back);
+          check(back, resourceName(peVnet)!, resourceName(vnet)!, there);
           if (problems.length === 0) continue;
           reportViolation(
             `Pods on cluster '${cluster.label}' pulling from '${registry.label}' will fail with ErrImagePull: "dial tcp ` +
