@@ -24,6 +24,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import * as path from "node:path";
 import { buildTopology, StackResource, Topology } from "../../core/topology";
+import { withPlannedInputs } from "./planned-inputs";
 
 type Deserialize = (struct: unknown, proxySecrets: boolean) => Record<string, unknown>;
 
@@ -86,7 +87,7 @@ export function stackResourcesFromRequest(
       urn: m.getUrn(),
       name: m.getName(),
       get props() {
-        return (props ??= deserialize(m.getProperties(), false));
+        return (props ??= withPlannedInputs(m.getType(), m.getUrn(), deserialize(m.getProperties(), false)));
       },
       dependencies: m.getDependenciesList(),
       propertyDependencies,

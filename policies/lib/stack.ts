@@ -6,6 +6,7 @@ import { PolicyResource } from "@pulumi/policy";
 import { buildTopology, StackResource, Topology } from "../../core/topology";
 import { UNKNOWN_WIRE_VALUE } from "../../core/values";
 import { requestTopology, requestTopologyLost } from "./shared-stack";
+import { withPlannedInputs } from "./planned-inputs";
 
 // @pulumi/policy wraps props in a proxy that throws on unknown values; this key (part of its
 // proxy, not of its typings) hands back the deserialized object, unknowns left as sentinels,
@@ -34,7 +35,7 @@ export function toStackResource(r: PolicyResource): StackResource {
     type: r.type,
     urn: r.urn,
     name: r.name,
-    props: plainProps(r.props),
+    props: withPlannedInputs(r.type, r.urn, plainProps(r.props)),
     dependencies: (r.dependencies ?? []).map((d) => d.urn),
     propertyDependencies,
     provider: r.provider?.urn,

@@ -1,11 +1,18 @@
 import { kubeletPull, managedCluster, registry } from "../fixtures/azure";
 import { deployment, workload } from "../fixtures/kubernetes";
-import { assertNoMandatory, assertSilent, assertViolation, usePolicy, withUnknown } from "../harness";
+import {
+  assertNoMandatory,
+  assertSilent,
+  assertViolation,
+  PolicyPackClient,
+  usePolicy,
+  withUnknown,
+} from "../harness";
 
 const POLICY = "k8s-acr-image-reference";
 
 describe(POLICY, () => {
-  const { run } = usePolicy(POLICY);
+  const { run, pack } = usePolicy(POLICY);
 
   const acr = registry("contosoacr");
   const aks = managedCluster("aks-prod");
@@ -29,6 +36,33 @@ describe(POLICY, () => {
       'Fix: set the image to "contosoacr.azurecr.io/web:1.4.2"',
       "az acr show",
     );
+  });
+
+  it("reports a first deploy's misspelt image from Analyze's inputs when the engine leaves its outputs empty", async function () {
+    this.timeout(60_000);
+    // GIVEN a Deployment on a Kubernetes provider made from a cluster this deploy creates: the
+    // engine analyzes its inputs, then sends AnalyzeStack with empty outputs (the provider's config
+    // was unknown, so it was never asked to create it)
+    const w = app("contosoacr.azureacr.io/web:1.4.2");
+    const planned = { ...w, props: {} };
+    const unshared = await PolicyPackClient.start(undefined, { AKS_ACR_GUARD_SHARED_STACK: "0" });
+    try {
+      await unshared.configure();
+      for (const p of [pack(), unshared]) {
+        // WHEN only AnalyzeStack is sent, nothing says what the Deployment will run
+        assertSilent((await p.analyzeStack([...base, planned])).filter((d) => d.policyName === POLICY));
+        // THEN after Analyze, its inputs decide
+        await p.analyze(w);
+        assertViolation(
+          (await p.analyzeStack([...base, planned])).filter((d) => d.policyName === POLICY),
+          "mandatory",
+          w,
+          '"azureacr.io" is not an Azure registry domain: did you mean azurecr.io?',
+        );
+      }
+    } finally {
+      await unshared.stop();
+    }
   });
 
   for (const [what, image, words] of [
