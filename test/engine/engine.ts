@@ -1,0 +1,358 @@
+/**
+ * The engine suite's one helper: a real `pulumi` (Automation API, inline programs, a `file://`
+ * backend in a temporary folder) over the fake Azure, with the emulated providers and the policy
+ * pack started by the engine itself. `npm run test:engine` (test/engine/run.ts) puts the CLI and
+ * the plugins on PATH first.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { EngineEvent, LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { ARM_TYPE_TOKENS, ArmRecord } from "../../core/arm-types";
+import { World } from "../../offline/world";
+import { FakeAzure, startFakeAzure } from "./fake-azure";
+import { armIdOf, specKey } from "./providers/azure-native";
+
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+export const POLICIES_DIR = path.join(REPO_ROOT, "policies");
+export const PROJECT = "aks-acr-guard";
+
+export interface Finding {
+  policy: string;
+  level: "advisory" | "mandatory";
+  /** The resource's Pulumi name (last URN segment); "" for a stack-wide finding. */
+  resource: string;
+  urn: string;
+  message: string;
+}
+
+export interface RunResult {
+  ok: boolean;
+  /** The CLI's error when the run failed (a mandatory violation fails it). */
+  error?: string;
+  findings: Finding[];
+  /** Operation counts from the summary: `{ same: 12, create: 2 }`. */
+  changes: Record<string, number>;
+  outputs: Record<string, unknown>;
+}
+
+export interface EngineContext {
+  azure: FakeAzure;
+  dir: string;
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+/** A fake Azure and a backend folder for one world; the KUBECONFIG of the default provider points at it. */
+export async function engineContext(): Promise<EngineContext> {
+  const key = process.env.AKS_ACR_GUARD_ENGINE_TLS_KEY;
+  const cert = process.env.AKS_ACR_GUARD_ENGINE_TLS_CERT;
+  if (!key || !cert)
+    throw new Error("run the engine suite with `npm run test:engine` (test/engine/run.ts sets it up)");
+  const azure = await startFakeAzure({
+    key: fs.readFileSync(key, "utf8"),
+    cert: fs.readFileSync(cert, "utf8"),
+  });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aks-acr-guard-engine-"));
+  fs.mkdirSync(path.join(dir, "backend"));
+  const kubeconfig = path.join(dir, "kubeconfig");
+  fs.writeFileSync(
+    kubeconfig,
+    `apiVersion: v1\nkind: Config\nclusters:\n- name: default\n  cluster:\n    server: ${azure.url}/k8s/default\ncurrent-context: default\n`,
+  );
+  return {
+    azure,
+    dir,
+    env: {
+      KUBECONFIG: kubeconfig,
+      PULUMI_CONFIG_PASSPHRASE: "engine-suite",
+      PULUMI_HOME: path.join(dir, "home"),
+      PULUMI_SKIP_UPDATE_CHECK: "1",
+    },
+    async close() {
+      await azure.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+let command: Promise<PulumiCommand> | undefined;
+
+/** A stack of an inline program, with its stack config (`aks-acr-guard:clusterId`, `azure-native:metadataHost`, ...). */
+export async function engineStack(
+  ctx: EngineContext,
+  name: string,
+  program: () => Promise<Record<string, unknown> | void>,
+  config: Record<string, string>,
+): Promise<Stack> {
+  command ??= PulumiCommand.get({ root: process.env.AKS_ACR_GUARD_PULUMI_ROOT, skipVersionCheck: true });
+  const stack = await LocalWorkspace.createOrSelectStack(
+    { stackName: name, projectName: PROJECT, program },
+    {
+      pulumiCommand: await command,
+      pulumiHome: ctx.env.PULUMI_HOME,
+      envVars: ctx.env,
+      projectSettings: {
+        name: PROJECT,
+        runtime: "nodejs",
+        backend: { url: `file://${path.join(ctx.dir, "backend")}` },
+      },
+    },
+  );
+  await stack.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [k, { value: v }])));
+  return stack;
+}
+
+/** The stack config that points azure-native (and the observer) at the fake Azure. */
+export function azureConfig(ctx: EngineContext, subscriptionId: string): Record<string, string> {
+  return { "azure-native:metadataHost": ctx.azure.host, "azure-native:subscriptionId": subscriptionId };
+}
+
+export interface RunOptions {
+  policyPack?: boolean;
+  /** Written to a file and passed as `--policy-pack-config`. */
+  policyConfig?: Record<string, unknown>;
+  /** Extra environment for the engine and its plugins (e.g. AKS_ACR_GUARD_SHARED_STACK=0). */
+  env?: Record<string, string>;
+}
+
+function collector() {
+  const findings: Finding[] = [];
+  let changes: Record<string, number> = {};
+  const onEvent = (e: EngineEvent) => {
+    if (e.policyEvent) {
+      const p = e.policyEvent;
+      findings.push({
+        policy: p.policyName,
+        level: p.enforcementLevel === "mandatory" ? "mandatory" : "advisory",
+        resource: p.resourceUrn ? p.resourceUrn.split("::").pop()! : "",
+        urn: p.resourceUrn ?? "",
+        message: p.message,
+      });
+    }
+    if (e.summaryEvent) changes = e.summaryEvent.resourceChanges as Record<string, number>;
+  };
+  return { findings, onEvent, changes: () => changes };
+}
+
+async function withOptions(ctx: EngineContext, stack: Stack, opts: RunOptions) {
+  const args: { policyPacks?: string[]; policyPackConfigs?: string[] } = {};
+  if (opts.policyPack) args.policyPacks = [POLICIES_DIR];
+  if (opts.policyConfig) {
+    const file = path.join(ctx.dir, `policy-config-${Date.now()}.json`);
+    fs.writeFileSync(file, JSON.stringify(opts.policyConfig));
+    args.policyPackConfigs = [file];
+  }
+  const ws = stack.workspace as LocalWorkspace;
+  const saved = { ...ws.envVars };
+  Object.assign(ws.envVars, opts.env ?? {});
+  return {
+    args,
+    restore: async () => {
+      for (const k of Object.keys(ws.envVars)) delete ws.envVars[k];
+      Object.assign(ws.envVars, saved);
+    },
+  };
+}
+
+/** The findings the engine reported, deduplicated (the CLI reports a violation once per event). */
+function unique(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const k = `${f.policy}|${f.level}|${f.urn}|${f.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+export async function preview(ctx: EngineContext, stack: Stack, opts: RunOptions = {}): Promise<RunResult> {
+  const c = collector();
+  const { args, restore } = await withOptions(ctx, stack, opts);
+  try {
+    await stack.preview({ ...args, onEvent: c.onEvent });
+    return { ok: true, findings: unique(c.findings), changes: c.changes(), outputs: {} };
+  } catch (e) {
+    return {
+      ok: false,
+      error: (e as Error).message,
+      findings: unique(c.findings),
+      changes: c.changes(),
+      outputs: {},
+    };
+  } finally {
+    await restore();
+  }
+}
+
+export async function up(ctx: EngineContext, stack: Stack, opts: RunOptions = {}): Promise<RunResult> {
+  const c = collector();
+  const { args, restore } = await withOptions(ctx, stack, opts);
+  try {
+    const r = await stack.up({ ...args, onEvent: c.onEvent });
+    const outputs = Object.fromEntries(Object.entries(r.outputs).map(([k, v]) => [k, v.value]));
+    return { ok: true, findings: unique(c.findings), changes: c.changes(), outputs };
+  } catch (e) {
+    const outputs = Object.fromEntries(
+      Object.entries(await stack.outputs().catch(() => ({}))).map(([k, v]) => [
+        k,
+        (v as { value: unknown }).value,
+      ]),
+    );
+    return {
+      ok: false,
+      error: (e as Error).message,
+      findings: unique(c.findings),
+      changes: c.changes(),
+      outputs,
+    };
+  } finally {
+    await restore();
+  }
+}
+
+const TOP_LEVEL = new Set([
+  "location",
+  "tags",
+  "sku",
+  "identity",
+  "kind",
+  "zones",
+  "extendedLocation",
+  "plan",
+]);
+
+/** azure-native's inputs for an ARM record: the path parameters its id holds, then its properties. */
+export function inputsOfRecord(
+  token: string,
+  record: ArmRecord,
+  subscriptionId: string,
+): Record<string, unknown> {
+  const inputs: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(record)) if (TOP_LEVEL.has(k)) inputs[k] = v;
+  Object.assign(inputs, record.properties ?? {});
+  // Path parameters: match the id against the template by trying the parameters the id yields.
+  const parts = record.id.split("/").filter(Boolean);
+  const lowerParts = parts.map((p) => p.toLowerCase());
+  const rg = lowerParts.indexOf("resourcegroups");
+  if (rg >= 0 && parts[rg + 1]) inputs.resourceGroupName = parts[rg + 1];
+  const prov = lowerParts.lastIndexOf("providers");
+  if (
+    specKey(token) === "authorization:RoleAssignment" ||
+    specKey(token) === "authorization:RoleDefinition"
+  ) {
+    inputs.scope = "/" + parts.slice(0, prov).join("/");
+    inputs[specKey(token) === "authorization:RoleAssignment" ? "roleAssignmentName" : "roleDefinitionId"] =
+      parts[parts.length - 1];
+    delete inputs.resourceGroupName;
+  } else if (prov >= 0) {
+    // After `providers/<Namespace>`: type, name, type, name, ...
+    const rest = parts.slice(prov + 2);
+    const names = rest.filter((_, i) => i % 2 === 1);
+    const types = rest.filter((_, i) => i % 2 === 0);
+    let n = 0;
+    for (const p of PATH_PARAMS[specKey(token)] ?? []) {
+      if (p === "recordType") inputs.recordType = types[1];
+      else inputs[p] = names[n++];
+    }
+  }
+  const id = armIdOf(token, inputs, subscriptionId);
+  if (id.toLowerCase() !== record.id.toLowerCase()) {
+    throw new Error(`engine suite: ${record.id} maps to ${id}; fix PATH_PARAMS for ${token}`);
+  }
+  return inputs;
+}
+
+const PATH_PARAMS: Record<string, string[]> = {
+  "resources:ResourceGroup": [],
+  "authorization:RoleAssignment": ["roleAssignmentName"],
+  "authorization:RoleDefinition": ["roleDefinitionId"],
+  "containerservice:ManagedCluster": ["resourceName"],
+  "containerservice:AgentPool": ["resourceName", "agentPoolName"],
+  "containerregistry:Registry": ["registryName"],
+  "managedidentity:UserAssignedIdentity": ["resourceName"],
+  "compute:VirtualMachineScaleSet": ["vmScaleSetName"],
+  "network:VirtualNetwork": ["virtualNetworkName"],
+  "network:Subnet": ["virtualNetworkName", "subnetName"],
+  "network:VirtualNetworkPeering": ["virtualNetworkName", "virtualNetworkPeeringName"],
+  "network:PrivateEndpoint": ["privateEndpointName"],
+  "network:PrivateDnsZoneGroup": ["privateEndpointName", "privateDnsZoneGroupName"],
+  "network:PublicIPAddress": ["publicIpAddressName"],
+  "network:NatGateway": ["natGatewayName"],
+  "network:AzureFirewall": ["azureFirewallName"],
+  "network:FirewallPolicyRuleCollectionGroup": ["firewallPolicyName", "ruleCollectionGroupName"],
+  "network:NetworkSecurityGroup": ["networkSecurityGroupName"],
+  "network:RouteTable": ["routeTableName"],
+  "privatedns:PrivateZone": ["privateZoneName"],
+  "privatedns:VirtualNetworkLink": ["privateZoneName", "virtualNetworkLinkName"],
+  "privatedns:PrivateRecordSet": ["privateZoneName", "recordType", "relativeRecordSetName"],
+};
+
+/** Records a program declares with azure-native; the rest (Graph, firewall policies, ...) exist outside the stack. */
+export function declarable(r: ArmRecord): string | undefined {
+  const token = ARM_TYPE_TOKENS[r.type.toLowerCase()];
+  return token?.startsWith("azure-native:") && PATH_PARAMS[specKey(token)] !== undefined ? token : undefined;
+}
+
+const K8S_METADATA = ["name", "namespace", "labels", "annotations"];
+
+/** A resource declared by token, as any provider's SDK class declares it. */
+class Declared extends pulumi.CustomResource {
+  constructor(token: string, name: string, inputs: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
+    super(token, name, inputs, opts);
+  }
+}
+
+/**
+ * Declares a recorded world as a stack that owns it would: every ARM record azure-native can
+ * declare, named as the offline preview names them (`offline/world.ts` stackOf), children after
+ * their parents, and the Kubernetes objects on the default provider.
+ */
+export function declareWorld(world: World, subscriptionId: string): void {
+  const names = new Set<string>();
+  const unique = (type: string, base: string) => {
+    let name = base;
+    for (let n = 2; names.has(`${type}::${name}`); n++) name = `${base}-${n}`;
+    names.add(`${type}::${name}`);
+    return name;
+  };
+  const byId = new Map<string, pulumi.CustomResource>();
+  const records = world.resources
+    .map((r) => ({ r, token: declarable(r) }))
+    .filter((x): x is { r: ArmRecord; token: string } => !!x.token)
+    .sort((a, b) => a.r.id.split("/").length - b.r.id.split("/").length);
+  for (const { r, token } of records) {
+    const parent = [...byId.entries()].find(([id]) => r.id.toLowerCase().startsWith(id + "/"))?.[1];
+    const res = new Declared(token, unique(token, r.name), inputsOfRecord(token, r, subscriptionId), {
+      dependsOn: parent ? [parent] : [],
+    });
+    byId.set(r.id.toLowerCase(), res);
+  }
+  // Workloads run on the recorded cluster: declared after it, as a program whose Kubernetes provider
+  // comes from the cluster declares them (the engine then analyzes the cluster first).
+  const clusters = [...byId.entries()]
+    .filter(([id]) => /\/microsoft\.containerservice\/managedclusters\/[^/]+(\/agentpools\/[^/]+)?$/.test(id))
+    .map(([, r]) => r);
+  for (const o of world.kubernetes) {
+    const group = o.apiVersion.includes("/") ? o.apiVersion : `core/${o.apiVersion}`;
+    const base = o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name;
+    const { metadata, ...rest } = o;
+    delete rest.status; // what the cluster reports, never what a program declares
+    const meta = Object.fromEntries(Object.entries(metadata).filter(([k]) => K8S_METADATA.includes(k)));
+    new Declared(
+      `kubernetes:${group}:${o.kind}`,
+      unique(`kubernetes:${group}:${o.kind}`, base),
+      {
+        ...rest,
+        metadata: meta,
+      },
+      { dependsOn: clusters },
+    );
+  }
+}
+
+/** What exists outside the stack: the records no azure-native resource declares (Graph, firewall policies). */
+export function outsideTheStack(world: World): ArmRecord[] {
+  return world.resources.filter((r) => !declarable(r));
+}

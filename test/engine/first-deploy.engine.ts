@@ -1,0 +1,114 @@
+/**
+ * A first deploy under the real engine: a program that creates a cluster and a registry and, through
+ * a Kubernetes provider made from the new cluster's kubeconfig, a Deployment. During that preview
+ * the provider's config is unknown, so the engine records empty outputs for the Deployment; the
+ * pack must still read its image from what Analyze was given.
+ */
+import * as assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import { Stack } from "@pulumi/pulumi/automation";
+import { azureConfig, EngineContext, engineContext, engineStack, preview, up } from "./engine";
+
+const SUB = "3f2b1c9e-6d4a-4e8b-9a7c-2d1e0f9b8a76";
+
+/** The program a team writes for a new cluster, its registry, the pull role and one workload. */
+function program(image: string) {
+  return async () => {
+    const { ManagedCluster, listManagedClusterUserCredentialsOutput } =
+      await import("@pulumi/azure-native/containerservice");
+    const { Registry } = await import("@pulumi/azure-native/containerregistry");
+    const k8s = await import("@pulumi/kubernetes");
+    const { AcrPullAccess } = await import("../../components");
+    const cluster = new ManagedCluster("aks-new", {
+      resourceGroupName: "rg-aks",
+      resourceName: "aks-new",
+      location: "westeurope",
+      dnsPrefix: "aks-new",
+      identity: { type: "SystemAssigned" },
+      agentPoolProfiles: [
+        { name: "system", count: 1, vmSize: "Standard_D4ds_v5", mode: "System", osType: "Linux" },
+      ],
+    });
+    const registry = new Registry("contosoacr", {
+      resourceGroupName: "rg-acr",
+      registryName: "contosoacr",
+      location: "westeurope",
+      sku: { name: "Premium" },
+    });
+    new AcrPullAccess("aks-new", {
+      registryId: registry.id,
+      principalId: cluster.identityProfile.apply((p) => p?.["kubeletidentity"]?.objectId ?? ""),
+    });
+    const kubeconfig = listManagedClusterUserCredentialsOutput({
+      resourceGroupName: "rg-aks",
+      resourceName: cluster.name,
+    }).apply((c) => Buffer.from(c.kubeconfigs[0].value, "base64").toString("utf8"));
+    const provider = new k8s.Provider("aks-new", { kubeconfig: pulumi.secret(kubeconfig) });
+    new k8s.apps.v1.Deployment(
+      "web",
+      {
+        metadata: { name: "web", namespace: "default" },
+        spec: {
+          selector: { matchLabels: { app: "web" } },
+          template: {
+            metadata: { labels: { app: "web" } },
+            spec: { nodeSelector: { "kubernetes.io/os": "linux" }, containers: [{ name: "web", image }] },
+          },
+        },
+      },
+      { provider },
+    );
+    return {};
+  };
+}
+
+describe("a first deploy under the real engine", function () {
+  this.timeout(300_000);
+  let ctx: EngineContext;
+  beforeEach(async () => {
+    ctx = await engineContext();
+  });
+  afterEach(async () => ctx?.close());
+
+  it("reports a misspelt registry domain before the cluster exists", async () => {
+    const stack: Stack = await engineStack(
+      ctx,
+      "first-broken",
+      program("contosoacr.azureacr.io/shop/web:1.4.2"),
+      azureConfig(ctx, SUB),
+    );
+    const r = await preview(ctx, stack, { policyPack: true });
+    const found = r.findings.filter((f) => f.policy === "k8s-acr-image-reference");
+    assert.equal(found.length, 1, JSON.stringify(r.findings, null, 1));
+    assert.equal(found[0].level, "mandatory");
+    assert.equal(found[0].resource, "web");
+    assert.match(found[0].message, /contosoacr\.azureacr\.io/);
+    assert.match(found[0].message, /azurecr\.io/);
+    assert.equal(r.ok, false, "the mandatory finding fails the preview");
+  });
+
+  it("passes a healthy first deploy, deploys it, and finds nothing once it exists", async () => {
+    const stack = await engineStack(
+      ctx,
+      "first-healthy",
+      program("contosoacr.azurecr.io/shop/web:1.4.2"),
+      azureConfig(ctx, SUB),
+    );
+    const first = await preview(ctx, stack, { policyPack: true });
+    assert.deepEqual(
+      first.findings.filter((f) => f.level === "mandatory"),
+      [],
+    );
+    assert.ok(first.ok, first.error);
+    const deployed = await up(ctx, stack, { policyPack: true });
+    assert.ok(deployed.ok, deployed.error);
+    assert.deepEqual(
+      deployed.findings.filter((f) => f.level === "mandatory"),
+      [],
+    );
+    const again = await preview(ctx, stack, { policyPack: true });
+    assert.deepEqual(again.findings, [], "once the cluster exists nothing is left undecided");
+    assert.ok(again.ok, again.error);
+    assert.deepEqual(ctx.azure.refused, []);
+  });
+});

@@ -1,0 +1,108 @@
+/**
+ * The pack's own promises under the real engine: `--policy-pack-config` sets levels and config (and
+ * a value of the wrong type is refused), and the one-reading-per-AnalyzeStack shortcut
+ * (`AKS_ACR_GUARD_SHARED_STACK=0` turns it off) changes no finding.
+ */
+import * as assert from "node:assert/strict";
+import * as path from "node:path";
+import { Stack } from "@pulumi/pulumi/automation";
+import { loadWorld, World } from "../../offline/world";
+import {
+  azureConfig,
+  declareWorld,
+  EngineContext,
+  engineContext,
+  engineStack,
+  Finding,
+  outsideTheStack,
+  preview,
+  REPO_ROOT,
+  up,
+} from "./engine";
+import { subscriptionOf } from "./scenarios.engine";
+
+const scenario = (name: string) => loadWorld(path.join(REPO_ROOT, "scenarios", name, "world.json"));
+const line = (f: Finding) => `${f.policy} ${f.level} ${f.resource}: ${f.message}`;
+
+/** A deployed stack that owns a scenario's recorded environment. */
+async function deployed(ctx: EngineContext, world: World, name: string): Promise<Stack> {
+  ctx.azure.seed(outsideTheStack(world));
+  const sub = subscriptionOf(world);
+  const stack = await engineStack(ctx, name, async () => declareWorld(world, sub), azureConfig(ctx, sub));
+  const r = await up(ctx, stack);
+  assert.ok(r.ok, r.error);
+  return stack;
+}
+
+describe("the policy pack's config and switches under the real engine", function () {
+  this.timeout(300_000);
+  let ctx: EngineContext;
+  beforeEach(async () => {
+    ctx = await engineContext();
+  });
+  afterEach(async () => ctx?.close());
+
+  it("takes levels from --policy-pack-config: a mandatory policy set to advisory no longer fails the preview", async () => {
+    const stack = await deployed(ctx, scenario("kubelet-without-acrpull"), "levels");
+    const strict = await preview(ctx, stack, { policyPack: true });
+    assert.ok(
+      strict.findings.some((f) => f.policy === "aks-acr-pull-role" && f.level === "mandatory"),
+      strict.findings.map(line).join("\n"),
+    );
+    assert.equal(strict.ok, false);
+    const relaxed = await preview(ctx, stack, {
+      policyPack: true,
+      policyConfig: { "aks-acr-pull-role": "advisory" },
+    });
+    const pull = relaxed.findings.filter((f) => f.policy === "aks-acr-pull-role");
+    assert.ok(
+      pull.length > 0 && pull.every((f) => f.level === "advisory"),
+      relaxed.findings.map(line).join("\n"),
+    );
+    assert.ok(relaxed.ok, relaxed.error);
+  });
+
+  it("takes allowedLoginServers and levels for k8s-acr-registry-known", async () => {
+    const stack = await deployed(ctx, scenario("registry-unknown"), "allow-list");
+    const strict = await preview(ctx, stack, {
+      policyPack: true,
+      policyConfig: { "k8s-acr-registry-known": { enforcementLevel: "mandatory" } },
+    });
+    assert.deepEqual(
+      strict.findings.map((f) => `${f.policy} ${f.level} ${f.resource}`),
+      ["k8s-acr-registry-known mandatory apps/web"],
+    );
+    assert.equal(strict.ok, false);
+    const allowed = await preview(ctx, stack, {
+      policyPack: true,
+      policyConfig: {
+        "k8s-acr-registry-known": {
+          enforcementLevel: "mandatory",
+          allowedLoginServers: ["fabrikamimages.azurecr.io"],
+        },
+      },
+    });
+    assert.deepEqual(allowed.findings, []);
+    assert.ok(allowed.ok, allowed.error);
+  });
+
+  it("fails on a config value of the wrong type, naming the policy and the property", async () => {
+    const stack = await deployed(ctx, scenario("healthy-public"), "bad-config");
+    const r = await preview(ctx, stack, {
+      policyPack: true,
+      policyConfig: { "aks-sp-secret-expiring": { warnWithinDays: "thirty" } },
+    });
+    assert.equal(r.ok, false);
+    assert.match(r.error ?? "", /aks-sp-secret-expiring/);
+    assert.match(r.error ?? "", /warnWithinDays/);
+  });
+
+  it("finds the same with the shared stack reading switched off (AKS_ACR_GUARD_SHARED_STACK=0)", async () => {
+    const stack = await deployed(ctx, scenario("broken-hub-spoke"), "shared-switch");
+    const shared = await preview(ctx, stack, { policyPack: true });
+    const alone = await preview(ctx, stack, { policyPack: true, env: { AKS_ACR_GUARD_SHARED_STACK: "0" } });
+    assert.ok(shared.findings.length >= 4, shared.findings.map(line).join("\n"));
+    assert.deepEqual(alone.findings.map(line).sort(), shared.findings.map(line).sort());
+    assert.equal(alone.ok, shared.ok);
+  });
+});

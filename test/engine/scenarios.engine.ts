@@ -1,0 +1,158 @@
+/**
+ * Every scenario under the real engine, as a platform team meets it: the recorded environment is a
+ * stack that owns it (deployed without the pack, as it was before the pack was enforced);
+ * `pulumi preview --policy-pack` reports what `expected.json` says; `pulumi up` with the program
+ * (`index.ts`: AksAcrIntegration, its observer reading the fake Azure over HTTPS) declares the
+ * fixes; a second preview finds what is left; a last `up` changes nothing.
+ */
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Stack } from "@pulumi/pulumi/automation";
+import { parseArmId } from "../../core/arm-id";
+import { programTargets } from "../../offline/preview";
+import { loadWorld, World } from "../../offline/world";
+import {
+  azureConfig,
+  declareWorld,
+  EngineContext,
+  engineContext,
+  engineStack,
+  Finding,
+  outsideTheStack,
+  preview,
+  REPO_ROOT,
+  up,
+} from "./engine";
+
+const SCENARIOS = path.join(REPO_ROOT, "scenarios");
+
+interface Expected {
+  before: { policy: string; level: string; resource: string; contains: string[] }[];
+  after: { policy: string; level: string; resource: string }[];
+  declares?: string[];
+  commands?: string[];
+}
+
+const key = (f: { policy: string; level: string; resource: string }) =>
+  `${f.policy} ${f.level} ${f.resource}`;
+
+/** The findings the pack reports on resources (the engine adds none of its own here), sorted. */
+function shape(findings: Finding[]): string[] {
+  return findings.map(key).sort();
+}
+
+/** The program's stack config for a world: its config, and the cluster and registry it holds. */
+export function programConfig(world: World): Record<string, string> {
+  const config = { ...world.config, ...programTargets(world) };
+  return Object.fromEntries(Object.entries(config).map(([k, v]) => [`aks-acr-guard:${k}`, v]));
+}
+
+export function subscriptionOf(world: World): string {
+  const id = world.config.clusterId ?? world.resources.find((r) => parseArmId(r.id)?.subscriptionId)?.id;
+  const sub = parseArmId(id)?.subscriptionId;
+  if (!sub) throw new Error(`${world.file}: no subscription to deploy into`);
+  return sub;
+}
+
+const told = (findings: Finding[]) => findings.map((f) => `${key(f)}: ${f.message}`).join("\n");
+
+const names = fs
+  .readdirSync(SCENARIOS)
+  .filter((n) => fs.existsSync(path.join(SCENARIOS, n, "expected.json")));
+
+for (const name of names) {
+  describe(`scenario '${name}' under the real engine`, function () {
+    this.timeout(300_000);
+    const world = loadWorld(path.join(SCENARIOS, name, "world.json"));
+    const expected = JSON.parse(
+      fs.readFileSync(path.join(SCENARIOS, name, "expected.json"), "utf8"),
+    ) as Expected;
+    const mandatoryAfter = expected.after.some((f) => f.level === "mandatory");
+    let ctx: EngineContext;
+    let stack: Stack;
+    let fixed = false;
+
+    before(async () => {
+      ctx = await engineContext();
+      ctx.azure.seed(outsideTheStack(world));
+      const sub = subscriptionOf(world);
+      stack = await engineStack(
+        ctx,
+        name,
+        async () => {
+          declareWorld(world, sub);
+          // What the stack does not own (node-pool scale sets, Graph credentials) it sees through the observer.
+          const { AksAcrObserver } = await import("../../components");
+          const config = { ...world.config, ...programTargets(world) };
+          new AksAcrObserver("environment", {
+            clusterId: config.clusterId,
+            registryId: config.registryId,
+            firewallPolicyId: config.firewallPolicyId,
+            privateDnsZoneId: config.privateDnsZoneId,
+          });
+          if (fixed) {
+            const program = (await import("../../index")).default as () => Record<string, unknown>;
+            return program();
+          }
+          return {};
+        },
+        { ...azureConfig(ctx, sub), ...programConfig(world) },
+      );
+    });
+    after(async () => ctx?.close());
+
+    it("deploys the recorded environment as a stack that owns it", async () => {
+      const r = await up(ctx, stack);
+      assert.ok(r.ok, r.error);
+      assert.deepEqual(ctx.azure.refused, []);
+    });
+
+    it("pulumi preview --policy-pack reports what expected.json says", async () => {
+      const r = await preview(ctx, stack, { policyPack: true, policyConfig: world.policyConfig });
+      assert.deepEqual(shape(r.findings), expected.before.map(key).sort(), told(r.findings));
+      for (const e of expected.before) {
+        const f = r.findings.find((x) => key(x) === key(e))!;
+        for (const c of e.contains) assert.ok(f.message.includes(c), `${key(e)} says "${c}": ${f.message}`);
+      }
+      const mandatory = expected.before.some((f) => f.level === "mandatory");
+      assert.equal(r.ok, !mandatory, r.error ?? "the preview passed");
+    });
+
+    it("pulumi up --policy-pack with the program declares the fixes", async () => {
+      fixed = true;
+      const r = await up(ctx, stack, { policyPack: true, policyConfig: world.policyConfig });
+      assert.equal(r.ok, !mandatoryAfter, r.error ?? "up passed");
+      const declared = ((r.outputs.declared as string[] | undefined) ?? []).map((d) => d.split(" ")[0]);
+      if (expected.declares) assert.deepEqual(declared.sort(), [...expected.declares].sort());
+      else assert.ok(declared.length > 0, "the program declares a fix");
+      const commands = (r.outputs.commands as string[] | undefined) ?? [];
+      for (const c of expected.commands ?? []) {
+        assert.ok(
+          commands.some((line) => line.includes(c)),
+          `a command contains ${c}: ${commands.join("; ")}`,
+        );
+      }
+      assert.deepEqual(ctx.azure.refused, []);
+    });
+
+    it("a second preview finds only what expected.json leaves", async () => {
+      const r = await preview(ctx, stack, { policyPack: true, policyConfig: world.policyConfig });
+      assert.deepEqual(
+        shape(r.findings.filter((f) => f.level === "mandatory")),
+        expected.after
+          .filter((f) => f.level === "mandatory")
+          .map(key)
+          .sort(),
+        told(r.findings),
+      );
+      assert.equal(r.ok, !mandatoryAfter, r.error ?? "the preview passed");
+    });
+
+    it("a last pulumi up changes nothing", async () => {
+      const r = await up(ctx, stack, { policyPack: true, policyConfig: world.policyConfig });
+      assert.equal(r.ok, !mandatoryAfter, r.error ?? "up passed");
+      assert.deepEqual(Object.keys(r.changes), ["same"], JSON.stringify(r.changes));
+    });
+  });
+}
