@@ -230,7 +230,25 @@ export function withObserved(resources: readonly StackResource[]): StackResource
     const id = res.props["id"];
     if (typeof id === "string" && !isUnknown(id)) seen.add(id.toLowerCase());
   }
-  const out: StackResource[] = [...resources];
+  // A declared resource whose id is unknown while its name is known is being updated (a create's
+  // preview does not know the name either): what the update leaves unknown, the observer's record of
+  // it shows. Only unknowns are filled; nothing the stack declares is overridden.
+  const out: StackResource[] = resources.map((res) => {
+    if (res.type === OBSERVER_TYPE || !tokens.has(unversioned(res.type)) || !isUnknown(res.props["id"]))
+      return res;
+    const name = res.props["name"];
+    if (typeof name !== "string" || isUnknown(name)) return res;
+    const same = records.filter(
+      (r) =>
+        r.token === unversioned(res.type) &&
+        typeof r.record.name === "string" &&
+        sameText(r.record.name, name) === true &&
+        typeof r.record.id === "string",
+    );
+    if (same.length !== 1) return res;
+    seen.add((same[0].record.id as string).toLowerCase());
+    return { ...res, props: filledFrom(res.props, flattenArm(same[0].record)) as Record<string, unknown> };
+  });
   for (const { observer, record, token, i } of records) {
     const id = typeof record.id === "string" ? record.id.toLowerCase() : undefined;
     if (id) {
@@ -248,6 +266,22 @@ export function withObserved(resources: readonly StackResource[]): StackResource
     });
   }
   return out;
+}
+
+/** `declared` with each unknown value replaced by `observed`'s value at the same path, where it has one. */
+function filledFrom(declared: unknown, observed: unknown): unknown {
+  if (isUnknown(declared)) return observed === undefined ? declared : observed;
+  if (Array.isArray(declared)) {
+    return Array.isArray(observed) && observed.length === declared.length
+      ? declared.map((d, i) => filledFrom(d, observed[i]))
+      : declared;
+  }
+  if (declared === null || typeof declared !== "object") return declared;
+  if (observed === null || typeof observed !== "object" || Array.isArray(observed)) return declared;
+  const o = observed as Record<string, unknown>;
+  return Object.fromEntries(
+    Object.entries(declared as Record<string, unknown>).map(([k, v]) => [k, filledFrom(v, o[k])]),
+  );
 }
 
 /** The URN a finding about a resource is reported on: an observed record's is its observer's. */

@@ -12,7 +12,7 @@ import {
   servicePrincipal,
   userAssignedIdentity,
 } from "../fixtures/azure";
-import { toStackResource, urnOf } from "../../offline/resources";
+import { toStackResource, urnOf, withUnknown } from "../../offline/resources";
 
 const stackResource = toStackResource;
 
@@ -98,5 +98,45 @@ describe("core/topology", () => {
     assert.equal(evaluatePullAccess(topo, pullPairs(topo)[0]).status, "granted");
     const none = buildTopology([acr, aks].map(stackResource));
     assert.equal(evaluatePullAccess(none, pullPairs(none)[0]).status, "missing");
+  });
+});
+
+describe("core/topology: observed records beside declared ones", () => {
+  const observer = (records: Record<string, unknown>[]) =>
+    stackResource({ type: "aks-acr-guard:index:AksAcrObserver", name: "obs", props: { observed: records } });
+  const declared = managedCluster("aks-prod");
+  const record = {
+    ...(({ id, name, location }) => ({ id, name, location }))(declared.props as Record<string, string>),
+    type: "Microsoft.ContainerService/managedClusters",
+    identity: declared.props.identity,
+    properties: {
+      identityProfile: declared.props.identityProfile,
+      nodeResourceGroup: "MC_rg-aks_aks-prod_westeurope",
+    },
+  };
+
+  it("judges a resource the stack declares by its declaration, not by a record of it", () => {
+    const topo = buildTopology([stackResource(declared), observer([record, record])]);
+    assert.equal(topo.clusters.length, 1);
+    assert.equal(topo.clusters[0].res.urn, urnOf(declared));
+  });
+
+  it("fills what a pending update leaves unknown from the record of the same name, and nothing more", () => {
+    // GIVEN a cluster whose update preview left its id and identities unknown, its name known
+    const updating = withUnknown(declared, "id", "identityProfile", "identity.principalId");
+    const topo = buildTopology([stackResource(updating), observer([record])]);
+    // THEN it is one existing cluster with its recorded kubelet identity
+    assert.equal(topo.clusters.length, 1);
+    assert.equal(topo.clusters[0].res.props["id"], declared.props.id);
+    assert.deepEqual(topo.clusters[0].res.props["identityProfile"], declared.props.identityProfile);
+    assert.equal(topo.clusters[0].res.props["location"], declared.props.location, "declared values kept");
+  });
+
+  it("leaves a create alone: its name is unknown too", () => {
+    const creating = withUnknown(declared, "id", "name", "identityProfile");
+    const topo = buildTopology([stackResource(creating), observer([record])]);
+    const mine = topo.clusters.find((c) => c.res.urn === urnOf(creating))!;
+    assert.equal(mine.res.props["identityProfile"], UNKNOWN_WIRE_VALUE);
+    assert.equal(topo.clusters.length, 2, "the recorded cluster stays a cluster of its own");
   });
 });
