@@ -12,7 +12,7 @@ import { EngineEvent, LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulum
 import { ARM_TYPE_TOKENS, ArmRecord } from "../../core/arm-types";
 import { World } from "../../offline/world";
 import { FakeAzure, startFakeAzure } from "./fake-azure";
-import { armIdOf, specKey } from "./providers/azure-native";
+import { armIdOf, specKey, TOP_LEVEL } from "./providers/azure-native";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 export const POLICIES_DIR = path.join(REPO_ROOT, "policies");
@@ -211,17 +211,6 @@ export async function up(ctx: EngineContext, stack: Stack, opts: RunOptions = {}
     await restore();
   }
 }
-
-const TOP_LEVEL = new Set([
-  "location",
-  "tags",
-  "sku",
-  "identity",
-  "kind",
-  "zones",
-  "extendedLocation",
-  "plan",
-]);
 
 /** azure-native's inputs for an ARM record: the path parameters its id holds, then its properties. */
 export function inputsOfRecord(

@@ -24,15 +24,9 @@ import {
   REPO_ROOT,
   up,
 } from "./engine";
+import { ScenarioExpected } from "../harness";
 
 const SCENARIOS = path.join(REPO_ROOT, "scenarios");
-
-interface Expected {
-  before: { policy: string; level: string; resource: string; contains: string[] }[];
-  after: { policy: string; level: string; resource: string }[];
-  declares?: string[];
-  commands?: string[];
-}
 
 const key = (f: { policy: string; level: string; resource: string }) =>
   `${f.policy} ${f.level} ${f.resource}`;
@@ -46,6 +40,22 @@ function shape(findings: Finding[]): string[] {
 export function programConfig(world: World): Record<string, string> {
   const config = { ...world.config, ...programTargets(world) };
   return Object.fromEntries(Object.entries(config).map(([k, v]) => [`aks-acr-guard:${k}`, v]));
+}
+
+/**
+ * A stack that owns a recorded environment: its declarable records, its workloads, and an
+ * AksAcrObserver for what it does not own (node-pool scale sets, Graph credentials).
+ */
+export async function environment(world: World, sub: string): Promise<void> {
+  declareWorld(world, sub);
+  const { AksAcrObserver } = await import("../../components");
+  const config = { ...world.config, ...programTargets(world) };
+  new AksAcrObserver("environment", {
+    clusterId: config.clusterId,
+    registryId: config.registryId,
+    firewallPolicyId: config.firewallPolicyId,
+    privateDnsZoneId: config.privateDnsZoneId,
+  });
 }
 
 export function subscriptionOf(world: World): string {
@@ -67,7 +77,7 @@ for (const name of names) {
     const world = loadWorld(path.join(SCENARIOS, name, "world.json"));
     const expected = JSON.parse(
       fs.readFileSync(path.join(SCENARIOS, name, "expected.json"), "utf8"),
-    ) as Expected;
+    ) as ScenarioExpected;
     const mandatoryAfter = expected.after.some((f) => f.level === "mandatory");
     let ctx: EngineContext;
     let stack: Stack;
@@ -81,16 +91,7 @@ for (const name of names) {
         ctx,
         name,
         async () => {
-          declareWorld(world, sub);
-          // What the stack does not own (node-pool scale sets, Graph credentials) it sees through the observer.
-          const { AksAcrObserver } = await import("../../components");
-          const config = { ...world.config, ...programTargets(world) };
-          new AksAcrObserver("environment", {
-            clusterId: config.clusterId,
-            registryId: config.registryId,
-            firewallPolicyId: config.firewallPolicyId,
-            privateDnsZoneId: config.privateDnsZoneId,
-          });
+          await environment(world, sub);
           if (fixed) {
             const program = (await import("../../index")).default as () => Record<string, unknown>;
             return program();

@@ -88,6 +88,16 @@ export function usePolicyPack(): {
   };
 }
 
+/** A scenario's `expected.json`: what the pack finds before and after the program's plan. */
+export interface ScenarioExpected {
+  before: { policy: string; level: string; resource: string; contains: string[] }[];
+  after: { policy: string; level: string; resource: string }[];
+  /** Components the plan declares (none for a healthy environment); absent: at least one fix. */
+  declares?: string[];
+  /** Substrings of the program's commands, for causes no declaration fixes. */
+  commands?: string[];
+}
+
 /** usePolicyPack for a test file about one policy: `run(resources, config?)`. */
 export function usePolicy(policy: string): {
   pack: () => PolicyPackClient;

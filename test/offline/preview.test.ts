@@ -7,19 +7,10 @@ import { promisify } from "node:util";
 import { configureFor, offlinePreview, programTargets } from "../../offline/preview";
 import { loadWorld, stackOf, WorldError } from "../../offline/world";
 import { previewReportOf, renderMarkdown, renderText, Report } from "../../offline/report";
-import { REPO_ROOT, urnOf, usePolicyPack } from "../harness";
+import { REPO_ROOT, ScenarioExpected, urnOf, usePolicyPack } from "../harness";
 import { sha256 } from "../../core/pull-secrets";
 
 const SCENARIOS = path.join(REPO_ROOT, "scenarios");
-
-interface Expected {
-  before: { policy: string; level: string; resource: string; contains: string[] }[];
-  after: { policy: string; level: string; resource: string }[];
-  /** Components the plan declares (none for a healthy environment); absent: at least one fix. */
-  declares?: string[];
-  /** Substrings of the program's commands, for causes no declaration fixes. */
-  commands?: string[];
-}
 
 describe("the offline preview", () => {
   const { pack } = usePolicyPack();
@@ -31,7 +22,7 @@ describe("the offline preview", () => {
       const world = loadWorld(path.join(SCENARIOS, name, "world.json"));
       const expected = JSON.parse(
         fs.readFileSync(path.join(SCENARIOS, name, "expected.json"), "utf8"),
-      ) as Expected;
+      ) as ScenarioExpected;
       const report = await offlinePreview(world, pack());
       const shape = (ds: typeof report.before) =>
         ds.map((d) => ({
@@ -470,7 +461,7 @@ describe("scripts/capture-world.sh", () => {
       ]);
       const expected = JSON.parse(
         fs.readFileSync(path.join(SCENARIOS, name, "expected.json"), "utf8"),
-      ) as Expected;
+      ) as ScenarioExpected;
       assert.deepEqual(
         found,
         expected.before.map((e) => [e.policy, e.level, e.resource]),

@@ -11,7 +11,8 @@
 import { request, serve, typeOfUrn, Props, Emulation } from "./server";
 
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-const TOP_LEVEL = new Set([
+/** ARM keys that stay at the top level of a PUT body; every other input is a property. */
+export const TOP_LEVEL = new Set([
   "location",
   "tags",
   "sku",
