@@ -9,15 +9,13 @@
  * of the run before AnalyzeStack, did get the resource's checked inputs: those are what the
  * provider will be asked to create. So the pack keeps each resource's Analyze inputs (the message,
  * deserialized only if needed) by URN for the run (ConfigureStack starts a run afresh), and a
- * resource whose AnalyzeStack outputs are empty is read from them. Unknown inputs stay unknown, so nothing becomes certain that is not.
+ * resource whose AnalyzeStack outputs are empty is read from them. Unknown inputs stay unknown,
+ * so nothing becomes certain that is not.
  *
- * The Analyze handler @pulumi/policy registers is reached as in `shared-stack.ts`, by wrapping the
- * gRPC `Server.addService` it calls once; the wrapper takes itself out at that call and hands the
- * handler every request untouched.
+ * The Analyze handler @pulumi/policy registers is reached as in `shared-stack.ts`
+ * (`policy-internals.ts`); it gets every request untouched.
  */
-import * as path from "node:path";
-
-type Deserialize = (struct: unknown, proxySecrets: boolean) => Record<string, unknown>;
+import { Deserialize, policyDeserializer, wrapNextAddService } from "./policy-internals";
 
 interface AnalyzeRequest {
   getUrn(): string;
@@ -30,13 +28,11 @@ const CONFIGURE_STACK = "/pulumirpc.Analyzer/ConfigureStack";
 
 const planned = new Map<string, { message: unknown; props?: Record<string, unknown> }>();
 let deserialize: Deserialize | undefined;
-let installed = false;
 
 /** Types whose `{}` outputs mean "not created yet": a provider's resources, not the engine's or our components. */
 const providerResource = (type: string) => !type.startsWith("pulumi:") && !type.startsWith("aks-acr-guard:");
 
-/** Records one Analyze request's inputs (tests call it with real messages; the wrapper with the engine's). */
-export function recordAnalyzeRequest(request: unknown): void {
+function recordAnalyzeRequest(request: unknown): void {
   try {
     const r = request as AnalyzeRequest;
     const type = r.getType();
@@ -44,11 +40,6 @@ export function recordAnalyzeRequest(request: unknown): void {
   } catch {
     // Not a request this module can read: nothing to remember, and Analyze goes on as it would.
   }
-}
-
-/** Forgets what was recorded (tests). */
-export function forgetPlannedInputs(): void {
-  planned.clear();
 }
 
 /**
@@ -71,72 +62,36 @@ export function withPlannedInputs(
   return entry.props;
 }
 
-/** Sets the deserializer @pulumi/policy uses; returns whether one was found. */
-function findDeserializer(): boolean {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const d = (require("@pulumi/policy/deserialize") as { deserializeProperties?: Deserialize })
-      .deserializeProperties;
-    if (typeof d === "function") deserialize = d;
-  } catch {
-    deserialize = undefined;
-  }
-  return !!deserialize;
-}
-
-/** Sets the deserializer for tests that drive `withPlannedInputs` directly. */
-export function usePlannedInputsDeserializer(d: Deserialize): void {
-  deserialize = d;
-}
+type Handler = (this: unknown, ...args: unknown[]) => unknown;
 
 /**
  * Wraps the Analyze handler of the PolicyPack about to start so that each request's inputs are
- * recorded before @pulumi/policy serves it. Call it just before `new PolicyPack(...)`; returns
- * whether it did (it steps aside where @pulumi/policy's gRPC server or deserializer cannot be found).
+ * recorded before @pulumi/policy serves it, and ConfigureStack so that each run starts afresh. Call
+ * it just before `new PolicyPack(...)`; returns whether it did (it steps aside where
+ * @pulumi/policy's gRPC server or deserializer cannot be found).
  */
 export function recordPlannedInputs(): boolean {
-  if (installed || !findDeserializer()) return false;
-  let proto: { addService: (service: unknown, impl: unknown) => unknown };
-  try {
-    const policyDir = path.dirname(require.resolve("@pulumi/policy/package.json"));
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const grpc = require(require.resolve("@grpc/grpc-js", { paths: [policyDir] })) as {
-      Server?: { prototype: typeof proto };
-    };
-    if (typeof grpc.Server?.prototype?.addService !== "function") return false;
-    proto = grpc.Server.prototype;
-  } catch {
-    return false;
-  }
-  const addService = proto.addService;
-  installed = true;
-  proto.addService = function (this: unknown, service: unknown, impl: unknown) {
-    proto.addService = addService;
-    const methods = service as Record<string, { path?: string }> | undefined;
-    const handler = (impl as { analyze?: unknown } | undefined)?.analyze;
+  if (deserialize) return false;
+  const read = policyDeserializer();
+  if (!read) return false;
+  const wrapping = wrapNextAddService((service, impl) => {
+    const { analyze, configureStack } = impl as { analyze?: unknown; configureStack?: unknown };
+    const out: Record<string, unknown> = { ...impl };
     // The engine configures the stack once at the start of each run: what an earlier run recorded goes.
-    const configure = (impl as { configureStack?: unknown } | undefined)?.configureStack;
-    if (methods?.configureStack?.path === CONFIGURE_STACK && typeof configure === "function") {
-      const configureStack = configure as (this: unknown, ...args: unknown[]) => unknown;
-      impl = {
-        ...(impl as object),
-        configureStack(this: unknown, ...args: unknown[]) {
-          planned.clear();
-          return configureStack.apply(this, args);
-        },
+    if (service.configureStack?.path === CONFIGURE_STACK && typeof configureStack === "function") {
+      out.configureStack = function (this: unknown, ...args: unknown[]) {
+        planned.clear();
+        return (configureStack as Handler).apply(this, args);
       };
     }
-    if (methods?.analyze?.path === ANALYZE && typeof handler === "function") {
-      const analyze = handler as (this: unknown, call: { request: unknown }, ...rest: unknown[]) => unknown;
-      impl = {
-        ...(impl as object),
-        analyze(this: unknown, call: { request: unknown }, ...rest: unknown[]) {
-          recordAnalyzeRequest(call.request);
-          return analyze.call(this, call, ...rest);
-        },
+    if (service.analyze?.path === ANALYZE && typeof analyze === "function") {
+      out.analyze = function (this: unknown, call: { request: unknown }, ...rest: unknown[]) {
+        recordAnalyzeRequest(call.request);
+        return (analyze as Handler).call(this, call, ...rest);
       };
     }
-    return addService.call(this, service, impl);
-  };
-  return true;
+    return out;
+  });
+  if (wrapping) deserialize = read;
+  return wrapping;
 }

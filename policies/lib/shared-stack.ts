@@ -22,11 +22,9 @@
  * context throws (`topologyOf`) rather than pass on the empty list.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import * as path from "node:path";
 import { buildTopology, StackResource, Topology } from "../../core/topology";
 import { withPlannedInputs } from "./planned-inputs";
-
-type Deserialize = (struct: unknown, proxySecrets: boolean) => Record<string, unknown>;
+import { Deserialize, policyDeserializer, wrapNextAddService } from "./policy-internals";
 
 /** The parts of pulumirpc.AnalyzerResource a StackResource is made of. */
 export interface ResourceMessage {
@@ -127,32 +125,12 @@ export function shareStackReading(policies: readonly object[]): boolean {
     (p) => (p as { validateStack?: { __pulumiType?: string } }).validateStack?.__pulumiType,
   );
   if (typed) return false;
-  let deserialize: Deserialize | undefined;
-  let server: { prototype: { addService: (service: unknown, impl: unknown) => unknown } } | undefined;
-  try {
-    /* eslint-disable @typescript-eslint/no-require-imports */
-    deserialize = (require("@pulumi/policy/deserialize") as { deserializeProperties?: Deserialize })
-      .deserializeProperties;
-    const policyDir = path.dirname(require.resolve("@pulumi/policy/package.json"));
-    server = (require(require.resolve("@grpc/grpc-js", { paths: [policyDir] })) as { Server?: typeof server })
-      .Server;
-    /* eslint-enable @typescript-eslint/no-require-imports */
-  } catch {
-    return false;
-  }
-  if (typeof deserialize !== "function" || typeof server?.prototype?.addService !== "function") return false;
-  const proto = server.prototype;
-  const addService = proto.addService;
-  const read = deserialize;
-  installed = true;
-  proto.addService = function (this: unknown, service: unknown, impl: unknown) {
-    proto.addService = addService;
-    const method = (service as Record<string, { path?: string }> | undefined)?.analyzeStack;
-    const handler = (impl as { analyzeStack?: unknown } | undefined)?.analyzeStack;
-    if (method?.path === ANALYZE_STACK && typeof handler === "function") {
-      impl = { ...(impl as object), analyzeStack: wrapStackHandler(handler as StackHandler, read) };
-    }
-    return addService.call(this, service, impl);
-  };
-  return true;
+  const read = policyDeserializer();
+  if (!read) return false;
+  installed = wrapNextAddService((service, impl) => {
+    const handler = (impl as { analyzeStack?: unknown }).analyzeStack;
+    if (service.analyzeStack?.path !== ANALYZE_STACK || typeof handler !== "function") return impl;
+    return { ...impl, analyzeStack: wrapStackHandler(handler as StackHandler, read) };
+  });
+  return installed;
 }
