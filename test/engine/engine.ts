@@ -10,9 +10,11 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { EngineEvent, LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { ARM_TYPE_TOKENS, ArmRecord } from "../../core/arm-types";
+import { parseArmId } from "../../core/arm-id";
+import { programTargets } from "../../offline/preview";
 import { World } from "../../offline/world";
 import { FakeAzure, startFakeAzure } from "./fake-azure";
-import { armIdOf, specKey, TOP_LEVEL } from "./providers/azure-native";
+import { armIdOf, armParamsOf, knows, TOP_LEVEL } from "./providers/azure-native";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 export const POLICIES_DIR = path.join(REPO_ROOT, "policies");
@@ -212,7 +214,10 @@ export async function up(ctx: EngineContext, stack: Stack, opts: RunOptions = {}
   }
 }
 
-/** azure-native's inputs for an ARM record: the path parameters its id holds, then its properties. */
+/**
+ * azure-native's inputs for an ARM record: the path parameters its id holds, then its properties.
+ * The provider deploys into its own subscription: a record of another one is refused, not moved.
+ */
 export function inputsOfRecord(
   token: string,
   record: ArmRecord,
@@ -220,68 +225,18 @@ export function inputsOfRecord(
 ): Record<string, unknown> {
   const inputs: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(record)) if (TOP_LEVEL.has(k)) inputs[k] = v;
-  Object.assign(inputs, record.properties ?? {});
-  // Path parameters: match the id against the template by trying the parameters the id yields.
-  const parts = record.id.split("/").filter(Boolean);
-  const lowerParts = parts.map((p) => p.toLowerCase());
-  const rg = lowerParts.indexOf("resourcegroups");
-  if (rg >= 0 && parts[rg + 1]) inputs.resourceGroupName = parts[rg + 1];
-  const prov = lowerParts.lastIndexOf("providers");
-  if (
-    specKey(token) === "authorization:RoleAssignment" ||
-    specKey(token) === "authorization:RoleDefinition"
-  ) {
-    inputs.scope = "/" + parts.slice(0, prov).join("/");
-    inputs[specKey(token) === "authorization:RoleAssignment" ? "roleAssignmentName" : "roleDefinitionId"] =
-      parts[parts.length - 1];
-    delete inputs.resourceGroupName;
-  } else if (prov >= 0) {
-    // After `providers/<Namespace>`: type, name, type, name, ...
-    const rest = parts.slice(prov + 2);
-    const names = rest.filter((_, i) => i % 2 === 1);
-    const types = rest.filter((_, i) => i % 2 === 0);
-    let n = 0;
-    for (const p of PATH_PARAMS[specKey(token)] ?? []) {
-      if (p === "recordType") inputs.recordType = types[1];
-      else inputs[p] = names[n++];
-    }
-  }
-  const id = armIdOf(token, inputs, subscriptionId);
+  const all = { ...inputs, ...(record.properties ?? {}), ...armParamsOf(token, record.id) };
+  const id = armIdOf(token, all, subscriptionId);
   if (id.toLowerCase() !== record.id.toLowerCase()) {
-    throw new Error(`engine suite: ${record.id} maps to ${id}; fix PATH_PARAMS for ${token}`);
+    throw new Error(`engine suite: ${record.id} would be deployed as ${id} (subscription ${subscriptionId})`);
   }
-  return inputs;
+  return all;
 }
-
-const PATH_PARAMS: Record<string, string[]> = {
-  "resources:ResourceGroup": [],
-  "authorization:RoleAssignment": ["roleAssignmentName"],
-  "authorization:RoleDefinition": ["roleDefinitionId"],
-  "containerservice:ManagedCluster": ["resourceName"],
-  "containerservice:AgentPool": ["resourceName", "agentPoolName"],
-  "containerregistry:Registry": ["registryName"],
-  "managedidentity:UserAssignedIdentity": ["resourceName"],
-  "compute:VirtualMachineScaleSet": ["vmScaleSetName"],
-  "network:VirtualNetwork": ["virtualNetworkName"],
-  "network:Subnet": ["virtualNetworkName", "subnetName"],
-  "network:VirtualNetworkPeering": ["virtualNetworkName", "virtualNetworkPeeringName"],
-  "network:PrivateEndpoint": ["privateEndpointName"],
-  "network:PrivateDnsZoneGroup": ["privateEndpointName", "privateDnsZoneGroupName"],
-  "network:PublicIPAddress": ["publicIpAddressName"],
-  "network:NatGateway": ["natGatewayName"],
-  "network:AzureFirewall": ["azureFirewallName"],
-  "network:FirewallPolicyRuleCollectionGroup": ["firewallPolicyName", "ruleCollectionGroupName"],
-  "network:NetworkSecurityGroup": ["networkSecurityGroupName"],
-  "network:RouteTable": ["routeTableName"],
-  "privatedns:PrivateZone": ["privateZoneName"],
-  "privatedns:VirtualNetworkLink": ["privateZoneName", "virtualNetworkLinkName"],
-  "privatedns:PrivateRecordSet": ["privateZoneName", "recordType", "relativeRecordSetName"],
-};
 
 /** Records a program declares with azure-native; the rest (Graph, firewall policies, ...) exist outside the stack. */
 export function declarable(r: ArmRecord): string | undefined {
   const token = ARM_TYPE_TOKENS[r.type.toLowerCase()];
-  return token?.startsWith("azure-native:") && PATH_PARAMS[specKey(token)] !== undefined ? token : undefined;
+  return token?.startsWith("azure-native:") && knows(token) ? token : undefined;
 }
 
 const K8S_METADATA = ["name", "namespace", "labels", "annotations"];
@@ -344,4 +299,33 @@ export function declareWorld(world: World, subscriptionId: string): void {
 /** What exists outside the stack: the records no azure-native resource declares (Graph, firewall policies). */
 export function outsideTheStack(world: World): ArmRecord[] {
   return world.resources.filter((r) => !declarable(r));
+}
+
+/** The program's stack config for a world: its config, and the cluster and registry it holds. */
+export function programConfig(world: World): Record<string, string> {
+  const config = { ...world.config, ...programTargets(world) };
+  return Object.fromEntries(Object.entries(config).map(([k, v]) => [`aks-acr-guard:${k}`, v]));
+}
+
+/**
+ * A stack that owns a recorded environment: its declarable records, its workloads, and an
+ * AksAcrObserver for what it does not own (node-pool scale sets, Graph credentials).
+ */
+export async function environment(world: World, sub: string): Promise<void> {
+  declareWorld(world, sub);
+  const { AksAcrObserver } = await import("../../components");
+  const config = { ...world.config, ...programTargets(world) };
+  new AksAcrObserver("environment", {
+    clusterId: config.clusterId,
+    registryId: config.registryId,
+    firewallPolicyId: config.firewallPolicyId,
+    privateDnsZoneId: config.privateDnsZoneId,
+  });
+}
+
+export function subscriptionOf(world: World): string {
+  const id = world.config.clusterId ?? world.resources.find((r) => parseArmId(r.id)?.subscriptionId)?.id;
+  const sub = parseArmId(id)?.subscriptionId;
+  if (!sub) throw new Error(`${world.file}: no subscription to deploy into`);
+  return sub;
 }

@@ -37,21 +37,28 @@ const API_VERSIONS: Record<string, string[]> = {
   "microsoft.network/*": ["2024-03-01", "2024-05-01", "2024-07-01"],
 };
 
-/** The ARM resource type a path addresses: `.../providers/NS/t1/n1/t2[/n2]` -> `ns/t1/t2`. */
-export function armTypeOfPath(path: string): string | undefined {
+/**
+ * The ARM resource type a path addresses, in the path's casing:
+ * `.../providers/Microsoft.Network/virtualNetworks/v/virtualNetworkPeerings[/p]` ->
+ * `Microsoft.Network/virtualNetworks/virtualNetworkPeerings`; `/subscriptions/<s>/resourceGroups[/<g>]`
+ * -> `Microsoft.Resources/resourceGroups`.
+ */
+export function typeOfPath(path: string): string | undefined {
   const parts = path.split("?")[0].split("/").filter(Boolean);
   const at = parts.map((p) => p.toLowerCase()).lastIndexOf("providers");
   if (at < 0) {
-    // /subscriptions/<s>/resourceGroups[/<g>]
     return parts.length >= 3 && parts[2].toLowerCase() === "resourcegroups"
-      ? "microsoft.resources/resourcegroups"
+      ? "Microsoft.Resources/resourceGroups"
       : undefined;
   }
   const rest = parts.slice(at + 1);
   const types = [rest[0]];
   for (let i = 1; i < rest.length; i += 2) types.push(rest[i]);
-  return types.join("/").toLowerCase();
+  return types.join("/");
 }
+
+/** The lower-case type a path addresses, as API_VERSIONS keys it. */
+export const armTypeOfPath = (path: string): string | undefined => typeOfPath(path)?.toLowerCase();
 
 export function apiVersionAccepted(path: string, version: string | null): boolean {
   const type = armTypeOfPath(path);
@@ -321,7 +328,7 @@ export async function startFakeAzure(tls: { key: string; cert: string }): Promis
         ...(body ?? {}),
         id: existing?.id ?? path,
         name: segments[segments.length - 1],
-        type: typeOfId(path),
+        type: typeOfPath(path) ?? "",
         properties: { ...((body?.properties as Record<string, unknown>) ?? {}) },
       };
       computed(record, resources);
@@ -448,15 +455,4 @@ export async function startFakeAzure(tls: { key: string; cert: string }): Promis
         server.close(() => resolve());
       }),
   };
-}
-
-/** `Microsoft.Network/virtualNetworks/virtualNetworkPeerings` from an id, in ARM's casing. */
-export function typeOfId(id: string): string {
-  const parts = id.split("/").filter(Boolean);
-  const at = parts.map((p) => p.toLowerCase()).lastIndexOf("providers");
-  if (at < 0) return "Microsoft.Resources/resourceGroups";
-  const rest = parts.slice(at + 1);
-  const types = [rest[0]];
-  for (let i = 1; i < rest.length; i += 2) types.push(rest[i]);
-  return types.join("/");
 }

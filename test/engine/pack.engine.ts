@@ -18,8 +18,8 @@ import {
   preview,
   REPO_ROOT,
   up,
+  subscriptionOf,
 } from "./engine";
-import { subscriptionOf } from "./scenarios.engine";
 
 const scenario = (name: string) => loadWorld(path.join(REPO_ROOT, "scenarios", name, "world.json"));
 const line = (f: Finding) => `${f.policy} ${f.level} ${f.resource}: ${f.message}`;

@@ -9,19 +9,19 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Stack } from "@pulumi/pulumi/automation";
-import { parseArmId } from "../../core/arm-id";
-import { programTargets } from "../../offline/preview";
-import { loadWorld, World } from "../../offline/world";
+import { loadWorld } from "../../offline/world";
 import {
   azureConfig,
-  declareWorld,
+  environment,
   EngineContext,
   engineContext,
   engineStack,
   Finding,
   outsideTheStack,
   preview,
+  programConfig,
   REPO_ROOT,
+  subscriptionOf,
   up,
 } from "./engine";
 import { ScenarioExpected } from "../harness";
@@ -34,35 +34,6 @@ const key = (f: { policy: string; level: string; resource: string }) =>
 /** The findings the pack reports on resources (the engine adds none of its own here), sorted. */
 function shape(findings: Finding[]): string[] {
   return findings.map(key).sort();
-}
-
-/** The program's stack config for a world: its config, and the cluster and registry it holds. */
-export function programConfig(world: World): Record<string, string> {
-  const config = { ...world.config, ...programTargets(world) };
-  return Object.fromEntries(Object.entries(config).map(([k, v]) => [`aks-acr-guard:${k}`, v]));
-}
-
-/**
- * A stack that owns a recorded environment: its declarable records, its workloads, and an
- * AksAcrObserver for what it does not own (node-pool scale sets, Graph credentials).
- */
-export async function environment(world: World, sub: string): Promise<void> {
-  declareWorld(world, sub);
-  const { AksAcrObserver } = await import("../../components");
-  const config = { ...world.config, ...programTargets(world) };
-  new AksAcrObserver("environment", {
-    clusterId: config.clusterId,
-    registryId: config.registryId,
-    firewallPolicyId: config.firewallPolicyId,
-    privateDnsZoneId: config.privateDnsZoneId,
-  });
-}
-
-export function subscriptionOf(world: World): string {
-  const id = world.config.clusterId ?? world.resources.find((r) => parseArmId(r.id)?.subscriptionId)?.id;
-  const sub = parseArmId(id)?.subscriptionId;
-  if (!sub) throw new Error(`${world.file}: no subscription to deploy into`);
-  return sub;
 }
 
 const told = (findings: Finding[]) => findings.map((f) => `${key(f)}: ${f.message}`).join("\n");

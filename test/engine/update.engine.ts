@@ -16,8 +16,10 @@ import {
   preview,
   REPO_ROOT,
   up,
+  environment,
+  programConfig,
+  subscriptionOf,
 } from "./engine";
-import { environment, programConfig, subscriptionOf } from "./scenarios.engine";
 
 /** The world with one tag added to its cluster: a change that touches no identity. */
 function tagged(world: World): World {

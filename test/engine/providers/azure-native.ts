@@ -165,6 +165,8 @@ function specOf(token: string): Spec {
 }
 
 const paramsOf = (spec: Spec) => [...spec.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+/** Inputs that only address the resource: never in its body or its outputs. */
+const pathInputs = (spec: Spec) => new Set([...paramsOf(spec), "resourceGroupName"]);
 const isUnknown = (v: unknown): boolean =>
   v === UNKNOWN ||
   (Array.isArray(v)
@@ -192,10 +194,35 @@ export function armIdOf(token: string, inputs: Props, subscription: string): str
   return `${base}/providers/${tail}`;
 }
 
+/** Whether the emulated provider knows a token. */
+export const knows = (token: string): boolean => SPECS[specKey(token)] !== undefined;
+
+/**
+ * The path inputs an ARM id holds for a token (`armIdOf`'s inverse): `resourceGroupName` (or
+ * `scope`) and each `{param}` of the token's path template, matched segment by segment.
+ */
+export function armParamsOf(token: string, id: string): Props {
+  const spec = specOf(token);
+  const parts = id.split("/").filter(Boolean);
+  if (specKey(token) === "resources:ResourceGroup") return { resourceGroupName: parts[3] };
+  const at = parts.map((p) => p.toLowerCase()).lastIndexOf("providers");
+  const template = spec.path.split("/");
+  const tail = parts.slice(at + 1);
+  if (at < 0 || tail.length !== template.length) throw new Error(`${id} is not an id of ${token}`);
+  const params: Props = spec.scoped
+    ? { scope: "/" + parts.slice(0, at).join("/") }
+    : { resourceGroupName: parts[3] };
+  template.forEach((seg, i) => {
+    const m = /^\{(\w+)\}$/.exec(seg);
+    if (m) params[m[1]] = tail[i];
+  });
+  return params;
+}
+
 /** The ARM PUT body: top-level keys kept, every other non-path input under `properties`. */
 export function armBody(token: string, inputs: Props): Props {
   const spec = specOf(token);
-  const path = new Set([...paramsOf(spec), "resourceGroupName", ...(spec.scoped ? [] : [])]);
+  const path = pathInputs(spec);
   const body: Props = {};
   const properties: Props = {};
   for (const [k, v] of Object.entries(inputs)) {
@@ -215,9 +242,9 @@ function outputsOf(token: string, record: Props): Props {
 /** azure-native's preview of a create or an update: inputs, and the rest unknown. */
 function previewOutputs(token: string, inputs: Props, old?: Props): Props {
   const spec = specOf(token);
-  const path = new Set([...paramsOf(spec), "resourceGroupName"]);
+  const path = pathInputs(spec);
   const out: Props = {};
-  for (const [k, v] of Object.entries(inputs)) if (!path.has(k) || (k === "scope" && spec.scoped)) out[k] = v;
+  for (const [k, v] of Object.entries(inputs)) if (!path.has(k)) out[k] = v;
   out.id = UNKNOWN;
   out.name = old?.name ?? UNKNOWN;
   out.type = UNKNOWN;
