@@ -47,7 +47,9 @@ export const aksAcrVnetPeering: StackValidationPolicy = {
           const problems: string[] = [];
           const check = (p: Peering | undefined, from: string, to: string, other: Peering | undefined) => {
             if (!p) return problems.push(`no peering from '${from}' to '${to}'`);
-            if (p.state === UNKNOWN) return (pending ??= `${p.name}: peeringState`);
+            // A side being created has no state yet: with its pair present it connects (a Disconnected
+            // pair is reported on the pair's own check); alone, whether it will is not known yet.
+            if (p.state === UNKNOWN) return other ? undefined : (pending ??= `${p.name}: peeringState`);
             // `Initiated` is what Azure answers while the remote side does not exist: a side created
             // first keeps that answer as its output until a refresh, though creating the other side
             // connected both. With both sides present and neither Disconnected, the pair is Connected.

@@ -12,9 +12,18 @@
  * resource whose AnalyzeStack outputs are empty is read from them. Unknown inputs stay unknown,
  * so nothing becomes certain that is not.
  *
+ * The same holds for where a planned azure-native resource lives: a preview of a create (or an
+ * update) leaves `id` unknown and, as every azure-native output, drops the path inputs
+ * (`resourceGroupName`, `virtualNetworkName`, `privateZoneName`, ...). A planned peering would
+ * then belong to no VNet, and the fix a program plans would read as missing: the preview that
+ * `pulumi up` runs first would block the very deploy that fixes the pull. Those path inputs are
+ * taken from the resource's Analyze inputs.
+ *
  * The Analyze handler @pulumi/policy registers is reached as in `shared-stack.ts`
  * (`policy-internals.ts`); it gets every request untouched.
  */
+import { armShapeOf, pathInputsOf } from "../../core/azure-native-shape";
+import { UNKNOWN_WIRE_VALUE } from "../../core/values";
 import { Deserialize, policyDeserializer, wrapNextAddService } from "./policy-internals";
 
 interface AnalyzeRequest {
@@ -43,23 +52,35 @@ function recordAnalyzeRequest(request: unknown): void {
 }
 
 /**
- * A resource's properties for the stack policies: its outputs, or its Analyze inputs where the
- * outputs are empty because its provider could not be configured yet.
+ * A resource's properties for the stack policies: its outputs; its Analyze inputs where the outputs
+ * are empty because its provider could not be configured yet; and, for an azure-native resource
+ * whose `id` is not known yet, the path inputs its preview outputs leave out.
  */
 export function withPlannedInputs(
   type: string,
   urn: string,
   props: Record<string, unknown>,
 ): Record<string, unknown> {
-  if (!providerResource(type) || Object.keys(props).length > 0) return props;
+  if (!providerResource(type)) return props;
+  const empty = Object.keys(props).length === 0;
+  const located = !empty && !(props.id === UNKNOWN_WIRE_VALUE && armShapeOf(type));
+  if (located) return props;
+  const inputs = plannedInputs(urn);
+  if (!inputs) return props;
+  if (empty) return inputs;
+  const where = pathInputsOf(type).filter((k) => props[k] === undefined && inputs[k] !== undefined);
+  return where.length ? { ...props, ...Object.fromEntries(where.map((k) => [k, inputs[k]])) } : props;
+}
+
+/** The Analyze inputs recorded for a URN in this run, deserialized on first use. */
+function plannedInputs(urn: string): Record<string, unknown> | undefined {
   const entry = planned.get(urn);
-  if (!entry || !deserialize) return props;
+  if (!entry || !deserialize) return undefined;
   try {
-    entry.props ??= deserialize(entry.message, false);
+    return (entry.props ??= deserialize(entry.message, false));
   } catch {
-    return props;
+    return undefined;
   }
-  return entry.props;
 }
 
 type Handler = (this: unknown, ...args: unknown[]) => unknown;

@@ -1,3 +1,4 @@
+import * as assert from "node:assert/strict";
 // acr-private-dns-link and aks-acr-vnet-peering on a hub-and-spoke stack: the cluster in a spoke,
 // the registry's private endpoint in the hub.
 import { observer } from "../fixtures/azure";
@@ -136,6 +137,21 @@ describe("the private-link path", () => {
       assertNoMandatory(
         await run(P, [...without(spokeToHub.name), withUnknown(peering(spoke, hub), "peeringState")]),
       );
+    });
+    it("is silent on the side a deploy adds beside an existing one: the pair connects", async () => {
+      // A preview of the fix: the new side's state (and id) unknown, the hub's side present.
+      const planned = withUnknown(peering(spoke, hub), "peeringState", "id");
+      assertSilent(await run(P, [...without(spokeToHub.name), planned]));
+    });
+    it("still says it cannot decide on a new side whose pair is missing, and reports the missing side", async () => {
+      const planned = withUnknown(peering(spoke, hub), "peeringState");
+      const diags = await run(P, [...without(spokeToHub.name, hubToSpoke.name), planned]);
+      assert.deepEqual(
+        diags.map((d) => d.enforcementLevel),
+        ["mandatory", "advisory"],
+        diags.map((d) => d.message).join("\n"),
+      );
+      assert.match(diags[0].message, /no peering from 'vnet-hub' to 'vnet-aks-prod'/);
     });
   });
 });
