@@ -11,7 +11,15 @@ import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import * as rpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as proto from "@pulumi/pulumi/proto/analyzer_pb";
-import { dependencyUrns, PolicyResourceInput, urnOf } from "./resources";
+import {
+  dependencyUrns,
+  engineOrder,
+  engineResources,
+  inputsOf,
+  parentUrnOf,
+  PolicyResourceInput,
+  urnOf,
+} from "./resources";
 import { PolicyConfigRejected, validateAgainstSchema } from "./config-schema";
 
 export const REPO_ROOT = path.resolve(__dirname, "..");
@@ -183,16 +191,23 @@ export class PolicyPackClient {
       map.set(p.name, cfg);
     }
     await call(this.client.configure.bind(this.client), req);
-    // The engine configures the stack at the start of every run: a new run, new stack tags.
+    await this.configureStack();
+  }
+
+  /** ConfigureStack: the engine sends it once at the start of every run (preview or update). */
+  async configureStack(dryRun = true): Promise<void> {
     const stack = new proto.AnalyzerStackConfigureRequest();
     stack.setStack("test");
     stack.setProject("aks-acr-guard");
     stack.setOrganization("organization");
-    stack.setDryRun(true);
+    stack.setDryRun(dryRun);
     await call(this.client.configureStack.bind(this.client), stack);
   }
 
-  /** Remediate: what policies at level `remediate` would change in one resource's inputs. */
+  /**
+   * Remediate, as the engine calls it before each Analyze: what policies at level `remediate`
+   * change in one resource's inputs.
+   */
   async remediate(
     r: PolicyResourceInput,
   ): Promise<{ policyName: string; properties: Record<string, unknown> }[]> {
@@ -206,9 +221,11 @@ export class PolicyPackClient {
     }));
   }
 
-  /** Analyze: one resource's inputs, as the engine sends them before each step. */
+  /** Remediate, then Analyze with the remediated inputs: one resource's step. */
   async analyze(r: PolicyResourceInput): Promise<Diagnostic[]> {
-    const req = analyzeRequest(r);
+    let inputs = inputsOf(r);
+    for (const m of await this.remediate(r)) inputs = m.properties;
+    const req = analyzeRequest({ ...r, inputs });
     const res = await call<proto.AnalyzeRequest, proto.AnalyzeResponse>(
       this.client.analyze.bind(this.client),
       req,
@@ -218,25 +235,38 @@ export class PolicyPackClient {
   }
 
   /**
-   * What a preview asks of the pack: Analyze for each resource, then AnalyzeStack for all of them;
-   * the diagnostics of both.
+   * A preview as the engine runs it: ConfigureStack, Remediate and Analyze for each resource (the
+   * stack and the providers first), then AnalyzeStack with all of them; the diagnostics of both.
+   * `exports` are the stack's outputs.
    */
-  async analyzeAll(resources: PolicyResourceInput[]): Promise<Diagnostic[]> {
-    const each = await this.analyzeEach(resources);
-    return [...each, ...(await this.analyzeStack(resources))];
+  async analyzeAll(
+    resources: PolicyResourceInput[],
+    exports: Record<string, unknown> = {},
+  ): Promise<Diagnostic[]> {
+    const each = await this.analyzeEach(resources, exports);
+    return [...each, ...(await this.analyzeStack(resources, exports))];
   }
 
-  /** Analyze for each resource, one at a time in the order given, as a preview's steps run it. */
-  async analyzeEach(resources: PolicyResourceInput[]): Promise<Diagnostic[]> {
-    // The engine analyzes a resource at its step, after the resources it depends on.
+  /**
+   * The start of a run: ConfigureStack, then Remediate and Analyze for the stack, the providers and
+   * each resource, one at a time in the order given (a step runs after what it depends on).
+   */
+  async analyzeEach(
+    resources: PolicyResourceInput[],
+    exports: Record<string, unknown> = {},
+  ): Promise<Diagnostic[]> {
+    await this.configureStack();
     const each: Diagnostic[] = [];
-    for (const r of resources) each.push(...(await this.analyze(r)));
+    for (const r of engineResources(resources, exports)) each.push(...(await this.analyze(r)));
     return each;
   }
 
-  /** AnalyzeStack: every resource with its parent, dependencies and property dependencies. */
-  async analyzeStack(resources: PolicyResourceInput[]): Promise<Diagnostic[]> {
-    return this.send(stackRequest(resources));
+  /** AnalyzeStack: the stack, the providers and every resource, in no particular order. */
+  async analyzeStack(
+    resources: PolicyResourceInput[],
+    exports: Record<string, unknown> = {},
+  ): Promise<Diagnostic[]> {
+    return this.send(stackRequest(resources, exports));
   }
 
   /** Sends a request built once with `stackRequest` (the bench times the pack, not the client). */
@@ -258,7 +288,7 @@ export class PolicyPackClient {
   }
 }
 
-/** Sets what every resource message carries: type, name, URN and properties. */
+/** Sets what every resource message carries: type, name, URN and the given properties. */
 function described<
   M extends {
     setType(v: string): unknown;
@@ -266,36 +296,44 @@ function described<
     setUrn(v: string): unknown;
     setProperties(v?: Struct): unknown;
   },
->(message: M, r: PolicyResourceInput): M {
+>(message: M, r: PolicyResourceInput, props: Record<string, unknown>): M {
   message.setType(r.type);
   message.setName(r.name);
   message.setUrn(urnOf(r));
-  message.setProperties(Struct.fromJavaScript(r.props as never));
+  message.setProperties(Struct.fromJavaScript(props as never));
   return message;
 }
 
+/** A resource's provider as both requests carry it: the provider's inputs. */
 function providerOf(p: PolicyResourceInput): proto.AnalyzerProviderResource {
-  return described(new proto.AnalyzerProviderResource(), p);
+  return described(new proto.AnalyzerProviderResource(), p, inputsOf(p));
 }
 
-/** The Analyze (and Remediate) request for one resource's inputs. */
+/** The Analyze (and Remediate) request for one resource: its inputs. */
 function analyzeRequest(r: PolicyResourceInput): proto.AnalyzeRequest {
-  const req = described(new proto.AnalyzeRequest(), r);
-  req.setOptions(new proto.AnalyzerResourceOptions());
+  const req = described(new proto.AnalyzeRequest(), r, inputsOf(r));
+  const opts = new proto.AnalyzerResourceOptions();
+  const parent = parentUrnOf(r);
+  if (parent) opts.setParent(parent);
+  req.setOptions(opts);
   if (r.provider) req.setProvider(providerOf(r.provider));
   return req;
 }
 
-/** The AnalyzeStack request the engine sends for these resources. */
-export function stackRequest(resources: PolicyResourceInput[]): proto.AnalyzeStackRequest {
+/** The AnalyzeStack request the engine sends for these resources: their outputs. */
+export function stackRequest(
+  resources: PolicyResourceInput[],
+  exports: Record<string, unknown> = {},
+): proto.AnalyzeStackRequest {
   const req = new proto.AnalyzeStackRequest();
   req.setResourcesList(
-    resources.map((r) => {
-      const ar = described(new proto.AnalyzerResource(), r);
+    engineOrder(engineResources(resources, exports)).map((r) => {
+      const ar = described(new proto.AnalyzerResource(), r, r.props);
       const opts = new proto.AnalyzerResourceOptions();
-      if (r.parent) {
-        ar.setParent(urnOf(r.parent));
-        opts.setParent(urnOf(r.parent));
+      const parent = parentUrnOf(r);
+      if (parent) {
+        ar.setParent(parent);
+        opts.setParent(parent);
       }
       ar.setOptions(opts);
       if (r.provider) ar.setProvider(providerOf(r.provider));

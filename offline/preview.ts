@@ -4,7 +4,10 @@
  * then the pack again over the environment plus the plan.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { parseArmId } from "../core/arm-id";
+import { armShapeOf, previewOutputsOf } from "../core/azure-native-shape";
+import { UNKNOWN_WIRE_VALUE } from "../core/values";
 import { readProgramConfig } from "../core/program-config";
 import { Diagnostic, PolicyPackClient } from "./analyzer";
 import { settled } from "./outputs";
@@ -17,15 +20,31 @@ import { worldReader } from "./world-reader";
 export interface PlannedResource {
   type: string;
   name: string;
+  /** The inputs as a plan shows them: secrets masked. */
   inputs: Record<string, unknown>;
   /** Index of the parent in the plan, when the parent is a component the program declared. */
   parent?: number;
   custom: boolean;
 }
 
+/** What the engine would send the pack about a planned resource, beside what the plan shows. */
+interface PlannedWire {
+  /** Its URN under the mocks, which name the links below. */
+  urn: string;
+  /** The URN of the explicit provider it is registered with. */
+  provider?: string;
+  /** Inputs as the engine sends them: secrets wrapped, not masked. */
+  inputs: Record<string, unknown>;
+  /** A component's registered outputs. */
+  outputs?: Record<string, unknown>;
+  dependencies: string[];
+  propertyDependencies: Record<string, string[]>;
+}
+
 export interface PreviewReport {
-  /** The recorded environment and the plan's custom resources, as the pack saw them. */
+  /** The recorded environment, as the pack saw it. */
   resources: PolicyResourceInput[];
+  /** The plan's resources (components and custom resources), as the pack saw them. */
   declared: PolicyResourceInput[];
   before: Diagnostic[];
   plan: PlannedResource[];
@@ -97,16 +116,40 @@ function masked(v: unknown): unknown {
   return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, masked(x)]));
 }
 
-/** Runs the program against the world under Pulumi's mocks and returns what it declares. */
-export async function planProgram(
-  world: World,
-): Promise<{ plan: PlannedResource[]; outputs: Record<string, unknown> }> {
+/** The parts of Pulumi's MockMonitor the plan reads: what each registration carried. */
+interface MockMonitor {
+  registerResource(req: RegisterRequest, cb: (err: unknown, res?: unknown) => void): unknown;
+  newUrn(parent: string, type: string, name: string): string;
+  resources: Map<string, { state: unknown }>;
+}
+interface RegisterRequest {
+  getParent(): string;
+  getType(): string;
+  getName(): string;
+  getProvider(): string;
+  getDependenciesList(): string[];
+  getPropertydependenciesMap(): {
+    forEach(f: (value: { getUrnsList(): string[] }, key: string) => void): void;
+  };
+}
+
+/**
+ * Runs the program against the world under Pulumi's mocks and returns what it declares: the plan
+ * a person reads, and for each planned resource what the engine would send the pack about it.
+ */
+export async function planProgram(world: World): Promise<{
+  plan: PlannedResource[];
+  outputs: Record<string, unknown>;
+  sent: PlannedWire[];
+}> {
   // The program's config and the resources it names, checked here: a user's mistake is one line, not a crash.
   const config = { ...world.config, ...programTargets(world) };
   readProgramConfig((k) => config[k]);
   world = { ...world, config };
   const plan: PlannedResource[] = [];
   const byResource = new Map<pulumi.Resource, number>();
+  const wireByUrn = new Map<string, Record<string, unknown>>();
+  const links = new Map<string, Omit<PlannedWire, "inputs">>();
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
@@ -122,16 +165,33 @@ export async function planProgram(
     "offline",
     false,
   );
+  // What each registration links to, as the engine receives it (the mocks' newResource does not say).
+  const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitor;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    const urn = monitor.newUrn(req.getParent(), req.getType(), req.getName());
+    const propertyDependencies: Record<string, string[]> = {};
+    req.getPropertydependenciesMap().forEach((v, k) => (propertyDependencies[k] = v.getUrnsList()));
+    links.set(urn, {
+      urn,
+      provider: req.getProvider() ? req.getProvider().split("::").slice(0, -1).join("::") : undefined,
+      dependencies: req.getDependenciesList(),
+      propertyDependencies,
+    });
+    return register(req, cb);
+  };
   useAzureReader(worldReader(world.resources));
   const program = (await import("../index")).default as (
     get: (k: string) => string | undefined,
   ) => Record<string, unknown>;
   let outputs: Record<string, unknown> = {};
+  const resources: pulumi.Resource[] = [];
   await pulumi.runtime.runInPulumiStack(async () => {
     // Transformations see each resource with its options as it is constructed: the parent tree.
     pulumi.runtime.registerStackTransformation((args) => {
       const parent = args.opts.parent ? byResource.get(args.opts.parent) : undefined;
       byResource.set(args.resource, plan.length);
+      resources.push(args.resource);
       plan.push({
         type: args.type,
         name: args.name,
@@ -154,7 +214,54 @@ export async function planProgram(
     return declared;
   });
   useAzureReader(undefined);
-  return { plan, outputs };
+  const urns = await Promise.all(resources.map((r) => settled(r.urn)));
+  for (const [urn, r] of monitor.resources) {
+    // The mocks keep a registration's state serialized, registered outputs as the request's Struct:
+    // both as the wire carries them (secrets and resource references signed), as the engine sends them.
+    const wire = r.state instanceof Struct ? r.state.toJavaScript() : r.state;
+    wireByUrn.set(urn, wire as Record<string, unknown>);
+  }
+  const sent = urns.map((urn, i): PlannedWire => {
+    const link = links.get(urn!)!;
+    const state = wireByUrn.get(urn!) ?? {};
+    // A custom resource's state is its inputs (the mocks echo them); a component's, its registered outputs.
+    return plan[i].custom ? { ...link, inputs: state } : { ...link, inputs: {}, outputs: state };
+  });
+  return { plan, outputs, sent };
+}
+
+/** What a preview shows for a resource about to be created: the provider's preview outputs. */
+function plannedOutputs(type: string, inputs: Record<string, unknown>): Record<string, unknown> {
+  if (armShapeOf(type)) return previewOutputsOf(type, inputs);
+  if (type.startsWith("kubernetes:") || type.startsWith("pulumi:providers:")) return inputs;
+  return { ...inputs, id: UNKNOWN_WIRE_VALUE };
+}
+
+/**
+ * The plan as the engine sends it to the pack during a preview: each resource with its parent,
+ * its provider, what it depends on, its inputs (Analyze) and its preview outputs (AnalyzeStack; a
+ * component's registered outputs).
+ */
+export function plannedResources(plan: PlannedResource[], sent: PlannedWire[]): PolicyResourceInput[] {
+  const out: PolicyResourceInput[] = plan.map((p, i) => ({
+    type: p.type,
+    name: p.name,
+    inputs: sent[i].inputs,
+    props: p.custom ? plannedOutputs(p.type, sent[i].inputs) : (sent[i].outputs ?? {}),
+  }));
+  const byUrn = new Map(sent.map((w, i) => [w.urn, out[i]]));
+  const known = (urns: string[]) => urns.flatMap((u) => byUrn.get(u) ?? []);
+  plan.forEach((p, i) => {
+    const r = out[i];
+    const w = sent[i];
+    if (p.parent !== undefined) r.parent = out[p.parent];
+    if (w.provider && byUrn.has(w.provider)) r.provider = byUrn.get(w.provider);
+    r.dependsOn = known(w.dependencies);
+    r.propertyDependencies = Object.fromEntries(
+      Object.entries(w.propertyDependencies).map(([k, urns]) => [k, known(urns)]),
+    );
+  });
+  return out;
 }
 
 /** Configures the pack with the world's policyConfig; a value that does not fit is the world's mistake. */
@@ -186,11 +293,9 @@ export async function offlinePreview(
 ): Promise<PreviewReport> {
   const { resources, ignored, before } = await diagnoseWorld(world, pack, progress);
   progress("running the program against the recording");
-  const { plan, outputs } = await planProgram(world);
+  const { plan, outputs, sent } = await planProgram(world);
   progress("analyzing the environment with the plan applied");
-  const declared: PolicyResourceInput[] = plan
-    .filter((p) => p.custom)
-    .map((p) => ({ type: p.type, name: p.name, props: p.inputs }));
-  const after = await pack.analyzeAll([...resources, ...declared]);
+  const declared = plannedResources(plan, sent);
+  const after = await pack.analyzeAll([...resources, ...declared], outputs);
   return { resources, declared, before, plan, outputs, after, ignored };
 }

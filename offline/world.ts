@@ -10,8 +10,10 @@
  */
 import * as fs from "node:fs";
 import { parseArmId } from "../core/arm-id";
+import { armInputsOf, armShapeOf } from "../core/azure-native-shape";
 import { ArmRecord, flattenArm, tokenOfArmType } from "../core/arm-types";
-import { PolicyResourceInput } from "./resources";
+import { OBSERVER_TYPE } from "../core/topology";
+import { kubernetesInputsOf, PolicyResourceInput } from "./resources";
 
 export interface World {
   file: string;
@@ -161,28 +163,41 @@ function checkResource(file: string, at: string, r: unknown): ArmRecord {
   return o as ArmRecord;
 }
 
-/** The world's resources as a stack policy would see them; types this package does not read are counted. */
+/** The name of the observer that carries, offline, what a stack could not declare. */
+export const ENVIRONMENT_OBSERVER = "environment";
+
+/**
+ * The world as the engine would show it for a stack that owns it: each record azure-native
+ * declares as a resource of its token (inputs for Analyze, the record flattened as azure-native's
+ * outputs for AnalyzeStack), each Kubernetes object as the resource a program declares, and what
+ * no stack declares (Graph service principals, registry credentials) as the outputs of an
+ * AksAcrObserver, as a stack that declares one sees them. Types this package does not read are
+ * counted.
+ */
 export function stackOf(world: World): { resources: PolicyResourceInput[]; ignored: Record<string, number> } {
   const resources: PolicyResourceInput[] = [];
   const ignored: Record<string, number> = {};
+  const observed: ArmRecord[] = [];
   // Pulumi names are unique per type: a repeated name (same name in two groups) gets a suffix.
   const names = new Set<string>();
-  const add = (type: string, base: string, props: Record<string, unknown>) => {
+  const add = (r: Omit<PolicyResourceInput, "name">, base: string) => {
     let name = base;
-    for (let n = 2; names.has(`${type}::${name}`); n++) name = `${base}-${n}`;
-    names.add(`${type}::${name}`);
-    resources.push({ type, name, props });
+    for (let n = 2; names.has(`${r.type}::${name}`); n++) name = `${base}-${n}`;
+    names.add(`${r.type}::${name}`);
+    resources.push({ ...r, name });
   };
   for (const r of world.resources) {
     const token = tokenOfArmType(r.type);
-    if (token) add(token, r.name, flattenArm(r));
-    else ignored[r.type] = (ignored[r.type] ?? 0) + 1;
+    if (!token) ignored[r.type] = (ignored[r.type] ?? 0) + 1;
+    else if (!armShapeOf(token)) observed.push(r);
+    else add({ type: token, props: flattenArm(r), inputs: armInputsOf(token, r) }, r.name);
   }
   for (const o of world.kubernetes) {
     // kubectl prints `apps/v1` and `v1`; Pulumi's token is `kubernetes:apps/v1:Deployment`, `kubernetes:core/v1:Pod`.
     const group = o.apiVersion.includes("/") ? o.apiVersion : `core/${o.apiVersion}`;
     const base = o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name;
-    add(`kubernetes:${group}:${o.kind}`, base, o);
+    add({ type: `kubernetes:${group}:${o.kind}`, props: o, inputs: kubernetesInputsOf(o) }, base);
   }
+  if (observed.length) add({ type: OBSERVER_TYPE, props: { observed }, inputs: {} }, ENVIRONMENT_OBSERVER);
   return { resources, ignored };
 }

@@ -14,7 +14,9 @@ import { parseArmId } from "../../core/arm-id";
 import { programTargets } from "../../offline/preview";
 import { World } from "../../offline/world";
 import { FakeAzure, startFakeAzure } from "./fake-azure";
-import { armIdOf, armParamsOf, knows, TOP_LEVEL } from "./providers/azure-native";
+import { armIdOf, armInputsOf } from "../../core/azure-native-shape";
+import { kubernetesInputsOf } from "../../offline/resources";
+import { knows } from "./providers/azure-native";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 export const POLICIES_DIR = path.join(REPO_ROOT, "policies");
@@ -215,22 +217,20 @@ export async function up(ctx: EngineContext, stack: Stack, opts: RunOptions = {}
 }
 
 /**
- * azure-native's inputs for an ARM record: the path parameters its id holds, then its properties.
- * The provider deploys into its own subscription: a record of another one is refused, not moved.
+ * azure-native's inputs for an ARM record (core/azure-native-shape.ts). The provider deploys into
+ * its own subscription: a record of another one is refused, not moved.
  */
 export function inputsOfRecord(
   token: string,
   record: ArmRecord,
   subscriptionId: string,
 ): Record<string, unknown> {
-  const inputs: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(record)) if (TOP_LEVEL.has(k)) inputs[k] = v;
-  const all = { ...inputs, ...(record.properties ?? {}), ...armParamsOf(token, record.id) };
-  const id = armIdOf(token, all, subscriptionId);
+  const inputs = armInputsOf(token, record);
+  const id = armIdOf(token, inputs, subscriptionId);
   if (id.toLowerCase() !== record.id.toLowerCase()) {
     throw new Error(`engine suite: ${record.id} would be deployed as ${id} (subscription ${subscriptionId})`);
   }
-  return all;
+  return inputs;
 }
 
 /** Records a program declares with azure-native; the rest (Graph, firewall policies, ...) exist outside the stack. */
@@ -238,8 +238,6 @@ export function declarable(r: ArmRecord): string | undefined {
   const token = ARM_TYPE_TOKENS[r.type.toLowerCase()];
   return token?.startsWith("azure-native:") && knows(token) ? token : undefined;
 }
-
-const K8S_METADATA = ["name", "namespace", "labels", "annotations"];
 
 /** A resource declared by token, as any provider's SDK class declares it. */
 class Declared extends pulumi.CustomResource {
@@ -281,16 +279,10 @@ export function declareWorld(world: World, subscriptionId: string): void {
   for (const o of world.kubernetes) {
     const group = o.apiVersion.includes("/") ? o.apiVersion : `core/${o.apiVersion}`;
     const base = o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name;
-    const { metadata, ...rest } = o;
-    delete rest.status; // what the cluster reports, never what a program declares
-    const meta = Object.fromEntries(Object.entries(metadata).filter(([k]) => K8S_METADATA.includes(k)));
     new Declared(
       `kubernetes:${group}:${o.kind}`,
       unique(`kubernetes:${group}:${o.kind}`, base),
-      {
-        ...rest,
-        metadata: meta,
-      },
+      kubernetesInputsOf(o),
       { dependsOn: clusters },
     );
   }

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { managedCluster, registry } from "../fixtures/azure";
-import { POLICIES_DIR, REPO_ROOT, usePolicyPack } from "./index";
+import { Diagnostic, POLICIES_DIR, PolicyPackClient, REPO_ROOT, usePolicyPack } from "./index";
 import { PolicyConfigRejected } from "../../offline/config-schema";
 
 // Policies of CAUSES.md this pack implements so far, with their public names and default levels.
@@ -104,5 +104,92 @@ describe("the policy pack under the engine's runner", () => {
     };
     assert.deepEqual(await pack().analyze(configMap), []);
     assert.deepEqual(await pack().analyzeAll([configMap, storage]), []);
+  });
+});
+
+/** What the echo pack (test/fixtures/echo-pack) was handed, per policy. */
+interface Echoed {
+  type: string;
+  urn: string;
+  props: Record<string, unknown>;
+  parent?: string;
+  provider?: string | { urn: string; props: Record<string, unknown> };
+  dependencies?: string[];
+}
+
+describe("what the harness sends, as the engine sends it (an echo pack reports what it got)", () => {
+  let echo: PolicyPackClient;
+  before(async function () {
+    this.timeout(60_000);
+    echo = await PolicyPackClient.start(path.join(REPO_ROOT, "test", "fixtures", "echo-pack"));
+    await echo.configure();
+  });
+  after(async () => echo?.stop());
+
+  const acr = registry("contosoacr");
+  const aks = managedCluster("aks-prod");
+  const web = {
+    type: "kubernetes:apps/v1:Deployment",
+    name: "apps/web",
+    props: {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "web", namespace: "apps", uid: "4f1c", resourceVersion: "17" },
+      spec: { template: { spec: { containers: [{ name: "web", image: "contosoacr.azurecr.io/web:1.0" }] } } },
+      status: { readyReplicas: 1 },
+    },
+  };
+  const echoed = (ds: Diagnostic[], policy: string) =>
+    ds
+      .filter((d) => d.policyName === policy)
+      .map((d) => JSON.parse(d.message.split("\n").slice(1).join("\n")));
+
+  it("Analyze: the stack and the default providers first, then each resource's inputs (no id, path inputs, no status)", async () => {
+    const got = echoed(await echo.analyzeEach([acr, aks, web]), "echo-analyze") as Echoed[];
+    assert.deepEqual(
+      got.map((r) => r.type),
+      [
+        "pulumi:pulumi:Stack",
+        "pulumi:providers:azure-native",
+        "pulumi:providers:kubernetes",
+        acr.type,
+        aks.type,
+        web.type,
+      ],
+    );
+    const [stack, , , registryIn, , deployment] = got;
+    assert.deepEqual(stack.props, {});
+    assert.equal(stack.parent, undefined);
+    assert.equal(registryIn.props.id, undefined, "an id is an output");
+    assert.equal(registryIn.props.resourceGroupName, String(acr.props.id).split("/")[4]);
+    assert.equal(registryIn.props.registryName, "contosoacr");
+    assert.equal(registryIn.parent, stack.urn);
+    assert.match((registryIn.provider as { urn: string }).urn, /::pulumi:providers:azure-native::default_/);
+    assert.equal(deployment.props.status, undefined, "status is what the cluster reports");
+    assert.deepEqual(deployment.props.metadata, { name: "web", namespace: "apps" });
+  });
+
+  it("AnalyzeStack: outputs, the stack and providers among them, parents and providers set, in no given order", async () => {
+    const [got] = echoed(
+      await echo.analyzeStack([acr, aks, web], { declared: [] }),
+      "echo-stack",
+    ) as Echoed[][];
+    const byType = (t: string) => got.filter((r) => r.type === t);
+    const [stack] = byType("pulumi:pulumi:Stack");
+    assert.deepEqual(stack.props, { declared: [] }, "the stack's outputs are the program's exports");
+    assert.equal(stack.parent, undefined);
+    for (const p of [...byType("pulumi:providers:azure-native"), ...byType("pulumi:providers:kubernetes")])
+      assert.equal(p.parent, undefined, "default providers have no parent");
+    const [registryOut] = byType(acr.type);
+    assert.equal(registryOut.props.id, acr.props.id, "an id is an output");
+    assert.equal(registryOut.parent, stack.urn);
+    assert.match(registryOut.provider as string, /::pulumi:providers:azure-native::default_/);
+    assert.deepEqual(byType(web.type)[0].props.status, { readyReplicas: 1 });
+    const given = [acr, aks, web].map((r) => r.type);
+    assert.notDeepEqual(
+      got.map((r) => r.type).filter((t) => given.includes(t)),
+      given,
+      "the engine's list comes in no particular order: the harness does not keep the given one",
+    );
   });
 });

@@ -139,7 +139,9 @@ describe(POLICY, () => {
     it("judges every registry of the stack when nothing shows which ones a cluster uses", async () => {
       const diags = await run([acr, registry("fabrikamacr"), aks]);
       assert.deepEqual(
-        diags.map((d) => [d.enforcementLevel, d.urn === urnOf(aks), /registry '(\w+)'/.exec(d.message)?.[1]]),
+        diags
+          .map((d) => [d.enforcementLevel, d.urn === urnOf(aks), /registry '(\w+)'/.exec(d.message)?.[1]])
+          .sort(),
         [
           ["mandatory", true, "contosoacr"],
           ["mandatory", true, "fabrikamacr"],

@@ -59,7 +59,8 @@ function mutated(
   resources: PolicyResourceInput[],
   edits: { resource: number; path: number; value: unknown }[],
 ): PolicyResourceInput[] {
-  const out = resources.map((r) => ({ ...r, props: structuredClone(r.props) }));
+  // Analyze gets inputs derived from the mutated outputs (inputsOf), not the recording's.
+  const out = resources.map((r) => ({ ...r, props: structuredClone(r.props), inputs: undefined }));
   for (const e of edits) {
     const r = out[e.resource % out.length];
     const all = paths(r.props, 6);
@@ -69,8 +70,11 @@ function mutated(
     for (const k of p.slice(0, -1)) cur = (cur?.[k] ?? {}) as Record<string, unknown>;
     if (!cur || typeof cur !== "object") continue;
     const key = p[p.length - 1];
-    if (e.value === "DELETE") delete cur[key];
-    else cur[key] = e.value === "UNKNOWN" ? unknown() : structuredClone(e.value);
+    // The engine sends lists without holes: a deleted element is gone.
+    if (e.value === "DELETE") {
+      if (Array.isArray(cur)) cur.splice(Number(key), 1);
+      else delete cur[key];
+    } else cur[key] = e.value === "UNKNOWN" ? unknown() : structuredClone(e.value);
   }
   return out;
 }

@@ -50,17 +50,28 @@ describe("reading the stack once per AnalyzeStack", () => {
 
     it("gives core/ what @pulumi/policy hands a policy: names, links, provider, props with secrets unwrapped and unknowns kept", () => {
       const messages = stackRequest([acr, aks]).getResourcesList();
-      const [r, c] = stackResourcesFromRequest(messages, deserializeProperties);
+      const all = stackResourcesFromRequest(messages, deserializeProperties);
+      // What the engine sends besides: the stack and the default provider the registry is created with.
+      assert.deepEqual(all.map((x) => x.type).sort(), [
+        acr.type,
+        aks.type,
+        "pulumi:providers:azure-native",
+        "pulumi:providers:kubernetes",
+        "pulumi:pulumi:Stack",
+      ]);
+      const r = all.find((x) => x.urn === urnOf(acr))!;
+      const c = all.find((x) => x.urn === urnOf(aks))!;
       assert.equal(r.type, acr.type);
       assert.equal(r.urn, urnOf(acr));
       assert.equal(r.name, "contosoacr");
       assert.equal(r.props.adminUserEnabled, true);
       assert.equal(r.props.loginServer, UNKNOWN_WIRE_VALUE);
-      assert.equal(r.provider, undefined);
+      assert.match(r.provider ?? "", /::pulumi:providers:azure-native::default_\d+_\d+_\d+$/);
       assert.deepEqual(c.dependencies, [urnOf(acr)]);
       assert.deepEqual(c.propertyDependencies, { resourceGroupName: [urnOf(acr)] });
       assert.equal(c.provider, urnOf(provider));
-      assert.deepEqual(c.props, deserializeProperties(messages[1].getProperties(), false));
+      const cMessage = messages.find((m) => m.getUrn() === urnOf(aks))!;
+      assert.deepEqual(c.props, deserializeProperties(cMessage.getProperties(), false));
     });
 
     it("deserializes a resource's props on first read, once, and never for a resource nobody reads", () => {
@@ -70,7 +81,9 @@ describe("reading the stack once per AnalyzeStack", () => {
         read.push(String(props.name));
         return props;
       };
-      const [r] = stackResourcesFromRequest(stackRequest([acr, aks]).getResourcesList(), counting);
+      const r = stackResourcesFromRequest(stackRequest([acr, aks]).getResourcesList(), counting).find(
+        (x) => x.urn === urnOf(acr),
+      )!;
       assert.deepEqual(read, []);
       assert.equal(r.props, r.props);
       assert.deepEqual(read, ["contosoacr"]);
