@@ -4,7 +4,7 @@ import tseslint from "typescript-eslint";
 import pulumi from "@pulumi/eslint-plugin";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "policies/dist/**"] },
+  { ignores: ["node_modules/**", "policies/dist/**", "dist/**"] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -1,12 +1,3 @@
 #!/usr/bin/env node
-// The command-line tool. The package ships its TypeScript as is: run cli/run.ts under tsx's loader (a dependency).
-const { spawnSync } = require("node:child_process");
-const path = require("node:path");
-const { pathToFileURL } = require("node:url");
-
-const loader = pathToFileURL(require.resolve("tsx")).href;
-const entry = path.join(__dirname, "..", "cli", "run.ts");
-const child = spawnSync(process.execPath, ["--import", loader, entry, ...process.argv.slice(2)], {
-  stdio: "inherit",
-});
-process.exit(child.status ?? 1);
+// The command-line tool: the compiled cli/run.ts (dist/, built by `npm run build` and shipped in the package).
+require("../dist/cli/run.js");

@@ -3,27 +3,26 @@
  *
  *   aks-acr-guard diagnose <world.json>... [--format text|json|markdown]
  *   aks-acr-guard preview  <world.json>... [--format text|json|markdown]
+ *   aks-acr-guard --help | --version
  *
  * Exit 0 when nothing mandatory remains (after the plan, for preview), 1 when something does,
  * 2 on bad input. The report alone goes to stdout; progress goes to stderr.
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { ProgramConfigError } from "../core/program-config";
-import { PolicyPackClient } from "../offline/analyzer";
-import { diagnoseWorld, offlinePreview } from "../offline/preview";
-import {
-  findingsOf,
-  makeReport,
-  previewReportOf,
-  renderMarkdown,
-  renderText,
-  Report,
-} from "../offline/report";
+import { PACKAGE_ROOT } from "../offline/package-root";
+import type { Report } from "../offline/report";
 import { loadWorld, WorldError } from "../offline/world";
 
 const USAGE = `usage: aks-acr-guard <diagnose|preview> <world.json>... [--format text|json|markdown]
+       aks-acr-guard --help | --version
 
   diagnose   run the policy pack over a recorded environment and print the findings
   preview    also run the program against it: the plan that fixes them, and the findings after
+
+Exit status: 0 when nothing mandatory remains (after the plan, for preview), 1 when something
+does, 2 on bad input.
 
 A world is ARM resource JSON as Azure Resource Graph returns it ({"resources": [...]}, or the raw
 output of az graph query -o json), Kubernetes objects as kubectl get -o json prints them, or both
@@ -31,13 +30,26 @@ in one file ({"resources", "kubernetes", "config", "policyConfig"}); scripts/cap
 
 export class UsageError extends Error {}
 
+/** What the command prints and exits 0 with, instead of running: `--help` and `--version`. */
+export class Answer {
+  constructor(readonly text: string) {}
+}
+
+/** This package's version, from its package.json. */
+export function packageVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string })
+    .version;
+}
+
 interface Args {
   command: "diagnose" | "preview";
   files: string[];
   format: "text" | "json" | "markdown";
 }
 
-export function parseArgs(argv: string[]): Args {
+export function parseArgs(argv: string[]): Args | Answer {
+  if (argv.some((a) => a === "--help" || a === "-h")) return new Answer(USAGE);
+  if (argv.some((a) => a === "--version" || a === "-V")) return new Answer(packageVersion());
   const [command, ...rest] = argv;
   if (command !== "diagnose" && command !== "preview")
     throw new UsageError(command === undefined ? USAGE : `unknown command '${command}'\n${USAGE}`);
@@ -58,7 +70,12 @@ export function parseArgs(argv: string[]): Args {
 }
 
 export async function run(args: Args, progress: (s: string) => void): Promise<Report> {
+  progress(`reading ${args.files.join(", ")}`);
   const world = loadWorld(...args.files);
+  // The pack's client and the program's SDK load here, not at start: --help answers at once.
+  const { PolicyPackClient } = await import("../offline/analyzer");
+  const { diagnoseWorld, offlinePreview } = await import("../offline/preview");
+  const { findingsOf, makeReport, previewReportOf } = await import("../offline/report");
   progress("starting the policy pack");
   const pack = await PolicyPackClient.start();
   try {
@@ -78,12 +95,17 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${s}...\n`);
   try {
     const args = parseArgs(argv);
+    if (args instanceof Answer) {
+      process.stdout.write(args.text + "\n");
+      return 0;
+    }
     // A failure inside the program's outputs can surface as an unhandled rejection: report it like any other.
     const escaped = new Promise<never>((_, reject) => {
       process.once("unhandledRejection", reject);
       process.once("uncaughtException", reject);
     });
     const report = await Promise.race([run(args, progress), escaped]);
+    const { renderMarkdown, renderText } = await import("../offline/report");
     const render = {
       text: renderText,
       markdown: renderMarkdown,

@@ -21,9 +21,13 @@ import {
   urnOf,
 } from "./resources";
 import { PolicyConfigRejected, validateAgainstSchema } from "./config-schema";
+import { PACKAGE_ROOT } from "./package-root";
 
-export const REPO_ROOT = path.resolve(__dirname, "..");
-export const POLICIES_DIR = path.join(REPO_ROOT, "policies");
+export { PACKAGE_ROOT };
+
+/** The same folder: in the repository's tests, the repository. */
+export const REPO_ROOT = PACKAGE_ROOT;
+export const POLICIES_DIR = path.join(PACKAGE_ROOT, "policies");
 const RUN_POLICY_PACK = path.join(
   path.dirname(require.resolve("@pulumi/pulumi/package.json")),
   "cmd",
@@ -91,10 +95,15 @@ export class PolicyPackClient {
 
   /**
    * Starts the pack in `packDir` the way the engine does and connects to it; `env` is added to
-   * this process's environment for the pack.
+   * this process's environment for the pack; `runner` is the `run-policy-pack` of the
+   * `@pulumi/pulumi` to start it with (this package's peer by default).
    */
-  static async start(packDir: string = POLICIES_DIR, env: NodeJS.ProcessEnv = {}): Promise<PolicyPackClient> {
-    const child = spawn(process.execPath, [RUN_POLICY_PACK, "127.0.0.1:1", "."], {
+  static async start(
+    packDir: string = POLICIES_DIR,
+    env: NodeJS.ProcessEnv = {},
+    runner: string = RUN_POLICY_PACK,
+  ): Promise<PolicyPackClient> {
+    const child = spawn(process.execPath, [runner, "127.0.0.1:1", "."], {
       cwd: packDir,
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
@@ -237,14 +246,14 @@ export class PolicyPackClient {
   /**
    * A preview as the engine runs it: ConfigureStack, Remediate and Analyze for each resource (the
    * stack and the providers first), then AnalyzeStack with all of them; the diagnostics of both.
-   * `exports` are the stack's outputs.
+   * `stackOutputs` are the program's exports.
    */
   async analyzeAll(
     resources: PolicyResourceInput[],
-    exports: Record<string, unknown> = {},
+    stackOutputs: Record<string, unknown> = {},
   ): Promise<Diagnostic[]> {
-    const each = await this.analyzeEach(resources, exports);
-    return [...each, ...(await this.analyzeStack(resources, exports))];
+    const each = await this.analyzeEach(resources, stackOutputs);
+    return [...each, ...(await this.analyzeStack(resources, stackOutputs))];
   }
 
   /**
@@ -253,20 +262,20 @@ export class PolicyPackClient {
    */
   async analyzeEach(
     resources: PolicyResourceInput[],
-    exports: Record<string, unknown> = {},
+    stackOutputs: Record<string, unknown> = {},
   ): Promise<Diagnostic[]> {
     await this.configureStack();
     const each: Diagnostic[] = [];
-    for (const r of engineResources(resources, exports)) each.push(...(await this.analyze(r)));
+    for (const r of engineResources(resources, stackOutputs)) each.push(...(await this.analyze(r)));
     return each;
   }
 
   /** AnalyzeStack: the stack, the providers and every resource, in no particular order. */
   async analyzeStack(
     resources: PolicyResourceInput[],
-    exports: Record<string, unknown> = {},
+    stackOutputs: Record<string, unknown> = {},
   ): Promise<Diagnostic[]> {
-    return this.send(stackRequest(resources, exports));
+    return this.send(stackRequest(resources, stackOutputs));
   }
 
   /** Sends a request built once with `stackRequest` (the bench times the pack, not the client). */
@@ -323,11 +332,11 @@ function analyzeRequest(r: PolicyResourceInput): proto.AnalyzeRequest {
 /** The AnalyzeStack request the engine sends for these resources: their outputs. */
 export function stackRequest(
   resources: PolicyResourceInput[],
-  exports: Record<string, unknown> = {},
+  stackOutputs: Record<string, unknown> = {},
 ): proto.AnalyzeStackRequest {
   const req = new proto.AnalyzeStackRequest();
   req.setResourcesList(
-    engineOrder(engineResources(resources, exports)).map((r) => {
+    engineOrder(engineResources(resources, stackOutputs)).map((r) => {
       const ar = described(new proto.AnalyzerResource(), r, r.props);
       const opts = new proto.AnalyzerResourceOptions();
       const parent = parentUrnOf(r);

@@ -35,8 +35,8 @@ const STACK_NAME = "test";
 const PROJECT = "aks-acr-guard";
 
 /** The root resource of every run: its outputs are the program's exports. */
-export function stackResource(exports: Record<string, unknown> = {}): PolicyResourceInput {
-  return { type: STACK_TYPE, name: `${PROJECT}-${STACK_NAME}`, props: exports, inputs: {} };
+export function stackResource(stackOutputs: Record<string, unknown> = {}): PolicyResourceInput {
+  return { type: STACK_TYPE, name: `${PROJECT}-${STACK_NAME}`, props: stackOutputs, inputs: {} };
 }
 
 /** A URN as the engine makes it: the parents' types (the stack's left out) before the type. */
@@ -119,9 +119,9 @@ const isCustom = (type: string) => type !== STACK_TYPE && !isProvider(type) && !
  */
 export function engineResources(
   resources: PolicyResourceInput[],
-  exports: Record<string, unknown> = {},
+  stackOutputs: Record<string, unknown> = {},
 ): PolicyResourceInput[] {
-  const stack = stackResource(exports);
+  const stack = stackResource(stackOutputs);
   const providers = new Map<string, PolicyResourceInput>();
   const addProvider = (p: PolicyResourceInput) => {
     if (!providers.has(urnOf(p))) providers.set(urnOf(p), p);

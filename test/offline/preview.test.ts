@@ -303,6 +303,21 @@ describe("the aks-acr-guard command", () => {
     }
   });
 
+  it("answers --help, -h and --version with exit 0, before reading anything", async function () {
+    this.timeout(60_000);
+    for (const flag of ["--help", "-h"]) {
+      const { code, stdout } = await cli([flag]);
+      assert.equal(code, 0);
+      assert.match(stdout, /usage: aks-acr-guard <diagnose\|preview>/);
+      assert.match(stdout, /Exit status: 0 when nothing mandatory remains/);
+    }
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as {
+      version: string;
+    };
+    assert.equal((await cli(["--version"])).stdout.trim(), pkg.version);
+    assert.equal((await cli(["diagnose", "no-such-world.json", "--help"])).code, 0);
+  });
+
   it("diagnose exits 1 while something mandatory is found", async function () {
     this.timeout(60_000);
     const { code, stdout } = await cli(["diagnose", DEMO, "--format", "json"]);

@@ -1,0 +1,66 @@
+/**
+ * What a user does with the package: `npm pack` in the repository, then a project of their own
+ * (`test/engine/user-project/`: a program and a runner) that installs the tarball and the peer
+ * dependencies from the registry (or npm's cache), outside the repository, so that nothing of the
+ * repository's sources or node_modules can be seen from it. The package test and the package bench
+ * share it.
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+
+export interface UserProject {
+  /** The project folder: package.json, index.mjs (the program), run-stack.mjs, node_modules. */
+  dir: string;
+  /** The packed tarball. */
+  tarball: string;
+  /** The files `npm pack` put in it. */
+  files: string[];
+  close(): void;
+}
+
+const npm = (args: string[], cwd: string) =>
+  execFileSync("npm", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+
+/** Builds and packs the package, and installs the tarball in a new project in a temporary folder. */
+export function packAndInstall(): UserProject {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "aks-acr-guard-user-"));
+  npm(["run", "build"], REPO_ROOT);
+  const [packed] = JSON.parse(
+    npm(["pack", "--ignore-scripts", "--json", "--pack-destination", work], REPO_ROOT),
+  ) as {
+    filename: string;
+    files: { path: string }[];
+  }[];
+  const tarball = path.join(work, packed.filename);
+  const dir = path.join(work, "project");
+  fs.mkdirSync(dir);
+  for (const f of ["index.mjs", "run-stack.mjs"])
+    fs.copyFileSync(path.join(__dirname, "user-project", f), path.join(dir, f));
+  const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as {
+    peerDependencies: Record<string, string>;
+  };
+  fs.writeFileSync(
+    path.join(dir, "package.json"),
+    JSON.stringify(
+      {
+        name: "user-project",
+        private: true,
+        type: "module",
+        dependencies: { "aks-acr-guard": `file:${tarball}`, ...pkg.peerDependencies },
+      },
+      null,
+      2,
+    ),
+  );
+  npm(["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], dir);
+  return {
+    dir,
+    tarball,
+    files: packed.files.map((f) => f.path),
+    close: () => fs.rmSync(work, { recursive: true, force: true }),
+  };
+}
