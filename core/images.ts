@@ -81,8 +81,24 @@ function parseImageUncached(raw: string): ParsedImage {
 /** The public ACR login-server suffixes (Azure public cloud, Azure China, Azure Government). */
 export const ACR_SUFFIXES = ["azurecr.io", "azurecr.cn", "azurecr.us"];
 
+/**
+ * Real Azure domains a couple of edits from an ACR suffix, never a misspelling of one: Azure
+ * China's and Azure Government's (`mcr.azure.cn`, the Microsoft registry AKS pulls its system
+ * images from there).
+ */
+const AZURE_DOMAINS = ["azure.cn", "azure.us"];
+
 /** ACR registry names: 5 to 50 alphanumerics. */
 export const REGISTRY_NAME = /^[a-zA-Z0-9]{5,50}$/;
+
+/**
+ * The first label of a domain-name-label scoped login server: the registry's name, `-`, and the
+ * 16-character hash Azure generates (`contosodnl-e7ggejfuhzhgedc8.azurecr.io`).
+ */
+const DNL_LABEL = /^([a-z0-9]{5,50})-[a-z0-9]{16}$/;
+
+/** A geo-replicated registry's regional endpoint: `<registry>.<region>.geo.azurecr.io`. */
+const GEO_REGION = /^[a-z0-9]+$/;
 
 export function editDistance(a: string, b: string, limit = Infinity): number {
   if (Math.abs(a.length - b.length) > limit) return limit + 1;
@@ -101,8 +117,12 @@ export function editDistance(a: string, b: string, limit = Infinity): number {
 }
 
 export type AcrHost =
-  /** `name.azurecr.io` and kin: a login server of the right form. */
-  | { kind: "loginServer"; registryName: string; loginServer: string }
+  /**
+   * `name.azurecr.io` and kin: a login server of the right form. `loginServer` is the host as
+   * written (a regional or domain-name-label form included); `defaultLoginServer` the registry's
+   * `<name>.<suffix>`, which a regional endpoint stands for.
+   */
+  | { kind: "loginServer"; registryName: string; loginServer: string; defaultLoginServer: string }
   /** Looks like ACR but cannot be one; `problem` says why, `suggestion` what was meant. */
   | { kind: "broken"; problem: string; suggestion?: string }
   /** Not an Azure registry host. */
@@ -121,6 +141,19 @@ export function classifyHost(host: string): AcrHost {
       return { kind: "broken", problem: `"${host}" names no registry (expected <registry>.${suffix})` };
     if (!lower.endsWith("." + suffix)) continue;
     const prefix = labels.slice(0, -2);
+    const loginServer = (registryName: string) => ({
+      kind: "loginServer" as const,
+      registryName,
+      loginServer: lower,
+      defaultLoginServer: `${registryName}.${suffix}`,
+    });
+    // Regional endpoints of a geo-replicated registry, and domain-name-label scoped login servers.
+    if (host.replace(/:\d+$/, "") === lower) {
+      const nameOf = (label: string) => (REGISTRY_NAME.test(label) ? label : DNL_LABEL.exec(label)?.[1]);
+      const geo = prefix.length === 3 && prefix[2] === "geo" && GEO_REGION.test(prefix[1]);
+      const named = geo || prefix.length === 1 ? nameOf(prefix[0]) : undefined;
+      if (named && (geo || named !== prefix[0])) return loginServer(named);
+    }
     if (prefix.length === 2 && prefix[1] === "privatelink") {
       return {
         kind: "broken",
@@ -155,12 +188,13 @@ export function classifyHost(host: string): AcrHost {
         suggestion: lower,
       };
     }
-    return { kind: "loginServer", registryName: name, loginServer: lower };
+    return loginServer(name);
   }
   // Misspelt suffixes: the last two labels within two edits of a real suffix ("azureacr.io",
   // "azurecr.com", "azurcr.io", "azurecr.oi").
   if (labels.length >= 2) {
     const tail = labels.slice(-2).join(".");
+    if (AZURE_DOMAINS.includes(tail)) return { kind: "other" };
     for (const suffix of ACR_SUFFIXES) {
       if (editDistance(tail, suffix, 2) <= 2 && tail.includes("az")) {
         const name = labels.slice(0, -2).join(".");
@@ -195,10 +229,19 @@ export type ImageVerdict =
   | { kind: "malformed"; reason: string }
   /** The host cannot be an ACR login server; `suggestion` is the image as probably meant. */
   | { kind: "brokenHost"; problem: string; suggestion?: string }
-  /** A well-formed login server of no known registry, a couple of edits from one that is known. */
-  | { kind: "didYouMean"; loginServer: string; suggestion: string; known: string }
-  /** A well-formed login server of a registry neither in the stack nor in the allow-list. */
-  | { kind: "unknownRegistry"; loginServer: string; registryName: string };
+  /**
+   * A well-formed login server of a registry neither in the stack nor in the allow-list; `nearest`,
+   * when one is a couple of edits away, is the known login server it may have meant (a name that can
+   * exist: per-region registries one or two letters apart are the norm), and `suggestion` the image
+   * with it.
+   */
+  | {
+      kind: "unknownRegistry";
+      loginServer: string;
+      registryName: string;
+      nearest?: string;
+      suggestion?: string;
+    };
 
 /** What an image reference says about the registry it pulls from, given the login servers known to exist. */
 export function checkImage(image: string, knownServers: ReadonlySet<string>): ImageVerdict {
@@ -206,6 +249,9 @@ export function checkImage(image: string, knownServers: ReadonlySet<string>): Im
   if (!parsed.ok)
     return /azur/i.test(image) ? { kind: "malformed", reason: parsed.reason } : { kind: "notAzure" };
   const ref = parsed.ref;
+  // A login server the stack or the allow-list knows exists, whatever its form.
+  const written = ref.host.replace(/:\d+$/, "");
+  if (knownServers.has(written)) return { kind: "ok", loginServer: written };
   const host = classifyHost(ref.host);
   const withHost = (server: string) => server + image.slice(ref.host.length);
   switch (host.kind) {
@@ -219,15 +265,16 @@ export function checkImage(image: string, knownServers: ReadonlySet<string>): Im
       };
     case "loginServer": {
       if (knownServers.has(host.loginServer)) return { kind: "ok", loginServer: host.loginServer };
-      const close = closestRegistry(host.registryName, knownServers);
-      if (close)
-        return {
-          kind: "didYouMean",
-          loginServer: host.loginServer,
-          suggestion: withHost(close),
-          known: close,
-        };
-      return { kind: "unknownRegistry", loginServer: host.loginServer, registryName: host.registryName };
+      // A regional endpoint of a known registry is that registry.
+      if (host.loginServer !== host.defaultLoginServer && knownServers.has(host.defaultLoginServer))
+        return { kind: "ok", loginServer: host.defaultLoginServer };
+      const nearest = closestRegistry(host.registryName, knownServers);
+      return {
+        kind: "unknownRegistry",
+        loginServer: host.loginServer,
+        registryName: host.registryName,
+        ...(nearest ? { nearest, suggestion: withHost(nearest) } : {}),
+      };
     }
   }
 }
@@ -239,4 +286,9 @@ export function pinning(ref: ImageReference): "digest" | "tag" | "latest" | "non
   return ref.tag === "latest" ? "latest" : "tag";
 }
 
-export const LOGIN_SERVER = /^[a-z0-9]{5,50}\.azurecr\.(io|cn|us)$/;
+/**
+ * Every form of an ACR login server: `<registry>.azurecr.io` (`.cn`, `.us`), a domain-name-label
+ * scoped one (`<registry>-<16-character hash>.azurecr.io`) and a geo-replicated registry's regional
+ * endpoint (`<registry>.<region>.geo.azurecr.io`).
+ */
+export const LOGIN_SERVER = /^[a-z0-9]{5,50}(?:-[a-z0-9]{16})?(?:\.[a-z0-9]+\.geo)?\.azurecr\.(?:io|cn|us)$/;

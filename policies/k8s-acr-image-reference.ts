@@ -8,8 +8,9 @@ const NAME = "k8s-acr-image-reference";
 export const k8sAcrImageReference: StackValidationPolicy = {
   name: NAME,
   description:
-    "Every container image that points at an Azure registry uses a login server that exists: no misspelt " +
-    "domain (azureacr.io), no private-link name, no registry name a couple of edits from a real one, no malformed reference.",
+    "Every container image that points at an Azure registry uses a login server that can exist: no misspelt " +
+    "domain (azureacr.io), no private-link name, no name no registry can have, no malformed reference. A well-formed " +
+    "name a couple of edits from a known registry can exist too: k8s-acr-registry-known asks about it.",
   enforcementLevel: "mandatory",
   severity: "high",
   url: "https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/connectivity/cannot-pull-image-from-acr-to-aks-cluster#cause-2-image-not-found-error",
@@ -35,14 +36,6 @@ export const k8sAcrImageReference: StackValidationPolicy = {
               ? `Fix: set the image to "${v.suggestion}". `
               : "Fix: correct the registry host. ") +
             "The registry's login server is what `az acr show -n <registry> --query loginServer -o tsv` prints.";
-          break;
-        case "didYouMean":
-          finding =
-            `${where} will fail with ErrImagePull / ImagePullBackOff: "${image}" names registry ${v.loginServer}, ` +
-            `which is neither in this stack nor in allowedLoginServers ("dial tcp: lookup ${v.loginServer}: no such host"). ` +
-            `Did you mean ${v.known}?\n` +
-            `Fix: set the image to "${v.suggestion}" (check with \`az acr show -n ${v.known.split(".")[0]} --query loginServer -o tsv\`), ` +
-            `or, if ${v.loginServer} exists outside this stack, add it to this policy's allowedLoginServers.`;
           break;
         default:
           break;

@@ -21,12 +21,16 @@ export const k8sAcrRegistryKnown: StackValidationPolicy = {
     const { images, pending } = judgedImages(NAME, args);
     for (const { workload, container, path, image, verdict: v } of images) {
       if (v.kind !== "unknownRegistry") continue;
+      const meant = v.nearest
+        ? ` Did you mean ${v.nearest}? It is a couple of edits away and in this stack or allowedLoginServers.`
+        : "";
       reportViolation(
         `Container '${container}' of ${describeWorkload(workload)} (${path}) pulls "${image}" from ${v.loginServer}, ` +
           "a registry neither in this stack nor in allowedLoginServers. If it does not exist, pods fail with ErrImagePull " +
-          `("dial tcp: lookup ${v.loginServer}: no such host"); if it does, nothing here can check that the kubelet may pull from it.\n` +
+          `("dial tcp: lookup ${v.loginServer}: no such host"); if it does, nothing here can check that the kubelet may pull from it.` +
+          `${meant}\n` +
           `Fix: \`az acr show -n ${v.registryName} --query loginServer -o tsv\`; if the registry exists, add ${v.loginServer} ` +
-          "to this policy's allowedLoginServers, otherwise correct the image.",
+          `to this policy's allowedLoginServers, otherwise correct the image${v.suggestion ? ` (to "${v.suggestion}", if that was meant)` : ""}.`,
         workload.urn,
       );
     }

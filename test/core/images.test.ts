@@ -3,6 +3,7 @@ import {
   checkImage,
   classifyHost,
   closestRegistry,
+  LOGIN_SERVER,
   editDistance,
   parseImage,
   pinning,
@@ -51,8 +52,26 @@ describe("core/images", () => {
     for (const host of ["contosoacr.azurecr.io", "contosoacr.azurecr.cn", "contosoacr.azurecr.us"]) {
       assert.equal(classifyHost(host).kind, "loginServer", host);
     }
-    assert.equal(classifyHost("docker.io").kind, "other");
-    assert.equal(classifyHost("mcr.microsoft.com").kind, "other");
+    assert.deepEqual(classifyHost("contosoacr.westeurope.geo.azurecr.io"), {
+      kind: "loginServer",
+      registryName: "contosoacr",
+      loginServer: "contosoacr.westeurope.geo.azurecr.io",
+      defaultLoginServer: "contosoacr.azurecr.io",
+    });
+    assert.equal(classifyHost("contosodnl-e7ggejfuhzhgedc8.azurecr.io").kind, "loginServer");
+    assert.equal(classifyHost("contosodnl-e7ggejfuhzhgedc8.westeurope.geo.azurecr.io").kind, "loginServer");
+    assert.equal(classifyHost("contosoacr.westeurope.data.azurecr.io").kind, "broken", "a data endpoint");
+    assert.equal(classifyHost("contoso-acr.azurecr.io").kind, "broken", "no 16-character hash");
+    for (const host of ["mcr.azure.cn", "mcr.azure.us", "docker.io", "mcr.microsoft.com"])
+      assert.equal(classifyHost(host).kind, "other", host);
+    for (const server of [
+      "contosoacr.azurecr.io",
+      "contosoacr.westeurope.geo.azurecr.io",
+      "contosodnl-e7ggejfuhzhgedc8.azurecr.io",
+      "contosoacr.chinanorth3.geo.azurecr.cn",
+    ])
+      assert.match(server, LOGIN_SERVER, server);
+    assert.doesNotMatch("contosoacr.westeurope.data.azurecr.io", LOGIN_SERVER);
     assert.equal(classifyHost("ghcr.io").kind, "other");
   });
 
@@ -103,10 +122,15 @@ describe("core/images", () => {
       suggestion: "contosoacr.azurecr.io/web:1",
     });
     assert.deepEqual(checkImage("contosoarc.azurecr.io/web:1", known), {
-      kind: "didYouMean",
+      kind: "unknownRegistry",
       loginServer: "contosoarc.azurecr.io",
+      registryName: "contosoarc",
+      nearest: "contosoacr.azurecr.io",
       suggestion: "contosoacr.azurecr.io/web:1",
-      known: "contosoacr.azurecr.io",
+    });
+    assert.deepEqual(checkImage("contosoacr.westeurope.geo.azurecr.io/web:1", known), {
+      kind: "ok",
+      loginServer: "contosoacr.azurecr.io",
     });
     assert.equal(checkImage("fabrikamacr.azurecr.io/web:1", known).kind, "unknownRegistry");
   });

@@ -1,4 +1,5 @@
 import { kubeletPull, managedCluster, registry } from "../fixtures/azure";
+import { withProps } from "../harness";
 import { deployment, workload } from "../fixtures/kubernetes";
 import {
   assertNoMandatory,
@@ -10,6 +11,10 @@ import {
 } from "../harness";
 
 const POLICY = "k8s-acr-image-reference";
+
+/** A registry whose login server is not `<name>.azurecr.io` (domain-name-label scope). */
+const registryWithLoginServer = (name: string, loginServer: string) =>
+  withProps(registry(name), (p) => (p.loginServer = loginServer));
 
 describe(POLICY, () => {
   const { run, pack } = usePolicy(POLICY);
@@ -83,16 +88,55 @@ describe(POLICY, () => {
     });
   }
 
-  it("asks 'did you mean' for a registry name two edits from one in the stack", async () => {
+  it("leaves a name a couple of edits from a registry in the stack to k8s-acr-registry-known: it can exist", async () => {
+    // Per-region registries one or two letters apart are the norm (contosoeus, contosowus): a name
+    // that can exist is not certain to fail, so this mandatory policy says nothing about it.
     const w = app("contosoarc.azurecr.io/web:1.4.2");
-    assertViolation(
-      await run([...base, w]),
-      "mandatory",
-      w,
-      "Did you mean contosoacr.azurecr.io?",
-      "no such host",
-      "allowedLoginServers",
-    );
+    assertSilent(await run([...base, w]));
+  });
+
+  describe("real login servers and Microsoft endpoints are never reported", () => {
+    for (const [what, stack, image] of [
+      ["a geo-replicated registry's regional endpoint", base, "contosoacr.westeurope.geo.azurecr.io/app:1.0"],
+      [
+        "a domain-name-label scoped login server, the stack's own",
+        [registryWithLoginServer("contosodnl", "contosodnl-e7ggejfuhzhgedc8.azurecr.io"), aks],
+        "contosodnl-e7ggejfuhzhgedc8.azurecr.io/app:1.0",
+      ],
+      [
+        "a domain-name-label scoped login server outside the stack",
+        base,
+        "fabrikam-h5c2a9d7e1b3f4g6.azurecr.io/app:1",
+      ],
+      ["the Microsoft registry AKS needs in Azure China", base, "mcr.azure.cn/oss/kubernetes/pause:3.9"],
+      ["an Azure Government endpoint", base, "mcr.azure.us/oss/kubernetes/pause:3.9"],
+      [
+        "a per-region registry one letter from the stack's",
+        [registry("contosoeus"), aks],
+        "contosowus.azurecr.io/app:1.0",
+      ],
+    ] as const) {
+      it(`accepts ${what}`, async () => {
+        assertSilent(await run([...stack, app(image)]));
+      });
+    }
+
+    it("accepts each of those forms in allowedLoginServers, as the schema and the policy read it", async () => {
+      const servers = [
+        "contosoacr.westeurope.geo.azurecr.io",
+        "contosodnl-e7ggejfuhzhgedc8.azurecr.io",
+        "contosoacr.azurecr.cn",
+      ];
+      for (const server of servers) {
+        const w = app(`${server}/app:1.0`);
+        assertSilent(await run([aks, w], { allowedLoginServers: [server] }));
+      }
+    });
+
+    it("still reports a regional data endpoint, which is no login server", async () => {
+      const w = app("contosoacr.westeurope.data.azurecr.io/app:1.0");
+      assertViolation(await run([...base, w]), "mandatory", w, "is not a login server");
+    });
   });
 
   it("takes registries in allowedLoginServers as existing", async () => {

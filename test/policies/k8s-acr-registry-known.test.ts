@@ -36,7 +36,21 @@ describe(POLICY, () => {
     );
   });
 
-  it("leaves a near-miss to k8s-acr-image-reference", async () => {
-    assertSilent(await run([acr, app("contosoarc.azurecr.io/web:1")]));
+  it("reports a near-miss of a registry in the stack at advisory, asking whether it was meant", async () => {
+    // A name that can exist: per-region registries one or two letters apart are the norm.
+    const w = app("contosoarc.azurecr.io/web:1");
+    assertViolation(
+      await run([acr, w]),
+      "advisory",
+      w,
+      "contosoarc.azurecr.io",
+      "Did you mean contosoacr.azurecr.io?",
+      "az acr show -n contosoarc",
+      "allowedLoginServers",
+    );
+  });
+
+  it("takes a regional endpoint of a registry in the stack as that registry", async () => {
+    assertSilent(await run([acr, app("contosoacr.westeurope.geo.azurecr.io/web:1")]));
   });
 });
