@@ -16,6 +16,7 @@ export const ARM_TYPE_TOKENS: Record<string, string> = {
   "microsoft.containerservice/managedclusters": "azure-native:containerservice:ManagedCluster",
   "microsoft.containerservice/managedclusters/agentpools": "azure-native:containerservice:AgentPool",
   "microsoft.containerregistry/registries": "azure-native:containerregistry:Registry",
+  "microsoft.containerregistry/registries/tokens": "azure-native:containerregistry:Token",
   "microsoft.authorization/roleassignments": "azure-native:authorization:RoleAssignment",
   "microsoft.authorization/roledefinitions": "azure-native:authorization:RoleDefinition",
   "microsoft.managedidentity/userassignedidentities": "azure-native:managedidentity:UserAssignedIdentity",

@@ -15,6 +15,23 @@ export interface PullSecretEntry {
   username?: string;
   /** SHA-256 of the password, `sha256:<hex>`: the only form the password leaves this module in. */
   passwordHash?: string;
+  /** For a Microsoft Entra token (`az acr login --expose-token`): when it expires, from its `exp` claim. */
+  tokenExpires?: Date;
+}
+
+/** The username of a pull secret built from a Microsoft Entra token (`az acr login --expose-token`). */
+export const ENTRA_TOKEN_USERNAME = "00000000-0000-0000-0000-000000000000";
+
+/** The `exp` claim of a JWT, without verifying it (the expiry is not a secret; the token is). */
+function jwtExpiry(token: string): Date | undefined {
+  const parts = token.split(".");
+  if (parts.length !== 3) return undefined;
+  try {
+    const claims = JSON.parse(Buffer.from(parts[1], "base64url").toString("utf8")) as { exp?: unknown };
+    return typeof claims.exp === "number" ? new Date(claims.exp * 1000) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export type ReadSecret = { entries: PullSecretEntry[] } | { malformed: string } | typeof UNKNOWN | undefined;
@@ -68,6 +85,8 @@ export function readPullSecret(res: StackResource): ReadSecret {
       username = decoded.slice(0, colon);
       password = decoded.slice(colon + 1);
     }
+    const tokenExpires =
+      username === ENTRA_TOKEN_USERNAME && typeof password === "string" ? jwtExpiry(password) : undefined;
     entries.push({
       server: server
         .replace(/^https?:\/\//, "")
@@ -75,6 +94,7 @@ export function readPullSecret(res: StackResource): ReadSecret {
         .toLowerCase(),
       username: typeof username === "string" ? username : undefined,
       passwordHash: typeof password === "string" ? sha256(password) : undefined,
+      ...(tokenExpires ? { tokenExpires } : {}),
     });
   }
   return { entries };
@@ -82,7 +102,10 @@ export function readPullSecret(res: StackResource): ReadSecret {
 
 export type EntryProblem =
   | { kind: "adminDisabled" }
-  | { kind: "wrongUsername"; username: string }
+  | { kind: "expiredEntraToken"; end: Date }
+  | { kind: "unknownToken"; username: string; tokens: string[] }
+  | { kind: "tokenDisabled"; token: string }
+  | { kind: "tokenExpired"; token: string; end: Date }
   | { kind: "stalePassword" }
   | { kind: "unknownServicePrincipal"; clientId: string }
   | { kind: "expiredServicePrincipal"; clientId: string; end: Date }
@@ -112,7 +135,22 @@ export interface EntryContext {
   observedServicePrincipals: boolean;
 }
 
-/** What is wrong with one registry entry of a pull secret; UNKNOWN while a deciding value is. */
+/** The repository-scoped tokens of a registry the stack declares or the observer recorded. */
+function tokensOf(topo: Topology, reg: RegistryNode): StackResource[] {
+  return (topo.byKind.get("registryToken") ?? []).filter((t) => {
+    const id = readString(t.props, "id");
+    if (known(id) && reg.id) return id.toLowerCase().startsWith(reg.id.key + "/tokens/");
+    return sameText(readString(t.props, "registryName"), reg.name) === true;
+  });
+}
+
+/**
+ * What is wrong with one registry entry of a pull secret; UNKNOWN while a deciding value is. The
+ * username says what the secret was built from: `00000000-0000-0000-0000-000000000000`, a Microsoft
+ * Entra token; another GUID, a service principal's client id; the registry's name, its admin
+ * account; anything else, a repository-scoped token (`az acr token create`), judged only against
+ * the tokens the stack declares or the observer recorded.
+ */
 export function judgeEntry(
   topo: Topology,
   entry: PullSecretEntry,
@@ -122,6 +160,11 @@ export function judgeEntry(
 ): Known<EntryProblem[]> {
   const problems: EntryProblem[] = [];
   const username = entry.username ?? "";
+  if (username === ENTRA_TOKEN_USERNAME) {
+    if (entry.tokenExpires && entry.tokenExpires <= now)
+      problems.push({ kind: "expiredEntraToken", end: entry.tokenExpires });
+    return problems;
+  }
   if (GUID.test(username)) {
     const sp = [...topo.servicePrincipalsByUrn.values()].find((s) => sameText(s.clientId, username) === true);
     if (!sp) {
@@ -143,9 +186,9 @@ export function judgeEntry(
     if (pulls === false) problems.push({ kind: "servicePrincipalCannotPull", clientId: username });
     return problems;
   }
+  if (!known(reg.name)) return UNKNOWN;
+  if (username.toLowerCase() !== reg.name.toLowerCase()) return judgeToken(topo, username, reg, now);
   // Built from the admin account: the username is the registry's name.
-  if (known(reg.name) && username.toLowerCase() !== reg.name.toLowerCase())
-    problems.push({ kind: "wrongUsername", username });
   const admin = readBool(reg.res.props, "adminUserEnabled");
   if (admin === UNKNOWN) return UNKNOWN;
   if (admin !== true) problems.push({ kind: "adminDisabled" });
@@ -154,6 +197,30 @@ export function judgeEntry(
   if (admin === true && hashes && entry.passwordHash && !hashes.includes(entry.passwordHash))
     problems.push({ kind: "stalePassword" });
   return problems;
+}
+
+/** A repository-scoped token's entry: nothing to say unless the registry's tokens are known. */
+function judgeToken(topo: Topology, username: string, reg: RegistryNode, now: Date): Known<EntryProblem[]> {
+  const tokens = tokensOf(topo, reg);
+  if (tokens.length === 0) return [];
+  const names = tokens.map((t) => readString(t.props, "name"));
+  if (names.some((n) => n === UNKNOWN)) return UNKNOWN;
+  const token = tokens.find((t) => sameText(readString(t.props, "name"), username) === true);
+  if (!token) return [{ kind: "unknownToken", username, tokens: names.filter(known) as string[] }];
+  const status = readString(token.props, "status");
+  if (status === UNKNOWN) return UNKNOWN;
+  if (status?.toLowerCase() === "disabled") return [{ kind: "tokenDisabled", token: username }];
+  const passwords = read(token.props, "credentials", "passwords");
+  if (isUnknown(passwords)) return UNKNOWN;
+  const expiries = (Array.isArray(passwords) ? passwords : [])
+    .map((p) => read(p, "expiry"))
+    .map((e) => (typeof e === "string" ? new Date(e) : undefined));
+  // A password without an expiry never expires; one with an unreadable date decides nothing.
+  if (expiries.length > 0 && expiries.every((e) => e && !Number.isNaN(e.getTime()) && e <= now)) {
+    const end = new Date(Math.max(...expiries.map((e) => e!.getTime())));
+    return [{ kind: "tokenExpired", token: username, end }];
+  }
+  return [];
 }
 
 /** Whether a pull-secret server is an ACR login server, and its registry in the stack. */

@@ -20,6 +20,7 @@ export type ResourceKind =
   | "servicePrincipalPassword"
   | "applicationPassword"
   | "registryCredentials"
+  | "registryToken"
   | "virtualNetwork"
   | "subnet"
   | "virtualNetworkPeering"
@@ -38,6 +39,7 @@ const AZURE_NATIVE: Record<string, ResourceKind> = {
   "containerservice:managedcluster": "managedCluster",
   "containerservice:agentpool": "agentPool",
   "containerregistry:registry": "registry",
+  "containerregistry:token": "registryToken",
   "authorization:roleassignment": "roleAssignment",
   "authorization:roledefinition": "roleDefinition",
   "managedidentity:userassignedidentity": "userAssignedIdentity",

@@ -3,6 +3,7 @@ import { credentialEnds } from "../core/drift";
 import { principalCanPull } from "../core/grants";
 import { registryByLoginServer } from "../core/pull-pairs";
 import {
+  ENTRA_TOKEN_USERNAME,
   EntryProblem,
   isPullSecret,
   judgeEntry,
@@ -20,8 +21,14 @@ function explain(p: EntryProblem, registry: string): string {
   switch (p.kind) {
     case "adminDisabled":
       return `it is built from the admin account, which registry '${registry}' has disabled (adminUserEnabled: false)`;
-    case "wrongUsername":
-      return `its username '${p.username}' is neither the registry's name (the admin account's username) nor a service principal's client id`;
+    case "expiredEntraToken":
+      return `it holds a Microsoft Entra token (username ${ENTRA_TOKEN_USERNAME}, from az acr login --expose-token), which expired at ${p.end.toISOString()}: such tokens last hours`;
+    case "unknownToken":
+      return `its username '${p.username}' is neither the registry's name (the admin account's username), a service principal's client id, nor one of registry '${registry}''s tokens (${p.tokens.join(", ")})`;
+    case "tokenDisabled":
+      return `it is built from token '${p.token}' of registry '${registry}', which is disabled (az acr token update -r ${registry} -n ${p.token} --status enabled)`;
+    case "tokenExpired":
+      return `it is built from token '${p.token}' of registry '${registry}', whose every password expired by ${p.end.toISOString().slice(0, 10)} (az acr token credential generate -r ${registry} -n ${p.token})`;
     case "stalePassword":
       return "its password matches neither of the registry's current admin passwords: they were regenerated since (solution 6)";
     case "unknownServicePrincipal":
@@ -37,7 +44,9 @@ export const k8sAcrPullSecretValid: StackValidationPolicy = {
   name: NAME,
   description:
     "An image pull secret for an Azure registry works: built from the admin account only while it is enabled and with its " +
-    "current password, or from a service principal that exists, has not expired, and may pull. Secret values are never shown.",
+    "current password, from a service principal that exists, has not expired, and may pull, from a repository-scoped token " +
+    "that exists, is enabled and has a live password (where the registry's tokens are known), or from a Microsoft Entra " +
+    "token that has not expired. Secret values are never shown.",
   enforcementLevel: "mandatory",
   severity: "high",
   url: "https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/connectivity/cannot-pull-image-from-acr-to-aks-cluster#solution-5-make-sure-the-service-principal-is-correct-and-the-secret-is-valid",

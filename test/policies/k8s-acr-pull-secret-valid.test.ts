@@ -66,9 +66,90 @@ describe(POLICY, () => {
     );
   });
 
-  it("reports a username that is not the registry's name", async () => {
-    const s = adminSecret("contoso");
-    assertViolation(await run([acr, s]), "mandatory", s, "username 'contoso' is neither the registry's name");
+  describe("built from a repository-scoped token or a Microsoft Entra token", () => {
+    const token = (name: string, status = "enabled", expiry?: string) => ({
+      id: `${idOf(acr)}/tokens/${name}`,
+      name,
+      type: "Microsoft.ContainerRegistry/registries/tokens",
+      properties: {
+        status,
+        scopeMapId: `${idOf(acr)}/scopeMaps/_repositories_pull`,
+        credentials: { passwords: [{ name: "password1", ...(expiry ? { expiry } : {}) }] },
+      },
+    });
+    const tokenSecret = (username: string) =>
+      dockerConfigSecret("acr-pull", "contosoacr.azurecr.io", username, CANARY);
+    const adminOff = registry("contosoacr");
+
+    it("is silent for a token on a registry whose admin account is disabled, while its tokens are not known", async () => {
+      assertSilent(await run([adminOff, tokenSecret("ci-pull")]));
+    });
+
+    it("is silent for a token the observer recorded enabled with a live password", async () => {
+      const live = new Date(Date.now() + 30 * 86_400_000).toISOString();
+      assertSilent(
+        await run([adminOff, tokenSecret("ci-pull"), observer([token("ci-pull", "enabled", live)])]),
+      );
+    });
+
+    it("reports a token name the registry does not have, once its tokens are known", async () => {
+      const s = tokenSecret("ci-pul");
+      assertViolation(
+        await run([adminOff, s, observer([token("ci-pull")])]),
+        "mandatory",
+        s,
+        "401 Unauthorized",
+        "nor one of registry 'contosoacr''s tokens (ci-pull)",
+      );
+    });
+
+    it("reports a disabled token, and one whose every password expired", async () => {
+      const disabled = tokenSecret("ci-pull");
+      assertViolation(
+        await run([adminOff, disabled, observer([token("ci-pull", "disabled")])]),
+        "mandatory",
+        disabled,
+        "token 'ci-pull' of registry 'contosoacr', which is disabled",
+      );
+      const expired = tokenSecret("ci-pull");
+      assertViolation(
+        await run([adminOff, expired, observer([token("ci-pull", "enabled", "2026-01-31T00:00:00Z")])]),
+        "mandatory",
+        expired,
+        "whose every password expired by 2026-01-31",
+      );
+    });
+
+    const jwt = (exp: number) =>
+      [
+        "eyJhbGciOiJSUzI1NiJ9",
+        Buffer.from(JSON.stringify({ exp })).toString("base64url"),
+        "c2lnbmF0dXJl",
+      ].join(".");
+    const entraSecret = (exp: number) =>
+      dockerConfigSecret(
+        "acr-pull",
+        "contosoacr.azurecr.io",
+        "00000000-0000-0000-0000-000000000000",
+        jwt(exp),
+      );
+
+    it("is silent for a Microsoft Entra token not yet expired, even where service principals are observed", async () => {
+      const spObserved = observer([servicePrincipalRecord(servicePrincipal("sp-other"), [daysFromNow(90)])]);
+      assertSilent(await run([adminOff, entraSecret(Date.now() / 1000 + 3600), spObserved]));
+    });
+
+    it("reports a Microsoft Entra token past its expiry, without showing it", async () => {
+      const s = entraSecret(Date.now() / 1000 - 3600);
+      const d = assertViolation(
+        await run([adminOff, s]),
+        "mandatory",
+        s,
+        "Microsoft Entra token",
+        "expired at",
+      );
+      assert.ok(!d.message.includes("eyJ"), "the token is never shown");
+    });
   });
 
   describe("built from a service principal", () => {
@@ -136,14 +217,14 @@ describe(POLICY, () => {
   });
 
   it("never shows a password, whole, in part, or base64-encoded", async () => {
-    const all = await pack().analyzeAll([registry("contosoacr"), adminSecret("contoso"), credentials("x")]);
+    const all = await pack().analyzeAll([registry("contosoacr"), adminSecret(), credentials("x")]);
     assert.ok(all.length > 0, "the stack has findings to inspect");
     const forms = [
       CANARY,
       CANARY.slice(0, 12),
       CANARY.slice(-12),
       Buffer.from(CANARY).toString("base64"),
-      Buffer.from(`contoso:${CANARY}`).toString("base64"),
+      Buffer.from(`contosoacr:${CANARY}`).toString("base64"),
     ];
     for (const d of all)
       for (const f of forms) assert.ok(!d.message.includes(f), `${d.policyName} shows ${f}`);
