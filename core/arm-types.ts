@@ -36,6 +36,7 @@ export const ARM_TYPE_TOKENS: Record<string, string> = {
   "microsoft.network/firewallpolicies/rulecollectiongroups":
     "azure-native:network:FirewallPolicyRuleCollectionGroup",
   "microsoft.network/networksecuritygroups": "azure-native:network:NetworkSecurityGroup",
+  "microsoft.network/ipgroups": "azure-native:network:IpGroup",
   "microsoft.network/routetables": "azure-native:network:RouteTable",
   // Not ARM: Microsoft Graph, as the observer records a service principal's credentials.
   "microsoft.graph/serviceprincipals": "azuread:index/servicePrincipal:ServicePrincipal",

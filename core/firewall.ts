@@ -54,20 +54,29 @@ export function clusterSubnetInfo(topo: Topology, cluster: ClusterNode): Known<S
   return [...found.values()];
 }
 
-export interface NetworkRule {
+interface RuleBase {
   where: string;
   action: "allow" | "deny";
-  priority: number;
+  /**
+   * Where Azure Firewall takes it up within its type: the rule collection group's priority (0 for a
+   * classic firewall), the rule collection's, then the rule's place in the collection.
+   */
+  order: number[];
+  /** Source addresses, with those of the IP groups the stack shows. */
   sources: string[];
+  /** Some source IP group is not in the stack (or not known yet): what it holds is not known. */
+  sourcesUnknown: boolean;
+}
+
+export interface NetworkRule extends RuleBase {
+  /** Destination addresses and FQDNs, with those of the IP groups the stack shows. */
   destinations: string[];
+  destinationsUnknown: boolean;
   ports: string[];
   protocols: string[];
 }
 
-export interface ApplicationRule {
-  where: string;
-  action: "allow" | "deny";
-  sources: string[];
+export interface ApplicationRule extends RuleBase {
   fqdns: string[];
   /** `https:443`-style protocol and port pairs. */
   protocols: string[];
@@ -78,44 +87,87 @@ function actionOf(v: unknown): "allow" | "deny" {
   return typeof t === "string" && t.toLowerCase() === "deny" ? "deny" : "allow";
 }
 
+/** The addresses of IP groups (`Microsoft.Network/ipGroups`) by ARM id; UNKNOWN where not known yet. */
+function ipGroupAddresses(topo: Topology): Map<string, Known<string[]>> {
+  const out = new Map<string, Known<string[]>>();
+  for (const g of topo.byKind.get("ipGroup") ?? []) {
+    const id = read(g.props, "id");
+    const key = typeof id === "string" ? parseArmId(id)?.key : undefined;
+    if (!key) continue;
+    const addresses = readArmProp(g.props, "ipAddresses");
+    out.set(key, isUnknown(addresses) ? UNKNOWN : strings(addresses));
+  }
+  return out;
+}
+
+/** Addresses given inline plus those of the IP groups named; whether some group is not known. */
+function withGroups(
+  inline: string[],
+  groupIds: unknown,
+  groups: Map<string, Known<string[]>>,
+): { addresses: string[]; unknown: boolean } {
+  const addresses = [...inline];
+  let unknown = false;
+  for (const id of strings(groupIds)) {
+    const held = groups.get(parseArmId(id)?.key ?? "");
+    if (held === undefined || held === UNKNOWN) unknown = true;
+    else addresses.push(...held);
+  }
+  return { addresses, unknown };
+}
+
 /** A network or application rule of a rule collection, whichever kind of firewall it belongs to. */
 function readRule(
   r: unknown,
-  collection: { where: string; action: "allow" | "deny"; priority: number },
+  collection: { where: string; action: "allow" | "deny"; order: number[] },
   kind: "network" | "application",
+  groups: Map<string, Known<string[]>>,
 ): NetworkRule | ApplicationRule {
-  const sources = strings(read(r, "sourceAddresses"));
+  const src = withGroups(strings(read(r, "sourceAddresses")), read(r, "sourceIpGroups"), groups);
+  const base = { ...collection, sources: src.addresses, sourcesUnknown: src.unknown };
   if (kind === "application") {
     const protocols = listOf(read(r, "protocols")).map(
       (p) => `${String(read(p, "protocolType") ?? "").toLowerCase()}:${String(read(p, "port") ?? "")}`,
     );
-    return {
-      where: collection.where,
-      action: collection.action,
-      sources,
-      fqdns: strings(read(r, "targetFqdns")),
-      protocols,
-    };
+    return { ...base, fqdns: strings(read(r, "targetFqdns")), protocols };
   }
+  const dst = withGroups(
+    [...strings(read(r, "destinationAddresses")), ...strings(read(r, "destinationFqdns"))],
+    read(r, "destinationIpGroups"),
+    groups,
+  );
   return {
-    ...collection,
-    sources,
-    destinations: [...strings(read(r, "destinationAddresses")), ...strings(read(r, "destinationFqdns"))],
+    ...base,
+    destinations: dst.addresses,
+    destinationsUnknown: dst.unknown,
     ports: strings(read(r, "destinationPorts")),
     // Firewall policies name it ipProtocols; classic firewalls, protocols.
     protocols: [...strings(read(r, "ipProtocols")), ...strings(read(r, "protocols"))],
   };
 }
 
-function collectionOf(rc: unknown, where: string) {
+function collectionOf(rc: unknown, where: string, groupPriority: number) {
   return {
     where,
     action: actionOf(readArmProp(rc, "action")),
-    priority: Number(readArmProp(rc, "priority") ?? 65000),
+    order: [groupPriority, Number(readArmProp(rc, "priority") ?? 65000)],
   };
 }
 
-/** Every firewall rule the stack shows: policy rule collection groups and classic firewalls. */
+const byOrder = <T extends { order: number[] }>(rules: T[]): T[] =>
+  [...rules].sort((a, b) => {
+    for (let i = 0; i < Math.max(a.order.length, b.order.length); i++) {
+      const d = (a.order[i] ?? 0) - (b.order[i] ?? 0);
+      if (d !== 0) return d;
+    }
+    return 0;
+  });
+
+/**
+ * Every firewall rule the stack shows (policy rule collection groups and classic firewalls), each
+ * type in the order Azure Firewall takes it up: by rule collection group priority, then rule
+ * collection priority, then place in the collection.
+ */
 export function firewallRules(topo: Topology): {
   network: NetworkRule[];
   application: ApplicationRule[];
@@ -123,17 +175,24 @@ export function firewallRules(topo: Topology): {
 } {
   const network: NetworkRule[] = [];
   const application: ApplicationRule[] = [];
+  const ipGroups = ipGroupAddresses(topo);
   const groups = topo.byKind.get("firewallPolicyRuleCollectionGroup") ?? [];
   const classic = topo.byKind.get("azureFirewall") ?? [];
   for (const g of groups) {
+    const groupPriority = Number(readArmProp(g.props, "priority") ?? 65000);
     for (const rc of listOf(readArmProp(g.props, "ruleCollections"))) {
-      const collection = collectionOf(rc, `rule collection '${String(read(rc, "name"))}' of '${g.name}'`);
-      for (const r of listOf(readArmProp(rc, "rules"))) {
+      const collection = collectionOf(
+        rc,
+        `rule collection '${String(read(rc, "name"))}' of '${g.name}'`,
+        groupPriority,
+      );
+      listOf(readArmProp(rc, "rules")).forEach((r, i) => {
         const type = String(read(r, "ruleType") ?? "");
-        if (/network/i.test(type)) network.push(readRule(r, collection, "network") as NetworkRule);
+        const at = { ...collection, order: [...collection.order, i] };
+        if (/network/i.test(type)) network.push(readRule(r, at, "network", ipGroups) as NetworkRule);
         else if (/application/i.test(type))
-          application.push(readRule(r, collection, "application") as ApplicationRule);
-      }
+          application.push(readRule(r, at, "application", ipGroups) as ApplicationRule);
+      });
     }
   }
   for (const fw of classic) {
@@ -142,15 +201,66 @@ export function firewallRules(topo: Topology): {
         const collection = collectionOf(
           rc,
           `${kind} rule collection '${String(read(rc, "name"))}' of firewall '${fw.name}'`,
+          0,
         );
-        for (const r of listOf(readArmProp(rc, "rules"))) {
-          if (kind === "network") network.push(readRule(r, collection, kind) as NetworkRule);
-          else application.push(readRule(r, collection, kind) as ApplicationRule);
-        }
+        listOf(readArmProp(rc, "rules")).forEach((r, i) => {
+          const rule = readRule(r, { ...collection, order: [...collection.order, i] }, kind, ipGroups);
+          if (kind === "network") network.push(rule as NetworkRule);
+          else application.push(rule as ApplicationRule);
+        });
       }
     }
   }
-  return { network, application, firewalls: groups.length + classic.length };
+  return {
+    network: byOrder(network),
+    application: byOrder(application),
+    firewalls: groups.length + classic.length,
+  };
+}
+
+/**
+ * What Azure Firewall does with a TCP 443 connection from `source` to `dest` (the registry's
+ * private-endpoint IP, reached for `fqdns`): network rules first, then application rules, each in
+ * order; the first rule that matches decides (rules are terminating); none: denied by default. A
+ * rule that would match but names an IP group the stack does not show leaves it `uncertain`.
+ */
+export type FirewallVerdict =
+  | { kind: "allow"; rule: NetworkRule | ApplicationRule }
+  | { kind: "deny"; rule: NetworkRule | ApplicationRule }
+  | { kind: "none" }
+  | { kind: "uncertain"; rule: NetworkRule | ApplicationRule };
+
+export function firewallVerdict(
+  rules: { network: NetworkRule[]; application: ApplicationRule[] },
+  source: Cidr,
+  dest: Cidr,
+  fqdns: string[],
+): FirewallVerdict {
+  for (const r of rules.network) {
+    if (!r.ports.some((p) => portCovers(p, 443)) || !r.protocols.some((p) => /^(tcp|any)$/i.test(p)))
+      continue;
+    const from = r.sources.some((spec) => addressCovers(spec, source));
+    const to = r.destinations.some(
+      (d) => addressCovers(d, dest) || fqdns.some((f) => !parseCidr(d) && d !== "*" && fqdnCovers(d, f)),
+    );
+    if (from && to) return { kind: r.action, rule: r };
+    if ((from || r.sourcesUnknown) && (to || r.destinationsUnknown)) return { kind: "uncertain", rule: r };
+  }
+  if (fqdns.length === 0) return { kind: "none" };
+  for (const r of rules.application) {
+    if (!r.protocols.some((p) => p === "https:443" || p === "https:")) continue;
+    if (!fqdns.every((f) => r.fqdns.some((p) => fqdnCovers(p, f)))) continue;
+    if (r.sources.some((spec) => addressCovers(spec, source))) return { kind: r.action, rule: r };
+    if (r.sourcesUnknown) return { kind: "uncertain", rule: r };
+  }
+  return { kind: "none" };
+}
+
+/** Whether the network rules let every range of `sources` reach `dest` on TCP 443 (the first deciding rule allows). */
+export function networkAllows(rules: NetworkRule[], sources: Cidr[], dest: Cidr): boolean {
+  return sources.every(
+    (s) => firewallVerdict({ network: rules, application: [] }, s, dest, []).kind === "allow",
+  );
 }
 
 /** Whether an address spec (`*`, a CIDR, an address) covers a range. */
@@ -171,32 +281,6 @@ export function fqdnCovers(pattern: string, fqdn: string): boolean {
   const f = fqdn.toLowerCase();
   if (p === "*" || p === f) return true;
   return p.startsWith("*.") && f.endsWith(p.slice(1));
-}
-
-/** Whether a firewall lets traffic from every range of `sources` to `dest` on TCP 443. */
-export function networkAllows(rules: NetworkRule[], sources: Cidr[], dest: Cidr): NetworkRule | undefined {
-  return rules.find(
-    (r) =>
-      r.action === "allow" &&
-      sources.every((s) => r.sources.some((spec) => addressCovers(spec, s))) &&
-      r.destinations.some((d) => addressCovers(d, dest)) &&
-      r.ports.some((p) => portCovers(p, 443)) &&
-      r.protocols.some((p) => /^(tcp|any)$/i.test(p)),
-  );
-}
-
-export function applicationAllows(
-  rules: ApplicationRule[],
-  sources: Cidr[],
-  fqdns: string[],
-): ApplicationRule | undefined {
-  return rules.find(
-    (r) =>
-      r.action === "allow" &&
-      sources.every((s) => r.sources.some((spec) => addressCovers(spec, s))) &&
-      fqdns.every((f) => r.fqdns.some((p) => fqdnCovers(p, f))) &&
-      r.protocols.some((p) => p === "https:443" || p === "https:"),
-  );
 }
 
 export interface NsgBlock {

@@ -32,6 +32,7 @@ export type ResourceKind =
   | "natGateway"
   | "azureFirewall"
   | "firewallPolicyRuleCollectionGroup"
+  | "ipGroup"
   | "networkSecurityGroup"
   | "routeTable";
 
@@ -57,6 +58,7 @@ const AZURE_NATIVE: Record<string, ResourceKind> = {
   "network:natgateway": "natGateway",
   "network:azurefirewall": "azureFirewall",
   "network:firewallpolicyrulecollectiongroup": "firewallPolicyRuleCollectionGroup",
+  "network:ipgroup": "ipGroup",
   "network:networksecuritygroup": "networkSecurityGroup",
   "network:routetable": "routeTable",
 };

@@ -1,6 +1,6 @@
 import { StackValidationPolicy } from "@pulumi/policy";
 import { parseCidr } from "../core/cidr";
-import { applicationAllows, clusterSubnetInfo, firewallRules, networkAllows } from "../core/firewall";
+import { clusterSubnetInfo, firewallRules, firewallVerdict, FirewallVerdict } from "../core/firewall";
 import { privateEndpointsOf } from "../core/network";
 import { pullPairs } from "../core/pull-pairs";
 import { known, readString, UNKNOWN } from "../core/values";
@@ -47,26 +47,42 @@ export const aksAcrHubFirewall: StackValidationPolicy = {
       const fqdns = name
         ? [`${name}.azurecr.io`, `${name}.${known(location) ? location : "*"}.data.azurecr.io`]
         : [];
-      if (fqdns.length > 0 && applicationAllows(rules.application, sources, fqdns)) continue;
       const pes = privateEndpointsOf(topo, registry);
       const ips = pes.flatMap((pe) => pe.ips);
       if (pes.length === 0 || ips.length === 0) continue; // public path, or IPs the stack does not show
-      const blocked = ips.filter((ip) => {
+      // Each subnet to each endpoint IP, as the firewall decides it: the first matching rule wins.
+      const blocked: { ip: string; verdict: Extract<FirewallVerdict, { kind: "deny" | "none" }> }[] = [];
+      for (const ip of ips) {
         const addr = parseCidr(ip);
-        return addr !== undefined && !networkAllows(rules.network, sources, addr);
-      });
+        if (!addr) continue;
+        for (const source of sources) {
+          const v = firewallVerdict(rules, source, addr, fqdns);
+          if (v.kind === "uncertain") pending ??= `${v.rule.where}: an IP group the stack does not show`;
+          else if (v.kind !== "allow") {
+            if (!blocked.some((b) => b.ip === ip)) blocked.push({ ip, verdict: v });
+            break;
+          }
+        }
+      }
       if (blocked.length === 0) continue;
+      const blockedIps = blocked.map((b) => b.ip);
+      const denied = blocked.find((b) => b.verdict.kind === "deny")?.verdict;
+      const why =
+        denied && denied.kind === "deny"
+          ? `${denied.rule.where} denies its subnets (${sources.map((s) => s.raw).join(", ")}) the private-endpoint ` +
+            `${blockedIps.length > 1 ? "IPs" : "IP"} ${blockedIps.join(", ")} before any rule allows them (Azure Firewall ` +
+            "applies network rules, then application rules, each by rule collection group and rule collection priority, and the first match wins)"
+          : `no network rule allows its subnets (${sources.map((s) => s.raw).join(", ")}) to the private-endpoint ` +
+            `${blockedIps.length > 1 ? "IPs" : "IP"} ${blockedIps.join(", ")} on TCP 443, nor an application rule ${fqdns.join(" and ")}`;
       const subnetList = sources.map((s) => s.raw).join(" ");
       reportViolation(
         `Pods on cluster '${cluster.label}' pulling from '${registry.label}' will fail with ErrImagePull: "dial tcp ` +
-          `${blocked[0]}:443: i/o timeout": its egress goes through the hub firewall (outboundType: userDefinedRouting), and no ` +
-          `network rule allows its subnets (${sources.map((s) => s.raw).join(", ")}) to the private-endpoint ` +
-          `${blocked.length > 1 ? "IPs" : "IP"} ${blocked.join(", ")} on TCP 443, nor an application rule ${fqdns.join(" and ")} ` +
-          "(Microsoft's article, cause 4, solution 2).\n" +
-          "Fix: declare aks-acr-guard's HubFirewallRegistryRule, or run: az network firewall policy rule-collection-group " +
+          `${blockedIps[0]}:443: i/o timeout": its egress goes through the hub firewall (outboundType: userDefinedRouting), and ` +
+          `${why} (Microsoft's article, cause 4, solution 2).\n` +
+          "Fix: declare aks-acr-guard's HubFirewallRegistryRule (at a priority ahead of any Deny that matches), or run: az network firewall policy rule-collection-group " +
           "collection add-filter-collection -g <firewall-group> --policy-name <policy> --rule-collection-group-name <group> " +
           `-n allow-acr --action Allow --collection-priority 200 --rule-name ${name ?? "acr"} --rule-type NetworkRule ` +
-          `--source-addresses ${subnetList} --destination-addresses ${blocked.join(" ")} --destination-ports 443 --ip-protocols TCP`,
+          `--source-addresses ${subnetList} --destination-addresses ${blockedIps.join(" ")} --destination-ports 443 --ip-protocols TCP`,
         cluster.res.urn,
       );
     }

@@ -94,6 +94,107 @@ describe("what filters a pull on its way out", () => {
         "i/o timeout",
       );
     });
+    describe("IP groups and the order Azure Firewall applies rules in", () => {
+      const ipGroup = (name: string, addresses: string[]): PolicyResourceInput => ({
+        type: "azure-native:network:IpGroup",
+        name,
+        props: {
+          id: armId("rg-hub", "Microsoft.Network/ipGroups", name),
+          name,
+          type: "Microsoft.Network/ipGroups",
+          ipAddresses: addresses,
+        },
+      });
+      const fromGroup = (group: string) => ({
+        ruleType: "NetworkRule",
+        name: "acr-from-group",
+        sourceIpGroups: [armId("rg-hub", "Microsoft.Network/ipGroups", group)],
+        destinationAddresses: ["10.0.1.0/24"],
+        destinationPorts: ["443"],
+        ipProtocols: ["TCP"],
+      });
+      /** A policy's rule collection group with collections `[name, priority, action, rules]`. */
+      const group = (
+        name: string,
+        priority: number,
+        collections: [string, number, string, Record<string, unknown>[]][],
+      ): PolicyResourceInput => ({
+        type: "azure-native:network:FirewallPolicyRuleCollectionGroup",
+        name,
+        props: {
+          id: armId("rg-hub", "Microsoft.Network/firewallPolicies", `fwp-hub/ruleCollectionGroups/${name}`),
+          name,
+          priority,
+          ruleCollections: collections.map(([n, prio, action, rules]) => ({
+            ruleCollectionType: "FirewallPolicyFilterRuleCollection",
+            name: n,
+            priority: prio,
+            action: { type: action },
+            rules,
+          })),
+        },
+      });
+      const allowAll = networkRule(["10.10.0.0/16"], ["10.0.1.0/24"]);
+      const denyAll = networkRule(["*"], ["*"]);
+
+      it("reads an Allow rule whose sources are an IP group holding the subnets", async () => {
+        const rcg = group("rcg-aks", 200, [["aks-egress", 200, "Allow", [fromGroup("ipg-spoke")]]]);
+        assertSilent(await run(P, [...base, rcg, ipGroup("ipg-spoke", ["10.10.0.0/16"])]));
+      });
+
+      it("says nothing mandatory about an Allow rule whose IP group the stack does not show", async () => {
+        const rcg = group("rcg-aks", 200, [["aks-egress", 200, "Allow", [fromGroup("ipg-elsewhere")]]]);
+        assertNoMandatory(await run(P, [...base, rcg]));
+      });
+
+      it("still reports an IP group that leaves the subnets out", async () => {
+        const rcg = group("rcg-aks", 200, [["aks-egress", 200, "Allow", [fromGroup("ipg-spoke")]]]);
+        assertViolation(
+          await run(P, [...base, rcg, ipGroup("ipg-spoke", ["10.99.0.0/16"])]),
+          "mandatory",
+          udr,
+          "i/o timeout",
+        );
+      });
+
+      it("reports a Deny collection that comes first by priority, naming it", async () => {
+        const rcg = group("rcg-aks", 200, [
+          ["deny-everything", 100, "Deny", [denyAll]],
+          ["aks-egress", 200, "Allow", [allowAll]],
+        ]);
+        assertViolation(await run(P, [...base, rcg]), "mandatory", udr, "i/o timeout", "'deny-everything'");
+      });
+
+      it("reports a Deny in a rule collection group of higher priority than the Allow's", async () => {
+        const deny = group("rcg-platform", 100, [["deny-everything", 500, "Deny", [denyAll]]]);
+        const allow = group("rcg-aks", 200, [["aks-egress", 100, "Allow", [allowAll]]]);
+        assertViolation(await run(P, [...base, allow, deny]), "mandatory", udr, "'deny-everything'");
+      });
+
+      it("is silent when the Allow comes first and the Deny after it", async () => {
+        const rcg = group("rcg-aks", 200, [
+          ["aks-egress", 100, "Allow", [allowAll]],
+          ["deny-everything", 4000, "Deny", [denyAll]],
+        ]);
+        assertSilent(await run(P, [...base, rcg]));
+      });
+
+      it("applies network rules before application rules, whatever their priorities", async () => {
+        const app = {
+          ruleType: "ApplicationRule",
+          name: "acr",
+          sourceAddresses: ["*"],
+          targetFqdns: ["*.azurecr.io"],
+          protocols: [{ protocolType: "Https", port: 443 }],
+        };
+        const rcg = group("rcg-aks", 200, [
+          ["allow-acr-fqdns", 100, "Allow", [app]],
+          ["deny-everything", 4000, "Deny", [denyAll]],
+        ]);
+        assertViolation(await run(P, [...base, rcg]), "mandatory", udr, "'deny-everything'");
+      });
+    });
+
     it("judges only clusters that route through the firewall, and only when the stack shows one", async () => {
       const lb = managedCluster("aks-prod");
       assertSilent(await run(P, [...base.filter((r) => r !== udr), lb, ruleGroup([])]));
