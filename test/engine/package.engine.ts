@@ -121,6 +121,36 @@ describe("the package, installed from its tarball into a user's project", functi
     assert.ok(got.policies.includes("aks-acr-pull-role"));
   });
 
+  it("types the README's program against the installed declarations (strict TypeScript, as a user compiles it)", async () => {
+    // The program is the README's TypeScript; compiled here with this repository's tsc, resolving
+    // every import (aks-acr-guard's .d.ts, the peers') from the user's node_modules alone.
+    fs.copyFileSync(path.join(project.dir, "index.mjs"), path.join(project.dir, "index.ts"));
+    const tsc = path.join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc");
+    try {
+      await run(
+        process.execPath,
+        [
+          tsc,
+          "--noEmit",
+          "--strict",
+          "--target",
+          "es2022",
+          "--module",
+          "nodenext",
+          "--moduleResolution",
+          "nodenext",
+          "--skipLibCheck",
+          "index.ts",
+        ],
+        { cwd: project.dir },
+      );
+    } catch (e) {
+      assert.fail(`tsc: ${(e as { stdout: string }).stdout}`);
+    } finally {
+      fs.rmSync(path.join(project.dir, "index.ts"));
+    }
+  });
+
   it("answers --version and --help", async () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as {
       version: string;
