@@ -4,6 +4,7 @@
  * as resources, inline in a VirtualNetwork, or recorded by the observer.
  */
 import { ArmId, parseArmId, resourceName } from "./arm-id";
+import { cidrContains, parseCidr } from "./cidr";
 import {
   ClusterNode,
   linked,
@@ -280,4 +281,50 @@ export function hasZoneGroup(topo: Topology, pe: StackResource, zone: ZoneInfo):
       );
     });
   });
+}
+
+/**
+ * Where a VNet's names are resolved: `azure` (no custom DNS servers: Azure DNS, which answers from
+ * the private DNS zones linked to this VNet), or the VNets of the stack that hold its custom DNS
+ * servers (`dhcpOptions.dnsServers`: a resolver in the hub answers from the zones linked to *its*
+ * VNet), or `elsewhere` when a server is in no VNet the stack shows (on premises, another
+ * subscription): then which zone answers is not known here. UNKNOWN while the VNet's DNS settings
+ * are.
+ */
+export type DnsPath =
+  | { kind: "azure" }
+  | { kind: "servers"; servers: string[]; vnets: ArmId[] }
+  | { kind: "elsewhere"; servers: string[] };
+
+export function dnsPathOf(topo: Topology, vnet: ArmId): Known<DnsPath> {
+  const all = topo.byKind.get("virtualNetwork") ?? [];
+  const idKey = (r: StackResource) => {
+    const id = read(r.props, "id");
+    return typeof id === "string" ? parseArmId(id)?.key : undefined;
+  };
+  const res = all.find((r) => idKey(r) === vnet.key);
+  if (!res) return { kind: "azure" }; // the stack does not show the VNet's settings: Azure's default
+  const servers = readArmProp(res.props, "dhcpOptions", "dnsServers");
+  if (isUnknown(servers)) return UNKNOWN;
+  const list = Array.isArray(servers) ? servers.filter((s): s is string => typeof s === "string") : [];
+  if (list.length === 0) return { kind: "azure" };
+  const holders: ArmId[] = [];
+  for (const server of list) {
+    const ip = parseCidr(server);
+    const holder = all.find((r) => {
+      const prefixes = readArmProp(r.props, "addressSpace", "addressPrefixes");
+      return (
+        Array.isArray(prefixes) &&
+        prefixes.some((p) => {
+          const range = typeof p === "string" ? parseCidr(p) : undefined;
+          return ip !== undefined && range !== undefined && cidrContains(range, ip);
+        })
+      );
+    });
+    const id = holder ? read(holder.props, "id") : undefined;
+    const parsed = typeof id === "string" ? parseArmId(id) : undefined;
+    if (!parsed) return { kind: "elsewhere", servers: list };
+    if (!holders.some((h) => h.key === parsed.key)) holders.push(parsed);
+  }
+  return { kind: "servers", servers: list, vnets: holders };
 }

@@ -18,6 +18,8 @@ export const CAUSE_OF: Record<string, string> = {
   "k8s-acr-image-reference": "Image not found: the image reference is wrong",
   "k8s-acr-registry-known": "Image not found: a registry outside the stack and the allow-list",
   "acr-private-dns-link": "403 Forbidden: the private DNS zone is not linked to the cluster VNet",
+  "acr-private-dns-link-unverified":
+    "403 Forbidden: the cluster VNet resolves through DNS servers outside the stack (unverified)",
   "acr-firewall-aks-egress": "403 Forbidden: the registry's network rules refuse the cluster (solution 2)",
   "aks-acr-vnet-peering": "443 i/o timeout: the VNets are not peered (solution 1)",
   "aks-acr-hub-firewall": "443 i/o timeout: the hub firewall blocks the registry (solution 2)",

@@ -4,7 +4,7 @@ import { reportedUrn } from "../core/topology";
 import { acrAdminUserDisabled } from "./acr-admin-user-disabled";
 import { acrFirewallAksEgress } from "./acr-firewall-aks-egress";
 import { acrNetworkRulesSku } from "./acr-network-rules-sku";
-import { acrPrivateDnsLink } from "./acr-private-dns-link";
+import { acrPrivateDnsLink, acrPrivateDnsLinkUnverified } from "./acr-private-dns-link";
 import { aksAcrVnetPeering } from "./aks-acr-vnet-peering";
 import { acrPublicNetworkOpen } from "./acr-public-network-open";
 import { aksAcrLeastPrivilege } from "./aks-acr-least-privilege";
@@ -45,6 +45,7 @@ export const policies: Policies = (<Policies>[
   k8sAcrImageReference,
   k8sAcrRegistryKnown,
   acrPrivateDnsLink,
+  acrPrivateDnsLinkUnverified,
   acrFirewallAksEgress,
   aksAcrVnetPeering,
   aksAcrHubFirewall,

@@ -53,6 +53,50 @@ describe("the private-link path", () => {
         ]),
       );
     });
+    describe("custom DNS servers (dhcpOptions.dnsServers)", () => {
+      const customDns = (servers: string[]) =>
+        withProps(spoke, (p) => (p.dhcpOptions = { dnsServers: servers }));
+      const withSpoke = (v: typeof spoke) => [...without(spoke.name, "link-vnet-aks-prod"), v];
+
+      it("judges the hub's link when the spoke resolves through a resolver in the hub (Cloud Adoption Framework)", async () => {
+        // GIVEN the zone linked to the hub only, and the spoke's DNS server in the hub's range
+        assertSilent(await run(P, withSpoke(customDns(["10.0.3.4"]))));
+      });
+
+      it("reports the resolver's VNet when it lacks the link, naming the servers", async () => {
+        const v = customDns(["10.0.3.4"]);
+        assertViolation(
+          await run(P, [...withSpoke(v).filter((r) => r.name !== "link-vnet-hub")]),
+          "mandatory",
+          aks,
+          "resolves through DNS servers 10.0.3.4 in VNet 'vnet-hub', which has no virtual-network link",
+          "PrivateRegistryDns for VNet 'vnet-hub'",
+        );
+      });
+
+      it("says nothing mandatory when the DNS servers are in no VNet the stack shows; the unverified half says why", async () => {
+        const stack = withSpoke(customDns(["192.168.10.4"]));
+        assertNoMandatory(await run(P, stack));
+        assertViolation(
+          await run(`${P}-unverified`, stack),
+          "advisory",
+          aks,
+          "DNS servers of its VNet 'vnet-aks-prod' (192.168.10.4)",
+          "is not known here",
+          "linked to 'vnet-hub'",
+        );
+      });
+
+      it("waits while the DNS servers are not known", async () => {
+        assertNoMandatory(await run(P, withSpoke(withUnknown(spoke, "dhcpOptions"))));
+      });
+
+      it("leaves the unverified half silent where the DNS path is known", async () => {
+        assertSilent(await run(`${P}-unverified`, healthy));
+        assertSilent(await run(`${P}-unverified`, withSpoke(customDns(["10.0.3.4"]))));
+      });
+    });
+
     it("judges nothing when the zone is managed outside the stack", async () => {
       assertSilent(
         await run(
