@@ -91,7 +91,7 @@ export function planIntegration(
     const declaredBefore = topo.assignments.some(
       (a) => sameText(readString(a.res.props, "name"), ours) === true,
     );
-    const verdict = evaluatePullAccess(topo, { cluster, registry, evidence: "config" });
+    const verdict = evaluatePullAccess(topo, { cluster, registry, evidence: "config", certain: true });
     const missing =
       verdict.status === "missing" || (verdict.status === "undetermined" && !!target.principalObjectId);
     if (missing || declaredBefore) plan.pullRole = { principalId: principal, abac: registry.mode === "abac" };

@@ -5,13 +5,23 @@ import { parseImage } from "./images";
 import { assignedTo, scopeCovers } from "./grants";
 import { AssignmentNode, ClusterNode, linked, RegistryNode, StackResource, Topology } from "./topology";
 import { containerImages } from "./workloads";
-import { known, sameText } from "./values";
+import { known, sameText, UNKNOWN } from "./values";
 
 export interface PullPair {
   cluster: ClusterNode;
   registry: RegistryNode;
   /** Why the cluster is taken to pull from the registry. */
-  evidence: "config" | "workload" | "role assignment" | "no other evidence";
+  evidence:
+    "config" | "workload" | "role assignment" | "the stack's only cluster and registry" | "no other evidence";
+  /**
+   * Whether the stack shows the pull for certain: config names it; a workload on this cluster (its
+   * provider made from the cluster's kubeconfig, or the stack's only cluster) runs an image of the
+   * registry; one of the cluster's identities holds a role on it; or the stack has one cluster and
+   * one registry. Otherwise the pair is a guess (a workload whose cluster the stack cannot tell,
+   * a cluster with nothing to say which registry it uses): mandatory checks leave it to their
+   * advisory `-unverified` halves.
+   */
+  certain: boolean;
 }
 
 /** A pull the stack cannot show, named in config by cluster and registry (Azure or Pulumi names). */
@@ -32,24 +42,31 @@ export function registryByLoginServer(topo: Topology): Map<string, RegistryNode>
 
 /**
  * The clusters a Kubernetes resource runs on: the cluster its provider's kubeconfig came from, or,
- * when that link is not in the stack, every cluster of the stack.
+ * when that link is not in the stack, every cluster of the stack (`certain` then only when there is
+ * one).
  */
-export function clustersOf(topo: Topology, res: StackResource): ClusterNode[] {
+export function clustersOf(
+  topo: Topology,
+  res: StackResource,
+): { clusters: ClusterNode[]; certain: boolean } {
   const provider = res.provider ? topo.byUrn.get(res.provider) : undefined;
   if (provider) {
     const from = new Set([...linked(provider, "kubeconfig"), ...provider.dependencies]);
     const linkedClusters = topo.clusters.filter((c) => from.has(c.res.urn));
-    if (linkedClusters.length > 0) return linkedClusters;
+    if (linkedClusters.length > 0) return { clusters: linkedClusters, certain: true };
   }
-  return topo.clusters;
+  return { clusters: topo.clusters, certain: topo.clusters.length === 1 };
 }
 
 /**
  * Which cluster pulls from which registry, decided here for every policy:
- * 1. `declared` (policy config) when given: exactly those pairs;
+ * 1. `declared` (policy config) when given: exactly those pairs, certain;
  * 2. otherwise, for each cluster, the registries the evidence in the stack names: the login servers
- *    of the images its workloads run, and registries on which one of its identities holds a role;
- * 3. a cluster with no such evidence pulls from every registry of the stack.
+ *    of the images its workloads run (certain where the workload's cluster is), and registries on
+ *    which one of its identities holds a role (certain);
+ * 3. a cluster with no such evidence: none, when workloads the stack places on it all pull from
+ *    elsewhere; the only registry, certain, in a stack of one cluster and one registry; otherwise
+ *    every registry of the stack, each a guess.
  */
 export function pullPairs(topo: Topology, declared?: readonly DeclaredPull[]): PullPair[] {
   if (declared && declared.length > 0) {
@@ -61,36 +78,52 @@ export function pullPairs(topo: Topology, declared?: readonly DeclaredPull[]): P
           cluster,
           registry,
           evidence: "config" as const,
+          certain: true,
         })),
       ),
     );
   }
-  const evidence = new Map<ClusterNode, Map<RegistryNode, PullPair["evidence"]>>();
-  const note = (c: ClusterNode, r: RegistryNode, why: PullPair["evidence"]) => {
-    const m = evidence.get(c) ?? new Map<RegistryNode, PullPair["evidence"]>();
-    if (!m.has(r)) m.set(r, why);
+  const evidence = new Map<ClusterNode, Map<RegistryNode, { why: PullPair["evidence"]; certain: boolean }>>();
+  const note = (c: ClusterNode, r: RegistryNode, why: PullPair["evidence"], certain: boolean) => {
+    const m = evidence.get(c) ?? new Map<RegistryNode, { why: PullPair["evidence"]; certain: boolean }>();
+    const had = m.get(r);
+    if (!had || (certain && !had.certain)) m.set(r, { why, certain });
     evidence.set(c, m);
   };
+  /** Clusters the stack certainly places a workload on: their registries are what those workloads say. */
+  const placed = new Set<ClusterNode>();
+  const undecided = new Set<ClusterNode>();
   const byServer = registryByLoginServer(topo);
   for (const w of topo.workloads) {
-    for (const { image } of containerImages(w)) {
+    const { clusters, certain } = clustersOf(topo, w);
+    const images = containerImages(w);
+    if (certain)
+      clusters.forEach((c) => (images.some((i) => i.image === UNKNOWN) ? undecided : placed).add(c));
+    for (const { image } of images) {
       if (!known(image)) continue;
       const parsed = parseImage(image);
       const registry = parsed.ok ? byServer.get(parsed.ref.host.toLowerCase()) : undefined;
-      if (registry) for (const c of clustersOf(topo, w)) note(c, registry, "workload");
+      if (registry) for (const c of clusters) note(c, registry, "workload", certain);
     }
   }
   for (const a of topo.assignments) {
     for (const c of topo.clusters) {
       if (!holdsFor(a, c)) continue;
-      for (const r of topo.registries) if (scopeCovers(topo, a, r) === true) note(c, r, "role assignment");
+      for (const r of topo.registries)
+        if (scopeCovers(topo, a, r) === true) note(c, r, "role assignment", true);
     }
   }
+  const single = topo.clusters.length === 1 && topo.registries.length === 1;
   return topo.clusters.flatMap((cluster) => {
     const ev = evidence.get(cluster);
-    return ev
-      ? [...ev].map(([registry, why]) => ({ cluster, registry, evidence: why }))
-      : topo.registries.map((registry) => ({ cluster, registry, evidence: "no other evidence" as const }));
+    if (ev)
+      return [...ev].map(([registry, { why, certain }]) => ({ cluster, registry, evidence: why, certain }));
+    if (placed.has(cluster) && !undecided.has(cluster)) return [];
+    return topo.registries.map((registry) =>
+      single
+        ? { cluster, registry, evidence: "the stack's only cluster and registry" as const, certain: true }
+        : { cluster, registry, evidence: "no other evidence" as const, certain: false },
+    );
   });
 }
 
@@ -101,4 +134,12 @@ function holdsFor(a: AssignmentNode, c: ClusterNode): boolean {
     [c.identity, ...c.controlPlane].some((p) => assignedTo(a, p)) ||
     (known(a.principalId) && sameText(a.principalId, c.identity.clientId) === true)
   );
+}
+
+/**
+ * The pairs a mandatory check may judge: those the stack shows for certain. The guessed ones are
+ * left to the advisory `-unverified` halves (mandatory means certain).
+ */
+export function certainPullPairs(topo: Topology, declared?: readonly DeclaredPull[]): PullPair[] {
+  return pullPairs(topo, declared).filter((p) => p.certain);
 }

@@ -10,6 +10,8 @@ import { PolicyResourceInput, urnOf } from "./resources";
 /** The cause in Microsoft's article (CAUSES.md) each policy stands for; the report groups by it. */
 export const CAUSE_OF: Record<string, string> = {
   "aks-acr-pull-role": "401 Unauthorized: no pull role for the kubelet identity (solutions 1 and 3)",
+  "aks-acr-pull-role-unverified":
+    "401 Unauthorized: no pull role, on registries the stack cannot tie to the cluster (unverified)",
   "aks-sp-secret-valid": "401 Unauthorized: the service principal's secret has expired (solution 2)",
   "aks-sp-secret-expiring": "401 Unauthorized: the service principal's secret expires soon (solution 2)",
   "aks-kubelet-identity-on-vmss":

@@ -2,7 +2,7 @@ import { StackValidationPolicy } from "@pulumi/policy";
 import { notCovered } from "../core/cidr";
 import { clusterEgress, ipRuleValues, reachesPrivateEndpoint } from "../core/egress";
 import { privateEndpointsOf } from "../core/network";
-import { pullPairs } from "../core/pull-pairs";
+import { certainPullPairs } from "../core/pull-pairs";
 import { readArray, readString, known, UNKNOWN } from "../core/values";
 import { declaredPulls, ipv4List, ipv4ListSchema, PULLS_SCHEMA } from "./lib/config";
 import { deferToPreview, topologyOf } from "./lib/stack";
@@ -35,7 +35,7 @@ export const acrFirewallAksEgress: StackValidationPolicy = {
     const extra = ipv4List(NAME, config, "egressIps");
     const topo = topologyOf(args.resources);
     let pending: string | undefined;
-    for (const { cluster, registry } of pullPairs(topo, declaredPulls(NAME, config))) {
+    for (const { cluster, registry } of certainPullPairs(topo, declaredPulls(NAME, config))) {
       const props = registry.res.props;
       const defaultAction = readString(props, "networkRuleSet", "defaultAction");
       const publicAccess = readString(props, "publicNetworkAccess");

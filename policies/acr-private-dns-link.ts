@@ -9,7 +9,7 @@ import {
   zoneLinks,
   zonePending,
 } from "../core/network";
-import { pullPairs } from "../core/pull-pairs";
+import { certainPullPairs } from "../core/pull-pairs";
 import { resourceName } from "../core/arm-id";
 import { known, readString, UNKNOWN } from "../core/values";
 import { Topology } from "../core/topology";
@@ -41,7 +41,7 @@ function evaluate(
   const zones = privateLinkZones(topo);
   if (zones.length === 0) return { certain, unverified }; // the zone is managed elsewhere: nothing here to judge
   let pending: string | undefined;
-  for (const { cluster, registry } of pullPairs(topo, declaredPulls(NAME, config))) {
+  for (const { cluster, registry } of certainPullPairs(topo, declaredPulls(NAME, config))) {
     const pes = privateEndpointsOf(topo, registry);
     if (pes.length === 0) continue;
     const name = known(registry.name) ? registry.name.toLowerCase() : undefined;

@@ -2,7 +2,7 @@ import { StackValidationPolicy } from "@pulumi/policy";
 import { parseCidr } from "../core/cidr";
 import { clusterSubnetInfo, firewallRules, firewallVerdict, FirewallVerdict } from "../core/firewall";
 import { privateEndpointsOf } from "../core/network";
-import { pullPairs } from "../core/pull-pairs";
+import { certainPullPairs } from "../core/pull-pairs";
 import { known, readString, UNKNOWN } from "../core/values";
 import { declaredPulls, PULLS_SCHEMA } from "./lib/config";
 import { deferToPreview, topologyOf } from "./lib/stack";
@@ -28,7 +28,7 @@ export const aksAcrHubFirewall: StackValidationPolicy = {
     const rules = firewallRules(topo);
     if (rules.firewalls === 0) return; // no firewall known to the stack
     let pending: string | undefined;
-    for (const { cluster, registry } of pullPairs(
+    for (const { cluster, registry } of certainPullPairs(
       topo,
       declaredPulls(NAME, args.getConfig<Record<string, unknown>>()),
     )) {

@@ -1,4 +1,4 @@
-import { StackValidationPolicy } from "@pulumi/policy";
+import { StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { PullVerdict, evaluatePullAccess } from "../core/pull-access";
 import { pullPairs } from "../core/pull-pairs";
 import { clusterArgs, KUBELET_401, loginServerOf, registryRef, registryScope } from "../core/remediation";
@@ -33,19 +33,85 @@ export const aksAcrPullRole: StackValidationPolicy = {
     },
   },
   validateStack: (args, reportViolation) => {
-    const config = args.getConfig<Record<string, unknown>>();
-    const extraPullRoleGuids = guidList(NAME, config, "pullRoleDefinitionIds");
-    const topo = topologyOf(args.resources);
-    let pending: string | undefined;
-    for (const pair of pullPairs(topo, declaredPulls(NAME, config))) {
-      const verdict = evaluatePullAccess(topo, pair, { extraPullRoleGuids });
-      if (verdict.status === "pending") pending ??= verdict.path;
-      if (verdict.status === "missing")
-        reportViolation(message(pair.cluster, pair.registry, verdict), pair.cluster.res.urn);
-    }
+    const { certain, pending } = evaluate(args);
+    for (const f of certain) reportViolation(f.message, f.urn);
     if (pending) deferToPreview(pending);
   },
 };
+
+export const aksAcrPullRoleUnverified: StackValidationPolicy = {
+  name: `${NAME}-unverified`,
+  description:
+    "A cluster the stack cannot tie to its registries (no workload on a provider made from its kubeconfig, no role " +
+    "assignment, no pulls config) whose pulling identity holds no pull role on them: a pull would fail with 401 if it " +
+    "pulls from one. Reported once per cluster. Organisations that require the pull wiring in code set it mandatory.",
+  enforcementLevel: "advisory",
+  severity: "medium",
+  url: "https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/connectivity/cannot-pull-image-from-acr-to-aks-cluster#cause-1-401-unauthorized-error",
+  remediationSteps:
+    "Say which registries the cluster pulls from (policy config `pulls`, or workloads deployed through a Kubernetes " +
+    "provider made from the cluster's kubeconfig); then aks-acr-pull-role judges those pairs for certain. Where it does " +
+    "pull from one, `az aks update -g <group> -n <cluster> --attach-acr <registry>`.",
+  configSchema: {
+    properties: {
+      pullRoleDefinitionIds: {
+        ...GUID_LIST_SCHEMA,
+        description:
+          "GUIDs of custom roles defined outside the stack that grant Microsoft.ContainerRegistry/registries/pull/read.",
+      },
+      pulls: PULLS_SCHEMA,
+    },
+  },
+  validateStack: (args, reportViolation) => {
+    for (const f of evaluate(args).unverified) reportViolation(f.message, f.urn);
+  },
+};
+
+interface Finding {
+  message: string;
+  urn: string;
+}
+
+/**
+ * Every pull pair's verdict: the certain pairs' missing roles (mandatory), and, once per cluster,
+ * the guessed pairs whose registries its identity cannot pull from (the unverified half).
+ */
+function evaluate(args: StackValidationArgs): {
+  certain: Finding[];
+  unverified: Finding[];
+  pending?: string;
+} {
+  const config = args.getConfig<Record<string, unknown>>();
+  const extraPullRoleGuids = guidList(NAME, config, "pullRoleDefinitionIds");
+  const topo = topologyOf(args.resources);
+  let pending: string | undefined;
+  const certain: Finding[] = [];
+  const guessed = new Map<ClusterNode, RegistryNode[]>();
+  for (const pair of pullPairs(topo, declaredPulls(NAME, config))) {
+    const verdict = evaluatePullAccess(topo, pair, { extraPullRoleGuids });
+    if (verdict.status === "pending") pending ??= verdict.path;
+    if (verdict.status !== "missing") continue;
+    if (pair.certain)
+      certain.push({ message: message(pair.cluster, pair.registry, verdict), urn: pair.cluster.res.urn });
+    else guessed.set(pair.cluster, [...(guessed.get(pair.cluster) ?? []), pair.registry]);
+  }
+  const unverified = [...guessed].map(([c, unsorted]) => {
+    const registries = [...unsorted].sort((a, b) => a.label.localeCompare(b.label));
+    return {
+      message:
+        `Pods on cluster '${c.label}' will fail with ${KUBELET_401} if they pull from ` +
+        `${registries.map((r) => `'${r.label}'`).join(", ")}: its ${c.identity.label} holds no pull role on ` +
+        `${registries.length > 1 ? "any of them" : "it"}. Nothing in this stack shows which registries it pulls from ` +
+        "(no workload on a Kubernetes provider made from its kubeconfig, no role assignment to its identities, no `pulls` config), " +
+        "so this is not certain.\n" +
+        "Fix: if it pulls from one, declare aks-acr-guard's AcrPullAccess for it; to make this check certain, set this " +
+        `policy's and aks-acr-pull-role's \`pulls\` config ([{"cluster": "${c.label}", "registry": "<registry>"}]), or deploy ` +
+        "its workloads through a Kubernetes provider made from its kubeconfig.",
+      urn: c.res.urn,
+    };
+  });
+  return { certain, unverified, pending };
+}
 
 function message(c: ClusterNode, r: RegistryNode, v: Extract<PullVerdict, { status: "missing" }>): string {
   const role = pullRoleFor(v.mode);
@@ -81,6 +147,10 @@ function message(c: ClusterNode, r: RegistryNode, v: Extract<PullVerdict, { stat
   const assign =
     `az role assignment create --assignee-object-id ${assignee} --assignee-principal-type ServicePrincipal ` +
     `--role "${role.name}" --scope ${registryScope(r)}`;
+  lines.push(
+    "If the role was granted outside this stack (az aks update --attach-acr, another stack), the stack does not own it: " +
+      "adopt it with `pulumi import azure-native:authorization:RoleAssignment <name> <role-assignment-id>`.",
+  );
   lines.push(
     v.mode === "abac"
       ? `Fix: declare aks-acr-guard's AcrPullAccess for this cluster and registry (it assigns ${role.name} at the registry scope), or run: ${assign}`

@@ -1,7 +1,7 @@
 import { StackValidationPolicy } from "@pulumi/policy";
 import { resourceName } from "../core/arm-id";
 import { clusterVnets, Peering, peeringBetween, peerings, privateEndpointsOf } from "../core/network";
-import { pullPairs } from "../core/pull-pairs";
+import { certainPullPairs } from "../core/pull-pairs";
 import { known, UNKNOWN } from "../core/values";
 import { declaredPulls, PULLS_SCHEMA } from "./lib/config";
 import { deferToPreview, topologyOf } from "./lib/stack";
@@ -27,7 +27,7 @@ export const aksAcrVnetPeering: StackValidationPolicy = {
     const topo = topologyOf(args.resources);
     const all = peerings(topo);
     let pending: string | undefined;
-    for (const { cluster, registry } of pullPairs(
+    for (const { cluster, registry } of certainPullPairs(
       topo,
       declaredPulls(NAME, args.getConfig<Record<string, unknown>>()),
     )) {

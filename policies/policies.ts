@@ -9,7 +9,7 @@ import { aksAcrVnetPeering } from "./aks-acr-vnet-peering";
 import { acrPublicNetworkOpen } from "./acr-public-network-open";
 import { aksAcrLeastPrivilege } from "./aks-acr-least-privilege";
 import { aksAcrHubFirewall } from "./aks-acr-hub-firewall";
-import { aksAcrPullRole } from "./aks-acr-pull-role";
+import { aksAcrPullRole, aksAcrPullRoleUnverified } from "./aks-acr-pull-role";
 import { aksSubnetNsgAcr } from "./aks-subnet-nsg-acr";
 import { aksKubeletIdentityOnVmss } from "./aks-kubelet-identity-on-vmss";
 import { aksSpSecretExpiring } from "./aks-sp-secret-expiring";
@@ -38,6 +38,7 @@ function reportingOnObservers(policy: Policy): Policy {
 
 export const policies: Policies = (<Policies>[
   aksAcrPullRole,
+  aksAcrPullRoleUnverified,
   aksSpSecretValid,
   aksSpSecretExpiring,
   aksKubeletIdentityOnVmss,

@@ -8,6 +8,7 @@ import { PolicyConfigRejected } from "../../offline/config-schema";
 // Policies of CAUSES.md this pack implements so far, with their public names and default levels.
 const IMPLEMENTED: Record<string, string> = {
   "aks-acr-pull-role": "mandatory",
+  "aks-acr-pull-role-unverified": "advisory",
   "aks-sp-secret-valid": "mandatory",
   "aks-sp-secret-expiring": "advisory",
   "aks-kubelet-identity-on-vmss": "mandatory",

@@ -25,8 +25,8 @@ import {
   PolicyResourceInput,
   setPath,
   unknown,
-  urnOf,
   usePolicy,
+  usePolicyPack,
   withProps,
   withUnknown,
   without,
@@ -37,6 +37,8 @@ const SYMPTOM = "failed to fetch oauth token: unexpected status: 401 Unauthorize
 
 describe(POLICY, () => {
   const { pack, run } = usePolicy(POLICY);
+  /** The pack for the advisory half, aks-acr-pull-role-unverified. */
+  const harness = usePolicyPack();
 
   // The happy path every test mutates: a managed-identity cluster whose kubelet identity holds
   // AcrPull on the registry, declared as a program declares it.
@@ -136,17 +138,41 @@ describe(POLICY, () => {
     const dev = managedCluster("aks-dev");
     const devAcr = registry("contosodevacr");
 
-    it("judges every registry of the stack when nothing shows which ones a cluster uses", async () => {
-      const diags = await run([acr, registry("fabrikamacr"), aks]);
-      assert.deepEqual(
-        diags
-          .map((d) => [d.enforcementLevel, d.urn === urnOf(aks), /registry '(\w+)'/.exec(d.message)?.[1]])
-          .sort(),
-        [
-          ["mandatory", true, "contosoacr"],
-          ["mandatory", true, "fabrikamacr"],
-        ],
+    it("leaves a guessed pair to aks-acr-pull-role-unverified, once per cluster, naming every registry", async () => {
+      // GIVEN one cluster, two registries, and nothing that says which one it pulls from
+      const stack = [acr, registry("fabrikamacr"), aks];
+      // THEN nothing mandatory: the pull is a guess
+      assertSilent(await run(stack));
+      // AND the advisory half says so once, with what would make it certain
+      assertViolation(
+        await harness.run(`${POLICY}-unverified`, stack),
+        "advisory",
+        aks,
+        "will fail with",
+        "if they pull from 'contosoacr', 'fabrikamacr'",
+        "so this is not certain",
+        "`pulls` config",
       );
+    });
+
+    it("judges the stack's only cluster and only registry for certain: the seeds' core case", async () => {
+      assertViolation(await run([acr, aks]), "mandatory", aks, "registry 'contosoacr'", "pulumi import");
+    });
+
+    it("does not pair a cluster whose workloads, placed on it for certain, all pull from elsewhere", async () => {
+      const provider = {
+        type: "pulumi:providers:kubernetes",
+        name: "aks-dev-k8s",
+        props: { kubeconfig: "(secret)" },
+        propertyDependencies: { kubeconfig: [dev] },
+      };
+      const web = {
+        ...deployment("web", { containers: [{ image: "docker.io/library/nginx:1.27" }] }),
+        provider,
+      };
+      const stack = [acr, aks, pull, dev, provider, web];
+      assertSilent(await run(stack));
+      assertSilent(await harness.run(`${POLICY}-unverified`, stack));
     });
 
     it("does not judge a registry that neither the cluster's workloads nor its role assignments name", async () => {
@@ -389,8 +415,11 @@ describe(POLICY, () => {
 
     it("names another cluster's kubelet identity holding the pull role", async () => {
       const dev = managedCluster("aks-dev");
+      // (with two clusters, config says which one pulls: otherwise the pair would be a guess)
       assertViolation(
-        await run([acr, aks, dev, kubeletPull(dev, acr, ROLE.acrPull, "dev-pull")]),
+        await run([acr, aks, dev, kubeletPull(dev, acr, ROLE.acrPull, "dev-pull")], {
+          pulls: [{ cluster: "aks-prod", registry: "contosoacr" }],
+        }),
         "mandatory",
         aks,
         "AcrPull on the registry is held by the kubelet identity of another cluster, 'aks-dev'",
@@ -553,7 +582,12 @@ describe(POLICY, () => {
     it("keeps a known violation on one cluster while another waits for preview", async () => {
       const known = managedCluster("aks-known");
       const waiting = withUnknown(managedCluster("aks-new"), "identityProfile.kubeletidentity.objectId");
-      const diags = await run([acr, known, waiting]);
+      const diags = await run([acr, known, waiting], {
+        pulls: [
+          { cluster: "aks-known", registry: "contosoacr" },
+          { cluster: "aks-new", registry: "contosoacr" },
+        ],
+      });
       assert.deepEqual(
         diags.map((d) => [d.enforcementLevel, d.urn.endsWith("::aks-known")]),
         [
