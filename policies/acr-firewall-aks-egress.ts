@@ -3,7 +3,7 @@ import { notCovered } from "../core/cidr";
 import { clusterEgress, ipRuleValues, reachesPrivateEndpoint } from "../core/egress";
 import { privateEndpointsOf } from "../core/network";
 import { certainPullPairs } from "../core/pull-pairs";
-import { readArray, readString, known, UNKNOWN } from "../core/values";
+import { listOf, readArray, readString, known, UNKNOWN } from "../core/values";
 import { declaredPulls, ipv4List, ipv4ListSchema, PULLS_SCHEMA } from "./lib/config";
 import { deferToPreview, topologyOf } from "./lib/stack";
 
@@ -53,6 +53,19 @@ export const acrFirewallAksEgress: StackValidationPolicy = {
         pending ??= `${cluster.res.name}: the path to the registry's private endpoints`;
         continue;
       }
+      // The registry's own record lists its private endpoint connections: one to an endpoint this
+      // stack does not show (a networking stack's) may be the cluster's path. Mandatory means certain.
+      const connections = readArray(props, "privateEndpointConnections");
+      if (connections === UNKNOWN) {
+        pending ??= `${registry.res.name}: privateEndpointConnections`;
+        continue;
+      }
+      const shown = new Set(pes.map((pe) => String(readString(pe.res.props, "id")).toLowerCase()));
+      const outside = listOf(connections).some((c) => {
+        const id = readString(c, "privateEndpoint", "id");
+        return typeof id === "string" && !shown.has(id.toLowerCase());
+      });
+      if (outside) continue;
       if (disabled) {
         reportViolation(
           `Pods on cluster '${cluster.label}' pulling from '${registry.label}' will fail with ${SYMPTOM_403}: the registry's ` +

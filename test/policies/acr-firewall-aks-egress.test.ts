@@ -125,6 +125,28 @@ describe(POLICY, () => {
     assertSilent(await run(stack(closed, spoke, hub, pe, peering(spoke, hub), peering(hub, spoke))));
   });
 
+  it("says nothing mandatory when the registry shows a private endpoint another stack owns", async () => {
+    // GIVEN public access disabled, and the registry's record listing an approved connection to a
+    // private endpoint the networking stack declares: the path may well exist, out of this stack's sight
+    const elsewhere = withProps(registry("contosoacr", { publicNetworkAccess: "Disabled" }), (p) => {
+      p.privateEndpointConnections = [
+        {
+          id: `${p.id}/privateEndpointConnections/pe-acr.1a2b`,
+          privateEndpoint: {
+            id: "/subscriptions/9c1e7b3a-2f4d-4c8e-b6a1-0d9e8f7c6b5a/resourceGroups/rg-net/providers/Microsoft.Network/privateEndpoints/pe-acr",
+          },
+          privateLinkServiceConnectionState: { status: "Approved" },
+        },
+      ];
+    });
+    assertNoMandatory(await run(stack(elsewhere)));
+    // AND a registry whose record lists no connection at all is still certain to refuse the cluster
+    const none = withProps(registry("contosoacr", { publicNetworkAccess: "Disabled" }), (p) => {
+      p.privateEndpointConnections = [];
+    });
+    assertViolation(await run(stack(none)), "mandatory", aks, "no private endpoint");
+  });
+
   it("reports nothing mandatory while the egress IP is not known", async () => {
     assertNoMandatory(await run([restricted("20.50.4.0/24"), aks, withUnknown(egress, "ipAddress")]));
   });
