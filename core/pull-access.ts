@@ -13,7 +13,7 @@ import {
   scopeCovers,
 } from "./grants";
 import type { PullPair } from "./pull-pairs";
-import { AssignmentNode, ClusterNode, Topology } from "./topology";
+import { AssignmentNode, ClusterNode, isObserved, Topology } from "./topology";
 import { all3, known, sameText, UNKNOWN } from "./values";
 
 export interface MisdirectedGrant extends RoleOnRegistry {
@@ -34,6 +34,11 @@ export type PullVerdict =
       ineffective: RoleOnRegistry[];
       /** Pull roles on the registry held by someone else the cluster is associated with. */
       misdirected: MisdirectedGrant[];
+      /**
+       * Grants the observer recorded outside the stack, for a cluster and registry the stack
+       * declares: drift, which the stack's own wiring does not include (adopt them with `pulumi import`).
+       */
+      outside: AssignmentNode[];
     };
 
 export function evaluatePullAccess(
@@ -55,6 +60,11 @@ export function evaluatePullAccess(
   let pendingPath: string | undefined;
   const ineffective: RoleOnRegistry[] = [];
   const misdirected: MisdirectedGrant[] = [];
+  const outside: AssignmentNode[] = [];
+  // The stack owns the wiring between a cluster and a registry it declares: what the observer saw
+  // granted outside it is drift and never overrides the declared state (nor can a hand-made
+  // component of the observer's type silence it).
+  const owned = !isObserved(cluster.res) && !isObserved(registry.res);
 
   for (const a of topo.assignments) {
     const scope = scopeCovers(topo, a, registry);
@@ -62,6 +72,10 @@ export function evaluatePullAccess(
     const principal = principalMatches(topo, a, identity, cluster);
     const pulls = rolePulls(topo, a, mode, options);
     const verdict = all3([scope, principal, pulls.grants]);
+    if (owned && isObserved(a.res)) {
+      if (verdict === true) outside.push(a);
+      continue;
+    }
     if (verdict === true) return { status: "granted", via: a };
     if (verdict === UNKNOWN) {
       pendingPath ??= `${a.res.name}: ${[
@@ -88,7 +102,7 @@ export function evaluatePullAccess(
     return { status: "pending", path: `${cluster.res.name}: ${identity.kind} identity object id` };
   }
   if (registry.isNew) return { status: "pending", path: `${registry.res.name}: id` };
-  return { status: "missing", mode, ineffective, misdirected };
+  return { status: "missing", mode, ineffective, misdirected, outside };
 }
 
 /** Names who holds a pull role instead of the pulling identity, when that is worth telling. */

@@ -4,7 +4,7 @@ import { pullPairs } from "../core/pull-pairs";
 import { clusterArgs, KUBELET_401, loginServerOf, registryRef, registryScope } from "../core/remediation";
 import { pullRoleFor, PULL_ACTION, ABAC_PULL_DATA_ACTION } from "../core/roles";
 import { ClusterNode, RegistryNode } from "../core/topology";
-import { known } from "../core/values";
+import { known, readString } from "../core/values";
 import { declaredPulls, GUID_LIST_SCHEMA, guidList, PULLS_SCHEMA } from "./lib/config";
 import { deferToPreview, topologyOf } from "./lib/stack";
 
@@ -116,8 +116,13 @@ function evaluate(args: StackValidationArgs): {
 function message(c: ClusterNode, r: RegistryNode, v: Extract<PullVerdict, { status: "missing" }>): string {
   const role = pullRoleFor(v.mode);
   const action = v.mode === "abac" ? ABAC_PULL_DATA_ACTION : PULL_ACTION;
+  const outsideIds = v.outside.map((a) => readString(a.res.props, "id")).filter(known);
   const lines = [
-    `Pods on cluster '${c.label}' pulling from '${loginServerOf(r)}' will fail with ${KUBELET_401}.`,
+    outsideIds.length > 0
+      ? `Cluster '${c.label}' pulls from '${loginServerOf(r)}' only through a pull role granted outside this stack ` +
+        `(${outsideIds.join(", ")}, as the observer recorded it). This stack declares both and owns that wiring: ` +
+        `deployed from it alone, pods would fail with ${KUBELET_401}.`
+      : `Pods on cluster '${c.label}' pulling from '${loginServerOf(r)}' will fail with ${KUBELET_401}.`,
     `The cluster's ${c.identity.label} holds no role on registry '${r.label}' (or a scope above it) that grants ${action}.`,
   ];
   if (v.mode === "abac") {
@@ -148,8 +153,10 @@ function message(c: ClusterNode, r: RegistryNode, v: Extract<PullVerdict, { stat
     `az role assignment create --assignee-object-id ${assignee} --assignee-principal-type ServicePrincipal ` +
     `--role "${role.name}" --scope ${registryScope(r)}`;
   lines.push(
-    "If the role was granted outside this stack (az aks update --attach-acr, another stack), the stack does not own it: " +
-      "adopt it with `pulumi import azure-native:authorization:RoleAssignment <name> <role-assignment-id>`.",
+    outsideIds.length > 0
+      ? `Adopt it into the stack: pulumi import azure-native:authorization:RoleAssignment <name> ${outsideIds[0]}`
+      : "If the role was granted outside this stack (az aks update --attach-acr, another stack), the stack does not own it: " +
+          "adopt it with `pulumi import azure-native:authorization:RoleAssignment <name> <role-assignment-id>`.",
   );
   lines.push(
     v.mode === "abac"

@@ -16,6 +16,7 @@ import {
   SUBSCRIPTION,
   userAssignedIdentity,
   prop,
+  observer,
 } from "../fixtures/azure";
 import { deployment } from "../fixtures/kubernetes";
 import {
@@ -131,6 +132,69 @@ describe(POLICY, () => {
         `role ${ROLE.networkContributor}`,
         "neither a built-in pull role nor defined in this stack",
       );
+    });
+  });
+
+  describe("trust: observed records never override what the stack declares", () => {
+    /** An AcrPull assignment as ARM returns it, granted outside the stack (az aks update --attach-acr). */
+    const outsideGrant = {
+      id: `${idOf(acr)}/providers/Microsoft.Authorization/roleAssignments/5b1f0c3e-9a2d-4e7b-8c6f-1d0e9a8b7c6d`,
+      name: "5b1f0c3e-9a2d-4e7b-8c6f-1d0e9a8b7c6d",
+      type: "Microsoft.Authorization/roleAssignments",
+      properties: {
+        principalId: kubeletObjectId(aks),
+        principalType: "ServicePrincipal",
+        roleDefinitionId: roleDefinitionId(ROLE.acrPull),
+        scope: idOf(acr),
+      },
+    };
+
+    it("keeps a missing pull role mandatory for a cluster and registry the stack declares, granted outside it", async () => {
+      // The stack owns that wiring: the message says where the grant is and how to adopt it.
+      assertViolation(
+        await run([acr, aks, observer([outsideGrant])]),
+        "mandatory",
+        aks,
+        "only through a pull role granted outside this stack",
+        outsideGrant.id,
+        `pulumi import azure-native:authorization:RoleAssignment <name> ${outsideGrant.id}`,
+      );
+    });
+
+    it("cannot be silenced by a hand-made component of the observer's type", async () => {
+      const fake = { ...observer([outsideGrant]), name: "not-really-an-observer" };
+      assertViolation(await run([acr, aks, fake]), "mandatory", aks, "granted outside this stack");
+    });
+
+    it("counts an observed grant where the stack does not declare the pair (the program's observer)", async () => {
+      // The cluster and registry themselves are observed: nothing here is the stack's own wiring.
+      const observedOnly = observer([
+        {
+          id: prop(acr, "id"),
+          name: "contosoacr",
+          type: "Microsoft.ContainerRegistry/registries",
+          location: "westeurope",
+          properties: { loginServer: "contosoacr.azurecr.io" },
+        },
+        {
+          id: prop(aks, "id"),
+          name: "aks-prod",
+          type: "Microsoft.ContainerService/managedClusters",
+          location: "westeurope",
+          identity: aks.props.identity,
+          properties: {
+            identityProfile: aks.props.identityProfile,
+            agentPoolProfiles: aks.props.agentPoolProfiles,
+          },
+        },
+        outsideGrant,
+      ]);
+      assertSilent(await run([observedOnly]));
+      // AND without that grant, the observed pair is reported, on the observer
+      const observedBare = observer(
+        (observedOnly.props.observed as Record<string, unknown>[]).filter((r) => r !== outsideGrant),
+      );
+      assertViolation(await run([observedBare]), "mandatory", observedBare, "will fail with");
     });
   });
 
