@@ -16,12 +16,15 @@
  * exactly as @pulumi/policy alone would (only slower), when:
  * - `AKS_ACR_GUARD_SHARED_STACK=0` is set (the switch to rule this out when chasing a problem);
  * - a stack policy names a resource type (@pulumi/policy skips those by the request's list);
+ * - the installed @pulumi/policy is not the version this was tested with (`TESTED_POLICY_VERSION`,
+ *   which package.json pins exactly): the handler it wraps is that version's;
  * - @pulumi/policy's deserializer or gRPC server cannot be found where 1.x keeps them;
  * - reading a request throws: each policy then reads the stack itself and reports the error.
  * A stack policy that runs, while a request read here is served, outside that request's async
  * context throws (`topologyOf`) rather than pass on the empty list.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
+import * as fs from "node:fs";
 import { buildTopology, StackResource, Topology } from "../../core/topology";
 import { withPlannedInputs } from "./planned-inputs";
 import { Deserialize, policyDeserializer, wrapNextAddService } from "./policy-internals";
@@ -115,12 +118,30 @@ function wrapStackHandler(handler: StackHandler, deserialize: Deserialize): Stac
   };
 }
 
+/** The @pulumi/policy whose AnalyzeStack handler the wrapper was written for and tested with. */
+export const TESTED_POLICY_VERSION = "1.21.0";
+
+/** The installed @pulumi/policy's version (its package.json says `v1.21.0`). */
+export function installedPolicyVersion(): string | undefined {
+  try {
+    const file = require.resolve("@pulumi/policy/package.json");
+    const version = (JSON.parse(fs.readFileSync(file, "utf8")) as { version?: string }).version;
+    return version?.replace(/^v/, "");
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Puts the wrapper in place for the PolicyPack about to start. Call it just before
  * `new PolicyPack(...)`; returns whether it did.
  */
-export function shareStackReading(policies: readonly object[]): boolean {
+export function shareStackReading(
+  policies: readonly object[],
+  policyVersion: () => string | undefined = installedPolicyVersion,
+): boolean {
   if (installed || process.env.AKS_ACR_GUARD_SHARED_STACK === "0") return false;
+  if (policyVersion() !== TESTED_POLICY_VERSION) return false;
   const typed = policies.some(
     (p) => (p as { validateStack?: { __pulumiType?: string } }).validateStack?.__pulumiType,
   );

@@ -3,18 +3,21 @@
 // a policy, and the wrapper goes only where it should. That every scenario and generated stack gets
 // the same findings either way is checked through the analyzer in properties.test.ts.
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { StackValidationPolicy, validateStackResourcesOfType } from "@pulumi/policy";
 import { Registry } from "@pulumi/azure-native/containerregistry";
 import {
+  installedPolicyVersion,
   requestTopology,
   requestTopologyLost,
   shareStackReading,
   stackResourcesFromRequest,
+  TESTED_POLICY_VERSION,
 } from "../../policies/lib/shared-stack";
 import { topologyOf } from "../../policies/lib/stack";
 import { managedCluster, registry } from "../fixtures/azure";
-import { secret, stackRequest, unknown, urnOf, withProps } from "../harness";
+import { REPO_ROOT, secret, stackRequest, unknown, urnOf, withProps } from "../harness";
 import { UNKNOWN_WIRE_VALUE } from "../../core/values";
 
 // The gRPC server @pulumi/policy serves with, resolved as the wrapper resolves it.
@@ -111,6 +114,29 @@ describe("reading the stack once per AnalyzeStack", () => {
         validateStack: validateStackResourcesOfType(Registry, () => {}),
       };
       assert.equal(shareStackReading([plain, typed]), false);
+      assert.equal(grpc.Server.prototype.addService, addService, "nothing wrapped");
+    });
+
+    it("steps aside under any @pulumi/policy but the one it was tested with, which package.json pins", () => {
+      const addService = grpc.Server.prototype.addService;
+      assert.equal(installedPolicyVersion(), TESTED_POLICY_VERSION);
+      for (const pkg of ["package.json", "policies/package.json"]) {
+        const deps = (
+          JSON.parse(fs.readFileSync(path.join(REPO_ROOT, pkg), "utf8")) as {
+            dependencies: Record<string, string>;
+          }
+        ).dependencies;
+        assert.equal(deps["@pulumi/policy"], TESTED_POLICY_VERSION, `${pkg} pins @pulumi/policy exactly`);
+      }
+      assert.equal(
+        shareStackReading([plain], () => "1.22.0"),
+        false,
+      );
+      assert.equal(
+        shareStackReading([plain], () => undefined),
+        false,
+        "not found",
+      );
       assert.equal(grpc.Server.prototype.addService, addService, "nothing wrapped");
     });
 
