@@ -45,7 +45,15 @@ describe(POLICY, () => {
     const pool = {
       type: "azure-native:containerservice:AgentPool",
       name: "win",
-      props: { name: "win", osType: "Windows", mode: "User", count: 2 },
+      // The inputs Analyze gets name the pool's cluster (`resourceName`), as azure-native requires.
+      props: {
+        name: "win",
+        resourceGroupName: "rg-aks",
+        resourceName: "aks-prod",
+        osType: "Windows",
+        mode: "User",
+        count: 2,
+      },
     };
     assertViolation(await run([linuxOnly, pool, web]), "mandatory", web, "Windows node pools");
   });
@@ -89,6 +97,43 @@ describe(POLICY, () => {
 
   it("takes windowsNodePools from config for a cluster outside the stack", async () => {
     assertViolation(await run([web], { windowsNodePools: true }), "mandatory", web, "Windows node pools");
+  });
+
+  describe("two clusters in one stack: each workload is judged by its own cluster's pools", () => {
+    /** A Kubernetes provider made from a cluster's kubeconfig, as a program declares it. */
+    const providerOf = (cluster: typeof linuxOnly) => ({
+      type: "pulumi:providers:kubernetes",
+      name: `${cluster.name}-k8s`,
+      props: {
+        kubeconfig:
+          "apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    server: " +
+          `https://${String(cluster.props.fqdn)}:443\n  name: ${cluster.name}\ncurrent-context: ${cluster.name}\n`,
+      },
+      propertyDependencies: { kubeconfig: [cluster] },
+    });
+    const on = (cluster: typeof linuxOnly, name: string) => ({
+      ...deployment(name, { containers: [{ name, image: "contosoacr.azurecr.io/web:1.4.2" }] }),
+      provider: providerOf(cluster),
+    });
+
+    it("is silent for a workload of the Linux-only cluster, though another cluster has Windows pools", async () => {
+      const w = on(linuxOnly, "web");
+      assertSilent(await run([mixedCluster, linuxOnly, providerOf(mixedCluster), providerOf(linuxOnly), w]));
+    });
+
+    it("reports a workload of the mixed cluster", async () => {
+      const w = on(mixedCluster, "web");
+      assertViolation(
+        await run([mixedCluster, linuxOnly, providerOf(mixedCluster), providerOf(linuxOnly), w]),
+        "mandatory",
+        w,
+        "Windows node pools",
+      );
+    });
+
+    it("says nothing mandatory for a workload whose cluster it cannot tell, when the clusters differ", async () => {
+      assertSilent(await run([mixedCluster, linuxOnly, web]));
+    });
   });
 
   it("forgets a run's clusters when the next run starts", async () => {
