@@ -6,17 +6,11 @@
  */
 import { spawn } from "node:child_process";
 import * as path from "node:path";
-import { PolicyPackClient, POLICIES_DIR, stackRequest } from "../offline/analyzer";
-import { syntheticStack } from "./synthetic";
+import { PolicyPackClient, POLICIES_DIR } from "../offline/analyzer";
+import { analyzeStackTimes, EMPTY, median, ms, NOOP_STACK, RUNS } from "./measure";
 
 const ROOT = path.join(__dirname, "..");
 const DEMO_WORLD = path.join("scenarios", "broken-hub-spoke", "world.json");
-const EMPTY = path.join(__dirname, "empty-pack");
-const NOOP_STACK = path.join(__dirname, "noop-stack-pack");
-const RUNS = Number(process.env.BENCH_RUNS ?? 7);
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 
 async function startTime(dir: string): Promise<number> {
   const t0 = process.hrtime.bigint();
@@ -25,32 +19,6 @@ async function startTime(dir: string): Promise<number> {
   const t = ms(t0);
   await h.stop();
   return t;
-}
-
-/**
- * AnalyzeStack times of several packs on one request: each pack started and warmed up, then one
- * request to each in turn per round, so all of them see the same machine state; medians.
- */
-async function analyzeStackTimes(dirs: string[], size: number, rounds: number): Promise<number[]> {
-  const request = stackRequest(syntheticStack(size));
-  const packs = await Promise.all(dirs.map((d) => PolicyPackClient.start(d)));
-  const times: number[][] = dirs.map(() => []);
-  try {
-    for (const h of packs) {
-      await h.configure();
-      for (let i = 0; i < 2; i++) await h.send(request); // warm-up
-    }
-    for (let round = 0; round < rounds; round++) {
-      for (const [i, h] of packs.entries()) {
-        const t0 = process.hrtime.bigint();
-        await h.send(request);
-        times[i].push(ms(t0));
-      }
-    }
-  } finally {
-    await Promise.all(packs.map((h) => h.stop()));
-  }
-  return times.map(median);
 }
 
 async function main() {

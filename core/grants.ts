@@ -41,6 +41,94 @@ export function assignedTo(a: AssignmentNode, who: PrincipalRef): boolean {
   );
 }
 
+interface ScopeIndex {
+  /** Assignments by a URN their scope came from (property dependencies). */
+  byUrn: Map<string, AssignmentNode[]>;
+  /** Assignments whose scope may cover any registry: unknown, the root, a management group. */
+  always: AssignmentNode[];
+  bySubscription: Map<string, AssignmentNode[]>;
+  /** Subscription-scoped ones, for a registry whose own id is not known. */
+  subscriptionScoped: AssignmentNode[];
+  /** By resource group name, lower case (`sub/rg` keys would miss a registry without an id). */
+  byResourceGroup: Map<string, AssignmentNode[]>;
+  /** Resource-scoped ones by the resource's name, lower case. */
+  byResourceName: Map<string, AssignmentNode[]>;
+  order: Map<AssignmentNode, number>;
+}
+
+const scopeIndexes = new WeakMap<Topology, ScopeIndex>();
+
+function push<K>(m: Map<K, AssignmentNode[]>, k: K, a: AssignmentNode) {
+  const list = m.get(k);
+  if (list) list.push(a);
+  else m.set(k, [a]);
+}
+
+function scopeIndexOf(topo: Topology): ScopeIndex {
+  let ix = scopeIndexes.get(topo);
+  if (ix) return ix;
+  ix = {
+    byUrn: new Map(),
+    always: [],
+    bySubscription: new Map(),
+    subscriptionScoped: [],
+    byResourceGroup: new Map(),
+    byResourceName: new Map(),
+    order: new Map(),
+  };
+  topo.assignments.forEach((a, i) => {
+    ix!.order.set(a, i);
+    for (const u of a.scopeUrns) push(ix!.byUrn, u, a);
+    if (a.scope === undefined) return;
+    if (a.scope === UNKNOWN || !a.scopeId) {
+      if (a.scope === UNKNOWN) ix!.always.push(a);
+      return;
+    }
+    const id = a.scopeId;
+    switch (id.kind) {
+      case "root":
+      case "managementGroup":
+        ix!.always.push(a);
+        break;
+      case "subscription":
+        push(ix!.bySubscription, (id.subscriptionId ?? "").toLowerCase(), a);
+        ix!.subscriptionScoped.push(a);
+        break;
+      case "resourceGroup":
+        push(ix!.byResourceGroup, (id.resourceGroup ?? "").toLowerCase(), a);
+        break;
+      case "resource":
+        push(ix!.byResourceName, String(resourceName(id) ?? "").toLowerCase(), a);
+        break;
+    }
+  });
+  scopeIndexes.set(topo, ix);
+  return ix;
+}
+
+/**
+ * The assignments whose scope may cover a registry, in the stack's order: looked up once per
+ * request in an index by scope (linked URNs, subscription, resource group, resource name), so a
+ * pair costs what concerns it, not every assignment of the stack. Each is still to be checked
+ * with `scopeCovers`.
+ */
+export function assignmentsNear(topo: Topology, reg: RegistryNode): AssignmentNode[] {
+  const ix = scopeIndexOf(topo);
+  const found = new Set<AssignmentNode>(ix.always);
+  const add = (list: AssignmentNode[] | undefined) => list?.forEach((a) => found.add(a));
+  add(ix.byUrn.get(reg.res.urn));
+  for (const u of reg.resourceGroupUrns) add(ix.byUrn.get(u));
+  if (reg.id?.subscriptionId) add(ix.bySubscription.get(reg.id.subscriptionId.toLowerCase()));
+  else add(ix.subscriptionScoped);
+  const rg = reg.id?.resourceGroup ?? (known(reg.resourceGroup) ? reg.resourceGroup : undefined);
+  if (rg !== undefined) add(ix.byResourceGroup.get(rg.toLowerCase()));
+  else for (const list of ix.byResourceGroup.values()) add(list);
+  const name = reg.id ? resourceName(reg.id) : known(reg.name) ? reg.name : undefined;
+  if (name !== undefined) add(ix.byResourceName.get(String(name).toLowerCase()));
+  else for (const list of ix.byResourceName.values()) add(list);
+  return [...found].sort((a, b) => ix.order.get(a)! - ix.order.get(b)!);
+}
+
 /** Does the assignment's scope cover the registry (the registry itself, its group, subscription...)? */
 export function scopeCovers(topo: Topology, a: AssignmentNode, reg: RegistryNode): Tri {
   if (a.scopeUrns.includes(reg.res.urn)) return true;
@@ -156,7 +244,7 @@ export function rolePulls(
  */
 export function excessGrants(topo: Topology, { cluster, registry }: PullPair): RoleOnRegistry[] {
   const out: RoleOnRegistry[] = [];
-  for (const a of topo.assignments) {
+  for (const a of assignmentsNear(topo, registry)) {
     if (scopeCovers(topo, a, registry) !== true) continue;
     if (principalMatches(topo, a, cluster.identity, cluster) !== true) continue;
     const role = resolveRole(topo, a);
@@ -184,7 +272,7 @@ function byMode(mode: Known<RegistryMode>, f: (m: RegistryMode) => boolean): Tri
  * from the registry: the same scope and role rules as the kubelet's, three-valued.
  */
 export function principalCanPull(topo: Topology, principal: PrincipalRef, registry: RegistryNode): Tri {
-  const verdicts: Tri[] = topo.assignments.map((a) => {
+  const verdicts: Tri[] = assignmentsNear(topo, registry).map((a) => {
     const scope = scopeCovers(topo, a, registry);
     if (scope === false) return false;
     const who: Tri = a.principalUrns.some((u) => principal.urns.includes(u))

@@ -6,6 +6,7 @@
 import { GUID, RegistryMode } from "./roles";
 import {
   assignedTo,
+  assignmentsNear,
   PullAccessOptions,
   principalMatches,
   rolePulls,
@@ -66,7 +67,7 @@ export function evaluatePullAccess(
   // component of the observer's type silence it).
   const owned = !isObserved(cluster.res) && !isObserved(registry.res);
 
-  for (const a of topo.assignments) {
+  for (const a of assignmentsNear(topo, registry)) {
     const scope = scopeCovers(topo, a, registry);
     if (scope === false) continue;
     const principal = principalMatches(topo, a, identity, cluster);

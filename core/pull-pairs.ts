@@ -2,7 +2,7 @@
  * Which cluster pulls from which registry: decided here, once, for every policy.
  */
 import { parseImage } from "./images";
-import { assignedTo, scopeCovers } from "./grants";
+import { assignedTo, assignmentsNear, scopeCovers } from "./grants";
 import { AssignmentNode, ClusterNode, linked, RegistryNode, StackResource, Topology } from "./topology";
 import { containerImages } from "./workloads";
 import { known, sameText, UNKNOWN } from "./values";
@@ -51,8 +51,9 @@ export function clustersOf(
 ): { clusters: ClusterNode[]; certain: boolean } {
   const provider = res.provider ? topo.byUrn.get(res.provider) : undefined;
   if (provider) {
+    const byUrn = clustersByUrn(topo);
     const from = new Set([...linked(provider, "kubeconfig"), ...provider.dependencies]);
-    const linkedClusters = topo.clusters.filter((c) => from.has(c.res.urn));
+    const linkedClusters = [...from].flatMap((u) => byUrn.get(u) ?? []);
     if (linkedClusters.length > 0) return { clusters: linkedClusters, certain: true };
   }
   return { clusters: topo.clusters, certain: topo.clusters.length === 1 };
@@ -69,6 +70,49 @@ export function clustersOf(
  *    every registry of the stack, each a guess.
  */
 export function pullPairs(topo: Topology, declared?: readonly DeclaredPull[]): PullPair[] {
+  // Every policy asks, over the same request's topology: decided once per topology and config.
+  const key = JSON.stringify(declared ?? []);
+  let memo = pairsMemo.get(topo);
+  if (!memo) pairsMemo.set(topo, (memo = new Map()));
+  let pairs = memo.get(key);
+  if (!pairs) memo.set(key, (pairs = decidePullPairs(topo, declared)));
+  return pairs;
+}
+
+const pairsMemo = new WeakMap<Topology, Map<string, PullPair[]>>();
+const clusterUrnMemo = new WeakMap<Topology, Map<string, ClusterNode>>();
+
+function clustersByUrn(topo: Topology): Map<string, ClusterNode> {
+  let m = clusterUrnMemo.get(topo);
+  if (!m) clusterUrnMemo.set(topo, (m = new Map(topo.clusters.map((c) => [c.res.urn, c]))));
+  return m;
+}
+
+/** The clusters an assignment's principal may be an identity of, by URN and object or client id. */
+function clustersByPrincipal(topo: Topology): (a: AssignmentNode) => ClusterNode[] {
+  const index = new Map<string, ClusterNode[]>();
+  const add = (k: unknown, c: ClusterNode) => {
+    if (typeof k !== "string" || k === "") return;
+    const key = k.toLowerCase();
+    const list = index.get(key) ?? [];
+    if (!list.includes(c)) list.push(c);
+    index.set(key, list);
+  };
+  for (const c of topo.clusters) {
+    add(c.res.urn, c);
+    for (const p of [c.identity, ...c.controlPlane]) {
+      p.urns.forEach((u) => add(u, c));
+      if (known(p.objectId)) add(p.objectId, c);
+    }
+    if (known(c.identity.clientId)) add(c.identity.clientId, c);
+  }
+  return (a) => {
+    const keys = [...a.principalUrns, ...(known(a.principalId) ? [a.principalId] : [])];
+    return [...new Set(keys.flatMap((k) => index.get(k.toLowerCase()) ?? []))];
+  };
+}
+
+function decidePullPairs(topo: Topology, declared?: readonly DeclaredPull[]): PullPair[] {
   if (declared && declared.length > 0) {
     const named = <T extends { res: StackResource; label: string }>(list: T[], name: string) =>
       list.filter((n) => n.label.toLowerCase() === name.toLowerCase() || n.res.name === name);
@@ -106,11 +150,11 @@ export function pullPairs(topo: Topology, declared?: readonly DeclaredPull[]): P
       if (registry) for (const c of clusters) note(c, registry, "workload", certain);
     }
   }
-  for (const a of topo.assignments) {
-    for (const c of topo.clusters) {
-      if (!holdsFor(a, c)) continue;
-      for (const r of topo.registries)
-        if (scopeCovers(topo, a, r) === true) note(c, r, "role assignment", true);
+  const principalsOf = clustersByPrincipal(topo);
+  for (const r of topo.registries) {
+    for (const a of assignmentsNear(topo, r)) {
+      if (scopeCovers(topo, a, r) !== true) continue;
+      for (const c of principalsOf(a)) if (holdsFor(a, c)) note(c, r, "role assignment", true);
     }
   }
   const single = topo.clusters.length === 1 && topo.registries.length === 1;
