@@ -137,6 +137,8 @@ function decidePullPairs(topo: Topology, declared?: readonly DeclaredPull[]): Pu
   /** Clusters the stack certainly places a workload on: their registries are what those workloads say. */
   const placed = new Set<ClusterNode>();
   const undecided = new Set<ClusterNode>();
+  /** Registries of workloads whose cluster the stack cannot tell: some cluster pulls from each. */
+  const fromSomeCluster = new Set<RegistryNode>();
   const byServer = registryByLoginServer(topo);
   for (const w of topo.workloads) {
     const { clusters, certain } = clustersOf(topo, w);
@@ -147,7 +149,9 @@ function decidePullPairs(topo: Topology, declared?: readonly DeclaredPull[]): Pu
       if (!known(image)) continue;
       const parsed = parseImage(image);
       const registry = parsed.ok ? byServer.get(parsed.ref.host.toLowerCase()) : undefined;
-      if (registry) for (const c of clusters) note(c, registry, "workload", certain);
+      if (!registry) continue;
+      if (certain) for (const c of clusters) note(c, registry, "workload", true);
+      else fromSomeCluster.add(registry);
     }
   }
   const principalsOf = clustersByPrincipal(topo);
@@ -158,16 +162,37 @@ function decidePullPairs(topo: Topology, declared?: readonly DeclaredPull[]): Pu
     }
   }
   const single = topo.clusters.length === 1 && topo.registries.length === 1;
-  return topo.clusters.flatMap((cluster) => {
+  // A registry such a workload names, and no certain pair covers, is a guess for every cluster;
+  // one a certain pair covers is most likely that cluster's (never clusters x registries).
+  const covered = new Set([...evidence.values()].flatMap((m) => [...m.keys()]));
+  const unclaimed = [...fromSomeCluster].filter((r) => !covered.has(r));
+  return topo.clusters.flatMap((cluster): PullPair[] => {
     const ev = evidence.get(cluster);
+    const guesses = unclaimed
+      .filter((registry) => !ev?.has(registry))
+      .map((registry) => ({ cluster, registry, evidence: "workload" as const, certain: false }));
     if (ev)
-      return [...ev].map(([registry, { why, certain }]) => ({ cluster, registry, evidence: why, certain }));
-    if (placed.has(cluster) && !undecided.has(cluster)) return [];
-    return topo.registries.map((registry) =>
-      single
-        ? { cluster, registry, evidence: "the stack's only cluster and registry" as const, certain: true }
-        : { cluster, registry, evidence: "no other evidence" as const, certain: false },
-    );
+      return [
+        ...[...ev].map(([registry, { why, certain }]) => ({ cluster, registry, evidence: why, certain })),
+        ...guesses,
+      ];
+    if (placed.has(cluster) && !undecided.has(cluster)) return guesses;
+    if (single)
+      return [
+        {
+          cluster,
+          registry: topo.registries[0],
+          evidence: "the stack's only cluster and registry",
+          certain: true,
+        },
+      ];
+    if (fromSomeCluster.size > 0) return guesses;
+    return topo.registries.map((registry) => ({
+      cluster,
+      registry,
+      evidence: "no other evidence" as const,
+      certain: false,
+    }));
   });
 }
 

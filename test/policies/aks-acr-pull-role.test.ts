@@ -219,6 +219,28 @@ describe(POLICY, () => {
       );
     });
 
+    it("never guesses clusters x registries from workloads whose cluster it cannot tell", async () => {
+      // GIVEN three teams, each a cluster with AcrPull on its own registry, workloads on the default provider
+      const teams = [0, 1, 2].map((t) => {
+        const c = managedCluster(`aks-team${t}`);
+        const r = registry(`acrteam${t}`);
+        const w = deployment(`team${t}-web`, { containers: [{ image: `acrteam${t}.azurecr.io/web:1.0` }] });
+        return [c, r, kubeletPull(c, r, ROLE.acrPull, `pull-team${t}`), w];
+      });
+      // THEN each registry is its team's: nothing is reported, not even as a guess
+      assertSilent(await run(teams.flat()));
+      assertSilent(await harness.run(`${POLICY}-unverified`, teams.flat()));
+      // AND a registry no team claims is a guess, told once per cluster
+      const stray = deployment("stray", { containers: [{ image: "acrshared.azurecr.io/tool:1.0" }] });
+      const diags = await harness.run(`${POLICY}-unverified`, [
+        ...teams.flat(),
+        registry("acrshared"),
+        stray,
+      ]);
+      assert.equal(diags.length, 3, diags.map((d) => d.message).join("\n"));
+      assert.ok(diags.every((d) => d.enforcementLevel === "advisory" && d.message.includes("'acrshared'")));
+    });
+
     it("judges the stack's only cluster and only registry for certain: the seeds' core case", async () => {
       assertViolation(await run([acr, aks]), "mandatory", aks, "registry 'contosoacr'", "pulumi import");
     });
