@@ -10,6 +10,18 @@ import { deferToPreview, topologyOf } from "./lib/stack";
 
 const NAME = "aks-acr-pull-role";
 
+/** Both halves read the same config: which roles pull, and which cluster pulls from which registry. */
+const CONFIG_SCHEMA: StackValidationPolicy["configSchema"] = {
+  properties: {
+    pullRoleDefinitionIds: {
+      ...GUID_LIST_SCHEMA,
+      description:
+        "GUIDs of custom roles defined outside the stack that grant Microsoft.ContainerRegistry/registries/pull/read.",
+    },
+    pulls: PULLS_SCHEMA,
+  },
+};
+
 export const aksAcrPullRole: StackValidationPolicy = {
   name: NAME,
   description:
@@ -22,16 +34,7 @@ export const aksAcrPullRole: StackValidationPolicy = {
     "Assign AcrPull (on a registry in ABAC mode: Container Registry Repository Reader) to the kubelet identity " +
     "at the registry scope: declare aks-acr-guard's AcrPullAccess component, or run " +
     "`az aks update -g <group> -n <cluster> --attach-acr <registry>`.",
-  configSchema: {
-    properties: {
-      pullRoleDefinitionIds: {
-        ...GUID_LIST_SCHEMA,
-        description:
-          "GUIDs of custom roles defined outside the stack that grant Microsoft.ContainerRegistry/registries/pull/read.",
-      },
-      pulls: PULLS_SCHEMA,
-    },
-  },
+  configSchema: CONFIG_SCHEMA,
   validateStack: (args, reportViolation) => {
     const { certain, pending } = evaluate(args);
     for (const f of certain) reportViolation(f.message, f.urn);
@@ -52,16 +55,7 @@ export const aksAcrPullRoleUnverified: StackValidationPolicy = {
     "Say which registries the cluster pulls from (policy config `pulls`, or workloads deployed through a Kubernetes " +
     "provider made from the cluster's kubeconfig); then aks-acr-pull-role judges those pairs for certain. Where it does " +
     "pull from one, `az aks update -g <group> -n <cluster> --attach-acr <registry>`.",
-  configSchema: {
-    properties: {
-      pullRoleDefinitionIds: {
-        ...GUID_LIST_SCHEMA,
-        description:
-          "GUIDs of custom roles defined outside the stack that grant Microsoft.ContainerRegistry/registries/pull/read.",
-      },
-      pulls: PULLS_SCHEMA,
-    },
-  },
+  configSchema: CONFIG_SCHEMA,
   validateStack: (args, reportViolation) => {
     for (const f of evaluate(args).unverified) reportViolation(f.message, f.urn);
   },

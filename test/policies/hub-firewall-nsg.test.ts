@@ -21,6 +21,15 @@ const networkRule = (sources: string[], destinations: string[], ports = ["443"])
   ipProtocols: ["TCP"],
 });
 
+/** An application rule allowing every registry FQDN over HTTPS from anywhere. */
+const acrFqdns = {
+  ruleType: "ApplicationRule",
+  name: "acr",
+  sourceAddresses: ["*"],
+  targetFqdns: ["*.azurecr.io"],
+  protocols: [{ protocolType: "Https", port: 443 }],
+};
+
 function ruleGroup(rules: Record<string, unknown>[], action = "Allow"): PolicyResourceInput {
   return {
     type: "azure-native:network:FirewallPolicyRuleCollectionGroup",
@@ -60,14 +69,7 @@ describe("what filters a pull on its way out", () => {
       assertSilent(await run(P, [...base, ruleGroup([networkRule(["10.10.0.0/16"], ["10.0.1.0/24"])])]));
     });
     it("is silent when an application rule allows the registry's FQDNs", async () => {
-      const app = {
-        ruleType: "ApplicationRule",
-        name: "acr",
-        sourceAddresses: ["*"],
-        targetFqdns: ["*.azurecr.io"],
-        protocols: [{ protocolType: "Https", port: 443 }],
-      };
-      assertSilent(await run(P, [...base, ruleGroup([app])]));
+      assertSilent(await run(P, [...base, ruleGroup([acrFqdns])]));
     });
     it("reports endpoint IPs no rule allows, with the rule to add", async () => {
       assertViolation(
@@ -180,15 +182,8 @@ describe("what filters a pull on its way out", () => {
       });
 
       it("applies network rules before application rules, whatever their priorities", async () => {
-        const app = {
-          ruleType: "ApplicationRule",
-          name: "acr",
-          sourceAddresses: ["*"],
-          targetFqdns: ["*.azurecr.io"],
-          protocols: [{ protocolType: "Https", port: 443 }],
-        };
         const rcg = group("rcg-aks", 200, [
-          ["allow-acr-fqdns", 100, "Allow", [app]],
+          ["allow-acr-fqdns", 100, "Allow", [acrFqdns]],
           ["deny-everything", 4000, "Deny", [denyAll]],
         ]);
         assertViolation(await run(P, [...base, rcg]), "mandatory", udr, "'deny-everything'");
