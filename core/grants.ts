@@ -20,6 +20,7 @@ import {
   RegistryNode,
   RoleDefinitionNode,
   Topology,
+  perTopology,
 } from "./topology";
 import { all3, any3, Known, known, sameText, Tri, UNKNOWN } from "./values";
 
@@ -56,8 +57,6 @@ interface ScopeIndex {
   order: Map<AssignmentNode, number>;
 }
 
-const scopeIndexes = new WeakMap<Topology, ScopeIndex>();
-
 function push<K>(m: Map<K, AssignmentNode[]>, k: K, a: AssignmentNode) {
   const list = m.get(k);
   if (list) list.push(a);
@@ -65,9 +64,11 @@ function push<K>(m: Map<K, AssignmentNode[]>, k: K, a: AssignmentNode) {
 }
 
 function scopeIndexOf(topo: Topology): ScopeIndex {
-  let ix = scopeIndexes.get(topo);
-  if (ix) return ix;
-  ix = {
+  return perTopology(topo, "grants:scope-index", () => buildScopeIndex(topo));
+}
+
+function buildScopeIndex(topo: Topology): ScopeIndex {
+  const ix: ScopeIndex = {
     byUrn: new Map(),
     always: [],
     bySubscription: new Map(),
@@ -77,32 +78,31 @@ function scopeIndexOf(topo: Topology): ScopeIndex {
     order: new Map(),
   };
   topo.assignments.forEach((a, i) => {
-    ix!.order.set(a, i);
-    for (const u of a.scopeUrns) push(ix!.byUrn, u, a);
+    ix.order.set(a, i);
+    for (const u of a.scopeUrns) push(ix.byUrn, u, a);
     if (a.scope === undefined) return;
     if (a.scope === UNKNOWN || !a.scopeId) {
-      if (a.scope === UNKNOWN) ix!.always.push(a);
+      if (a.scope === UNKNOWN) ix.always.push(a);
       return;
     }
     const id = a.scopeId;
     switch (id.kind) {
       case "root":
       case "managementGroup":
-        ix!.always.push(a);
+        ix.always.push(a);
         break;
       case "subscription":
-        push(ix!.bySubscription, (id.subscriptionId ?? "").toLowerCase(), a);
-        ix!.subscriptionScoped.push(a);
+        push(ix.bySubscription, (id.subscriptionId ?? "").toLowerCase(), a);
+        ix.subscriptionScoped.push(a);
         break;
       case "resourceGroup":
-        push(ix!.byResourceGroup, (id.resourceGroup ?? "").toLowerCase(), a);
+        push(ix.byResourceGroup, (id.resourceGroup ?? "").toLowerCase(), a);
         break;
       case "resource":
-        push(ix!.byResourceName, String(resourceName(id) ?? "").toLowerCase(), a);
+        push(ix.byResourceName, String(resourceName(id) ?? "").toLowerCase(), a);
         break;
     }
   });
-  scopeIndexes.set(topo, ix);
   return ix;
 }
 

@@ -3,7 +3,15 @@
  */
 import { parseImage } from "./images";
 import { assignedTo, assignmentsNear, scopeCovers } from "./grants";
-import { AssignmentNode, ClusterNode, linked, RegistryNode, StackResource, Topology } from "./topology";
+import {
+  AssignmentNode,
+  ClusterNode,
+  linked,
+  perTopology,
+  RegistryNode,
+  StackResource,
+  Topology,
+} from "./topology";
 import { containerImages } from "./workloads";
 import { known, sameText, UNKNOWN } from "./values";
 
@@ -71,21 +79,17 @@ export function clustersOf(
  */
 export function pullPairs(topo: Topology, declared?: readonly DeclaredPull[]): PullPair[] {
   // Every policy asks, over the same request's topology: decided once per topology and config.
-  const key = JSON.stringify(declared ?? []);
-  let memo = pairsMemo.get(topo);
-  if (!memo) pairsMemo.set(topo, (memo = new Map()));
-  let pairs = memo.get(key);
-  if (!pairs) memo.set(key, (pairs = decidePullPairs(topo, declared)));
-  return pairs;
+  return perTopology(topo, `pull-pairs:${JSON.stringify(declared ?? [])}`, () =>
+    decidePullPairs(topo, declared),
+  );
 }
 
-const pairsMemo = new WeakMap<Topology, Map<string, PullPair[]>>();
-const clusterUrnMemo = new WeakMap<Topology, Map<string, ClusterNode>>();
-
 function clustersByUrn(topo: Topology): Map<string, ClusterNode> {
-  let m = clusterUrnMemo.get(topo);
-  if (!m) clusterUrnMemo.set(topo, (m = new Map(topo.clusters.map((c) => [c.res.urn, c]))));
-  return m;
+  return perTopology(
+    topo,
+    "pull-pairs:clusters-by-urn",
+    () => new Map(topo.clusters.map((c) => [c.res.urn, c])),
+  );
 }
 
 /** The clusters an assignment's principal may be an identity of, by URN and object or client id. */

@@ -290,6 +290,20 @@ export function reportedUrn(urn: string): string {
   return at < 0 ? urn : urn.slice(0, at);
 }
 
+const derived = new WeakMap<Topology, Map<string, unknown>>();
+
+/**
+ * What is derived from a request's topology (pull pairs, indexes, a policy's evaluation shared by
+ * its mandatory and advisory halves), computed once per topology and `key`: every policy of a
+ * request reads the same topology.
+ */
+export function perTopology<T>(topo: Topology, key: string, compute: () => T): T {
+  let memo = derived.get(topo);
+  if (!memo) derived.set(topo, (memo = new Map()));
+  if (!memo.has(key)) memo.set(key, compute());
+  return memo.get(key) as T;
+}
+
 export function buildTopology(declared: readonly StackResource[]): Topology {
   const resources = withObserved(declared);
   const byUrn = new Map<string, StackResource>();

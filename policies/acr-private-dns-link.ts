@@ -12,18 +12,13 @@ import {
 import { certainPullPairs } from "../core/pull-pairs";
 import { resourceName } from "../core/arm-id";
 import { known, readString, UNKNOWN } from "../core/values";
-import { Topology } from "../core/topology";
+import { perTopology, Topology } from "../core/topology";
 import { declaredPulls, PULLS_SCHEMA } from "./lib/config";
-import { deferToPreview, topologyOf } from "./lib/stack";
+import { deferToPreview, Evaluation, Finding, topologyOf } from "./lib/stack";
 
 const NAME = "acr-private-dns-link";
 const SYMPTOM_403 =
   'ErrImagePull / ImagePullBackOff: "failed to authorize: failed to fetch anonymous token: unexpected status: 403 Forbidden"';
-
-interface Finding {
-  message: string;
-  urn: string;
-}
 
 /**
  * What the zone links and records say about each pull through a private endpoint. `certain`: the
@@ -32,10 +27,12 @@ interface Finding {
  * cluster's VNet resolves through DNS servers in no VNet the stack shows, so which zone answers is
  * not known here.
  */
-function evaluate(
-  topo: Topology,
-  config: Record<string, unknown>,
-): { certain: Finding[]; unverified: Finding[]; pending?: string } {
+function evaluate(topo: Topology, config: Record<string, unknown>): Evaluation {
+  // Both halves ask, over the same request: decided once for the topology and this config.
+  return perTopology(topo, `${NAME}:${JSON.stringify(config)}`, () => decide(topo, config));
+}
+
+function decide(topo: Topology, config: Record<string, unknown>): Evaluation {
   const certain: Finding[] = [];
   const unverified: Finding[] = [];
   const zones = privateLinkZones(topo);

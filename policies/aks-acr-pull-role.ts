@@ -3,10 +3,10 @@ import { PullVerdict, evaluatePullAccess } from "../core/pull-access";
 import { pullPairs } from "../core/pull-pairs";
 import { clusterArgs, KUBELET_401, loginServerOf, registryRef, registryScope } from "../core/remediation";
 import { pullRoleFor, PULL_ACTION, ABAC_PULL_DATA_ACTION } from "../core/roles";
-import { ClusterNode, RegistryNode } from "../core/topology";
+import { ClusterNode, perTopology, RegistryNode, Topology } from "../core/topology";
 import { known, readString } from "../core/values";
 import { declaredPulls, GUID_LIST_SCHEMA, guidList, PULLS_SCHEMA } from "./lib/config";
-import { deferToPreview, topologyOf } from "./lib/stack";
+import { deferToPreview, Evaluation, Finding, topologyOf } from "./lib/stack";
 
 const NAME = "aks-acr-pull-role";
 
@@ -61,23 +61,19 @@ export const aksAcrPullRoleUnverified: StackValidationPolicy = {
   },
 };
 
-interface Finding {
-  message: string;
-  urn: string;
-}
-
 /**
  * Every pull pair's verdict: the certain pairs' missing roles (mandatory), and, once per cluster,
  * the guessed pairs whose registries its identity cannot pull from (the unverified half).
  */
-function evaluate(args: StackValidationArgs): {
-  certain: Finding[];
-  unverified: Finding[];
-  pending?: string;
-} {
+function evaluate(args: StackValidationArgs): Evaluation {
   const config = args.getConfig<Record<string, unknown>>();
-  const extraPullRoleGuids = guidList(NAME, config, "pullRoleDefinitionIds");
   const topo = topologyOf(args.resources);
+  // Both halves ask, over the same request: decided once for the topology and this config.
+  return perTopology(topo, `${NAME}:${JSON.stringify(config)}`, () => decide(topo, config));
+}
+
+function decide(topo: Topology, config: Record<string, unknown>): Evaluation {
+  const extraPullRoleGuids = guidList(NAME, config, "pullRoleDefinitionIds");
   let pending: string | undefined;
   const certain: Finding[] = [];
   const guessed = new Map<ClusterNode, RegistryNode[]>();

@@ -83,3 +83,19 @@ export function topologyOf(resources: readonly PolicyResource[]): Topology {
 export function deferToPreview(path: string): never {
   throw new UnknownValueError(UNKNOWN_WIRE_VALUE, [path]);
 }
+
+/** A violation a stack policy will report: its message and the URN it is reported on. */
+export interface Finding {
+  message: string;
+  urn: string;
+}
+
+/**
+ * A check with a mandatory half and its advisory `-unverified` half: what is certain, what is not,
+ * and the first value that waits on preview.
+ */
+export interface Evaluation {
+  certain: Finding[];
+  unverified: Finding[];
+  pending?: string;
+}
