@@ -66,6 +66,8 @@ interface RuleBase {
   sources: string[];
   /** Some source IP group is not in the stack (or not known yet): what it holds is not known. */
   sourcesUnknown: boolean;
+  /** Some IP group it names is in the stack but its addresses are not known yet (preview). */
+  groupsPending: boolean;
 }
 
 export interface NetworkRule extends RuleBase {
@@ -105,15 +107,21 @@ function withGroups(
   inline: string[],
   groupIds: unknown,
   groups: Map<string, Known<string[]>>,
-): { addresses: string[]; unknown: boolean } {
+): { addresses: string[]; unknown: boolean; pending: boolean } {
   const addresses = [...inline];
   let unknown = false;
+  let pending = isUnknown(groupIds);
   for (const id of strings(groupIds)) {
+    if (isUnknown(id)) {
+      pending = true; // a group the stack is creating: its id is not known yet
+      continue;
+    }
     const held = groups.get(parseArmId(id)?.key ?? "");
     if (held === undefined || held === UNKNOWN) unknown = true;
-    else addresses.push(...held);
+    if (held === UNKNOWN) pending = true;
+    else if (held !== undefined) addresses.push(...held);
   }
-  return { addresses, unknown };
+  return { addresses, unknown: unknown || pending, pending };
 }
 
 /** A network or application rule of a rule collection, whichever kind of firewall it belongs to. */
@@ -124,7 +132,12 @@ function readRule(
   groups: Map<string, Known<string[]>>,
 ): NetworkRule | ApplicationRule {
   const src = withGroups(strings(read(r, "sourceAddresses")), read(r, "sourceIpGroups"), groups);
-  const base = { ...collection, sources: src.addresses, sourcesUnknown: src.unknown };
+  const base = {
+    ...collection,
+    sources: src.addresses,
+    sourcesUnknown: src.unknown,
+    groupsPending: src.pending,
+  };
   if (kind === "application") {
     const protocols = listOf(read(r, "protocols")).map(
       (p) => `${String(read(p, "protocolType") ?? "").toLowerCase()}:${String(read(p, "port") ?? "")}`,
@@ -138,6 +151,7 @@ function readRule(
   );
   return {
     ...base,
+    groupsPending: base.groupsPending || dst.pending,
     destinations: dst.addresses,
     destinationsUnknown: dst.unknown,
     ports: strings(read(r, "destinationPorts")),

@@ -1,4 +1,3 @@
-import { StackValidationPolicy } from "@pulumi/policy";
 import {
   clusterVnets,
   dnsPathOf,
@@ -9,38 +8,30 @@ import {
   zoneLinks,
   zonePending,
 } from "../core/network";
-import { certainPullPairs } from "../core/pull-pairs";
 import { resourceName } from "../core/arm-id";
 import { known, readString, UNKNOWN } from "../core/values";
-import { perTopology, Topology } from "../core/topology";
-import { declaredPulls, PULLS_SCHEMA } from "./lib/config";
-import { deferToPreview, Evaluation, Finding, topologyOf } from "./lib/stack";
+import { Topology } from "../core/topology";
+import { PairJudge, pairPolicies } from "./lib/pair-check";
 
 const NAME = "acr-private-dns-link";
 const SYMPTOM_403 =
   'ErrImagePull / ImagePullBackOff: "failed to authorize: failed to fetch anonymous token: unexpected status: 403 Forbidden"';
 
 /**
- * What the zone links and records say about each pull through a private endpoint. `certain`: the
- * pull will fail, by what the stack shows (a VNet that resolves through Azure DNS, or through DNS
- * servers in a VNet of the stack, lacks the link; the zone lacks the records). `unverified`: the
- * cluster's VNet resolves through DNS servers in no VNet the stack shows, so which zone answers is
- * not known here.
+ * What the zone links and records say about each pull through a private endpoint. `fails`: the pull
+ * will fail, by what the stack shows (a VNet that resolves through Azure DNS, or through DNS servers
+ * in a VNet of the stack, lacks the link; the zone lacks the records). `unsure`: the cluster's VNet
+ * resolves through DNS servers in no VNet the stack shows, so which zone answers is not known here.
  */
-function evaluate(topo: Topology, config: Record<string, unknown>): Evaluation {
-  // Both halves ask, over the same request: decided once for the topology and this config.
-  return perTopology(topo, `${NAME}:${JSON.stringify(config)}`, () => decide(topo, config));
-}
-
-function decide(topo: Topology, config: Record<string, unknown>): Evaluation {
-  const certain: Finding[] = [];
-  const unverified: Finding[] = [];
+function judgeFor(topo: Topology): PairJudge | undefined {
   const zones = privateLinkZones(topo);
-  if (zones.length === 0) return { certain, unverified }; // the zone is managed elsewhere: nothing here to judge
-  let pending: string | undefined;
-  for (const { cluster, registry } of certainPullPairs(topo, declaredPulls(NAME, config))) {
+  if (zones.length === 0) return undefined; // the zone is managed elsewhere: nothing here to judge
+  return ({ cluster, registry }, will) => {
+    const fails: string[] = [];
+    const unsure: string[] = [];
+    let pending: string | undefined;
     const pes = privateEndpointsOf(topo, registry);
-    if (pes.length === 0) continue;
+    if (pes.length === 0) return { fails };
     const name = known(registry.name) ? registry.name.toLowerCase() : undefined;
     // The zone that serves this registry: the one its endpoint's zone group or A records point at.
     const serving = zones.filter(
@@ -49,32 +40,25 @@ function decide(topo: Topology, config: Record<string, unknown>): Evaluation {
         (name !== undefined && zoneARecords(topo, z).has(name)),
     );
     const zone = serving[0] ?? zones[0];
-    if (zonePending(topo, zone)) {
-      pending ??= `${zone.res.name}: which links, records and zone groups are its own`;
-      continue;
-    }
+    if (zonePending(topo, zone))
+      return { fails, pending: `${zone.res.name}: which links, records and zone groups are its own` };
     const zoneRg = zone.id?.resourceGroup ?? "<zone-resource-group>";
     if (serving.length === 0 && name !== undefined) {
       const location = readString(registry.res.props, "location");
-      certain.push({
-        message:
-          `Pods on cluster '${cluster.label}' pulling from '${name}.azurecr.io' will fail with ${SYMPTOM_403}: private DNS zone ` +
+      fails.push(
+        `Pods on cluster '${cluster.label}' pulling from '${name}.azurecr.io' ${will} with ${SYMPTOM_403}: private DNS zone ` +
           `${zone.name} holds no A record for '${name}' (nor '${name}.${known(location) ? location : "<region>"}.data'), and private ` +
           `endpoint '${pes[0].res.name}' has no DNS zone group that would write them, so the name resolves to the registry's ` +
           "public address, which its network rules refuse.\n" +
           `Fix: declare aks-acr-guard's PrivateRegistryDns for the registry (it adds the endpoint's DNS zone group), or run: ` +
           `az network private-endpoint dns-zone-group create -g <endpoint-group> --endpoint-name ${pes[0].res.name} -n default ` +
           `--private-dns-zone ${zone.id?.raw ?? zone.name} --zone-name ${zone.name}`,
-        urn: cluster.res.urn,
-      });
+      );
     }
     const { vnets, pending: vnetPending } = clusterVnets(topo, cluster);
     if (vnetPending) pending ??= `${cluster.res.name}: agentPoolProfiles[].vnetSubnetID`;
     const links = zoneLinks(topo, zone);
-    if (links.pending) {
-      pending ??= `${zone.res.name}: virtualNetwork.id`;
-      continue;
-    }
+    if (links.pending) return { fails, pending: pending ?? `${zone.res.name}: virtualNetwork.id` };
     const linkedTo = (v: { key: string }) => links.vnets.some((l) => l.key === v.key);
     const target = `'${name ?? registry.label}.azurecr.io'`;
     for (const vnet of vnets) {
@@ -84,16 +68,14 @@ function decide(topo: Topology, config: Record<string, unknown>): Evaluation {
         continue;
       }
       if (path.kind === "elsewhere") {
-        unverified.push({
-          message:
-            `Pods on cluster '${cluster.label}' pulling from ${target} fail with ${SYMPTOM_403} unless the DNS servers of its ` +
+        unsure.push(
+          `Pods on cluster '${cluster.label}' pulling from ${target} ${will} with ${SYMPTOM_403} unless the DNS servers of its ` +
             `VNet '${resourceName(vnet)}' (${path.servers.join(", ")}) answer ${zone.name} from a zone linked to their own VNet: ` +
             `they are in no VNet this stack shows, so whether they do is not known here (zone ${zone.name} is linked to ` +
             `${links.vnets.map((v) => `'${resourceName(v)}'`).join(", ") || "no VNet"}).\n` +
             "Fix: check from a node: nslookup <registry>.azurecr.io should answer the private endpoint's IP; make the DNS " +
             `servers forward ${zone.name} to Azure DNS (168.63.129.16) from a VNet linked to the zone.`,
-          urn: cluster.res.urn,
-        });
+        );
         continue;
       }
       // Azure DNS answers from the zones linked to the VNet that asks: the cluster's own, or the
@@ -105,18 +87,16 @@ function decide(topo: Topology, config: Record<string, unknown>): Evaluation {
             ? `the cluster's VNet '${resourceName(vnet)}' has no virtual-network link to private DNS zone ${zone.name}`
             : `the cluster's VNet '${resourceName(vnet)}' resolves through DNS servers ${path.servers.join(", ")} in VNet ` +
               `'${resourceName(asks)}', which has no virtual-network link to private DNS zone ${zone.name}`;
-        certain.push({
-          message:
-            `Pods on cluster '${cluster.label}' pulling from ${target} will fail with ${SYMPTOM_403}: ${through}, so it ` +
+        fails.push(
+          `Pods on cluster '${cluster.label}' pulling from ${target} ${will} with ${SYMPTOM_403}: ${through}, so it ` +
             "resolves the registry to its public address, not to the private endpoint (Microsoft's article, cause 3).\n" +
             `Fix: declare aks-acr-guard's PrivateRegistryDns for VNet '${resourceName(asks)}', or run: az network private-dns link vnet create ` +
             `-g ${zoneRg} -z ${zone.name} -n ${resourceName(asks)}-link -v ${asks.raw} -e false`,
-          urn: cluster.res.urn,
-        });
+        );
       }
     }
-  }
-  return { certain, unverified, pending };
+    return { fails, unsure, pending };
+  };
 }
 
 const URL =
@@ -126,40 +106,17 @@ const REMEDIATION =
   "link vnet create -g <zone-group> -z privatelink.azurecr.io -n <link> -v <vnet-id> -e false`): the cluster's VNet, or the " +
   "VNet of the custom DNS servers it uses; and give the private endpoint a DNS zone group.";
 
-export const acrPrivateDnsLink: StackValidationPolicy = {
+export const [acrPrivateDnsLink, acrPrivateDnsLinkUnverified] = pairPolicies({
   name: NAME,
   description:
     "A registry reached through a private endpoint: the privatelink.azurecr.io private DNS zone that serves it is linked " +
     "to every VNet that resolves a pulling cluster's names (the cluster's VNet, or the VNet of the custom DNS servers it " +
     "uses), and holds A records for the registry and its regional data endpoint.",
-  enforcementLevel: "mandatory",
+  unverifiedCases:
+    "clusters whose VNet resolves names through custom DNS servers in no VNet the stack shows (whether they answer " +
+    "privatelink.azurecr.io from the registry's zone is not known here)",
   severity: "high",
   url: URL,
   remediationSteps: REMEDIATION,
-  configSchema: { properties: { pulls: PULLS_SCHEMA } },
-  validateStack: (args, reportViolation) => {
-    const { certain, pending } = evaluate(
-      topologyOf(args.resources),
-      args.getConfig<Record<string, unknown>>(),
-    );
-    for (const f of certain) reportViolation(f.message, f.urn);
-    if (pending) deferToPreview(pending);
-  },
-};
-
-export const acrPrivateDnsLinkUnverified: StackValidationPolicy = {
-  name: `${NAME}-unverified`,
-  description:
-    "A registry reached through a private endpoint, from a cluster whose VNet resolves names through custom DNS servers " +
-    "in no VNet the stack shows: whether they answer privatelink.azurecr.io from the registry's zone is not known here. " +
-    "Organisations that require the DNS path in code set it mandatory.",
-  enforcementLevel: "advisory",
-  severity: "medium",
-  url: URL,
-  remediationSteps: REMEDIATION,
-  configSchema: { properties: { pulls: PULLS_SCHEMA } },
-  validateStack: (args, reportViolation) => {
-    const { unverified } = evaluate(topologyOf(args.resources), args.getConfig<Record<string, unknown>>());
-    for (const f of unverified) reportViolation(f.message, f.urn);
-  },
-};
+  judgeFor,
+});

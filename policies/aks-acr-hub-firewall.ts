@@ -1,47 +1,38 @@
-import { StackValidationPolicy } from "@pulumi/policy";
 import { parseCidr } from "../core/cidr";
 import { clusterSubnetInfo, firewallRules, firewallVerdict, FirewallVerdict } from "../core/firewall";
 import { privateEndpointsOf } from "../core/network";
-import { certainPullPairs } from "../core/pull-pairs";
 import { known, readString, UNKNOWN } from "../core/values";
-import { declaredPulls, PULLS_SCHEMA } from "./lib/config";
-import { deferToPreview, topologyOf } from "./lib/stack";
+import { pairPolicies } from "./lib/pair-check";
 
 const NAME = "aks-acr-hub-firewall";
 
-export const aksAcrHubFirewall: StackValidationPolicy = {
+export const [aksAcrHubFirewall, aksAcrHubFirewallUnverified] = pairPolicies({
   name: NAME,
   description:
     "When a cluster's egress goes through a hub firewall (outboundType: userDefinedRouting) that the stack declares, a " +
     "network rule lets the cluster subnets reach the registry's private-endpoint IPs on TCP 443, or an application rule " +
     "allows the registry's FQDNs.",
-  enforcementLevel: "mandatory",
   severity: "high",
   url: "https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/connectivity/cannot-pull-image-from-acr-to-aks-cluster#solution-2-use-azure-firewall",
   remediationSteps:
     "Allow the cluster subnets to the private-endpoint IPs on TCP 443 (aks-acr-guard's HubFirewallRegistryRule, or " +
     "`az network firewall policy rule-collection-group collection add-filter-collection ... --rule-type NetworkRule " +
     "--destination-ports 443 --ip-protocols TCP`).",
-  configSchema: { properties: { pulls: PULLS_SCHEMA } },
-  validateStack: (args, reportViolation) => {
-    const topo = topologyOf(args.resources);
+  unverifiedCases: "firewall rules that name IP groups the stack does not show",
+  judgeFor: (topo) => {
     const rules = firewallRules(topo);
-    if (rules.firewalls === 0) return; // no firewall known to the stack
-    let pending: string | undefined;
-    for (const { cluster, registry } of certainPullPairs(
-      topo,
-      declaredPulls(NAME, args.getConfig<Record<string, unknown>>()),
-    )) {
+    if (rules.firewalls === 0) return undefined; // no firewall known to the stack
+    return ({ cluster, registry }, will) => {
+      const none = { fails: [] as string[] };
       const outbound = readString(cluster.res.props, "networkProfile", "outboundType");
-      if (outbound === UNKNOWN) pending ??= `${cluster.res.name}: networkProfile.outboundType`;
-      if (!known(outbound) || outbound.toLowerCase() !== "userdefinedrouting") continue;
+      if (outbound === UNKNOWN)
+        return { fails: [], pending: `${cluster.res.name}: networkProfile.outboundType` };
+      if (!known(outbound) || outbound.toLowerCase() !== "userdefinedrouting") return none;
       const subnets = clusterSubnetInfo(topo, cluster);
-      if (subnets === UNKNOWN) {
-        pending ??= `${cluster.res.name}: agentPoolProfiles[].vnetSubnetID`;
-        continue;
-      }
+      if (subnets === UNKNOWN)
+        return { fails: [], pending: `${cluster.res.name}: agentPoolProfiles[].vnetSubnetID` };
       const sources = subnets.flatMap((s) => s.cidrs);
-      if (sources.length === 0) continue; // the stack does not show the subnets' ranges
+      if (sources.length === 0) return none; // the stack does not show the subnets' ranges
       const name = known(registry.name) ? registry.name.toLowerCase() : undefined;
       const location = readString(registry.res.props, "location");
       const fqdns = name
@@ -49,22 +40,39 @@ export const aksAcrHubFirewall: StackValidationPolicy = {
         : [];
       const pes = privateEndpointsOf(topo, registry);
       const ips = pes.flatMap((pe) => pe.ips);
-      if (pes.length === 0 || ips.length === 0) continue; // public path, or IPs the stack does not show
+      if (pes.length === 0 || ips.length === 0) return none; // public path, or IPs the stack does not show
       // Each subnet to each endpoint IP, as the firewall decides it: the first matching rule wins.
+      let uncertain: string | undefined;
+      let pending: string | undefined;
       const blocked: { ip: string; verdict: Extract<FirewallVerdict, { kind: "deny" | "none" }> }[] = [];
       for (const ip of ips) {
         const addr = parseCidr(ip);
         if (!addr) continue;
         for (const source of sources) {
           const v = firewallVerdict(rules, source, addr, fqdns);
-          if (v.kind === "uncertain") pending ??= `${v.rule.where}: an IP group the stack does not show`;
+          if (v.kind === "uncertain" && v.rule.groupsPending)
+            pending ??= `${v.rule.where}: its IP groups' ipAddresses`;
+          else if (v.kind === "uncertain") uncertain ??= v.rule.where;
           else if (v.kind !== "allow") {
             if (!blocked.some((b) => b.ip === ip)) blocked.push({ ip, verdict: v });
             break;
           }
         }
       }
-      if (blocked.length === 0) continue;
+      const symptom = (ip: string) => `ErrImagePull: "dial tcp ${ip}:443: i/o timeout"`;
+      if (blocked.length === 0) {
+        if (!uncertain) return { fails: [], pending };
+        // The first rule that may match names an IP group the stack does not show: which way the
+        // firewall decides is not known here, and the -unverified half says so.
+        const unsure =
+          `Pods on cluster '${cluster.label}' pulling from '${registry.label}' ${will} with ${symptom(ips[0])} unless ` +
+          `${uncertain} decides for them: it names an IP group this stack does not show, so whether the hub firewall lets ` +
+          `the cluster's subnets (${sources.map((s) => s.raw).join(", ")}) reach the private-endpoint IPs ${ips.join(", ")} ` +
+          "on TCP 443 is not known here.\n" +
+          "Fix: check the group's addresses (az network ip-group show --ids <ip-group-id> --query ipAddresses), or declare the " +
+          "IP group in this stack, or declare aks-acr-guard's HubFirewallRegistryRule ahead of that rule.";
+        return { fails: [], unsure: [unsure], pending };
+      }
       const blockedIps = blocked.map((b) => b.ip);
       const denied = blocked.find((b) => b.verdict.kind === "deny")?.verdict;
       const why =
@@ -75,17 +83,14 @@ export const aksAcrHubFirewall: StackValidationPolicy = {
           : `no network rule allows its subnets (${sources.map((s) => s.raw).join(", ")}) to the private-endpoint ` +
             `${blockedIps.length > 1 ? "IPs" : "IP"} ${blockedIps.join(", ")} on TCP 443, nor an application rule ${fqdns.join(" and ")}`;
       const subnetList = sources.map((s) => s.raw).join(" ");
-      reportViolation(
-        `Pods on cluster '${cluster.label}' pulling from '${registry.label}' will fail with ErrImagePull: "dial tcp ` +
-          `${blockedIps[0]}:443: i/o timeout": its egress goes through the hub firewall (outboundType: userDefinedRouting), and ` +
-          `${why} (Microsoft's article, cause 4, solution 2).\n` +
-          "Fix: declare aks-acr-guard's HubFirewallRegistryRule (at a priority ahead of any Deny that matches), or run: az network firewall policy rule-collection-group " +
-          "collection add-filter-collection -g <firewall-group> --policy-name <policy> --rule-collection-group-name <group> " +
-          `-n allow-acr --action Allow --collection-priority 200 --rule-name ${name ?? "acr"} --rule-type NetworkRule ` +
-          `--source-addresses ${subnetList} --destination-addresses ${blockedIps.join(" ")} --destination-ports 443 --ip-protocols TCP`,
-        cluster.res.urn,
-      );
-    }
-    if (pending) deferToPreview(pending);
+      const message =
+        `Pods on cluster '${cluster.label}' pulling from '${registry.label}' ${will} with ${symptom(blockedIps[0])}: its egress goes through the hub firewall (outboundType: userDefinedRouting), and ` +
+        `${why} (Microsoft's article, cause 4, solution 2).\n` +
+        "Fix: declare aks-acr-guard's HubFirewallRegistryRule (at a priority ahead of any Deny that matches), or run: az network firewall policy rule-collection-group " +
+        "collection add-filter-collection -g <firewall-group> --policy-name <policy> --rule-collection-group-name <group> " +
+        `-n allow-acr --action Allow --collection-priority 200 --rule-name ${name ?? "acr"} --rule-type NetworkRule ` +
+        `--source-addresses ${subnetList} --destination-addresses ${blockedIps.join(" ")} --destination-ports 443 --ip-protocols TCP`;
+      return { fails: [message] };
+    };
   },
-};
+});

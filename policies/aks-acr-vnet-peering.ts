@@ -1,36 +1,28 @@
-import { StackValidationPolicy } from "@pulumi/policy";
 import { resourceName } from "../core/arm-id";
 import { clusterVnets, Peering, peeringBetween, peerings, privateEndpointsOf } from "../core/network";
-import { certainPullPairs } from "../core/pull-pairs";
 import { known, UNKNOWN } from "../core/values";
-import { declaredPulls, PULLS_SCHEMA } from "./lib/config";
-import { deferToPreview, topologyOf } from "./lib/stack";
+import { pairPolicies } from "./lib/pair-check";
 
 const NAME = "aks-acr-vnet-peering";
 
 /** A side that, with its pair present, carries traffic once both exist: not Disconnected, state known. */
 const stateOk = (p: Peering) => known(p.state) && ["connected", "initiated"].includes(p.state.toLowerCase());
 
-export const aksAcrVnetPeering: StackValidationPolicy = {
+export const [aksAcrVnetPeering, aksAcrVnetPeeringUnverified] = pairPolicies({
   name: NAME,
   description:
     "When the registry's private endpoint sits in another VNet than the cluster, the two VNets are peered in both " +
     "directions and both peerings are Connected.",
-  enforcementLevel: "mandatory",
   severity: "high",
   url: "https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/connectivity/cannot-pull-image-from-acr-to-aks-cluster#solution-1-make-sure-virtual-network-peering-is-used",
   remediationSteps:
     "Peer the VNets both ways (aks-acr-guard's VnetPeeringPair, or `az network vnet peering create` in each VNet with " +
     "--allow-vnet-access); a Disconnected peering must be deleted and recreated on both sides.",
-  configSchema: { properties: { pulls: PULLS_SCHEMA } },
-  validateStack: (args, reportViolation) => {
-    const topo = topologyOf(args.resources);
+  judgeFor: (topo) => {
     const all = peerings(topo);
-    let pending: string | undefined;
-    for (const { cluster, registry } of certainPullPairs(
-      topo,
-      declaredPulls(NAME, args.getConfig<Record<string, unknown>>()),
-    )) {
+    return ({ cluster, registry }, will) => {
+      const fails: string[] = [];
+      let pending: string | undefined;
       const { vnets, pending: vnetPending } = clusterVnets(topo, cluster);
       if (vnetPending) pending ??= `${cluster.res.name}: agentPoolProfiles[].vnetSubnetID`;
       for (const pe of privateEndpointsOf(topo, registry)) {
@@ -63,19 +55,18 @@ export const aksAcrVnetPeering: StackValidationPolicy = {
           check(there, resourceName(vnet)!, resourceName(peVnet)!, back);
           check(back, resourceName(peVnet)!, resourceName(vnet)!, there);
           if (problems.length === 0) continue;
-          reportViolation(
-            `Pods on cluster '${cluster.label}' pulling from '${registry.label}' will fail with ErrImagePull: "dial tcp ` +
+          fails.push(
+            `Pods on cluster '${cluster.label}' pulling from '${registry.label}' ${will} with ErrImagePull: "dial tcp ` +
               `${pe.ips[0] ?? "<private-endpoint-ip>"}:443: i/o timeout": the registry's private endpoint '${pe.res.name}' is in VNet ` +
               `'${resourceName(peVnet)}', the cluster in '${resourceName(vnet)}', and ${problems.join("; ")} ` +
               "(Microsoft's article, cause 4, solution 1).\n" +
               "Fix: declare aks-acr-guard's VnetPeeringPair for the two VNets (a Disconnected peering: delete both sides first), " +
               `or run: az network vnet peering create -g ${vnet.resourceGroup} --vnet-name ${resourceName(vnet)} -n to-${resourceName(peVnet)} ` +
               `--remote-vnet ${peVnet.raw} --allow-vnet-access, and the same from '${resourceName(peVnet)}'.`,
-            cluster.res.urn,
           );
         }
       }
-    }
-    if (pending) deferToPreview(pending);
+      return { fails, pending };
+    };
   },
-};
+});

@@ -2,13 +2,13 @@
 import { Policies, Policy, ReportViolation, StackValidationPolicy } from "@pulumi/policy";
 import { reportedUrn } from "../core/topology";
 import { acrAdminUserDisabled } from "./acr-admin-user-disabled";
-import { acrFirewallAksEgress } from "./acr-firewall-aks-egress";
+import { acrFirewallAksEgress, acrFirewallAksEgressUnverified } from "./acr-firewall-aks-egress";
 import { acrNetworkRulesSku } from "./acr-network-rules-sku";
 import { acrPrivateDnsLink, acrPrivateDnsLinkUnverified } from "./acr-private-dns-link";
-import { aksAcrVnetPeering } from "./aks-acr-vnet-peering";
+import { aksAcrVnetPeering, aksAcrVnetPeeringUnverified } from "./aks-acr-vnet-peering";
 import { acrPublicNetworkOpen } from "./acr-public-network-open";
 import { aksAcrLeastPrivilege } from "./aks-acr-least-privilege";
-import { aksAcrHubFirewall } from "./aks-acr-hub-firewall";
+import { aksAcrHubFirewall, aksAcrHubFirewallUnverified } from "./aks-acr-hub-firewall";
 import { aksAcrPullRole, aksAcrPullRoleUnverified } from "./aks-acr-pull-role";
 import { aksSubnetNsgAcr } from "./aks-subnet-nsg-acr";
 import { aksKubeletIdentityOnVmss } from "./aks-kubelet-identity-on-vmss";
@@ -48,8 +48,11 @@ export const policies: Policies = (<Policies>[
   acrPrivateDnsLink,
   acrPrivateDnsLinkUnverified,
   acrFirewallAksEgress,
+  acrFirewallAksEgressUnverified,
   aksAcrVnetPeering,
+  aksAcrVnetPeeringUnverified,
   aksAcrHubFirewall,
+  aksAcrHubFirewallUnverified,
   k8sWorkloadOsSelector,
   aksSubnetNsgAcr,
   acrAdminUserDisabled,

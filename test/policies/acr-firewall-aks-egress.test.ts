@@ -140,6 +140,17 @@ describe(POLICY, () => {
       ];
     });
     assertNoMandatory(await run(stack(elsewhere)));
+    // AND the unverified half says what is not known, and what makes it certain
+    assertViolation(
+      await pack()
+        .analyzeAll(stack(elsewhere))
+        .then((d) => d.filter((x) => x.policyName === `${POLICY}-unverified`)),
+      "advisory",
+      aks,
+      "unless one of the registry's private endpoints this stack does not show ('pe-acr')",
+      "publicNetworkAccess: Disabled",
+      "AksAcrObserver",
+    );
     // AND a registry whose record lists no connection at all is still certain to refuse the cluster
     const none = withProps(registry("contosoacr", { publicNetworkAccess: "Disabled" }), (p) => {
       p.privateEndpointConnections = [];

@@ -147,6 +147,16 @@ describe("what filters a pull on its way out", () => {
       it("says nothing mandatory about an Allow rule whose IP group the stack does not show", async () => {
         const rcg = group("rcg-aks", 200, [["aks-egress", 200, "Allow", [fromGroup("ipg-elsewhere")]]]);
         assertNoMandatory(await run(P, [...base, rcg]));
+        // AND the unverified half names the rule and what to check, not "during preview"
+        assertViolation(
+          await run(`${P}-unverified`, [...base, rcg]),
+          "advisory",
+          udr,
+          "i/o timeout",
+          "unless rule collection 'aks-egress'",
+          "names an IP group this stack does not show",
+          "az network ip-group show",
+        );
       });
 
       it("still reports an IP group that leaves the subnets out", async () => {

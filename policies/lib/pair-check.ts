@@ -1,0 +1,141 @@
+/**
+ * A check judged pull pair by pull pair, as two policies (mandatory means certain): the public name
+ * judges the pairs the stack shows for certain; its advisory `-unverified` half judges the guessed
+ * ones, once per cluster, and what the certain pairs leave undecidable.
+ */
+import { StackValidationPolicy } from "@pulumi/policy";
+import { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
+import { PullPair, pullPairs } from "../../core/pull-pairs";
+import { ClusterNode, perTopology, RegistryNode, Topology } from "../../core/topology";
+import { declaredPulls, PULLS_SCHEMA } from "./config";
+import { deferToPreview, Evaluation, Finding, topologyOf } from "./stack";
+
+/** What a check says of one pair: pulls that fail, pulls it cannot decide, and what waits on preview. */
+export interface PairVerdict {
+  /** Messages of pulls that fail, by what the stack shows. */
+  fails: string[];
+  /** Messages of pulls that fail unless something the stack does not show makes them work. */
+  unsure?: string[];
+  /** The first value that waits on preview. */
+  pending?: string;
+}
+
+/**
+ * The check for one request: `undefined` when it has nothing to judge (no firewall, no zone).
+ * `will` is "will fail" for a certain pair, "would fail" for a guessed one, for the messages.
+ */
+export type PairJudge = (pair: PullPair, will: string) => PairVerdict;
+
+export interface PairCheck {
+  name: string;
+  /** What the mandatory half checks. */
+  description: string;
+  /** What the `-unverified` half adds: the check's own undecidable cases, beside guessed pairs. */
+  unverifiedCases?: string;
+  severity: StackValidationPolicy["severity"];
+  url: string;
+  remediationSteps: string;
+  /** Config the check reads beside `pulls`. */
+  config?: Record<string, PolicyConfigJSONSchema>;
+  judgeFor: (topo: Topology, config: Record<string, unknown>) => PairJudge | undefined;
+}
+
+/** The evaluation of a check over a request: once for both halves, per topology and config. */
+export interface PairEvaluation extends Evaluation {
+  /** The first value the `-unverified` half waits on. */
+  unverifiedPending?: string;
+}
+
+export function evaluatePairs(
+  check: Pick<PairCheck, "name" | "judgeFor">,
+  topo: Topology,
+  config: Record<string, unknown>,
+): PairEvaluation {
+  return perTopology(topo, `${check.name}:${JSON.stringify(config)}`, () => {
+    const out: PairEvaluation = { certain: [], unverified: [] };
+    const judge = check.judgeFor(topo, config);
+    if (!judge) return out;
+    const guessed = new Map<ClusterNode, { registries: RegistryNode[]; lines: string[] }>();
+    for (const pair of pullPairs(topo, declaredPulls(check.name, config))) {
+      const v = judge(pair, pair.certain ? "will fail" : "would fail");
+      const on = (message: string): Finding => ({ message, urn: pair.cluster.res.urn });
+      if (pair.certain) {
+        out.pending ??= v.pending;
+        out.certain.push(...v.fails.map(on));
+        out.unverified.push(...(v.unsure ?? []).map(on));
+        continue;
+      }
+      out.unverifiedPending ??= v.pending;
+      const lines = [...v.fails, ...(v.unsure ?? [])];
+      if (lines.length === 0) continue;
+      const g = guessed.get(pair.cluster) ?? { registries: [], lines: [] };
+      if (!g.registries.includes(pair.registry)) g.registries.push(pair.registry);
+      g.lines.push(...lines);
+      guessed.set(pair.cluster, g);
+    }
+    for (const [cluster, g] of guessed)
+      out.unverified.push({ message: guessedMessage(check.name, cluster, g), urn: cluster.res.urn });
+    return out;
+  });
+}
+
+/** One finding per cluster for the pairs the stack can only guess: never clusters x registries. */
+function guessedMessage(
+  name: string,
+  c: ClusterNode,
+  g: { registries: RegistryNode[]; lines: string[] },
+): string {
+  const registries = [...g.registries].sort((a, b) => a.label.localeCompare(b.label));
+  return (
+    `Pods on cluster '${c.label}' fail to pull if it pulls from ${registries.map((r) => `'${r.label}'`).join(", ")}, but ` +
+    "nothing in this stack shows that it does (no workload on a Kubernetes provider made from its kubeconfig, no role " +
+    "assignment to its identities, no `pulls` config), so this is not certain:\n" +
+    g.lines.map((l) => `- ${l.replace(/\n/g, "\n  ")}`).join("\n") +
+    `\nTo make it certain: set the \`pulls\` config of ${name} and ${name}-unverified ` +
+    `([{"cluster": "${c.label}", "registry": "<registry>"}]), or deploy the cluster's workloads through a Kubernetes ` +
+    "provider made from its kubeconfig; then the pairs it really pulls are judged by the mandatory policy."
+  );
+}
+
+/** The check's two policies: `name` (mandatory, certain pairs) and `name-unverified` (advisory). */
+export function pairPolicies(check: PairCheck): [StackValidationPolicy, StackValidationPolicy] {
+  const configSchema = { properties: { pulls: PULLS_SCHEMA, ...(check.config ?? {}) } };
+  const evaluate = (args: Parameters<StackValidationPolicy["validateStack"]>[0]) =>
+    evaluatePairs(check, topologyOf(args.resources), args.getConfig<Record<string, unknown>>());
+  return [
+    {
+      name: check.name,
+      description: check.description,
+      enforcementLevel: "mandatory",
+      severity: check.severity,
+      url: check.url,
+      remediationSteps: check.remediationSteps,
+      configSchema,
+      validateStack: (args, reportViolation) => {
+        const { certain, pending } = evaluate(args);
+        for (const f of certain) reportViolation(f.message, f.urn);
+        if (pending) deferToPreview(pending);
+      },
+    },
+    {
+      name: `${check.name}-unverified`,
+      description:
+        `${check.name}, for what the stack cannot show for certain: clusters whose registries it can only guess (no ` +
+        "workload on a provider made from the cluster's kubeconfig, no role assignment, no `pulls` config), reported " +
+        `once per cluster${check.unverifiedCases ? `; and ${check.unverifiedCases}` : ""}. Organisations that require the ` +
+        "wiring in code set it mandatory.",
+      enforcementLevel: "advisory",
+      severity: "medium",
+      url: check.url,
+      remediationSteps:
+        "Say which registries each cluster pulls from (policy config `pulls`, or workloads deployed through a Kubernetes " +
+        `provider made from the cluster's kubeconfig); then ${check.name} judges those pairs for certain. ${check.remediationSteps}`,
+      configSchema,
+      validateStack: (args, reportViolation) => {
+        const { unverified, unverifiedPending } = evaluate(args);
+        for (const f of unverified) reportViolation(f.message, f.urn);
+        if (unverifiedPending) deferToPreview(unverifiedPending);
+      },
+    },
+  ];
+}
