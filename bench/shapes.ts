@@ -5,7 +5,7 @@
  * clusters, thousands of role assignments). Each target printed as met or not met; figures, not a
  * test.
  */
-import { POLICIES_DIR } from "../offline/analyzer";
+import { PolicyPackClient, POLICIES_DIR } from "../offline/analyzer";
 import { PolicyResourceInput } from "../offline/resources";
 import { analyzeStackTimes, EMPTY, RUNS } from "./measure";
 import { landingZone, platformStack } from "./synthetic";
@@ -16,6 +16,19 @@ const SHAPES: [string, (size: number) => PolicyResourceInput[]][] = [
   ["landing zone", landingZone],
 ];
 
+/** The findings at 1,000 resources, by level: the false alarms a shape would raise. */
+async function findings(shape: (size: number) => PolicyResourceInput[]): Promise<string> {
+  const pack = await PolicyPackClient.start(POLICIES_DIR);
+  try {
+    await pack.configure();
+    const diags = await pack.analyzeStack(shape(1_000));
+    const count = (level: string) => diags.filter((d) => d.enforcementLevel === level).length;
+    return `${count("mandatory")} mandatory, ${count("advisory")} advisory`;
+  } finally {
+    await pack.stop();
+  }
+}
+
 async function main() {
   const check = (ok: boolean) => (ok ? "met    " : "NOT MET");
   for (const [label, shape] of SHAPES) {
@@ -24,6 +37,7 @@ async function main() {
     const ratio = large / largeEmpty;
     const growth = large / small;
     console.log(`${label}:`);
+    console.log(`  findings at 1,000 resources: ${await findings(shape)}`);
     console.log(
       `  1,000 resources: ${small.toFixed(0)} ms (empty pack ${smallEmpty.toFixed(0)} ms, ${(small / smallEmpty).toFixed(2)}x)`,
     );

@@ -6,6 +6,7 @@
 import { ArmId, parseArmId, resourceName } from "./arm-id";
 import { cidrContains, parseCidr } from "./cidr";
 import {
+  agentPoolsOf,
   ClusterNode,
   linked,
   RegistryNode,
@@ -41,13 +42,9 @@ export function clusterSubnets(topo: Topology, cluster: ClusterNode): { subnets:
     const s = readString(p, "vnetSubnetID");
     if (s !== undefined) ids.push(s);
   }
-  for (const pool of topo.byKind.get("agentPool") ?? []) {
-    const owner = readString(pool.props, "id");
-    const ofCluster =
-      linked(pool, "resourceName").includes(cluster.res.urn) ||
-      (known(owner) && cluster.id !== undefined && owner.toLowerCase().startsWith(cluster.id.key + "/"));
+  for (const pool of agentPoolsOf(topo, cluster)) {
     const s = readString(pool.props, "vnetSubnetID");
-    if (ofCluster && s !== undefined) ids.push(s);
+    if (s !== undefined) ids.push(s);
   }
   const subnets: ArmId[] = [];
   let pending = false;

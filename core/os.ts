@@ -2,6 +2,7 @@
  * Node operating systems (Microsoft's article, cause 5: "no match for platform in manifest"): the
  * OSes a cluster's pools run, the OS a workload pins, and images known to be Windows-only.
  */
+import { agentPoolsOf, ClusterNode, Topology } from "./topology";
 import { isUnknown, Known, read, UNKNOWN } from "./values";
 
 export type NodeOs = "linux" | "windows";
@@ -15,6 +16,18 @@ export function poolOses(props: Record<string, unknown>, isAgentPool: boolean): 
     const os = read(p, "osType");
     if (isUnknown(os)) return UNKNOWN;
     out.add(typeof os === "string" && os.toLowerCase() === "windows" ? "windows" : "linux");
+  }
+  return out;
+}
+
+/** The OSes of all the cluster's pools: its profiles and the stack's AgentPools of it. */
+export function clusterOses(topo: Topology, cluster: ClusterNode): Known<Set<NodeOs>> {
+  const out = poolOses(cluster.res.props, false);
+  if (out === UNKNOWN) return UNKNOWN;
+  for (const pool of agentPoolsOf(topo, cluster)) {
+    const oses = poolOses(pool.props, true);
+    if (oses === UNKNOWN) return UNKNOWN;
+    oses.forEach((o) => out.add(o));
   }
   return out;
 }

@@ -63,6 +63,10 @@ export function clustersOf(
     const from = new Set([...linked(provider, "kubeconfig"), ...provider.dependencies]);
     const linkedClusters = [...from].flatMap((u) => byUrn.get(u) ?? []);
     if (linkedClusters.length > 0) return { clusters: linkedClusters, certain: true };
+    // A kubeconfig written out rather than computed from the cluster: the API server it names.
+    const host = serverHost(provider.props.kubeconfig);
+    const byHost = host ? clustersByHost(topo).get(host) : undefined;
+    if (byHost) return { clusters: [byHost], certain: true };
   }
   return { clusters: topo.clusters, certain: topo.clusters.length === 1 };
 }
@@ -90,6 +94,26 @@ function clustersByUrn(topo: Topology): Map<string, ClusterNode> {
     "pull-pairs:clusters-by-urn",
     () => new Map(topo.clusters.map((c) => [c.res.urn, c])),
   );
+}
+
+/** The API server host a kubeconfig names (`server: https://<host>:443`). */
+export function serverHost(kubeconfig: unknown): string | undefined {
+  if (typeof kubeconfig !== "string") return undefined;
+  const m = /server:\s*["']?https?:\/\/([^:/"'\s]+)/i.exec(kubeconfig);
+  return m?.[1].toLowerCase();
+}
+
+/** Clusters by the API server hosts their outputs name (`fqdn`, `privateFQDN`). */
+function clustersByHost(topo: Topology): Map<string, ClusterNode> {
+  return perTopology(topo, "pull-pairs:clusters-by-host", () => {
+    const map = new Map<string, ClusterNode>();
+    for (const c of topo.clusters)
+      for (const key of ["fqdn", "privateFQDN"]) {
+        const host = c.res.props[key];
+        if (typeof host === "string" && host !== "" && known(host)) map.set(host.toLowerCase(), c);
+      }
+    return map;
+  });
 }
 
 /** The clusters an assignment's principal may be an identity of, by URN and object or client id. */

@@ -304,6 +304,37 @@ export function perTopology<T>(topo: Topology, key: string, compute: () => T): T
   return memo.get(key) as T;
 }
 
+/**
+ * The AgentPool resources of the stack that belong to the cluster: linked by their `resourceName`
+ * input, named under its id, or naming it in the same resource group. Indexed once per topology.
+ */
+export function agentPoolsOf(topo: Topology, cluster: ClusterNode): StackResource[] {
+  const index = perTopology(topo, "agent-pools", () => {
+    const out = new Map<ClusterNode, StackResource[]>();
+    const byUrn = new Map(topo.clusters.map((c) => [c.res.urn, c]));
+    const byKey = new Map<string, ClusterNode>();
+    for (const c of topo.clusters) {
+      if (c.id) byKey.set(c.id.key, c);
+      const name = readString(c.res.props, "name");
+      const rg = readString(c.res.props, "resourceGroupName") ?? c.resourceGroup;
+      if (known(name) && known(rg)) byKey.set(`name:${rg.toLowerCase()}/${name.toLowerCase()}`, c);
+    }
+    for (const pool of topo.byKind.get("agentPool") ?? []) {
+      const id = readString(pool.props, "id");
+      const owner = known(id) ? /^(.*\/managedclusters\/[^/]+)\/agentpools\//i.exec(id)?.[1] : undefined;
+      const name = readString(pool.props, "resourceName");
+      const rg = readString(pool.props, "resourceGroupName");
+      const cluster =
+        linked(pool, "resourceName").map((u) => byUrn.get(u)).find((c) => c !== undefined) ??
+        (owner ? byKey.get(parseArmId(owner)?.key ?? "") : undefined) ??
+        (known(name) && known(rg) ? byKey.get(`name:${rg.toLowerCase()}/${name.toLowerCase()}`) : undefined);
+      if (cluster) out.set(cluster, [...(out.get(cluster) ?? []), pool]);
+    }
+    return out;
+  });
+  return index.get(cluster) ?? [];
+}
+
 export function buildTopology(declared: readonly StackResource[]): Topology {
   const resources = withObserved(declared);
   const byUrn = new Map<string, StackResource>();

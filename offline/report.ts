@@ -21,10 +21,16 @@ export const CAUSE_OF: Record<string, string> = {
   "k8s-acr-registry-known": "Image not found: a registry outside the stack and the allow-list",
   "acr-private-dns-link": "403 Forbidden: the private DNS zone is not linked to the cluster VNet",
   "acr-private-dns-link-unverified":
-    "403 Forbidden: the cluster VNet resolves through DNS servers outside the stack (unverified)",
+    "403 Forbidden: the private DNS path, where the stack cannot show it (unverified)",
   "acr-firewall-aks-egress": "403 Forbidden: the registry's network rules refuse the cluster (solution 2)",
+  "acr-firewall-aks-egress-unverified":
+    "403 Forbidden: the registry's network rules, where the stack cannot show the path (unverified)",
   "aks-acr-vnet-peering": "443 i/o timeout: the VNets are not peered (solution 1)",
+  "aks-acr-vnet-peering-unverified":
+    "443 i/o timeout: VNet peering, on registries the stack cannot tie to the cluster (unverified)",
   "aks-acr-hub-firewall": "443 i/o timeout: the hub firewall blocks the registry (solution 2)",
+  "aks-acr-hub-firewall-unverified":
+    "443 i/o timeout: the hub firewall, where the stack cannot show its rules' sources or pairs (unverified)",
   "k8s-workload-os-selector": "No match for platform in manifest: workload OS not pinned",
   "aks-subnet-nsg-acr": "NSGs and route tables on the cluster subnets",
   "acr-admin-user-disabled": "Hygiene: the registry's admin user",

@@ -83,8 +83,10 @@ export async function observe(reader: AzureReader, target: ObserveTarget): Promi
   const clientId = str(cp, "servicePrincipalProfile", "clientId");
   if (clientId && clientId.toLowerCase() !== "msi") keep(await reader.servicePrincipal(clientId));
 
-  // Admin credentials, hashed, when the admin user is on (pull secrets are judged against them).
+  // Admin credentials, hashed, when the admin user is on (pull secrets are judged against them);
+  // repository-scoped tokens (`az acr token create`), whose records hold no password value.
   if (rp.adminUserEnabled === true) keep(await reader.registryCredentials(registryId));
+  (await reader.list(`${registryId}/tokens`)).forEach(keep);
 
   // The network: cluster VNets, the registry's private endpoints, their VNets and DNS.
   const subnets = new Set<string>();
@@ -137,7 +139,14 @@ export async function observe(reader: AzureReader, target: ObserveTarget): Promi
   if (target.firewallPolicyId) {
     const policy = await fetch(target.firewallPolicyId);
     if (policy) {
-      (await reader.list(`${target.firewallPolicyId}/ruleCollectionGroups`)).forEach(keep);
+      const groups = await reader.list(`${target.firewallPolicyId}/ruleCollectionGroups`);
+      groups.forEach(keep);
+      // The IP groups its rules name: what they hold decides whom a rule matches.
+      for (const group of groups)
+        for (const collection of listOf(readArmProp(group, "ruleCollections")))
+          for (const rule of listOf(read(collection, "rules")))
+            for (const key of ["sourceIpGroups", "destinationIpGroups"])
+              for (const id of listOf(read(rule, key))) if (typeof id === "string") await fetch(id);
       // The firewalls it governs, and their public IPs: the cluster's egress under userDefinedRouting.
       for (const fwId of refIds(readArmProp(policy, "firewalls"))) {
         const fw = await fetch(fwId);
@@ -159,13 +168,30 @@ const SECRET_KEY =
   /secret|password|customdata|protectedsettings|privatekey|^token$|connectionstring|^key\d*$/i;
 const KEPT = new Set(["passwordHashes", "passwordCredentials"]);
 
+/** What a repository token's `credentials.passwords[]` may keep: when each expires, never a value. */
+const TOKEN_PASSWORD_FIELDS = ["name", "creationTime", "expiry"];
+
 export function scrubbed<T>(v: T): T {
   if (Array.isArray(v)) return v.map(scrubbed) as T;
   if (v === null || typeof v !== "object") return v;
   return Object.fromEntries(
     Object.entries(v)
-      .filter(([k]) => KEPT.has(k) || !SECRET_KEY.test(k))
-      .map(([k, x]) => [k, scrubbed(x)]),
+      .filter(([k, x]) => KEPT.has(k) || !SECRET_KEY.test(k) || (k === "passwords" && Array.isArray(x)))
+      .map(([k, x]) =>
+        k === "passwords" && !KEPT.has(k)
+          ? [
+              k,
+              (x as unknown[]).map((p) =>
+                Object.fromEntries(
+                  TOKEN_PASSWORD_FIELDS.filter((f) => read(p, f) !== undefined).map((f) => [
+                    f,
+                    scrubbed(read(p, f)),
+                  ]),
+                ),
+              ),
+            ]
+          : [k, scrubbed(x)],
+      ),
   ) as T;
 }
 

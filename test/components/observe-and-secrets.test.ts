@@ -94,7 +94,9 @@ function fakeAzure(records: ArmRecord[]) {
     const list = await byId.list(p);
     if (
       list.length > 0 ||
-      /\/(virtualMachineScaleSets|privateDnsZoneGroups|virtualNetworkLinks|A|ruleCollectionGroups)$/.test(p)
+      /\/(virtualMachineScaleSets|privateDnsZoneGroups|virtualNetworkLinks|A|ruleCollectionGroups|tokens)$/.test(
+        p,
+      )
     )
       return json(200, { value: list });
     return json(404, { error: { code: "ResourceNotFound", message: `echo ${CANARY.admin}` } });
@@ -166,6 +168,85 @@ describe("AksAcrObserver's reads", () => {
     assert.ok(requests.some((r) => r.startsWith("POST ") && r.includes("/listCredentials?api-version=")));
     assertNoCanary(JSON.stringify(observed), "the observed records");
     assert.ok(!JSON.stringify(observed).includes(`"hint"`), "Graph's secret hint is dropped");
+  });
+
+  it("reads the registry's repository-scoped tokens (expiry kept, never a password) and the IP groups firewall rules name", async () => {
+    // GIVEN the hub-firewall world, a rule that names an IP group, and a token whose record carries a password value
+    const world = scenario("hub-firewall-blocks");
+    const sub = "/subscriptions/3f2b1c9e-6d4a-4e8b-9a7c-2d1e0f9b8a76";
+    const ipGroupId = `${sub}/resourceGroups/rg-hub/providers/Microsoft.Network/ipGroups/ipg-spokes`;
+    const records: ArmRecord[] = world.resources.map((r) =>
+      r.id.endsWith("/ruleCollectionGroups/platform")
+        ? structuredClone({
+            ...r,
+            properties: {
+              ...r.properties,
+              ruleCollections: [
+                ...(r.properties!.ruleCollections as unknown[]),
+                {
+                  ruleCollectionType: "FirewallPolicyFilterRuleCollection",
+                  name: "spokes",
+                  priority: 200,
+                  action: { type: "Allow" },
+                  rules: [
+                    {
+                      ruleType: "NetworkRule",
+                      name: "from-spokes",
+                      sourceIpGroups: [ipGroupId],
+                      destinationAddresses: ["*"],
+                      destinationPorts: ["443"],
+                      ipProtocols: ["TCP"],
+                    },
+                  ],
+                },
+              ],
+            },
+          })
+        : r,
+    );
+    records.push(
+      {
+        id: ipGroupId,
+        name: "ipg-spokes",
+        type: "Microsoft.Network/ipGroups",
+        location: "westeurope",
+        properties: { provisioningState: "Succeeded", ipAddresses: ["10.10.0.0/16"] },
+      },
+      {
+        id: `${world.config.registryId}/tokens/ci-pull`,
+        name: "ci-pull",
+        type: "Microsoft.ContainerRegistry/registries/tokens",
+        properties: {
+          status: "enabled",
+          scopeMapId: `${world.config.registryId}/scopeMaps/_repositories_pull`,
+          credentials: {
+            passwords: [
+              {
+                name: "password1",
+                creationTime: "2026-01-01T00:00:00Z",
+                expiry: "2026-12-31T00:00:00Z",
+                value: CANARY.admin,
+              },
+            ],
+          },
+          provisioningState: "Succeeded",
+        },
+      },
+    );
+    const { reader, requests } = fakeAzure(records);
+    const observed = await observe(reader, {
+      clusterId: world.config.clusterId,
+      registryId: world.config.registryId,
+      firewallPolicyId: world.config.firewallPolicyId,
+    });
+    // THEN both are recorded, and the token's password keeps its expiry and nothing else
+    assert.deepEqual(observed.find((r) => r.id === ipGroupId)?.properties?.ipAddresses, ["10.10.0.0/16"]);
+    const token = observed.find((r) => r.type === "Microsoft.ContainerRegistry/registries/tokens");
+    assert.deepEqual((token?.properties?.credentials as Record<string, unknown>).passwords, [
+      { name: "password1", creationTime: "2026-01-01T00:00:00Z", expiry: "2026-12-31T00:00:00Z" },
+    ]);
+    assertNoCanary(JSON.stringify(observed), "the observed records");
+    assert.ok(requests.some((r) => r.includes("/registries/contosoacr/tokens?api-version=")));
   });
 
   it("keeps no field that can hold a secret, even where ARM would return one", async () => {

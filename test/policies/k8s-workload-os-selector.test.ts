@@ -35,7 +35,7 @@ describe(POLICY, () => {
       await run([mixedCluster, web]),
       "mandatory",
       web,
-      "pin no OS in a cluster with Windows node pools",
+      "pin no OS in cluster 'aks-mixed', which has Windows node pools",
       "no match for platform in manifest",
       '"kubernetes.io/os": "linux"',
     );
@@ -131,20 +131,57 @@ describe(POLICY, () => {
       );
     });
 
+    it("links a provider whose kubeconfig names the cluster's API server, though not computed from it", async () => {
+      const written = { ...providerOf(mixedCluster), propertyDependencies: {} };
+      const w = {
+        ...deployment("web", { containers: [{ name: "web", image: "contosoacr.azurecr.io/web:1.4.2" }] }),
+        provider: written,
+      };
+      assertViolation(
+        await run([linuxOnly, mixedCluster, written, w]),
+        "mandatory",
+        w,
+        "cluster 'aks-mixed'",
+      );
+      const toLinux = { ...providerOf(linuxOnly), propertyDependencies: {} };
+      assertSilent(await run([linuxOnly, mixedCluster, toLinux, { ...w, provider: toLinux }]));
+    });
+
+    it("judges a pool of the workload's own cluster declared as an AgentPool", async () => {
+      const pool = {
+        type: "azure-native:containerservice:AgentPool",
+        name: "win",
+        props: {
+          name: "win",
+          resourceGroupName: "rg-aks",
+          resourceName: "aks-prod",
+          osType: "Windows",
+          count: 1,
+        },
+        propertyDependencies: { resourceName: [linuxOnly] },
+      };
+      const w = on(linuxOnly, "web");
+      assertViolation(
+        await run([linuxOnly, pool, mixedCluster, providerOf(linuxOnly), w]),
+        "mandatory",
+        w,
+        "cluster 'aks-prod', which has Windows node pools",
+      );
+    });
+
     it("says nothing mandatory for a workload whose cluster it cannot tell, when the clusters differ", async () => {
       assertSilent(await run([mixedCluster, linuxOnly, web]));
     });
   });
 
-  it("forgets a run's clusters when the next run starts", async () => {
+  it("keeps nothing between calls: a cluster of an earlier run reaches no later one", async () => {
     await run([mixedCluster, web]);
-    await pack().configure(); // the engine configures the stack at the start of every run
     assertSilent(await run([web]));
   });
 
-  it("with remediate, adds the Linux selector to Linux workloads of a mixed cluster", async () => {
+  it("with remediate, adds the Linux selector to workloads that pin no OS, without needing their cluster", async () => {
+    // GIVEN remediate, and the workload handed alone (the engine remediates before it knows the stack)
     await pack().configure({ [POLICY]: { enforcementLevel: "remediate" } });
-    await pack().analyze(mixedCluster);
     const [fix] = await pack().remediate(web);
     assert.equal(fix.policyName, POLICY);
     assert.deepEqual(
@@ -157,5 +194,8 @@ describe(POLICY, () => {
       containers: [{ image: "mcr.microsoft.com/windows/nanoserver:ltsc2022" }],
     });
     assert.deepEqual(await pack().remediate(iis), [], "a Windows image gets no Linux selector");
+    // AND config that says the cluster has no Windows pools stops it
+    await pack().configure({ [POLICY]: { enforcementLevel: "remediate", windowsNodePools: false } });
+    assert.deepEqual(await pack().remediate(web), [], "windowsNodePools: false");
   });
 });
