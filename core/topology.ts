@@ -325,7 +325,9 @@ export function agentPoolsOf(topo: Topology, cluster: ClusterNode): StackResourc
       const name = readString(pool.props, "resourceName");
       const rg = readString(pool.props, "resourceGroupName");
       const cluster =
-        linked(pool, "resourceName").map((u) => byUrn.get(u)).find((c) => c !== undefined) ??
+        linked(pool, "resourceName")
+          .map((u) => byUrn.get(u))
+          .find((c) => c !== undefined) ??
         (owner ? byKey.get(parseArmId(owner)?.key ?? "") : undefined) ??
         (known(name) && known(rg) ? byKey.get(`name:${rg.toLowerCase()}/${name.toLowerCase()}`) : undefined);
       if (cluster) out.set(cluster, [...(out.get(cluster) ?? []), pool]);

@@ -57,7 +57,7 @@ types="'microsoft.containerservice/managedclusters','microsoft.containerregistry
 'microsoft.network/privatednszones/virtualnetworklinks','microsoft.network/publicipaddresses',
 'microsoft.network/natgateways','microsoft.network/azurefirewalls','microsoft.network/firewallpolicies',
 'microsoft.network/firewallpolicies/rulecollectiongroups','microsoft.network/networksecuritygroups',
-'microsoft.network/routetables'"
+'microsoft.network/routetables','microsoft.network/ipgroups'"
 echo "capture-world: az graph query (resources)..." >&2
 az graph query --subscriptions $subs --first 1000 -o json \
   -q "resources | where type in~ ($(echo "$types" | tr -d '\n'))" >"$tmp/resources.json"
@@ -75,6 +75,7 @@ for f in resources authorization; do
 done
 
 extra='[]'
+registry_name="$(basename "$registry_id")"
 client_id="$(echo "$cluster" | jq -r '.properties.servicePrincipalProfile.clientId // "msi"')"
 if [ "$client_id" != "msi" ]; then
   echo "capture-world: az ad (service principal credential end dates, no secrets)..." >&2
@@ -86,13 +87,23 @@ if [ "$client_id" != "msi" ]; then
 fi
 if [ "$(jq --arg id "$registry_id" '[.data[] | select((.id | ascii_downcase) == ($id | ascii_downcase)) | .properties.adminUserEnabled][0] // false' "$tmp/resources.json")" = true ]; then
   echo "capture-world: az acr credential show (admin passwords, kept as SHA-256 hashes)..." >&2
-  registry_name="$(basename "$registry_id")"
   username="$(az acr credential show -n "$registry_name" --query username -o tsv)"
   hashes="$(az acr credential show -n "$registry_name" --query 'passwords[].value' -o tsv |
     while IFS= read -r pw; do printf 'sha256:%s\n' "$(printf '%s' "$pw" | sha256sum | cut -d' ' -f1)"; done | jq -R . | jq -s .)"
   extra="$(jq -n --argjson extra "$extra" --arg id "$registry_id/credentials/admin" --arg u "$username" --argjson h "$hashes" \
     '$extra + [{id: $id, name: "admin", type: "Microsoft.ContainerRegistry/registries/credentials",
       properties: {username: $u, passwordHashes: $h}}]')"
+fi
+
+# Repository-scoped tokens (`az acr token create`): not in Resource Graph. Their expiry only; a
+# token's password value is never kept, whatever the CLI returns.
+registry_name="$(basename "$registry_id")"
+if tokens="$(az acr token list -r "$registry_name" -o json 2>/dev/null)"; then
+  echo "capture-world: az acr token list (repository-scoped tokens, expiry only)..." >&2
+  extra="$(jq -n --argjson extra "$extra" --argjson t "$tokens" '$extra + [$t[] | {id, name,
+    type: "Microsoft.ContainerRegistry/registries/tokens",
+    properties: {status: (.status // .properties.status), scopeMapId: (.scopeMapId // .properties.scopeMapId),
+      credentials: {passwords: [((.credentials // .properties.credentials).passwords // [])[] | {name, creationTime, expiry}]}}}]')"
 fi
 
 echo '{"items":[]}' >"$tmp/kubernetes.json"

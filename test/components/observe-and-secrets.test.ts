@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { observe } from "../../components/azure/observe";
 import { ArmRecord, Fetch, restReader, useAzureReader } from "../../components/azure/reader";
+import { apiVersionAccepted } from "../engine/fake-azure";
 import { planEgressAccess } from "../../components/registry-egress-access";
 import { dockerConfigJson } from "../../components/acr-image-pull-secret";
 import { sha256 } from "../../core/pull-secrets";
@@ -72,7 +73,12 @@ function fakeAzure(records: ArmRecord[]) {
       });
     }
     const p = decodeURIComponent(u.pathname);
-    assert.ok(u.searchParams.get("api-version"), `${url} names an api-version`);
+    // Azure refuses an api-version it does not document for the type asked about; so does this fake.
+    const addressed = /\/providers\/Microsoft\.Authorization\/roleAssignments$/i.test(p)
+      ? `${p}/x`
+      : p.replace(/\/listCredentials$/i, "");
+    if (!apiVersionAccepted(addressed, u.searchParams.get("api-version")))
+      return json(400, { error: { code: "InvalidApiVersionParameter", message: `${url}` } });
     if (init.method === "POST" && p.endsWith("/listCredentials")) {
       return json(200, {
         username: "contosoacr",

@@ -26,6 +26,12 @@ const API_VERSIONS: Record<string, string[]> = {
     "2025-04-01",
     "2025-11-01",
   ],
+  "microsoft.containerregistry/registries/tokens": [
+    "2022-12-01",
+    "2023-07-01",
+    "2024-11-01-preview",
+    "2025-04-01",
+  ],
   "microsoft.authorization/roleassignments": ["2022-04-01"],
   "microsoft.authorization/roledefinitions": ["2022-04-01"],
   "microsoft.managedidentity/userassignedidentities": ["2023-01-31"],

@@ -428,9 +428,13 @@ describe("scripts/capture-world.sh", () => {
   const captures = fs.mkdtempSync(path.join(os.tmpdir(), "capture-"));
   after(() => fs.rmSync(captures, { recursive: true, force: true }));
 
-  async function capture(name: string, extra: string[] = []) {
+  async function capture(
+    name: string,
+    extra: string[] = [],
+    worldFile = path.join(SCENARIOS, name, "world.json"),
+  ) {
     const out = path.join(captures, "world.json");
-    const world = JSON.parse(fs.readFileSync(path.join(SCENARIOS, name, "world.json"), "utf8"));
+    const world = JSON.parse(fs.readFileSync(worldFile, "utf8"));
     await exec(
       "bash",
       [
@@ -447,7 +451,7 @@ describe("scripts/capture-world.sh", () => {
         env: {
           ...process.env,
           PATH: `${FAKES}:${process.env.PATH}`,
-          WORLD: path.join(SCENARIOS, name, "world.json"),
+          WORLD: worldFile,
           CANARY_PASSWORD,
         },
       },
@@ -483,6 +487,32 @@ describe("scripts/capture-world.sh", () => {
       );
     });
   }
+
+  it("records the registry's repository tokens with their expiry, never a password value", async function () {
+    this.timeout(60_000);
+    // GIVEN a world whose registry has a pull token, and a CLI that prints its password value
+    const world = JSON.parse(fs.readFileSync(path.join(SCENARIOS, "healthy-public", "world.json"), "utf8"));
+    const token = {
+      id: `${world.config.registryId}/tokens/ci-pull`,
+      name: "ci-pull",
+      type: "Microsoft.ContainerRegistry/registries/tokens",
+      properties: {
+        status: "enabled",
+        scopeMapId: `${world.config.registryId}/scopeMaps/_repositories_pull`,
+        credentials: {
+          passwords: [
+            { name: "password1", creationTime: "2026-01-01T00:00:00Z", expiry: "2026-03-01T00:00:00Z" },
+          ],
+        },
+      },
+    };
+    const worldFile = path.join(captures, "with-token.json");
+    fs.writeFileSync(worldFile, JSON.stringify({ ...world, resources: [...world.resources, token] }));
+    const text = fs.readFileSync(await capture("healthy-public", [], worldFile), "utf8");
+    assert.ok(!text.includes(CANARY_PASSWORD), "no token password value");
+    const recorded = JSON.parse(text).resources.find((r: { type: string }) => r.type.endsWith("/tokens"));
+    assert.deepEqual(recorded.properties, token.properties);
+  });
 
   it("records admin passwords as SHA-256 hashes, and refuses a bad id with the expected form", async function () {
     this.timeout(60_000);
