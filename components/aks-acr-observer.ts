@@ -18,6 +18,12 @@ export interface AksAcrObserverArgs {
    * @default - the zones the registry's private endpoints' DNS zone groups name
    */
   privateDnsZoneId?: pulumi.Input<string>;
+  /**
+   * Images of the registry (`<login server>/<repository>:<tag>` or `@<digest>`) whose platforms to
+   * read from their manifests, for k8s-image-architecture; images of other registries are skipped.
+   * @default - no image is read
+   */
+  images?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 /**
@@ -35,9 +41,9 @@ export class AksAcrObserver extends pulumi.ComponentResource {
   constructor(name: string, args: AksAcrObserverArgs, opts?: pulumi.ComponentResourceOptions) {
     super(OBSERVER_TYPE, name, {}, opts);
     this.observed = pulumi
-      .all([args.clusterId, args.registryId, args.firewallPolicyId, args.privateDnsZoneId])
-      .apply(async ([clusterId, registryId, firewallPolicyId, privateDnsZoneId]) =>
-        observe(await azureReader(), { clusterId, registryId, firewallPolicyId, privateDnsZoneId }),
+      .all([args.clusterId, args.registryId, args.firewallPolicyId, args.privateDnsZoneId, args.images])
+      .apply(async ([clusterId, registryId, firewallPolicyId, privateDnsZoneId, images]) =>
+        observe(await azureReader(), { clusterId, registryId, firewallPolicyId, privateDnsZoneId, images }),
       );
     this.registerOutputs({ observed: this.observed });
   }

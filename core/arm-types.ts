@@ -42,6 +42,8 @@ export const ARM_TYPE_TOKENS: Record<string, string> = {
   "microsoft.graph/serviceprincipals": "azuread:index/servicePrincipal:ServicePrincipal",
   // Not ARM: a registry's admin credentials as `listCredentials` returns them, passwords hashed.
   "microsoft.containerregistry/registries/credentials": "aks-acr-guard:observed:RegistryCredentials",
+  // Not ARM: the platforms an image's manifest offers, as the registry's data plane answers.
+  "microsoft.containerregistry/registries/imageplatforms": "aks-acr-guard:observed:ImagePlatforms",
 };
 
 /** An ARM resource as azure-native registers its outputs: `properties` flattened into the top level. */

@@ -38,6 +38,40 @@ export interface OsPin {
   via: string;
 }
 
+/**
+ * The values a pod spec pins a node label to: `nodeSelector[key]`, or a required node-affinity
+ * term `key In [...]` (every term must pin it for the pod to be held to it).
+ */
+export function nodeLabelPin(
+  spec: Record<string, unknown>,
+  key: string,
+): Known<{ values: string[]; via: string } | undefined> {
+  const selector = read(spec, "nodeSelector", key);
+  if (isUnknown(selector)) return UNKNOWN;
+  if (typeof selector === "string")
+    return { values: [selector.toLowerCase()], via: `nodeSelector["${key}"]` };
+  const terms = read(
+    spec,
+    "affinity",
+    "nodeAffinity",
+    "requiredDuringSchedulingIgnoredDuringExecution",
+    "nodeSelectorTerms",
+  );
+  if (isUnknown(terms)) return UNKNOWN;
+  const values = new Set<string>();
+  for (const t of Array.isArray(terms) ? terms : []) {
+    const pinned = (
+      Array.isArray(read(t, "matchExpressions")) ? (read(t, "matchExpressions") as unknown[]) : []
+    ).find((e) => read(e, "key") === key && read(e, "operator") === "In" && Array.isArray(read(e, "values")));
+    // A term that leaves the label free lets the pod land anywhere it matches.
+    if (!pinned) return undefined;
+    (read(pinned, "values") as unknown[]).forEach((v) => values.add(String(v).toLowerCase()));
+  }
+  return values.size > 0
+    ? { values: [...values], via: `a required node-affinity term on ${key}` }
+    : undefined;
+}
+
 /** The OS a pod spec pins: `nodeSelector["kubernetes.io/os"]`, `os.name`, or a required node-affinity term. */
 export function osPin(spec: Record<string, unknown>): Known<OsPin | undefined> {
   const selector = read(spec, "nodeSelector", "kubernetes.io/os");
@@ -47,32 +81,9 @@ export function osPin(spec: Record<string, unknown>): Known<OsPin | undefined> {
   const osName = read(spec, "os", "name");
   if (isUnknown(osName)) return UNKNOWN;
   if (typeof osName === "string") return { os: osName.toLowerCase(), via: "os.name" };
-  const terms = read(
-    spec,
-    "affinity",
-    "nodeAffinity",
-    "requiredDuringSchedulingIgnoredDuringExecution",
-    "nodeSelectorTerms",
-  );
-  if (isUnknown(terms)) return UNKNOWN;
-  for (const t of Array.isArray(terms) ? terms : []) {
-    const exprs = read(t, "matchExpressions");
-    for (const e of Array.isArray(exprs) ? exprs : []) {
-      const values = read(e, "values");
-      if (
-        read(e, "key") === "kubernetes.io/os" &&
-        read(e, "operator") === "In" &&
-        Array.isArray(values) &&
-        values.length === 1
-      ) {
-        return {
-          os: String(values[0]).toLowerCase(),
-          via: "a required node-affinity term on kubernetes.io/os",
-        };
-      }
-    }
-  }
-  return undefined;
+  const pin = nodeLabelPin(spec, "kubernetes.io/os");
+  if (pin === UNKNOWN) return UNKNOWN;
+  return pin && pin.values.length === 1 ? { os: pin.values[0], via: pin.via } : undefined;
 }
 
 /** Images that only run on Windows nodes. */

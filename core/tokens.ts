@@ -21,6 +21,7 @@ export type ResourceKind =
   | "applicationPassword"
   | "registryCredentials"
   | "registryToken"
+  | "imagePlatforms"
   | "virtualNetwork"
   | "subnet"
   | "virtualNetworkPeering"
@@ -69,6 +70,7 @@ const OTHER: Record<string, ResourceKind> = {
   "azuread:index/serviceprincipalpassword:serviceprincipalpassword": "servicePrincipalPassword",
   "azuread:index/applicationpassword:applicationpassword": "applicationPassword",
   "aks-acr-guard:observed:registrycredentials": "registryCredentials",
+  "aks-acr-guard:observed:imageplatforms": "imagePlatforms",
   "pulumi:providers:kubernetes": "kubernetesProvider",
 };
 

@@ -28,6 +28,8 @@ export interface ContainerImage {
   path: string;
   container: string;
   image: Known<string> | undefined;
+  /** `imagePullPolicy` as written (undefined when unset: Kubernetes decides by the tag). */
+  pullPolicy?: Known<string>;
 }
 
 export interface PodSpecRef {
@@ -72,10 +74,12 @@ export function containerImages(res: StackResource): ContainerImage[] {
       }
       const name = read(c, "name");
       const image = read(c, "image");
+      const policy = read(c, "imagePullPolicy");
       out.push({
         path,
         container: typeof name === "string" ? name : `${list}[${i}]`,
         image: image === UNKNOWN || typeof image === "string" ? (image as Known<string>) : undefined,
+        ...(policy === UNKNOWN || typeof policy === "string" ? { pullPolicy: policy as Known<string> } : {}),
       });
     });
   }

@@ -32,7 +32,12 @@ export const CAUSE_OF: Record<string, string> = {
   "aks-acr-hub-firewall-unverified":
     "443 i/o timeout: the hub firewall, where the stack cannot show its rules' sources or pairs (unverified)",
   "k8s-workload-os-selector": "No match for platform in manifest: workload OS not pinned",
-  "aks-subnet-nsg-acr": "NSGs and route tables on the cluster subnets",
+  "aks-subnet-nsg-acr":
+    "NSGs and route tables on the cluster subnets (TLS handshake timeout through an appliance)",
+  "k8s-image-architecture":
+    "No match for platform in manifest: the image lacks the node pool's CPU architecture",
+  "k8s-workload-arch-selector": "No match for platform in manifest: workload CPU architecture not pinned",
+  "k8s-image-pull-qps": "Pull QPS exceeded: workloads that pull on every start",
   "acr-admin-user-disabled": "Hygiene: the registry's admin user",
   "aks-acr-least-privilege": "Hygiene: more than AcrPull",
   "acr-network-rules-sku": "Network rules need the Premium SKU",

@@ -36,5 +36,14 @@ export function worldReader(resources: readonly ArmRecord[]): AzureReader {
     async registryCredentials(registryId) {
       return byId.get(`${lower(registryId)}/credentials/admin`);
     },
+    async imagePlatforms(registryId, loginServer, repository, reference) {
+      const image =
+        `${loginServer}/${repository}${reference.includes(":") ? "@" : ":"}${reference}`.toLowerCase();
+      return ofType("microsoft.containerregistry/registries/imageplatforms").find(
+        (r) =>
+          lower(r.id).startsWith(`${lower(registryId)}/`) &&
+          String(r.properties?.image ?? "").toLowerCase() === image,
+      );
+    },
   };
 }

@@ -4,7 +4,7 @@ import { parseCidr, cidrContains } from "../core/cidr";
 import { clusterSubnetInfo, nsgDenies } from "../core/firewall";
 import { privateEndpointsOf } from "../core/network";
 import { pullPairs } from "../core/pull-pairs";
-import { listOf, read, readArmProp, UNKNOWN } from "../core/values";
+import { known, listOf, read, readArmProp, UNKNOWN } from "../core/values";
 import { declaredPulls, ipv4List, ipv4ListSchema, PULLS_SCHEMA } from "./lib/config";
 import { deferToPreview, topologyOf } from "./lib/stack";
 
@@ -59,6 +59,7 @@ export const aksSubnetNsgAcr: StackValidationPolicy = {
         ? peIps.map((ip) => ({ cidr: parseCidr(ip), tags: ["VirtualNetwork"] }))
         : [{ cidr: undefined, tags: ["AzureContainerRegistry", "Internet"] }];
       const findings: string[] = [];
+      let throughAppliance = false;
       for (const subnet of subnets) {
         const nsg = subnet.nsg ? nsgs.get(parseArmId(subnet.nsg)?.key) : undefined;
         for (const t of nsg ? targets : []) {
@@ -78,6 +79,7 @@ export const aksSubnetNsgAcr: StackValidationPolicy = {
           if (!range || hopType !== "VirtualAppliance" || typeof hop !== "string" || firewallIps.has(hop))
             continue;
           const carries = targets.some((t) => (t.cidr ? cidrContains(range, t.cidr) : range.prefix === 0));
+          if (carries) throughAppliance = true;
           if (carries)
             findings.push(
               `route table '${table!.name}' sends ${prefix} to virtual appliance ${hop}, which the stack does not know`,
@@ -85,13 +87,22 @@ export const aksSubnetNsgAcr: StackValidationPolicy = {
         }
       }
       if (findings.length === 0) continue;
+      const server = `${known(registry.name) ? registry.name.toLowerCase() : registry.label}.azurecr.io`;
+      // An appliance that drops or inspects TLS shows as a handshake that never completes (the
+      // article's cause 7); an NSG deny as a connection that never opens.
+      const symptom = throughAppliance
+        ? `ErrImagePull: 'Get "https://${server}/v2/": net/http: TLS handshake timeout' (or an i/o timeout on 443)`
+        : "ErrImagePull (an i/o timeout on 443)";
       reportViolation(
-        `Pods on cluster '${cluster.label}' pulling from '${registry.label}' may fail with ErrImagePull (an i/o timeout on 443): ` +
+        `Pods on cluster '${cluster.label}' pulling from '${registry.label}' may fail with ${symptom}: ` +
           `${findings.join("; ")}.\n` +
           "Fix: add a higher-priority outbound allow for TCP 443 to the registry (az network nsg rule create -g <group> " +
           "--nsg-name <nsg> -n allow-acr --priority 100 --direction Outbound --access Allow --protocol Tcp " +
           `--destination-port-ranges 443 --destination-address-prefixes ${peIps.length ? peIps.join(" ") : "AzureContainerRegistry"}), ` +
-          "or point the route at the hub firewall (add the appliance to knownApplianceIps if it is one).",
+          "or point the route at the hub firewall (add the appliance to knownApplianceIps if it is one)" +
+          (throughAppliance
+            ? `; through a virtual appliance, validate that it passes TLS to ${server} and ${server.replace(".azurecr.io", "")}.<region>.data.azurecr.io (its firewall and proxy settings), or route the registry's traffic around it.`
+            : "."),
         cluster.res.urn,
       );
     }

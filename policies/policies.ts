@@ -19,6 +19,9 @@ import { k8sAcrPullSecretValid } from "./k8s-acr-pull-secret-valid";
 import { k8sAcrRegistryKnown } from "./k8s-acr-registry-known";
 import { k8sImageTagPinned } from "./k8s-image-tag-pinned";
 import { k8sWorkloadOsSelector } from "./k8s-workload-os-selector";
+import { k8sImageArchitecture } from "./k8s-image-architecture";
+import { k8sWorkloadArchSelector } from "./k8s-workload-arch-selector";
+import { k8sImagePullQps } from "./k8s-image-pull-qps";
 
 /**
  * A finding about a record an AksAcrObserver made is reported on the observer: the engine knows no
@@ -55,6 +58,9 @@ export const policies: Policies = (<Policies>[
   aksAcrHubFirewallUnverified,
   k8sWorkloadOsSelector,
   aksSubnetNsgAcr,
+  k8sImageArchitecture,
+  k8sWorkloadArchSelector,
+  k8sImagePullQps,
   acrAdminUserDisabled,
   aksAcrLeastPrivilege,
   acrNetworkRulesSku,

@@ -6,7 +6,9 @@
 #
 # Reads only: `az graph query` (resources and authorizationresources), `az ad` (a service
 # principal's credential end dates), `az acr credential show` (admin passwords, kept as SHA-256
-# hashes only) and `kubectl get -o json` (workloads in the current context). Needs az, jq, kubectl.
+# hashes only), `az acr token list` (repository tokens' expiry, never a password), `az acr manifest
+# show` (the platforms of the registry's images the workloads run; a single image's config blob
+# through curl) and `kubectl get -o json` (workloads in the current context). Needs az, jq, kubectl.
 # Image pull secrets hold credentials: they are left out unless --include-pull-secrets is given.
 set -euo pipefail
 
@@ -116,6 +118,37 @@ if [ "$kubernetes" = 1 ]; then
     jq -s '{items: (.[0].items + .[1].items)}' "$tmp/kubernetes.json" "$tmp/secrets.json" >"$tmp/k.json"
     mv "$tmp/k.json" "$tmp/kubernetes.json"
   fi
+fi
+
+# The platforms (CPU architectures) of the registry's images the workloads run, from their
+# manifests: a manifest list names them; a single image's config blob says its own.
+login_server="$(jq -r --arg id "$registry_id" '[.data[] | select((.id | ascii_downcase) == ($id | ascii_downcase)) | .properties.loginServer][0] // empty' "$tmp/resources.json")"
+if [ -n "$login_server" ]; then
+  for image in $(jq -r '[.items[] | .. | objects | select(has("containers")) | (.containers + (.initContainers // []))[]?.image] | unique | .[]' "$tmp/kubernetes.json"); do
+    case "$image" in "$login_server"/*) ;; *) continue ;; esac
+    ref="${image#"$login_server"/}"
+    repo="${ref%%[:@]*}"
+    case "$ref" in *@*) reference="${ref#*@}"; sep="@" ;; *:*) reference="${ref##*:}"; sep=":" ;; *) reference=latest; sep=":" ;; esac
+    manifest="$(az acr manifest show -r "$registry_name" -n "$repo$sep$reference" -o json 2>/dev/null)" || continue
+    platforms="$(echo "$manifest" | jq -c '[.manifests[]?.platform | select(. != null and .os != "unknown") | [.os, .architecture] + (if .variant then [.variant] else [] end) | join("/")]')"
+    if [ "$platforms" = "[]" ] && command -v curl >/dev/null; then
+      digest="$(echo "$manifest" | jq -r '.config.digest // empty')"
+      refresh="$(az acr login -n "$registry_name" --expose-token --query accessToken -o tsv 2>/dev/null)" || refresh=""
+      if [ -n "$digest" ] && [ -n "$refresh" ]; then
+        access="$(curl -fsS -X POST "https://$login_server/oauth2/token" --data-urlencode grant_type=refresh_token \
+          --data-urlencode "service=$login_server" --data-urlencode "scope=repository:$repo:pull" \
+          --data-urlencode "refresh_token=$refresh" | jq -r '.access_token // empty')" || access=""
+        [ -z "$access" ] || platforms="$(curl -fsSL -H "Authorization: Bearer $access" "https://$login_server/v2/$repo/blobs/$digest" |
+          jq -c '[[.os, .architecture] + (if .variant then [.variant] else [] end) | join("/")]')" || platforms="[]"
+      fi
+    fi
+    [ "$platforms" != "[]" ] || continue
+    echo "capture-world: az acr manifest show ($repo$sep$reference: $platforms)..." >&2
+    extra="$(jq -n --argjson extra "$extra" --arg id "$registry_id" --arg ref "$repo$sep$reference" --arg image "$login_server/$repo$sep$reference" \
+      --arg digest "$([ "$sep" = "@" ] && echo "$reference")" --argjson p "$platforms" \
+      '$extra + [{id: ($id + "/imagePlatforms/" + ($ref | @uri)), name: $ref, type: "Microsoft.ContainerRegistry/registries/imagePlatforms",
+        properties: ({image: $image, platforms: $p} + (if $digest != "" then {digest: $digest} else {} end))}]')"
+  done
 fi
 
 jq -n --slurpfile r "$tmp/resources.json" --slurpfile d "$tmp/dns.json" --slurpfile a "$tmp/authorization.json" \

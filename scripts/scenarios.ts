@@ -27,6 +27,7 @@ const IDS = {
   firewall: id("rg-hub", "Microsoft.Network/azureFirewalls", "fw-hub"),
   firewallIp: id("rg-hub", "Microsoft.Network/publicIPAddresses", "fw-hub-ip"),
   nsg: id("rg-aks", "Microsoft.Network/networkSecurityGroups", "nsg-nodes"),
+  routeTable: id("rg-aks", "Microsoft.Network/routeTables", "rt-nodes"),
 };
 const KUBELET_OID = "6c1f2a9e-3b7d-4e5f-9a8b-0c1d2e3f4a5b";
 const CONTROL_PLANE_OID = "e8d7c6b5-a493-4281-8f7e-6d5c4b3a2910";
@@ -63,7 +64,11 @@ interface Options {
   outboundType?: "loadBalancer" | "userDefinedRouting";
   servicePrincipal?: { end: string };
   windowsPool?: boolean;
+  /** An Arm-based (arm64) Linux pool beside the amd64 system pool. */
+  armPool?: boolean;
   nsg?: boolean;
+  /** A route table on the node subnet that sends the registry's traffic to an appliance. */
+  routeToAppliance?: boolean;
 }
 
 function cluster(o: Options): Rec {
@@ -81,6 +86,7 @@ function cluster(o: Options): Rec {
   ];
   if (o.windowsPool)
     pools.push({ ...pools[0], name: "win", mode: "User", osType: "Windows", osSKU: "Windows2022", count: 2 });
+  if (o.armPool) pools.push({ ...pools[0], name: "arm", mode: "User", vmSize: "Standard_D4ps_v5", count: 2 });
   const network: Record<string, unknown> = {
     networkPlugin: "azure",
     networkPluginMode: "overlay",
@@ -208,8 +214,8 @@ const peering = (from: string, to: string, state = "Connected") => ({
 
 function vnets(o: Options, peerings: { spokeToHub?: string | null; hubToSpoke?: string | null } = {}): Rec[] {
   const nodes: Record<string, unknown> = { addressPrefix: "10.10.0.0/22" };
-  if (o.outboundType === "userDefinedRouting")
-    nodes.routeTable = { id: id("rg-aks", "Microsoft.Network/routeTables", "rt-nodes") };
+  if (o.outboundType === "userDefinedRouting" || o.routeToAppliance)
+    nodes.routeTable = { id: IDS.routeTable };
   if (o.nsg) nodes.networkSecurityGroup = { id: IDS.nsg };
   const spoke = rec(IDS.spoke, "Microsoft.Network/virtualNetworks", {
     addressSpace: { addressPrefixes: ["10.10.0.0/16"] },
@@ -762,6 +768,115 @@ const SCENARIOS: Scenario[] = [
     ],
     kubernetes: web(goodImage),
     before: [onCluster("aks-subnet-nsg-acr", "advisory", ["deny-acr"])],
+    after: [onCluster("aks-subnet-nsg-acr", "advisory")],
+    declares: [],
+  },
+  {
+    name: "image-architecture-mismatch",
+    about:
+      "The cluster has an Arm-based pool (Standard_D4ps_v5, arm64) and the workload's image, as its manifest in the registry " +
+      "says, is built for linux/amd64 only: pods scheduled on the arm64 nodes fail with `no match for platform in manifest`.",
+    resources: [
+      ...replace(
+        healthy(PUBLIC),
+        "Microsoft.ContainerService/managedClusters",
+        cluster({ ...PUBLIC, armPool: true }),
+      ),
+      {
+        id: `${IDS.registry}/imagePlatforms/${encodeURIComponent(`shop/web@${DIGEST}`)}`,
+        name: `shop/web@${DIGEST}`,
+        type: "Microsoft.ContainerRegistry/registries/imagePlatforms",
+        properties: {
+          image: `contosoacr.azurecr.io/shop/web@${DIGEST}`,
+          digest: DIGEST,
+          platforms: ["linux/amd64"],
+        },
+      },
+    ],
+    kubernetes: web(goodImage),
+    before: [
+      k8sFinding("k8s-image-architecture", "mandatory", [
+        "no match for platform in manifest",
+        "Standard_D4ps_v5",
+      ]),
+    ],
+    after: [k8sFinding("k8s-image-architecture", "mandatory")],
+    declares: [],
+  },
+  {
+    name: "workload-arch-not-pinned",
+    about:
+      "The cluster has amd64 and arm64 pools, the workload pins no `kubernetes.io/arch`, and nothing says which platforms " +
+      "its image offers: an image built for one architecture fails on the other's nodes.",
+    resources: replace(
+      healthy(PUBLIC),
+      "Microsoft.ContainerService/managedClusters",
+      cluster({ ...PUBLIC, armPool: true }),
+    ),
+    kubernetes: web(goodImage),
+    before: [
+      k8sFinding("k8s-workload-arch-selector", "advisory", ["pin no CPU architecture", "Standard_D4ps_v5"]),
+    ],
+    after: [k8sFinding("k8s-workload-arch-selector", "advisory")],
+    declares: [],
+  },
+  {
+    name: "image-pull-qps",
+    about:
+      "Thirty replicas pull their image on every start (`imagePullPolicy: Always`): a rollout or a node drain asks for more " +
+      "pulls at once than the kubelet's registryPullQPS allows, and pods fail with `pull QPS exceeded`.",
+    resources: healthy(PUBLIC),
+    kubernetes: [
+      {
+        ...deployment("web", goodImage),
+        spec: {
+          ...deployment("web", goodImage).spec,
+          replicas: 30,
+          template: {
+            metadata: { labels: { app: "web" } },
+            spec: {
+              nodeSelector: { "kubernetes.io/os": "linux" },
+              containers: [{ name: "web", image: goodImage, imagePullPolicy: "Always" }],
+            },
+          },
+        },
+      },
+    ],
+    before: [k8sFinding("k8s-image-pull-qps", "advisory", ["pull QPS exceeded", "30 pods start at once"])],
+    after: [k8sFinding("k8s-image-pull-qps", "advisory")],
+    declares: [],
+  },
+  {
+    name: "route-through-appliance",
+    about:
+      "A route table on the node subnet sends all traffic to a virtual appliance the stack does not know as a firewall: " +
+      "pulls fail with `net/http: TLS handshake timeout` where the appliance drops or inspects TLS.",
+    resources: [
+      ...replace(
+        healthy(PUBLIC),
+        "Microsoft.Network/virtualNetworks",
+        vnets({ ...PUBLIC, routeToAppliance: true })[0],
+      ),
+      rec(IDS.routeTable, "Microsoft.Network/routeTables", {
+        routes: [
+          {
+            name: "default-to-nva",
+            properties: {
+              addressPrefix: "0.0.0.0/0",
+              nextHopType: "VirtualAppliance",
+              nextHopIpAddress: "10.0.9.4",
+            },
+          },
+        ],
+      }),
+    ],
+    kubernetes: web(goodImage),
+    before: [
+      onCluster("aks-subnet-nsg-acr", "advisory", [
+        "net/http: TLS handshake timeout",
+        "virtual appliance 10.0.9.4",
+      ]),
+    ],
     after: [onCluster("aks-subnet-nsg-acr", "advisory")],
     declares: [],
   },

@@ -3,6 +3,7 @@
  * pull succeeds, read through an AzureReader, as ARM records. Secrets never enter a record.
  */
 import { parseArmId, requireArmId } from "../../core/arm-id";
+import { parseImage } from "../../core/images";
 import { vnetOfId } from "../../core/network";
 import { builtInRole, roleDefinitionGuid } from "../../core/roles";
 import { listOf, read, readArmProp, refIds } from "../../core/values";
@@ -15,6 +16,8 @@ export interface ObserveTarget {
   firewallPolicyId?: string;
   /** A private DNS zone (privatelink.azurecr.io) to read when no endpoint's zone group names it. */
   privateDnsZoneId?: string;
+  /** Images of the registry whose platforms (CPU architectures) to read from their manifests. */
+  images?: string[];
 }
 
 /** A non-empty string at a path of an ARM record: top level, else under `properties`. */
@@ -87,6 +90,17 @@ export async function observe(reader: AzureReader, target: ObserveTarget): Promi
   // repository-scoped tokens (`az acr token create`), whose records hold no password value.
   if (rp.adminUserEnabled === true) keep(await reader.registryCredentials(registryId));
   (await reader.list(`${registryId}/tokens`)).forEach(keep);
+
+  // The platforms of the registry's images the workloads run: what k8s-image-architecture checks.
+  const loginServer = str(rp, "loginServer")?.toLowerCase();
+  for (const image of target.images ?? []) {
+    const parsed = parseImage(image);
+    if (!parsed.ok)
+      throw new Error(`AksAcrObserver: images: "${image}" is not an image reference (${parsed.reason})`);
+    const { host, repository, tag, digest } = parsed.ref;
+    if (host.toLowerCase() !== loginServer) continue; // another registry's: not this observer's to read
+    keep(await reader.imagePlatforms(registryId, host.toLowerCase(), repository, digest ?? tag ?? "latest"));
+  }
 
   // The network: cluster VNets, the registry's private endpoints, their VNets and DNS.
   const subnets = new Set<string>();

@@ -42,12 +42,58 @@ function assertNoCanary(text: string, where: string) {
   }
 }
 
+/** The images the fake registry holds: a manifest list for one, a single amd64 image for the other. */
+const REGISTRY_IMAGES: Record<string, Record<string, unknown>> = {
+  "shop/web:1.4.2": {
+    mediaType: "application/vnd.oci.image.index.v1+json",
+    manifests: [
+      { digest: "sha256:" + "a1".repeat(32), platform: { os: "linux", architecture: "amd64" } },
+      {
+        digest: "sha256:" + "b2".repeat(32),
+        platform: { os: "linux", architecture: "arm64", variant: "v8" },
+      },
+      // A build attestation, as buildx pushes one: not a platform.
+      { digest: "sha256:" + "c3".repeat(32), platform: { os: "unknown", architecture: "unknown" } },
+    ],
+  },
+  "shop/worker:2.0.0": {
+    mediaType: "application/vnd.docker.distribution.manifest.v2+json",
+    config: { digest: "sha256:" + "d4".repeat(32) },
+  },
+};
+
+/** ACR's data plane as the observer meets it: token exchange, then manifests and blobs with a pull-scoped token. */
+async function registryDataPlane(url: string, init: Parameters<Fetch>[1]) {
+  const u = new URL(url);
+  const json = (status: number, body: unknown) => ({ status, json: async () => body });
+  const form = new URLSearchParams(init.body ?? "");
+  if (u.pathname === "/oauth2/exchange") {
+    assert.equal(init.method, "POST");
+    assert.equal(form.get("grant_type"), "access_token");
+    assert.equal(form.get("service"), u.host);
+    assert.equal(form.get("access_token"), "token-for-https://management.azure.com");
+    return json(200, { refresh_token: CANARY.sp });
+  }
+  if (u.pathname === "/oauth2/token") {
+    assert.equal(form.get("refresh_token"), CANARY.sp);
+    assert.match(form.get("scope") ?? "", /^repository:[a-z/]+:pull$/);
+    return json(200, { access_token: `${CANARY.admin}-${form.get("scope")}` });
+  }
+  const repo = /^\/v2\/(.+)\/(manifests|blobs)\/(.+)$/.exec(u.pathname);
+  if (!repo || !init.headers.Authorization?.startsWith(`Bearer ${CANARY.admin}-repository:${repo[1]}:pull`))
+    return json(401, { errors: [{ code: "UNAUTHORIZED" }] });
+  if (repo[2] === "blobs") return json(200, { architecture: "amd64", os: "linux", config: {} });
+  const manifest = REGISTRY_IMAGES[`${repo[1]}:${repo[3]}`];
+  return manifest ? json(200, manifest) : json(404, { errors: [{ code: "MANIFEST_UNKNOWN" }] });
+}
+
 /** A fake Azure behind restReader: answers ARM and Graph from records, and plants canary secrets. */
 function fakeAzure(records: ArmRecord[]) {
   const requests: string[] = [];
   const byId = worldReader(records);
   const fetchImpl: Fetch = async (url, init) => {
     requests.push(`${init.method} ${url}`);
+    if (new URL(url).host.endsWith(".azurecr.io")) return registryDataPlane(url, init);
     assert.match(
       init.headers.Authorization,
       /^Bearer token-for-https:\/\/(management\.azure\.com|graph\.microsoft\.com)$/,
@@ -253,6 +299,38 @@ describe("AksAcrObserver's reads", () => {
     ]);
     assertNoCanary(JSON.stringify(observed), "the observed records");
     assert.ok(requests.some((r) => r.includes("/registries/contosoacr/tokens?api-version=")));
+  });
+
+  it("reads the platforms of the registry's images from their manifests, keeping no token", async () => {
+    const world = scenario("healthy-public");
+    const { reader, requests } = fakeAzure(world.resources);
+    const observed = await observe(reader, {
+      clusterId: world.config.clusterId,
+      registryId: world.config.registryId,
+      images: [
+        "contosoacr.azurecr.io/shop/web:1.4.2",
+        "contosoacr.azurecr.io/shop/worker:2.0.0",
+        "contosoacr.azurecr.io/shop/gone:0.1",
+        "docker.io/library/nginx:1.27",
+      ],
+    });
+    const read = observed
+      .filter((r) => r.type === "Microsoft.ContainerRegistry/registries/imagePlatforms")
+      .map((r) => [r.properties!.image, r.properties!.platforms]);
+    assert.deepEqual(read, [
+      ["contosoacr.azurecr.io/shop/web:1.4.2", ["linux/amd64", "linux/arm64/v8"]],
+      ["contosoacr.azurecr.io/shop/worker:2.0.0", ["linux/amd64"]],
+    ]);
+    assertNoCanary(JSON.stringify(observed), "the observed records");
+    assert.ok(!requests.some((r) => r.includes("docker.io")), "another registry's image is not read");
+    await assert.rejects(
+      observe(reader, {
+        clusterId: world.config.clusterId,
+        registryId: world.config.registryId,
+        images: ["Not An Image"],
+      }),
+      /AksAcrObserver: images: "Not An Image" is not an image reference/,
+    );
   });
 
   it("keeps no field that can hold a secret, even where ARM would return one", async () => {

@@ -65,16 +65,23 @@ export async function engineContext(): Promise<EngineContext> {
     kubeconfig,
     `apiVersion: v1\nkind: Config\nclusters:\n- name: default\n  cluster:\n    server: ${azure.url}/k8s/default\ncurrent-context: default\n`,
   );
+  // Registries' data plane (the observer reads image manifests there) at the fake, for the
+  // programs the suite runs inline and for the CLI's.
+  const registryEndpoint = `${azure.url}/acr/{loginServer}`;
+  process.env.AKS_ACR_GUARD_REGISTRY_ENDPOINT = registryEndpoint;
   return {
     azure,
     dir,
     env: {
+      AKS_ACR_GUARD_REGISTRY_ENDPOINT: registryEndpoint,
       KUBECONFIG: kubeconfig,
       PULUMI_CONFIG_PASSPHRASE: "engine-suite",
       PULUMI_HOME: path.join(dir, "home"),
       PULUMI_SKIP_UPDATE_CHECK: "1",
     },
     async close() {
+      if (process.env.AKS_ACR_GUARD_REGISTRY_ENDPOINT === registryEndpoint)
+        delete process.env.AKS_ACR_GUARD_REGISTRY_ENDPOINT;
       await azure.close();
       fs.rmSync(dir, { recursive: true, force: true });
     },
@@ -312,7 +319,25 @@ export async function environment(world: World, sub: string): Promise<void> {
     registryId: config.registryId,
     firewallPolicyId: config.firewallPolicyId,
     privateDnsZoneId: config.privateDnsZoneId,
+    // The registry's images the workloads run: the observer reads their platforms.
+    images: world.kubernetes.flatMap(imagesOf),
   });
+}
+
+/** The container images of a Kubernetes object, wherever its pod spec sits. */
+function imagesOf(o: Record<string, unknown>): string[] {
+  const found: string[] = [];
+  const walk = (v: unknown, key?: string): void => {
+    if (Array.isArray(v)) v.forEach((x) => walk(x, key));
+    else if (v && typeof v === "object") {
+      for (const [k, x] of Object.entries(v)) {
+        if (k === "image" && typeof x === "string" && key && /containers$/i.test(key)) found.push(x);
+        else walk(x, k);
+      }
+    }
+  };
+  walk(o);
+  return [...new Set(found)];
 }
 
 export function subscriptionOf(world: World): string {

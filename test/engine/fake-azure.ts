@@ -354,6 +354,64 @@ export async function startFakeAzure(tls: { key: string; cert: string }): Promis
     return armError(res, 405, "MethodNotAllowed", method);
   }
 
+  /**
+   * A registry's data plane at `/acr/<login server>/...`, as ACR answers it: the provider's token
+   * exchanged for a refresh token, that for a pull-scoped access token, then manifests; an image's
+   * manifest list built from the world's imagePlatforms records.
+   */
+  function handleRegistry(
+    method: string,
+    u: URL,
+    raw: string,
+    authorization: string | undefined,
+    res: import("node:http").ServerResponse,
+  ) {
+    const m = /^\/acr\/([^/]+)(\/.*)$/.exec(decodeURIComponent(u.pathname));
+    if (!m) return send(res, 404, {});
+    const [, login, rest] = m;
+    const form = new URLSearchParams(raw);
+    const unauthorized = () =>
+      send(res, 401, { errors: [{ code: "UNAUTHORIZED", message: "authentication required" }] });
+    if (rest === "/oauth2/exchange" && method === "POST") {
+      if (form.get("grant_type") !== "access_token" || form.get("service") !== login)
+        return send(res, 400, {});
+      if (!/^fake-token:/.test(form.get("access_token") ?? "")) return unauthorized();
+      return send(res, 200, { refresh_token: `fake-acr-refresh:${login}` });
+    }
+    if (rest === "/oauth2/token" && method === "POST") {
+      if (form.get("refresh_token") !== `fake-acr-refresh:${login}`) return unauthorized();
+      const scope = /^repository:([^:]+):pull$/.exec(form.get("scope") ?? "");
+      if (!scope) return send(res, 400, {});
+      return send(res, 200, { access_token: `fake-acr-access:${login}:${scope[1]}` });
+    }
+    const manifest = /^\/v2\/(.+)\/manifests\/([^/]+)$/.exec(rest);
+    if (!manifest || method !== "GET") return send(res, 404, {});
+    const [, repository, reference] = manifest;
+    if (authorization !== `Bearer fake-acr-access:${login}:${repository}`) return unauthorized();
+    const image = `${login}/${repository}${reference.includes(":") ? "@" : ":"}${reference}`.toLowerCase();
+    const record = [...resources.values()].find(
+      (r) =>
+        r.type.toLowerCase() === "microsoft.containerregistry/registries/imageplatforms" &&
+        String(r.properties?.image ?? "").toLowerCase() === image,
+    );
+    if (!record)
+      return send(res, 404, { errors: [{ code: "MANIFEST_UNKNOWN", message: "manifest unknown" }] });
+    const platforms = (record.properties?.platforms as string[] | undefined) ?? [];
+    return send(res, 200, {
+      schemaVersion: 2,
+      mediaType: "application/vnd.oci.image.index.v1+json",
+      manifests: platforms.map((p, i) => {
+        const [os, architecture, variant] = p.split("/");
+        return {
+          mediaType: "application/vnd.oci.image.manifest.v1+json",
+          digest: `sha256:${crypto.createHash("sha256").update(`${image}|${i}`).digest("hex")}`,
+          size: 1024,
+          platform: { os, architecture, ...(variant ? { variant } : {}) },
+        };
+      }),
+    });
+  }
+
   function handleGraph(u: URL, res: import("node:http").ServerResponse) {
     const p = decodeURIComponent(u.pathname);
     const m = /^\/graph\/v1\.0\/(servicePrincipals|applications)\(appId='([^']+)'\)$/.exec(p);
@@ -399,6 +457,14 @@ export async function startFakeAzure(tls: { key: string; cert: string }): Promis
       const u = new URL(req.url ?? "/", url);
       const method = req.method ?? "GET";
       requests.push(`${method} ${decodeURIComponent(u.pathname)}${u.search}`);
+      if (u.pathname.startsWith("/acr/"))
+        return handleRegistry(
+          method,
+          u,
+          Buffer.concat(chunks).toString("utf8"),
+          req.headers.authorization,
+          res,
+        );
       let body: Record<string, unknown> | undefined;
       try {
         body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString("utf8")) : undefined;

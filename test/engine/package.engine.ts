@@ -117,7 +117,7 @@ describe("the package, installed from its tarball into a user's project", functi
       "RegistryEgressAccess",
       "VnetPeeringPair",
     ]);
-    assert.equal(got.policies.length, 23);
+    assert.equal(got.policies.length, 26);
     assert.ok(got.policies.includes("aks-acr-pull-role"));
   });
 
@@ -183,7 +183,7 @@ describe("the package, installed from its tarball into a user's project", functi
     try {
       const info = await pack.info();
       assert.equal(info.name, "aks-acr-guard");
-      assert.equal(info.policies.length, 23);
+      assert.equal(info.policies.length, 26);
     } finally {
       await pack.stop();
     }

@@ -464,6 +464,7 @@ describe("scripts/capture-world.sh", () => {
     ["sp-secret-expired", []],
     ["admin-user-enabled", []],
     ["pull-secret-admin-disabled", ["--include-pull-secrets"]],
+    ["image-architecture-mismatch", []],
   ] as const) {
     it(`records '${name}' through az and kubectl so that the pack finds what the scenario expects`, async function () {
       this.timeout(60_000);

@@ -292,6 +292,9 @@ describe("what filters a pull on its way out", () => {
         "advisory",
         udr,
         "route table 'rt-nodes' sends 10.0.0.0/16 to virtual appliance 10.0.9.9",
+        // The article's cause 7: the symptom a route through an unvalidated appliance shows.
+        `'Get "https://contosoacr.azurecr.io/v2/": net/http: TLS handshake timeout'`,
+        "validate that it passes TLS to contosoacr.azurecr.io",
       );
       assertSilent(await run(P, s, { knownApplianceIps: ["10.0.9.9"] }));
     });

@@ -166,6 +166,9 @@ describe("the whole pack", () => {
           "acr-firewall-aks-egress-unverified",
           "aks-acr-vnet-peering-unverified",
           "aks-acr-hub-firewall-unverified",
+          "k8s-image-architecture",
+          "k8s-workload-arch-selector",
+          "k8s-image-pull-qps",
         ].includes(p)
       )
         continue; // covered in their own files

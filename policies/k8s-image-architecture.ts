@@ -1,0 +1,84 @@
+import { StackValidationPolicy } from "@pulumi/policy";
+import { archPin, landingPools, offersArch, platformsOf, PoolArch } from "../core/arch";
+import { StackResource, Topology } from "../core/topology";
+import { containerImages, describeWorkload, podSpecOf } from "../core/workloads";
+import { UNKNOWN } from "../core/values";
+import { deferToPreview, topologyOf } from "./lib/stack";
+
+const NAME = "k8s-image-architecture";
+export const ARCH_SYMPTOM =
+  'ErrImagePull: "failed to pull and unpack image ...: no match for platform in manifest: not found" (or 401 Unauthorized ' +
+  "where the registry answers a missing platform that way)";
+export const ARCH_URL =
+  "https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/connectivity/cannot-pull-image-from-acr-to-aks-cluster";
+
+/** Each workload whose image does not offer the architecture of a pool it can land on, by what the stack shows. */
+function findings(topo: Topology): { messages: { message: string; urn: string }[]; pending?: string } {
+  const messages: { message: string; urn: string }[] = [];
+  let pending: string | undefined;
+  for (const w of topo.workloads) {
+    const found = judge(topo, w);
+    if (typeof found === "string") pending ??= found;
+    else messages.push(...found.map((message) => ({ message, urn: w.urn })));
+  }
+  return { messages, pending };
+}
+
+function judge(topo: Topology, w: StackResource): string[] | string {
+  const pod = podSpecOf(w);
+  if (!pod) return [];
+  if (pod.spec === UNKNOWN) return `${w.name}: ${pod.path}`;
+  const pin = archPin(pod.spec);
+  if (pin === UNKNOWN) return `${w.name}: ${pod.path}.nodeSelector`;
+  const landing = landingPools(topo, w, pin?.arches);
+  if (landing === UNKNOWN) return `${w.name}: its cluster's agentPoolProfiles[].vmSize`;
+  const out: string[] = [];
+  for (const { image, path } of containerImages(w)) {
+    if (image === UNKNOWN) return `${w.name}: ${path}`;
+    if (typeof image !== "string") continue;
+    const known = platformsOf(topo, image);
+    if (!known) continue; // not read: k8s-workload-arch-selector speaks for it
+    // Certain when the workload's cluster is known, or when every cluster has a pool it would fail on.
+    const missing = landing.clusters.map((c) => ({
+      label: c.label,
+      pools: c.pools.filter((p) => !offersArch(known.platforms, p.arch)),
+    }));
+    const failing = missing.filter((c) => c.pools.length > 0);
+    if (failing.length === 0 || (!landing.certain && failing.length < missing.length)) continue;
+    const { label, pools } = failing[0];
+    const where = pools.map((p: PoolArch) => `'${p.pool}' (${p.vmSize}, ${p.arch})`).join(" and ");
+    const offered = known.platforms.length ? known.platforms.join(", ") : "no platform";
+    out.push(
+      `Pods of ${describeWorkload(w)} that land on node pool ${where} of cluster '${label}' will fail with ${ARCH_SYMPTOM}: ` +
+        `image "${image}" offers only ${offered} (its manifest, as the registry answered it)` +
+        `${pin ? `, and the workload pins ${pin.arches.join(", ")} through ${pin.via}` : ", and the workload pins no architecture"}.\n` +
+        `Fix: publish a multi-architecture image (docker buildx build --platform linux/amd64,linux/arm64 ..., or ` +
+        `az acr build --platform linux/${pools[0].arch} ...), or pin the workload to an architecture the image offers: ` +
+        `nodeSelector: {"kubernetes.io/arch": "${offeredArch(known.platforms) ?? "amd64"}"} in ${pod.path}.`,
+    );
+  }
+  return out;
+}
+
+const offeredArch = (platforms: readonly string[]) =>
+  platforms.map((p) => p.split("/")).find(([os]) => os === "linux")?.[1];
+
+export const k8sImageArchitecture: StackValidationPolicy = {
+  name: NAME,
+  description:
+    "Where the observer or a recording read an image's manifest, the image offers the CPU architecture of every node " +
+    "pool its workload can land on (arm64 for Arm-based VM sizes such as Standard_D4ps_v5, amd64 otherwise), given the " +
+    "workload's kubernetes.io/arch pin.",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  url: ARCH_URL,
+  remediationSteps:
+    "Publish a multi-architecture image (`az acr build -r <registry> -t <repository>:<tag> --platform linux/amd64,linux/arm64 .`, " +
+    "or docker buildx build --platform linux/amd64,linux/arm64), or pin the workload to an architecture its image offers " +
+    '(`kubectl patch deployment <name> -p \'{"spec":{"template":{"spec":{"nodeSelector":{"kubernetes.io/arch":"amd64"}}}}}\'`).',
+  validateStack: (args, reportViolation) => {
+    const { messages, pending } = findings(topologyOf(args.resources));
+    for (const f of messages) reportViolation(f.message, f.urn);
+    if (pending) deferToPreview(pending);
+  },
+};
