@@ -17,6 +17,7 @@ function aksAcrGuard(get: (key: string) => string | undefined = (key) => new pul
     firewallPolicyId: config.firewallPolicy?.raw,
     privateDnsZoneId: config.privateDnsZone?.raw,
     egressIps: config.egressIps,
+    images: config.images,
     pullSecretNamespace: config.pullSecretNamespace,
   });
   return {

@@ -34,6 +34,12 @@ export interface AksAcrIntegrationArgs {
    */
   egressIps?: pulumi.Input<pulumi.Input<string>[]>;
   /**
+   * Images of the registry whose platforms (CPU architectures) the observer reads from their
+   * manifests, for k8s-image-architecture.
+   * @default - no image is read
+   */
+  images?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
    * Declare an image pull secret (admin credentials) in this namespace, attached to its default
    * ServiceAccount; uses the Kubernetes provider in `opts`. A plain string: it decides a declaration.
    * @default - no pull secret: the kubelet pulls with its identity
@@ -69,6 +75,7 @@ export class AksAcrIntegration extends pulumi.ComponentResource {
         registryId: args.registryId,
         firewallPolicyId: args.firewallPolicyId,
         privateDnsZoneId: args.privateDnsZoneId,
+        images: args.images,
       },
       { parent: this },
     );

@@ -4,6 +4,7 @@
  */
 import { ArmId, parseArmId, resourceType } from "./arm-id";
 import { parseCidr } from "./cidr";
+import { parseImage } from "./images";
 import { GUID } from "./roles";
 
 export interface ProgramConfig {
@@ -15,6 +16,8 @@ export interface ProgramConfig {
   privateDnsZone?: ArmId;
   /** Egress IPs the cluster's records do not show (e.g. an appliance's), admitted with its own. */
   egressIps: string[];
+  /** Images of the registry whose platforms the observer reads (k8s-image-architecture). */
+  images: string[];
   pullSecretNamespace?: string;
 }
 
@@ -67,6 +70,18 @@ export function readProgramConfig(get: (key: string) => string | undefined): Pro
       );
     }
   }
+  const images = (get("images") ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+  for (const image of images) {
+    const parsed = parseImage(image);
+    if (!parsed.ok) {
+      problems.push(
+        `${NS}:images holds ${JSON.stringify(image)} (${parsed.reason}); expected comma-separated image references such as contosoacr.azurecr.io/shop/web:1.4.2`,
+      );
+    }
+  }
   const ns = get("pullSecretNamespace");
   if (ns !== undefined && !DNS_LABEL.test(ns)) {
     problems.push(
@@ -81,6 +96,7 @@ export function readProgramConfig(get: (key: string) => string | undefined): Pro
     firewallPolicy,
     privateDnsZone,
     egressIps,
+    images,
     pullSecretNamespace: ns,
   };
 }

@@ -142,6 +142,27 @@ describe("the program (index.ts)", () => {
     assert.deepEqual(commands, ["aks-kubelet-identity-on-vmss: az aks update -g rg-aks -n aks-prod"]);
   });
 
+  it("has the observer read the platforms of the images config names, for k8s-image-architecture", async () => {
+    // GIVEN the architecture scenario's recording, and its workload's image in config
+    const world = scenario("image-architecture-mismatch");
+    const image = "contosoacr.azurecr.io/shop/web:1.4.2@sha256:" + "4f".repeat(32);
+    const config = readProgramConfig((k) => ({ ...world.config, images: ` ${image} ,` })[k]);
+    assert.deepEqual(config.images, [image]);
+    // WHEN the integration is given them, as the program gives it its config
+    useAzureReader(worldReader(world.resources));
+    const { AksAcrIntegration } = await import("../components/aks-acr-integration");
+    const integration = new AksAcrIntegration("aks-prod", {
+      clusterId: config.cluster.raw,
+      registryId: config.registry.raw,
+      images: config.images,
+    });
+    const observed = (await valueOf(integration.observer.observed as never)) as ArmRecord[];
+    assert.deepEqual(
+      observed.filter((r) => r.type.endsWith("/imagePlatforms")).map((r) => r.properties?.platforms),
+      [["linux/amd64"]],
+    );
+  });
+
   it("names the role assignment deterministically (UUID v5 of scope, principal and role)", async () => {
     const world = scenario("broken-hub-spoke");
     await runOn(world.resources, world.config);
@@ -204,6 +225,11 @@ describe("the program (index.ts)", () => {
       "a namespace that is not a DNS label",
       { pullSecretNamespace: "Apps_1" },
       /pullSecretNamespace is "Apps_1"; expected a Kubernetes namespace name/,
+    ],
+    [
+      "an image that is not a reference",
+      { images: "contosoacr.azurecr.io/shop/web:1.4.2,Shop Web" },
+      /images holds "Shop Web" \(.*\); expected comma-separated image references/,
     ],
     [
       "a missing key",
