@@ -139,12 +139,18 @@ export function planIntegration(
       const ours = (p: Peering | undefined, remote: ArmId) =>
         !!p && p.name.toLowerCase() === peeringName(resourceName(remote)!).toLowerCase();
       const healthy = (p: Peering | undefined) =>
-        !!p && (!known(p.state) || p.state?.toLowerCase() === "connected");
-      if ((!there || ours(there, peVnet)) && (!back || ours(back, v))) {
+        !!p && p.allowsAccess !== false && (!known(p.state) || p.state?.toLowerCase() === "connected");
+      // A side whose pair does not exist is `Initiated` (Azure's answer until the other side is
+      // created): declaring the missing side (or keeping ours) connects both; nothing is deleted.
+      const waiting = (p: Peering | undefined, ourSide: boolean) =>
+        !!p && ourSide && p.allowsAccess !== false && known(p.state) && p.state.toLowerCase() === "initiated";
+      const thereOurs = !there || ours(there, peVnet);
+      const backOurs = !back || ours(back, v);
+      if (thereOurs && backOurs) {
         plan.peerings.push({ vnetAId: v.raw, vnetBId: peVnet.raw });
-      } else if ((!there || ours(there, peVnet)) && healthy(back)) {
+      } else if (thereOurs && (healthy(back) || waiting(back, thereOurs))) {
         plan.peerings.push({ vnetAId: v.raw, vnetBId: peVnet.raw, onlyAToB: true });
-      } else if ((!back || ours(back, v)) && healthy(there)) {
+      } else if (backOurs && (healthy(there) || waiting(there, backOurs))) {
         plan.peerings.push({ vnetAId: peVnet.raw, vnetBId: v.raw, onlyAToB: true });
       } else {
         // A peering someone else manages is not Connected: it must be deleted and recreated there.

@@ -97,6 +97,14 @@ export interface Peering {
   from: ArmId;
   to: Known<ArmId> | undefined;
   state: Known<string> | undefined;
+  /** `allowVirtualNetworkAccess`: false means the peering carries no traffic between the VNets. */
+  allowsAccess: Known<boolean> | undefined;
+}
+
+/** `allowVirtualNetworkAccess` as written: Azure's default is true. */
+function allowsAccess(v: unknown): Known<boolean> | undefined {
+  if (isUnknown(v)) return UNKNOWN;
+  return typeof v === "boolean" ? v : undefined;
 }
 
 /** Every peering the stack or the recording shows. */
@@ -121,6 +129,7 @@ export function peerings(topo: Topology): Peering[] {
       from,
       to: remote === UNKNOWN ? UNKNOWN : remote ? parseArmId(remote) : undefined,
       state: readString(res.props, "peeringState"),
+      allowsAccess: allowsAccess(read(res.props, "allowVirtualNetworkAccess")),
     });
   }
   for (const vnet of topo.byKind.get("virtualNetwork") ?? []) {
@@ -137,6 +146,7 @@ export function peerings(topo: Topology): Peering[] {
         from,
         to: isUnknown(remote) ? UNKNOWN : typeof remote === "string" ? parseArmId(remote) : undefined,
         state: isUnknown(state) ? UNKNOWN : typeof state === "string" ? state : undefined,
+        allowsAccess: allowsAccess(readArmProp(p, "allowVirtualNetworkAccess")),
       });
     }
   }

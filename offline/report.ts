@@ -249,6 +249,32 @@ function mermaid(fs: Finding[]): string[] {
   return lines;
 }
 
+/** The longest run of backticks in a text. */
+const longestTicks = (text: string) => Math.max(0, ...(text.match(/`+/g) ?? []).map((t) => t.length));
+
+/** A fenced block that no text can close: its fence is longer than any backtick run inside. */
+export function fenced(lang: string, lines: string[]): string[] {
+  const fence = "`".repeat(Math.max(3, longestTicks(lines.join("\n")) + 1));
+  return [`${fence}${lang}`, ...lines, fence];
+}
+
+/** Text from a recording or a stack, inert in markdown and in the HTML markdown allows: one line, punctuation escaped. */
+export function inert(text: string): string {
+  return text
+    .replace(/[\r\n]+/g, " ")
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/([\\`*_[\]|~])/g, "\\$1");
+}
+
+/** Inline code that no text can close. */
+export function inlineCode(text: string): string {
+  const ticks = "`".repeat(longestTicks(text) + 1);
+  const flat = text.replace(/[\r\n]+/g, " ").replace(/\|/g, "\\|");
+  return `${ticks} ${flat} ${ticks}`;
+}
+
 export function renderMarkdown(r: Report): string {
   const table = (fs: Finding[]) =>
     fs.length === 0
@@ -256,7 +282,7 @@ export function renderMarkdown(r: Report): string {
       : [
           "| level | policy | resource | cause |",
           "|---|---|---|---|",
-          ...fs.map((f) => `| ${f.level} | \`${f.policy}\` | ${f.resource} | ${f.cause} |`),
+          ...fs.map((f) => `| ${f.level} | \`${f.policy}\` | ${inert(f.resource)} | ${inert(f.cause)} |`),
         ];
   const out = [
     `## aks-acr-guard ${r.command}: ${r.summary.mandatory} mandatory, ${r.summary.advisory} advisory`,
@@ -270,11 +296,9 @@ export function renderMarkdown(r: Report): string {
   ];
   for (const f of r.findings) {
     out.push(
-      `<details><summary>${f.policy} on ${f.resource}</summary>`,
+      `<details><summary>${inert(f.policy)} on ${inert(f.resource)}</summary>`,
       "",
-      "```text",
-      f.message,
-      "```",
+      ...fenced("text", f.message.split("\n")),
       "</details>",
       "",
     );
@@ -285,10 +309,10 @@ export function renderMarkdown(r: Report): string {
     out.push(
       ...(fixes.length === 0
         ? ["Nothing to declare."]
-        : fixes.map((p) => `- create \`${p.type}\` **${p.name}**`)),
+        : fixes.map((p) => `- create ${inlineCode(p.type)} **${inert(p.name)}**`)),
       "",
     );
-    if (r.commands.length > 0) out.push("### Not declarable: run", "", "```sh", ...r.commands, "```", "");
+    if (r.commands.length > 0) out.push("### Not declarable: run", "", ...fenced("sh", r.commands), "");
     out.push("### After the plan", "", ...table(r.after), "");
   }
   return out.join("\n");

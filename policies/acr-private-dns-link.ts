@@ -43,8 +43,8 @@ function judgeFor(topo: Topology): PairJudge | undefined {
     if (zonePending(topo, zone))
       return { fails, pending: `${zone.res.name}: which links, records and zone groups are its own` };
     const zoneRg = zone.id?.resourceGroup ?? "<zone-resource-group>";
+    const location = readString(registry.res.props, "location");
     if (serving.length === 0 && name !== undefined) {
-      const location = readString(registry.res.props, "location");
       fails.push(
         `Pods on cluster '${cluster.label}' pulling from '${name}.azurecr.io' ${will} with ${SYMPTOM_403}: private DNS zone ` +
           `${zone.name} holds no A record for '${name}' (nor '${name}.${known(location) ? location : "<region>"}.data'), and private ` +
@@ -54,6 +54,24 @@ function judgeFor(topo: Topology): PairJudge | undefined {
           `az network private-endpoint dns-zone-group create -g <endpoint-group> --endpoint-name ${pes[0].res.name} -n default ` +
           `--private-dns-zone ${zone.id?.raw ?? zone.name} --zone-name ${zone.name}`,
       );
+    }
+    // A zone group writes both records; by hand, the regional data endpoint (where layers
+    // download from) is the one people forget.
+    const byHand = serving.length > 0 && !pes.some((pe) => hasZoneGroup(topo, pe.res, zone));
+    if (byHand && name !== undefined && known(location)) {
+      const records = zoneARecords(topo, zone);
+      const data = `${name}.${location.toLowerCase()}.data`;
+      if (records.has(name) && !records.has(data)) {
+        fails.push(
+          `Pods on cluster '${cluster.label}' pulling from '${name}.azurecr.io' ${will} with ErrImagePull: 'failed to copy: ` +
+            `httpReadSeeker: failed open: ... https://${data}.azurecr.io/...: 403 Forbidden' (or an i/o timeout): private DNS zone ` +
+            `${zone.name} holds an A record for '${name}' but none for '${data}', the registry's data endpoint that image layers ` +
+            "download from, so that name resolves to the public address, which the registry's network rules refuse.\n" +
+            `Fix: declare aks-acr-guard's PrivateRegistryDns for the registry (its DNS zone group writes both records), or run: ` +
+            `az network private-dns record-set a add-record -g ${zoneRg} -z ${zone.name} -n ${data} ` +
+            `-a <private endpoint '${pes[0].res.name}' IP for ${data}.azurecr.io>`,
+        );
+      }
     }
     const { vnets, pending: vnetPending } = clusterVnets(topo, cluster);
     if (vnetPending) pending ??= `${cluster.res.name}: agentPoolProfiles[].vnetSubnetID`;

@@ -39,14 +39,27 @@ export const [aksAcrVnetPeering, aksAcrVnetPeeringUnverified] = pairPolicies({
           const problems: string[] = [];
           const check = (p: Peering | undefined, from: string, to: string, other: Peering | undefined) => {
             if (!p) return problems.push(`no peering from '${from}' to '${to}'`);
+            // Even Connected, a peering with allowVirtualNetworkAccess: false carries no traffic between the VNets.
+            if (p.allowsAccess === false)
+              problems.push(
+                `peering '${p.name}' from '${from}' to '${to}' has allowVirtualNetworkAccess: false`,
+              );
+            else if (p.allowsAccess === UNKNOWN) pending ??= `${p.name}: allowVirtualNetworkAccess`;
             // A side being created has no state yet: with its pair present it connects (a Disconnected
             // pair is reported on the pair's own check); alone, whether it will is not known yet.
             if (p.state === UNKNOWN) return other ? undefined : (pending ??= `${p.name}: peeringState`);
             // `Initiated` is what Azure answers while the remote side does not exist: a side created
             // first keeps that answer as its output until a refresh, though creating the other side
             // connected both. With both sides present and neither Disconnected, the pair is Connected.
-            if (known(p.state) && p.state.toLowerCase() === "initiated" && other && stateOk(other))
+            if (
+              known(p.state) &&
+              p.state.toLowerCase() === "initiated" &&
+              other &&
+              (stateOk(other) || other.state === UNKNOWN)
+            )
               return undefined;
+            // Alone, `Initiated` is only the missing side's echo: that side is the problem, and reported.
+            if (known(p.state) && p.state.toLowerCase() === "initiated" && !other) return undefined;
             if (known(p.state) && p.state.toLowerCase() !== "connected") {
               problems.push(`peering '${p.name}' from '${from}' to '${to}' is ${p.state}, not Connected`);
             }

@@ -212,6 +212,9 @@ const peering = (from: string, to: string, state = "Connected") => ({
   },
 });
 
+/** A side's state as Azure shows it: `Initiated` while its pair does not exist, else Connected. */
+const alone = (pair: string | null | undefined) => (pair === null ? "Initiated" : "Connected");
+
 function vnets(o: Options, peerings: { spokeToHub?: string | null; hubToSpoke?: string | null } = {}): Rec[] {
   const nodes: Record<string, unknown> = { addressPrefix: "10.10.0.0/22" };
   if (o.outboundType === "userDefinedRouting" || o.routeToAppliance)
@@ -222,7 +225,7 @@ function vnets(o: Options, peerings: { spokeToHub?: string | null; hubToSpoke?: 
     subnets: [{ id: `${IDS.spoke}/subnets/nodes`, name: "nodes", properties: nodes }],
     virtualNetworkPeerings:
       o.private && peerings.spokeToHub !== null
-        ? [peering(IDS.spoke, IDS.hub, peerings.spokeToHub ?? "Connected")]
+        ? [peering(IDS.spoke, IDS.hub, peerings.spokeToHub ?? alone(peerings.hubToSpoke))]
         : [],
   });
   if (!o.private && o.outboundType !== "userDefinedRouting") return [spoke];
@@ -241,7 +244,9 @@ function vnets(o: Options, peerings: { spokeToHub?: string | null; hubToSpoke?: 
       },
     ],
     virtualNetworkPeerings:
-      peerings.hubToSpoke !== null ? [peering(IDS.hub, IDS.spoke, peerings.hubToSpoke ?? "Connected")] : [],
+      peerings.hubToSpoke !== null
+        ? [peering(IDS.hub, IDS.spoke, peerings.hubToSpoke ?? alone(o.private ? peerings.spokeToHub : null))]
+        : [],
   });
   return [spoke, hub];
 }
@@ -538,7 +543,18 @@ const SCENARIOS: Scenario[] = [
       ],
       (r) => r.id.endsWith("vnet-aks-link"),
     ).map((r) =>
-      r.id === IDS.spoke ? { ...r, properties: { ...r.properties, virtualNetworkPeerings: [] } } : r,
+      r.id === IDS.spoke
+        ? { ...r, properties: { ...r.properties, virtualNetworkPeerings: [] } }
+        : // The hub's side, alone, as Azure shows it: Initiated until the spoke's side exists.
+          r.id === IDS.hub
+          ? {
+              ...r,
+              properties: {
+                ...r.properties,
+                virtualNetworkPeerings: [peering(IDS.hub, IDS.spoke, "Initiated")],
+              },
+            }
+          : r,
     ),
     kubernetes: [deployment("web", goodImage)],
     before: [

@@ -412,6 +412,36 @@ describe("the reports", () => {
     assert.match(md, /\| mandatory \| `aks-acr-pull-role` \| ManagedCluster 'aks-prod' \|/);
   });
 
+  it("markdown keeps every value from a recording or a stack inert", () => {
+    // GIVEN a finding whose image and resource carry markdown, HTML and a fence of their own
+    const hostile = "x```\n## Approved <img src=x onerror=alert(1)> | [click](https://evil) *bold*";
+    const md = renderMarkdown({
+      ...report,
+      findings: [
+        {
+          ...report.findings[0],
+          resource: `Deployment 'apps/${hostile}'`,
+          message: `Image "${hostile}" is wrong`,
+        },
+      ],
+      plan: [{ ...report.plan[0], name: hostile, inputs: {} }] as Report["plan"],
+    });
+    // THEN outside code blocks (where text is text) nothing renders as HTML, a heading or a link
+    const outside = md.replace(/^(`{3,})[a-z]*\n[\s\S]*?^\1$/gm, "");
+    assert.ok(!outside.includes("<img"), "no live HTML");
+    assert.ok(!/^## Approved/m.test(outside), "no heading injected");
+    assert.ok(!/(?<!\\)\]\(https:\/\/evil\)/.test(outside), "no live link");
+    const row = outside.split("\n").find((l) => l.startsWith("| mandatory") && l.includes("Approved")) ?? "";
+    assert.equal(row.match(/(?<!\\)\|/g)?.length, 5, `the row keeps its four cells: ${row}`);
+    // AND the message is whole inside a fence that its own backticks cannot close
+    const fence = /^(`{4,})text$/m.exec(md)?.[1];
+    assert.ok(fence, md);
+    assert.ok(
+      md.includes(`${fence}text\nImage "x\`\`\`\n## Approved <img`),
+      "the message verbatim inside the fence",
+    );
+  });
+
   it("text groups findings under the article's causes", () => {
     const text = renderText(report);
     const at = (s: string) => text.indexOf(s);

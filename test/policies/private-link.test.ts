@@ -53,6 +53,15 @@ describe("the private-link path", () => {
         ]),
       );
     });
+    it("reports hand-written A records that leave out the registry's data endpoint", async () => {
+      assertViolation(
+        await run(P, [...without("pe-contosoacr-dns"), aRecord(zone, "contosoacr", "10.0.1.4")]),
+        "mandatory",
+        aks,
+        "holds an A record for 'contosoacr' but none for 'contosoacr.westeurope.data'",
+        "az network private-dns record-set a add-record -g rg-dns -z privatelink.azurecr.io -n contosoacr.westeurope.data",
+      );
+    });
     describe("custom DNS servers (dhcpOptions.dnsServers)", () => {
       const customDns = (servers: string[]) =>
         withProps(spoke, (p) => (p.dhcpOptions = { dnsServers: servers }));
@@ -137,19 +146,30 @@ describe("the private-link path", () => {
         "az network vnet peering create",
       );
     });
-    it("reports a peering that is Initiated or Disconnected", async () => {
-      // Azure shows Initiated while the remote side does not exist.
-      assertViolation(
+    it("reports the missing side of a one-sided peering, not its Initiated echo; and a Disconnected one", async () => {
+      // Azure shows Initiated while the remote side does not exist: the missing side is the fault.
+      const d = assertViolation(
         await run(P, [...without(spokeToHub.name, hubToSpoke.name), peering(spoke, hub, "Initiated")]),
         "mandatory",
         aks,
-        "is Initiated, not Connected",
+        "no peering from 'vnet-hub' to 'vnet-aks-prod'",
       );
+      assert.ok(!d.message.includes("is Initiated"), d.message);
       assertViolation(
         await run(P, [...without(hubToSpoke.name), peering(hub, spoke, "Disconnected")]),
         "mandatory",
         aks,
         "is Disconnected, not Connected",
+      );
+    });
+    it("reports a Connected peering that does not allow virtual network access (it carries no traffic)", async () => {
+      const closed = withProps(spokeToHub, (p) => (p.allowVirtualNetworkAccess = false));
+      assertViolation(
+        await run(P, [...without(spokeToHub.name), closed]),
+        "mandatory",
+        aks,
+        "has allowVirtualNetworkAccess: false",
+        "i/o timeout",
       );
     });
     it("reads peerings inline in a VirtualNetwork and peerings the observer recorded", async () => {
