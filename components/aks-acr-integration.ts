@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { IntegrationPlan, planIntegration } from "../core/integration";
+import { childKey } from "../core/names";
 import { AcrImagePullSecret } from "./acr-image-pull-secret";
 import { AcrPullAccess } from "./acr-pull-access";
 import { AksAcrObserver } from "./aks-acr-observer";
@@ -126,9 +127,11 @@ export class AksAcrIntegration extends pulumi.ComponentResource {
       const dns = new PrivateRegistryDns(`${name}-dns`, plan.dns, parent);
       note("PrivateRegistryDns", `${name}-dns`, [dns.zone, ...dns.links, ...dns.records, dns.zoneGroup]);
     }
-    plan.peerings.forEach((p, i) => {
-      const pair = new VnetPeeringPair(`${name}-peering-${i}`, p, parent);
-      note("VnetPeeringPair", `${name}-peering-${i}`, [pair.aToB, pair.bToA]);
+    plan.peerings.forEach((p) => {
+      // Named after the two VNets it joins, not its place in the plan.
+      const pairName = `${name}-peering-${childKey(p.vnetAId, 0)}-${childKey(p.vnetBId, 1)}`;
+      const pair = new VnetPeeringPair(pairName, p, parent);
+      note("VnetPeeringPair", pairName, [pair.aToB, pair.bToA]);
     });
     if (plan.firewall) {
       const rule = new HubFirewallRegistryRule(name, plan.firewall, parent);

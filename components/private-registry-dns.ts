@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { dnsLinkName } from "../core/names";
+import { childKey, childKeys, dnsLinkName, ZONE_GROUP_NAME } from "../core/names";
 import { PrivateDnsZoneGroup } from "@pulumi/azure-native/network";
 import { PrivateRecordSet, PrivateZone, VirtualNetworkLink } from "@pulumi/azure-native/privatedns";
 import { parseCidr } from "../core/cidr";
@@ -61,10 +61,12 @@ export class PrivateRegistryDns extends pulumi.ComponentResource {
     }
     // What lives in the zone waits for it when this component declares it.
     const inZone = { parent: this, dependsOn: this.zone ? [this.zone] : [] };
+    // Children are named after what they hold (the record, the VNet), not their place in a list:
+    // reordering the list, or adding to it, moves nothing to another resource.
     this.records = (args.aRecords ?? []).map(
       (record, i) =>
         new PrivateRecordSet(
-          `${name}-a-${i}`,
+          `${name}-a-${childKey(record.name, i)}`,
           {
             resourceGroupName: zone.resourceGroupName,
             privateZoneName: zone.zoneName,
@@ -76,10 +78,11 @@ export class PrivateRegistryDns extends pulumi.ComponentResource {
           inZone,
         ),
     );
+    const vnetKeys = childKeys(args.vnetIds);
     this.links = args.vnetIds.map(
       (vnet, i) =>
         new VirtualNetworkLink(
-          `${name}-link-${i}`,
+          `${name}-link-${vnetKeys[i]}`,
           {
             resourceGroupName: zone.resourceGroupName,
             privateZoneName: zone.zoneName,
@@ -98,7 +101,8 @@ export class PrivateRegistryDns extends pulumi.ComponentResource {
         {
           resourceGroupName: pe.resourceGroupName,
           privateEndpointName: pe.privateEndpointName,
-          privateDnsZoneGroupName: "default",
+          // Named as ours, so that a later run knows the group it declared from one made by hand.
+          privateDnsZoneGroupName: ZONE_GROUP_NAME,
           privateDnsZoneConfigs: [
             { name: zone.zoneName.apply((z) => z.replace(/\./g, "-")), privateDnsZoneId: args.zoneId },
           ],

@@ -25,7 +25,7 @@ import {
 import { evaluatePullAccess } from "./pull-access";
 import { pullRoleFor } from "./roles";
 import { buildTopology, OBSERVER_TYPE, StackResource, Topology } from "./topology";
-import { dnsLinkName, firewallGroupName, peeringName } from "./names";
+import { dnsLinkName, firewallGroupName, peeringName, ZONE_GROUP_NAME } from "./names";
 import { roleAssignmentName } from "./uuid";
 import { known, readString, sameText } from "./values";
 
@@ -116,7 +116,18 @@ export function planIntegration(
     const wanted = vnets.filter(
       (v) => !links.vnets.some((l) => l.key === v.key) || linkNames.has(dnsLinkName(v.key, resourceName(v)!)),
     );
-    const withoutGroup = pes.find((pe) => !hasZoneGroup(topo, pe.res, zone));
+    // An endpoint without a zone group gets one; the one an earlier run declared stays declared
+    // (dropping it from the program would delete it, and its A records with it).
+    const ownGroup = (pe: { res: StackResource }) => {
+      const peId = readString(pe.res.props, "id");
+      if (!known(peId)) return false;
+      const prefix = `${peId.toLowerCase()}/privatednszonegroups/`;
+      return (topo.byKind.get("privateDnsZoneGroup") ?? []).some((g) => {
+        const id = readString(g.props, "id");
+        return known(id) && id.toLowerCase() === prefix + ZONE_GROUP_NAME;
+      });
+    };
+    const withoutGroup = pes.find((pe) => !hasZoneGroup(topo, pe.res, zone) || ownGroup(pe));
     const peId = withoutGroup ? readString(withoutGroup.res.props, "id") : undefined;
     if (zone.id && (wanted.length > 0 || known(peId))) {
       plan.dns = {

@@ -16,3 +16,26 @@ export function dnsLinkName(vnetKey: string, vnetName: string): string {
 
 /** The rule collection group HubFirewallRegistryRule declares for a component name. */
 export const firewallGroupName = (componentName: string) => `${componentName}-acr`;
+
+/** The DNS zone group PrivateRegistryDns gives a private endpoint: a later run knows it as its own. */
+export const ZONE_GROUP_NAME = "aks-acr-guard";
+
+/**
+ * A child resource's name part for a value it is about (an ARM id, a record name): the last name
+ * of an id, lower case; its place in the list only when it is not known when the program runs.
+ */
+export function childKey(value: unknown, index: number): string {
+  if (typeof value !== "string" || value === "") return String(index);
+  const last = value.replace(/\/+$/, "").split("/").pop() ?? value;
+  return last.toLowerCase().replace(/[^a-z0-9.-]+/g, "-");
+}
+
+/** childKey for each of a list; where two would clash (same VNet name in two groups), a short hash of the value. */
+export function childKeys(values: readonly unknown[]): string[] {
+  const keys = values.map((v, i) => childKey(v, i));
+  return keys.map((k, i) =>
+    keys.indexOf(k) !== keys.lastIndexOf(k) && typeof values[i] === "string"
+      ? `${k}-${createHash("sha256").update(String(values[i]).toLowerCase()).digest("hex").slice(0, 8)}`
+      : k,
+  );
+}

@@ -37,7 +37,7 @@ describe("the program (index.ts)", () => {
     assert.deepEqual(declared, [
       "AcrPullAccess aks-prod-pull",
       "PrivateRegistryDns aks-prod-dns",
-      "VnetPeeringPair aks-prod-peering-0",
+      "VnetPeeringPair aks-prod-peering-vnet-aks-vnet-hub",
     ]);
     assert.deepEqual(commands, []);
     const [ra] = mocks.ofType("azure-native:authorization:RoleAssignment");
@@ -128,6 +128,40 @@ describe("the program (index.ts)", () => {
     // THEN it declares the same resources with the same inputs: nothing is replaced or deleted
     const second = mocks.resources.filter((r) => !r.type.startsWith("aks-acr-guard:"));
     assert.deepEqual(second, first);
+  });
+
+  it("keeps declaring the DNS zone group it gave an endpoint: a second run deletes nothing", async () => {
+    // GIVEN the healthy hub-and-spoke environment whose private endpoint has no DNS zone group
+    const world = scenario("healthy-hub-spoke");
+    const bare = world.resources.filter((r) => !r.type.toLowerCase().endsWith("/privatednszonegroups"));
+    // (no zone group names the zone: config does)
+    const zone = world.resources.find((r) => r.type.toLowerCase() === "microsoft.network/privatednszones")!;
+    const config = { ...world.config, privateDnsZoneId: zone.id };
+    await runOn(bare, config);
+    const first = mocks.resources.filter((r) => !r.type.startsWith("aks-acr-guard:"));
+    const [group] = first.filter((r) => r.type === "azure-native:network:PrivateDnsZoneGroup");
+    assert.ok(group, "the first run declares the endpoint's zone group");
+    assert.equal(group.inputs.privateDnsZoneGroupName, "aks-acr-guard");
+    // WHEN it exists in Azure, as ARM returns it, and the program runs again
+    const pe = world.resources.find((r) => r.type.toLowerCase() === "microsoft.network/privateendpoints")!;
+    const created: ArmRecord = {
+      id: `${pe.id}/privateDnsZoneGroups/aks-acr-guard`,
+      name: "aks-acr-guard",
+      type: "Microsoft.Network/privateEndpoints/privateDnsZoneGroups",
+      properties: {
+        privateDnsZoneConfigs: (group.inputs.privateDnsZoneConfigs as Record<string, unknown>[]).map((c) => ({
+          name: c.name,
+          properties: { privateDnsZoneId: c.privateDnsZoneId },
+        })),
+      },
+    };
+    mocks.resources.length = 0;
+    await runOn([...bare, created], config);
+    // THEN it declares it again, with the same inputs: pulumi up leaves it (and its A records) in place
+    assert.deepEqual(
+      mocks.resources.filter((r) => !r.type.startsWith("aks-acr-guard:")),
+      first,
+    );
   });
 
   it("reports what no declaration fixes as commands: kubelet identity off a scale set", async () => {

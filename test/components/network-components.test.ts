@@ -133,7 +133,7 @@ describe("VnetPeeringPair and PrivateRegistryDns", () => {
       assert.deepEqual(group.inputs, {
         resourceGroupName: "rg-aks",
         privateEndpointName: "pe-contosoacr",
-        privateDnsZoneGroupName: "default",
+        privateDnsZoneGroupName: "aks-acr-guard",
         privateDnsZoneConfigs: [{ name: "privatelink-azurecr-io", privateDnsZoneId: idOf(zone) }],
       });
     });

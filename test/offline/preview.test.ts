@@ -281,7 +281,10 @@ describe("the aks-acr-guard command", () => {
       stdout,
       /\+ aks-acr-guard:index:AcrPullAccess {2}aks-prod-pull\n {6}\+ azure-native:authorization:RoleAssignment {2}aks-prod-pull-acrpull/,
     );
-    assert.match(stdout, /\+ azure-native:network:VirtualNetworkPeering {2}aks-prod-peering-0-a-to-b/);
+    assert.match(
+      stdout,
+      /\+ azure-native:network:VirtualNetworkPeering {2}aks-prod-peering-vnet-aks-vnet-hub-a-to-b/,
+    );
     assert.match(stdout, /Findings with the plan applied:\n {2}none/);
     assert.doesNotMatch(stdout, /starting the policy pack/);
     assert.match(stderr, /starting the policy pack/);
