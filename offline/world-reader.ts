@@ -13,6 +13,16 @@ export function worldReader(resources: readonly ArmRecord[]): AzureReader {
   return {
     get: async (id) => byId.get(lower(id)),
     async list(collection) {
+      // A subscription-wide list (`/subscriptions/<s>/providers/<NS>/<type>`): every resource of the type there.
+      const bySubscription = /^\/subscriptions\/([^/]+)\/providers\/([^/]+\/[^/]+)$/i.exec(
+        collection.replace(/\/+$/, ""),
+      );
+      if (bySubscription) {
+        const [, sub, type] = bySubscription;
+        return ofType(type.toLowerCase()).filter((r) =>
+          lower(r.id).startsWith(`/subscriptions/${sub.toLowerCase()}/`),
+        );
+      }
       const prefix = lower(collection) + "/";
       return resources.filter((r) => {
         const id = lower(r.id);

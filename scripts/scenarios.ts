@@ -679,6 +679,21 @@ const SCENARIOS: Scenario[] = [
     declares: ["PrivateRegistryDns"],
   },
   {
+    name: "zone-without-zone-group",
+    about:
+      "As hubs often are: the registry's private endpoint has no DNS zone group (its A records were written into the hub's " +
+      "privatelink.azurecr.io zone by hand), and the zone is linked to the hub only: the spoke resolves the registry to its " +
+      "public address (403). The observer finds the zone as a person would, and the plan links it and gives the endpoint a zone group.",
+    resources: without(
+      healthy(HUB),
+      (r) => r.id.endsWith("vnet-aks-link") || r.id.includes("/privateDnsZoneGroups/"),
+    ),
+    kubernetes: web(goodImage),
+    before: [onCluster("acr-private-dns-link", "mandatory", ["403 Forbidden", "vnet-aks"])],
+    after: [],
+    declares: ["PrivateRegistryDns"],
+  },
+  {
     name: "registry-firewall-refuses-egress",
     about:
       "The registry admits selected networks only, and the cluster's load-balancer outbound IP is not one of them: 403. The registry is not the stack's, so the plan gives the exact `az acr network-rule add`.",

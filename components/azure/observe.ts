@@ -4,7 +4,7 @@
  */
 import { parseArmId, requireArmId } from "../../core/arm-id";
 import { parseImage } from "../../core/images";
-import { vnetOfId } from "../../core/network";
+import { PRIVATE_LINK_ZONES, vnetOfId } from "../../core/network";
 import { builtInRole, roleDefinitionGuid } from "../../core/roles";
 import { listOf, read, readArmProp, refIds } from "../../core/values";
 import { ArmRecord, AzureReader } from "./reader";
@@ -110,12 +110,16 @@ export async function observe(reader: AzureReader, target: ObserveTarget): Promi
   }
   for (const s of subnets) await fetch(vnetOf(s));
   const zones = new Set<string>(target.privateDnsZoneId ? [target.privateDnsZoneId] : []);
+  const peVnets = new Set<string>();
   for (const conn of listOf(rp.privateEndpointConnections)) {
     const peId = str(conn, "privateEndpoint", "id");
     const pe = await fetch(peId);
     if (!pe) continue;
     const subnet = str(pe, "subnet", "id");
-    if (subnet) await fetch(vnetOf(subnet));
+    if (subnet) {
+      peVnets.add(vnetOf(subnet));
+      await fetch(vnetOf(subnet));
+    }
     for (const group of await reader.list(`${pe.id}/privateDnsZoneGroups`)) {
       keep(group);
       const configs = readArmProp(group, "privateDnsZoneConfigs");
@@ -124,6 +128,18 @@ export async function observe(reader: AzureReader, target: ObserveTarget): Promi
         if (zone) zones.add(zone);
       }
     }
+  }
+  if (zones.size === 0 && peVnets.size > 0) {
+    // No zone group names a zone (A records written by hand, common in hubs): look as a person
+    // would, in the subscriptions of the cluster, the registry and the endpoints' VNets, for a
+    // privatelink zone; prefer the one holding the registry's A record, then one linked to an
+    // endpoint's VNet.
+    const found = await discoverZone(reader, {
+      subscriptions: [clusterId, registryId, ...peVnets].map((id) => parseArmId(id)?.subscriptionId),
+      registryName: (registry.name ?? "").toLowerCase(),
+      peVnets: [...peVnets].map((v) => v.toLowerCase()),
+    });
+    if (found) zones.add(found);
   }
   for (const zoneId of zones) {
     if (!(await fetch(zoneId))) continue;
@@ -172,6 +188,30 @@ export async function observe(reader: AzureReader, target: ObserveTarget): Promi
     }
   }
   return [...records.values()];
+}
+
+/** The privatelink zone that most likely serves the registry, among those of the subscriptions given. */
+async function discoverZone(
+  reader: AzureReader,
+  o: { subscriptions: (string | undefined)[]; registryName: string; peVnets: string[] },
+): Promise<string | undefined> {
+  let best: { id: string; score: number } | undefined;
+  for (const sub of new Set(o.subscriptions.filter((x): x is string => !!x).map((x) => x.toLowerCase()))) {
+    const candidates = (
+      await reader.list(`/subscriptions/${sub}/providers/Microsoft.Network/privateDnsZones`)
+    ).filter((z) => PRIVATE_LINK_ZONES.includes(z.name.toLowerCase()));
+    for (const zone of candidates) {
+      const records = await reader.list(`${zone.id}/A`);
+      const links = await reader.list(`${zone.id}/virtualNetworkLinks`);
+      const holds = records.some((r) => r.name.toLowerCase() === o.registryName);
+      const linked = links.some((l) =>
+        o.peVnets.includes(String(str(l, "virtualNetwork", "id")).toLowerCase()),
+      );
+      const score = (holds ? 2 : 0) + (linked ? 1 : 0);
+      if (!best || score > best.score) best = { id: zone.id, score };
+    }
+  }
+  return best?.id;
 }
 
 /**

@@ -333,6 +333,37 @@ describe("AksAcrObserver's reads", () => {
     );
   });
 
+  it("finds the privatelink zone as a person would when no zone group names it", async () => {
+    // GIVEN a hub whose endpoint has no DNS zone group (A records written by hand), and a second,
+    // unrelated privatelink zone in the same subscription
+    const world = scenario("healthy-hub-spoke");
+    const bare = world.resources.filter((r) => !r.type.toLowerCase().endsWith("/privatednszonegroups"));
+    const zone = bare.find((r) => r.type.toLowerCase() === "microsoft.network/privatednszones")!;
+    const decoy: ArmRecord = {
+      ...zone,
+      id: zone.id.replace(/resourceGroups\/[^/]+/, "resourceGroups/rg-sandbox"),
+    };
+    const { reader, requests } = fakeAzure([decoy, ...bare]);
+    const observed = await observe(reader, {
+      clusterId: world.config.clusterId,
+      registryId: world.config.registryId,
+    });
+    // THEN it reads the zone that holds the registry's A record, with its links and records
+    const zones = observed
+      .filter((r) => r.type.toLowerCase() === "microsoft.network/privatednszones")
+      .map((r) => r.id);
+    assert.deepEqual(zones, [zone.id]);
+    assert.ok(
+      observed.some((r) => r.type.toLowerCase().endsWith("privatednszones/a") && r.name === "contosoacr"),
+    );
+    assert.ok(observed.some((r) => r.type.toLowerCase().endsWith("virtualnetworklinks")));
+    assert.ok(
+      requests.some((r) =>
+        /\/providers\/Microsoft\.Network\/privateDnsZones\?api-version=2024-06-01/.test(r),
+      ),
+    );
+  });
+
   it("keeps no field that can hold a secret, even where ARM would return one", async () => {
     const world = scenario("healthy-public");
     const planted = world.resources.map((r) => {

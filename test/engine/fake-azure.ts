@@ -225,6 +225,16 @@ export async function startFakeAzure(tls: { key: string; cert: string }): Promis
   }
 
   function collection(path: string): ArmRecord[] {
+    // A subscription-wide list (`/subscriptions/<s>/providers/<NS>/<type>`), as ARM answers it.
+    const bySubscription = /^\/subscriptions\/([^/]+)\/providers\/([^/]+\/[^/]+)$/i.exec(path);
+    if (bySubscription) {
+      const [, sub, type] = bySubscription;
+      return [...resources.values()].filter(
+        (r) =>
+          r.type.toLowerCase() === type.toLowerCase() &&
+          lower(r.id).startsWith(`/subscriptions/${sub.toLowerCase()}/`),
+      );
+    }
     const prefix = lower(path) + "/";
     return [...resources.values()].filter((r) => {
       const id = lower(r.id);
