@@ -97,3 +97,49 @@ export function kubectlName(res: StackResource): string {
 export function describeWorkload(res: StackResource): string {
   return `${workloadKind(res.type) ?? res.type} ${kubectlName(res)}`;
 }
+
+/** A workload whose pod spec, node pin and images are known. */
+export interface KnownWorkload<P> {
+  res: StackResource;
+  pod: { path: string; spec: Record<string, unknown> };
+  pin: P;
+  images: (string | undefined)[];
+}
+
+/**
+ * The stack's workloads whose pod spec, pin (`pinOf`: an OS or architecture pin) and images are
+ * known, and the first value that is not (during preview): one walk for the checks that judge a
+ * workload by where it can land.
+ */
+export function knownWorkloads<P>(
+  workloads: readonly StackResource[],
+  pinOf: (spec: Record<string, unknown>) => Known<P>,
+): { workloads: KnownWorkload<P>[]; pending?: string } {
+  const out: KnownWorkload<P>[] = [];
+  let pending: string | undefined;
+  for (const res of workloads) {
+    const pod = podSpecOf(res);
+    if (!pod) continue;
+    if (pod.spec === UNKNOWN) {
+      pending ??= `${res.name}: ${pod.path}`;
+      continue;
+    }
+    const pin = pinOf(pod.spec);
+    if (pin === UNKNOWN) {
+      pending ??= `${res.name}: ${pod.path}.nodeSelector`;
+      continue;
+    }
+    const images = containerImages(res).map((c) => c.image);
+    if (images.includes(UNKNOWN)) {
+      pending ??= `${res.name}: images`;
+      continue;
+    }
+    out.push({
+      res,
+      pod: { path: pod.path, spec: pod.spec },
+      pin: pin as P,
+      images: images as (string | undefined)[],
+    });
+  }
+  return { workloads: out, pending };
+}

@@ -1,7 +1,7 @@
 import { StackValidationPolicy } from "@pulumi/policy";
 import { archPin, landingPools, offersArch, platformsOf, PoolArch } from "../core/arch";
-import { StackResource, Topology } from "../core/topology";
-import { containerImages, describeWorkload, podSpecOf } from "../core/workloads";
+import { Topology } from "../core/topology";
+import { describeWorkload, KnownWorkload, knownWorkloads } from "../core/workloads";
 import { UNKNOWN } from "../core/values";
 import { deferToPreview, topologyOf } from "./lib/stack";
 
@@ -15,26 +15,24 @@ export const ARCH_URL =
 /** Each workload whose image does not offer the architecture of a pool it can land on, by what the stack shows. */
 function findings(topo: Topology): { messages: { message: string; urn: string }[]; pending?: string } {
   const messages: { message: string; urn: string }[] = [];
-  let pending: string | undefined;
-  for (const w of topo.workloads) {
+  const { workloads, pending: firstPending } = knownWorkloads(topo.workloads, archPin);
+  let pending = firstPending;
+  for (const w of workloads) {
     const found = judge(topo, w);
     if (typeof found === "string") pending ??= found;
-    else messages.push(...found.map((message) => ({ message, urn: w.urn })));
+    else messages.push(...found.map((message) => ({ message, urn: w.res.urn })));
   }
   return { messages, pending };
 }
 
-function judge(topo: Topology, w: StackResource): string[] | string {
-  const pod = podSpecOf(w);
-  if (!pod) return [];
-  if (pod.spec === UNKNOWN) return `${w.name}: ${pod.path}`;
-  const pin = archPin(pod.spec);
-  if (pin === UNKNOWN) return `${w.name}: ${pod.path}.nodeSelector`;
+function judge(
+  topo: Topology,
+  { res: w, pod, pin, images }: KnownWorkload<{ arches: string[]; via: string } | undefined>,
+): string[] | string {
   const landing = landingPools(topo, w, pin?.arches);
   if (landing === UNKNOWN) return `${w.name}: its cluster's agentPoolProfiles[].vmSize`;
   const out: string[] = [];
-  for (const { image, path } of containerImages(w)) {
-    if (image === UNKNOWN) return `${w.name}: ${path}`;
+  for (const image of images) {
     if (typeof image !== "string") continue;
     const known = platformsOf(topo, image);
     if (!known) continue; // not read: k8s-workload-arch-selector speaks for it

@@ -1,6 +1,6 @@
 import { StackValidationPolicy } from "@pulumi/policy";
 import { archPin, landingPools, platformsOf } from "../core/arch";
-import { containerImages, describeWorkload, podSpecOf } from "../core/workloads";
+import { describeWorkload, knownWorkloads } from "../core/workloads";
 import { UNKNOWN } from "../core/values";
 import { deferToPreview, topologyOf } from "./lib/stack";
 import { ARCH_SYMPTOM, ARCH_URL } from "./k8s-image-architecture";
@@ -22,25 +22,10 @@ export const k8sWorkloadArchSelector: StackValidationPolicy = {
     "image; declare an AksAcrObserver with the workload's images (or record them) to have k8s-image-architecture decide.",
   validateStack: (args, reportViolation) => {
     const topo = topologyOf(args.resources);
-    let pending: string | undefined;
-    for (const w of topo.workloads) {
-      const pod = podSpecOf(w);
-      if (!pod) continue;
-      if (pod.spec === UNKNOWN) {
-        pending ??= `${w.name}: ${pod.path}`;
-        continue;
-      }
-      const pin = archPin(pod.spec);
-      if (pin === UNKNOWN) {
-        pending ??= `${w.name}: ${pod.path}.nodeSelector`;
-        continue;
-      }
+    const { workloads, pending: firstPending } = knownWorkloads(topo.workloads, archPin);
+    let pending = firstPending;
+    for (const { res: w, pod, pin, images } of workloads) {
       if (pin) continue;
-      const images = containerImages(w).map((c) => c.image);
-      if (images.includes(UNKNOWN)) {
-        pending ??= `${w.name}: images`;
-        continue;
-      }
       // Images whose platforms are known are k8s-image-architecture's to judge.
       const unread = images.filter((i): i is string => typeof i === "string" && !platformsOf(topo, i));
       if (unread.length === 0) continue;

@@ -2,7 +2,13 @@ import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy"
 import { clusterOses, isWindowsImage, osPin } from "../core/os";
 import { clustersOf } from "../core/pull-pairs";
 import { StackResource, Topology } from "../core/topology";
-import { containerImages, describeWorkload, podSpecOf, workloadKind } from "../core/workloads";
+import {
+  containerImages,
+  describeWorkload,
+  knownWorkloads,
+  podSpecOf,
+  workloadKind,
+} from "../core/workloads";
 import { Known, UNKNOWN } from "../core/values";
 import { PolicyConfigError } from "./lib/config";
 import { deferToPreview, resourceOf, topologyOf } from "./lib/stack";
@@ -43,24 +49,9 @@ function windowsClusterOf(topo: Topology, w: StackResource): Known<string | unde
 const validateStack: StackValidationPolicy["validateStack"] = (args, reportViolation) => {
   const forced = forcedWindows(args.getConfig<Record<string, unknown>>());
   const topo = topologyOf(args.resources);
-  let pending: string | undefined;
-  for (const w of topo.workloads) {
-    const pod = podSpecOf(w);
-    if (!pod) continue;
-    if (pod.spec === UNKNOWN) {
-      pending ??= `${w.name}: ${pod.path}`;
-      continue;
-    }
-    const pin = osPin(pod.spec);
-    if (pin === UNKNOWN) {
-      pending ??= `${w.name}: ${pod.path}.nodeSelector`;
-      continue;
-    }
-    const images = containerImages(w).map((c) => c.image);
-    if (images.includes(UNKNOWN)) {
-      pending ??= `${w.name}: images`;
-      continue;
-    }
+  const { workloads, pending: firstPending } = knownWorkloads(topo.workloads, osPin);
+  let pending = firstPending;
+  for (const { res: w, pod, pin, images } of workloads) {
     const windowsImage = images.find((i): i is string => typeof i === "string" && isWindowsImage(i));
     const where = `${describeWorkload(w)} (${pod.path})`;
     if (windowsImage && pin?.os !== "windows") {

@@ -1,3 +1,4 @@
+import { tokenRecord } from "../fixtures/azure";
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { observe } from "../../components/azure/observe";
@@ -264,26 +265,10 @@ describe("AksAcrObserver's reads", () => {
         location: "westeurope",
         properties: { provisioningState: "Succeeded", ipAddresses: ["10.10.0.0/16"] },
       },
-      {
-        id: `${world.config.registryId}/tokens/ci-pull`,
-        name: "ci-pull",
-        type: "Microsoft.ContainerRegistry/registries/tokens",
-        properties: {
-          status: "enabled",
-          scopeMapId: `${world.config.registryId}/scopeMaps/_repositories_pull`,
-          credentials: {
-            passwords: [
-              {
-                name: "password1",
-                creationTime: "2026-01-01T00:00:00Z",
-                expiry: "2026-12-31T00:00:00Z",
-                value: CANARY.admin,
-              },
-            ],
-          },
-          provisioningState: "Succeeded",
-        },
-      },
+      tokenRecord(world.config.registryId, "ci-pull", {
+        expiry: "2026-12-31T00:00:00Z",
+        value: CANARY.admin,
+      }),
     );
     const { reader, requests } = fakeAzure(records);
     const observed = await observe(reader, {

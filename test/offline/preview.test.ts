@@ -1,3 +1,4 @@
+import { tokenRecord } from "../fixtures/azure";
 import * as assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
@@ -526,20 +527,7 @@ describe("scripts/capture-world.sh", () => {
     this.timeout(60_000);
     // GIVEN a world whose registry has a pull token, and a CLI that prints its password value
     const world = JSON.parse(fs.readFileSync(path.join(SCENARIOS, "healthy-public", "world.json"), "utf8"));
-    const token = {
-      id: `${world.config.registryId}/tokens/ci-pull`,
-      name: "ci-pull",
-      type: "Microsoft.ContainerRegistry/registries/tokens",
-      properties: {
-        status: "enabled",
-        scopeMapId: `${world.config.registryId}/scopeMaps/_repositories_pull`,
-        credentials: {
-          passwords: [
-            { name: "password1", creationTime: "2026-01-01T00:00:00Z", expiry: "2026-03-01T00:00:00Z" },
-          ],
-        },
-      },
-    };
+    const token = tokenRecord(world.config.registryId, "ci-pull", { expiry: "2026-03-01T00:00:00Z" });
     const worldFile = path.join(captures, "with-token.json");
     fs.writeFileSync(worldFile, JSON.stringify({ ...world, resources: [...world.resources, token] }));
     const text = fs.readFileSync(await capture("healthy-public", [], worldFile), "utf8");
