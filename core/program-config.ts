@@ -58,10 +58,7 @@ export function readProgramConfig(get: (key: string) => string | undefined): Pro
   if (principal !== undefined && !GUID.test(principal)) {
     problems.push(`${NS}:principalObjectId is ${JSON.stringify(principal)}; expected an object id (a GUID)`);
   }
-  const egressIps = (get("egressIps") ?? "")
-    .split(",")
-    .map((s) => s.trim())
-    .filter((s) => s !== "");
+  const egressIps = commaList(get("egressIps"));
   for (const ip of egressIps) {
     const c = parseCidr(ip);
     if (!c || c.prefix < 16) {
@@ -70,10 +67,7 @@ export function readProgramConfig(get: (key: string) => string | undefined): Pro
       );
     }
   }
-  const images = (get("images") ?? "")
-    .split(",")
-    .map((s) => s.trim())
-    .filter((s) => s !== "");
+  const images = commaList(get("images"));
   for (const image of images) {
     const parsed = parseImage(image);
     if (!parsed.ok) {
@@ -99,4 +93,12 @@ export function readProgramConfig(get: (key: string) => string | undefined): Pro
     images,
     pullSecretNamespace: ns,
   };
+}
+
+/** A comma-separated config value as its items, blanks dropped. */
+function commaList(value: string | undefined): string[] {
+  return (value ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
 }

@@ -19,6 +19,19 @@ describe(POLICY, () => {
       count: 2,
     });
   });
+  /** A Windows AgentPool of aks-prod: the inputs Analyze gets name its cluster (`resourceName`), as azure-native requires. */
+  const windowsPool = () => ({
+    type: "azure-native:containerservice:AgentPool",
+    name: "win",
+    props: {
+      name: "win",
+      resourceGroupName: "rg-aks",
+      resourceName: "aks-prod",
+      osType: "Windows",
+      mode: "User",
+      count: 2,
+    },
+  });
   const web = deployment("web", { containers: [{ name: "web", image: "contosoacr.azurecr.io/web:1.4.2" }] });
   const pinned = (os: string) =>
     deployment("web", {
@@ -42,19 +55,7 @@ describe(POLICY, () => {
   });
 
   it("knows a Windows pool declared as a separate AgentPool", async () => {
-    const pool = {
-      type: "azure-native:containerservice:AgentPool",
-      name: "win",
-      // The inputs Analyze gets name the pool's cluster (`resourceName`), as azure-native requires.
-      props: {
-        name: "win",
-        resourceGroupName: "rg-aks",
-        resourceName: "aks-prod",
-        osType: "Windows",
-        mode: "User",
-        count: 2,
-      },
-    };
+    const pool = windowsPool();
     assertViolation(await run([linuxOnly, pool, web]), "mandatory", web, "Windows node pools");
   });
 
@@ -148,18 +149,7 @@ describe(POLICY, () => {
     });
 
     it("judges a pool of the workload's own cluster declared as an AgentPool", async () => {
-      const pool = {
-        type: "azure-native:containerservice:AgentPool",
-        name: "win",
-        props: {
-          name: "win",
-          resourceGroupName: "rg-aks",
-          resourceName: "aks-prod",
-          osType: "Windows",
-          count: 1,
-        },
-        propertyDependencies: { resourceName: [linuxOnly] },
-      };
+      const pool = { ...windowsPool(), propertyDependencies: { resourceName: [linuxOnly] } };
       const w = on(linuxOnly, "web");
       assertViolation(
         await run([linuxOnly, pool, mixedCluster, providerOf(linuxOnly), w]),
