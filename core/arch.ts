@@ -52,6 +52,12 @@ function linuxPools(props: Record<string, unknown>, isAgentPool: boolean): Known
 
 /** The cluster's Linux pools (its profiles and the stack's AgentPools of it), one per architecture. */
 export function clusterArches(topo: Topology, cluster: ClusterNode): Known<Map<Arch, PoolArch>> {
+  const memo = perTopology(topo, "cluster-arches", () => new Map<ClusterNode, Known<Map<Arch, PoolArch>>>());
+  if (!memo.has(cluster)) memo.set(cluster, archesOf(topo, cluster));
+  return memo.get(cluster)!;
+}
+
+function archesOf(topo: Topology, cluster: ClusterNode): Known<Map<Arch, PoolArch>> {
   const out = new Map<Arch, PoolArch>();
   for (const [props, isAgentPool] of [
     [cluster.res.props, false],
@@ -135,14 +141,34 @@ export function landingPools(
   pinned: readonly string[] | undefined,
 ): Known<{ certain: boolean; clusters: { label: string; pools: PoolArch[] }[] }> {
   const { clusters, certain } = clustersOf(topo, w);
-  const out: { label: string; pools: PoolArch[] }[] = [];
-  for (const c of clusters) {
+  const pools = (c: ClusterNode) => {
     const arches = clusterArches(topo, c);
-    if (arches === UNKNOWN) return UNKNOWN;
-    out.push({
-      label: c.label,
-      pools: [...arches.values()].filter((p) => !pinned || pinned.includes(p.arch)),
-    });
+    return arches === UNKNOWN
+      ? UNKNOWN
+      : [...arches.values()].filter((p) => !pinned || pinned.includes(p.arch));
+  };
+  if (certain) {
+    const out: { label: string; pools: PoolArch[] }[] = [];
+    for (const c of clusters) {
+      const ps = pools(c);
+      if (ps === UNKNOWN) return UNKNOWN;
+      out.push({ label: c.label, pools: ps });
+    }
+    return { certain, clusters: out };
   }
-  return { certain, clusters: out };
+  // Every cluster of the stack: decided once per request, one cluster per set of architectures
+  // (what "every cluster" and "some cluster" questions need), not once per workload.
+  return perTopology(topo, `landing-pools:any:${pinned?.join(",") ?? "*"}`, () => {
+    const bySignature = new Map<string, { label: string; pools: PoolArch[] }>();
+    for (const c of clusters) {
+      const ps = pools(c);
+      if (ps === UNKNOWN) return UNKNOWN;
+      const signature = ps
+        .map((p) => p.arch)
+        .sort()
+        .join("+");
+      if (!bySignature.has(signature)) bySignature.set(signature, { label: c.label, pools: ps });
+    }
+    return { certain: false, clusters: [...bySignature.values()] };
+  });
 }

@@ -2,7 +2,7 @@
  * Node operating systems (Microsoft's article, cause 5: "no match for platform in manifest"): the
  * OSes a cluster's pools run, the OS a workload pins, and images known to be Windows-only.
  */
-import { agentPoolsOf, ClusterNode, Topology } from "./topology";
+import { agentPoolsOf, ClusterNode, perTopology, Topology } from "./topology";
 import { isUnknown, Known, read, UNKNOWN } from "./values";
 
 export type NodeOs = "linux" | "windows";
@@ -22,6 +22,12 @@ export function poolOses(props: Record<string, unknown>, isAgentPool: boolean): 
 
 /** The OSes of all the cluster's pools: its profiles and the stack's AgentPools of it. */
 export function clusterOses(topo: Topology, cluster: ClusterNode): Known<Set<NodeOs>> {
+  const memo = perTopology(topo, "cluster-oses", () => new Map<ClusterNode, Known<Set<NodeOs>>>());
+  if (!memo.has(cluster)) memo.set(cluster, osesOf(topo, cluster));
+  return memo.get(cluster)!;
+}
+
+function osesOf(topo: Topology, cluster: ClusterNode): Known<Set<NodeOs>> {
   const out = poolOses(cluster.res.props, false);
   if (out === UNKNOWN) return UNKNOWN;
   for (const pool of agentPoolsOf(topo, cluster)) {

@@ -29,13 +29,16 @@ function judge(
   topo: Topology,
   { res: w, pod, pin, images }: KnownWorkload<{ arches: string[]; via: string } | undefined>,
 ): string[] | string {
+  // Images whose platforms nothing read are k8s-workload-arch-selector's to speak for.
+  const read = images.flatMap((image) => {
+    const known = typeof image === "string" ? platformsOf(topo, image) : undefined;
+    return known ? [{ image: image as string, known }] : [];
+  });
+  if (read.length === 0) return [];
   const landing = landingPools(topo, w, pin?.arches);
   if (landing === UNKNOWN) return `${w.name}: its cluster's agentPoolProfiles[].vmSize`;
   const out: string[] = [];
-  for (const image of images) {
-    if (typeof image !== "string") continue;
-    const known = platformsOf(topo, image);
-    if (!known) continue; // not read: k8s-workload-arch-selector speaks for it
+  for (const { image, known } of read) {
     // Certain when the workload's cluster is known, or when every cluster has a pool it would fail on.
     const missing = landing.clusters.map((c) => ({
       label: c.label,

@@ -1,7 +1,7 @@
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { clusterOses, isWindowsImage, osPin } from "../core/os";
 import { clustersOf } from "../core/pull-pairs";
-import { StackResource, Topology } from "../core/topology";
+import { perTopology, StackResource, Topology } from "../core/topology";
 import {
   containerImages,
   describeWorkload,
@@ -35,15 +35,19 @@ function forcedWindows(config: Record<string, unknown>): boolean | undefined {
  */
 function windowsClusterOf(topo: Topology, w: StackResource): Known<string | undefined> {
   const { clusters, certain } = clustersOf(topo, w);
-  const withWindows: string[] = [];
-  for (const c of clusters) {
-    const oses = clusterOses(topo, c);
-    if (oses === UNKNOWN) return UNKNOWN;
-    if (oses.has("windows")) withWindows.push(c.label);
-  }
-  if (withWindows.length === 0) return undefined;
-  if (certain || withWindows.length === clusters.length) return withWindows[0];
-  return undefined;
+  const decide = (): Known<string | undefined> => {
+    const withWindows: string[] = [];
+    for (const c of clusters) {
+      const oses = clusterOses(topo, c);
+      if (oses === UNKNOWN) return UNKNOWN;
+      if (oses.has("windows")) withWindows.push(c.label);
+    }
+    if (withWindows.length === 0) return undefined;
+    if (certain || withWindows.length === clusters.length) return withWindows[0];
+    return undefined;
+  };
+  // Every cluster of the stack (the workload's own is not known): decided once per request.
+  return certain ? decide() : perTopology(topo, `${NAME}:any-cluster`, decide);
 }
 
 const validateStack: StackValidationPolicy["validateStack"] = (args, reportViolation) => {
