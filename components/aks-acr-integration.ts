@@ -1,4 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
+import { listManagedClusterUserCredentialsOutput } from "@pulumi/azure-native/containerservice";
+import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
+import { requireArmId, resourceName } from "../core/arm-id";
 import { IntegrationPlan, planIntegration } from "../core/integration";
 import { childKey } from "../core/names";
 import { AcrImagePullSecret } from "./acr-image-pull-secret";
@@ -42,7 +45,8 @@ export interface AksAcrIntegrationArgs {
   images?: pulumi.Input<pulumi.Input<string>[]>;
   /**
    * Declare an image pull secret (admin credentials) in this namespace, attached to its default
-   * ServiceAccount; uses the Kubernetes provider in `opts`. A plain string: it decides a declaration.
+   * ServiceAccount, on clusterId's cluster: through the Kubernetes provider in `opts`, else one built
+   * from the cluster's user credentials (kept secret). A plain string: it decides a declaration.
    * @default - no pull secret: the kubelet pulls with its identity
    */
   pullSecretNamespace?: string;
@@ -80,6 +84,12 @@ export class AksAcrIntegration extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    // A pull secret goes to clusterId's cluster: through the Kubernetes provider given in opts, else
+    // one built from the cluster's user credentials (kept secret), never whatever the local kube
+    // context points at.
+    const kubernetes = args.pullSecretNamespace
+      ? (givenKubernetesProvider(opts) ?? clusterProvider(`${name}-cluster`, args.clusterId, this))
+      : undefined;
     const target = pulumi.all([
       args.clusterId,
       args.registryId,
@@ -95,7 +105,7 @@ export class AksAcrIntegration extends pulumi.ComponentResource {
           { clusterId, registryId, principalObjectId, firewallPolicyId, egressIps },
           name,
         );
-        return this.declare(name, registryId, plan, args.pullSecretNamespace);
+        return this.declare(name, registryId, plan, args.pullSecretNamespace, kubernetes);
       });
     this.registerOutputs({ summary: this.summary });
   }
@@ -105,6 +115,7 @@ export class AksAcrIntegration extends pulumi.ComponentResource {
     registryId: string,
     plan: IntegrationPlan,
     pullSecretNamespace: string | undefined,
+    kubernetes: pulumi.ProviderResource | undefined,
   ): pulumi.Output<IntegrationSummary> {
     const parent = { parent: this };
     const declared: string[] = [];
@@ -141,7 +152,7 @@ export class AksAcrIntegration extends pulumi.ComponentResource {
       const secret = new AcrImagePullSecret(
         `${name}-pull-secret`,
         { registryId, namespace: pullSecretNamespace, attachToDefaultServiceAccount: true },
-        parent,
+        { parent: this, providers: kubernetes ? [kubernetes] : [] },
       );
       note("AcrImagePullSecret", `${name}-pull-secret`, [secret.secret, secret.serviceAccountPatch]);
     }
@@ -163,4 +174,46 @@ export class AksAcrIntegration extends pulumi.ComponentResource {
       notes: plan.notes,
     }));
   }
+}
+
+/** A Kubernetes provider the caller passed in `opts` (`provider`, or `providers` by package). */
+function givenKubernetesProvider(
+  opts?: pulumi.ComponentResourceOptions,
+): pulumi.ProviderResource | undefined {
+  const all = [
+    ...(opts?.provider ? [opts.provider] : []),
+    ...(Array.isArray(opts?.providers) ? opts.providers : Object.values(opts?.providers ?? {})),
+  ];
+  return all.find((p) => KubernetesProvider.isInstance(p));
+}
+
+/** A Kubernetes provider for clusterId's cluster, from its user credentials (`az aks get-credentials`). */
+function clusterProvider(
+  name: string,
+  clusterId: pulumi.Input<string>,
+  parent: pulumi.Resource,
+): KubernetesProvider {
+  const id = pulumi
+    .output(clusterId)
+    .apply((raw) =>
+      requireArmId(
+        "AksAcrIntegration",
+        "clusterId",
+        raw,
+        "Microsoft.ContainerService/managedClusters",
+        "managed cluster",
+      ),
+    );
+  const credentials = listManagedClusterUserCredentialsOutput(
+    { resourceGroupName: id.apply((i) => i.resourceGroup!), resourceName: id.apply((i) => resourceName(i)!) },
+    { parent },
+  );
+  const kubeconfig = pulumi.secret(
+    pulumi.all([credentials.kubeconfigs, id]).apply(([kubeconfigs, i]) => {
+      const value = kubeconfigs?.[0]?.value;
+      if (!value) throw new Error(`AksAcrIntegration: cluster ${i.raw} returned no user kubeconfig`);
+      return Buffer.from(value, "base64").toString("utf8");
+    }),
+  );
+  return new KubernetesProvider(name, { kubeconfig }, { parent });
 }

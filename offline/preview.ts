@@ -63,6 +63,24 @@ function answerInvoke(world: World, token: string, inputs: Record<string, unknow
       passwords: [{ name: "password", value: "recorded-as-hash-only" }],
     };
   }
+  if (token === "azure-native:containerservice:listManagedClusterUserCredentials") {
+    // A recording holds no credentials: a kubeconfig that names the recorded cluster, and no user.
+    const cluster = world.resources.find(
+      (r) =>
+        r.type.toLowerCase() === "microsoft.containerservice/managedclusters" &&
+        r.name.toLowerCase() === String(inputs.resourceName).toLowerCase(),
+    );
+    const server = `https://${String(cluster?.properties?.fqdn ?? `${String(inputs.resourceName)}.recorded`)}:443`;
+    const kubeconfig = [
+      "apiVersion: v1",
+      "kind: Config",
+      `clusters:\n- name: ${String(inputs.resourceName)}\n  cluster:\n    server: ${server}`,
+      `contexts:\n- name: ${String(inputs.resourceName)}\n  context:\n    cluster: ${String(inputs.resourceName)}`,
+      `current-context: ${String(inputs.resourceName)}`,
+      "",
+    ].join("\n");
+    return { kubeconfigs: [{ name: "clusterUser", value: Buffer.from(kubeconfig).toString("base64") }] };
+  }
   throw new Error(
     `${world.file}: the program read ${token}, which an offline preview cannot answer from a recording`,
   );

@@ -416,6 +416,16 @@ describe("AksAcrObserver, AcrImagePullSecret and RegistryEgressAccess under mock
       username: "contosoacr",
       passwords: [{ name: "password", value: CANARY.admin }],
     }),
+    "azure-native:containerservice:listManagedClusterUserCredentials": (inputs) => ({
+      kubeconfigs: [
+        {
+          name: "clusterUser",
+          value: Buffer.from(
+            `apiVersion: v1\nkind: Config\nclusters:\n- name: ${String(inputs.resourceName)}\n  cluster:\n    server: https://${String(inputs.resourceName)}.hcp.westeurope.azmk8s.io:443\nusers:\n- name: clusterUser\n  user:\n    token: ${CANARY.sp}\n`,
+          ).toString("base64"),
+        },
+      ],
+    }),
   });
   let components: Components;
   before(async () => {
@@ -461,6 +471,64 @@ describe("AksAcrObserver, AcrImagePullSecret and RegistryEgressAccess under mock
     assert.deepEqual(patch.inputs.metadata, { name: "default", namespace: "apps" });
     assert.deepEqual(patch.inputs.imagePullSecrets, [{ name: "acr-contosoacr" }]);
     assertNoCanary(JSON.stringify(await valueOf(s.secretName)), "the component's outputs");
+  });
+
+  it("AksAcrIntegration puts a pull secret on clusterId's cluster, through a provider from its credentials, kept secret", async () => {
+    // GIVEN the healthy public environment and a pull-secret namespace, and no Kubernetes provider in opts
+    const world = scenario("healthy-public");
+    useAzureReader(worldReader(world.resources));
+    try {
+      const { AksAcrIntegration } = await import("../../components/aks-acr-integration");
+      const integration = new AksAcrIntegration("aks-prod", {
+        clusterId: world.config.clusterId,
+        registryId: world.config.registryId,
+        pullSecretNamespace: "apps",
+      });
+      await valueOf(integration.summary);
+      // THEN a Kubernetes provider for aks-prod is declared from its user kubeconfig, as a secret
+      const [provider] = mocks.ofType("pulumi:providers:kubernetes");
+      assert.ok(provider, "a provider for the cluster");
+      assert.match(String(secretValue(provider.inputs.kubeconfig)), /aks-prod\.hcp/);
+      // AND the secret and the ServiceAccount patch go through it, not the default provider
+      for (const type of ["kubernetes:core/v1:Secret", "kubernetes:core/v1:ServiceAccountPatch"]) {
+        const [r] = mocks.ofType(type);
+        assert.ok(
+          r?.provider?.startsWith(`urn:pulumi:test::aks-acr-guard::`) &&
+            r.provider.includes("pulumi:providers:kubernetes::aks-prod-cluster"),
+          `${type}: ${r?.provider}`,
+        );
+      }
+    } finally {
+      useAzureReader(undefined);
+    }
+  });
+
+  it("AksAcrIntegration uses the Kubernetes provider given in opts, and builds none", async () => {
+    const world = scenario("healthy-public");
+    useAzureReader(worldReader(world.resources));
+    try {
+      const { AksAcrIntegration } = await import("../../components/aks-acr-integration");
+      const { Provider } = await import("@pulumi/kubernetes/provider");
+      const mine = new Provider("mine", { kubeconfig: "apiVersion: v1\nkind: Config\n" });
+      const integration = new AksAcrIntegration(
+        "aks-prod",
+        {
+          clusterId: world.config.clusterId,
+          registryId: world.config.registryId,
+          pullSecretNamespace: "apps",
+        },
+        { providers: [mine] },
+      );
+      await valueOf(integration.summary);
+      assert.deepEqual(
+        mocks.ofType("pulumi:providers:kubernetes").map((p) => p.name),
+        ["mine"],
+      );
+      const [secret] = mocks.ofType("kubernetes:core/v1:Secret");
+      assert.ok(secret.provider?.includes("pulumi:providers:kubernetes::mine"), secret.provider);
+    } finally {
+      useAzureReader(undefined);
+    }
   });
 
   it("AcrImagePullSecret uses a service principal when given one, and refuses half of one", async () => {

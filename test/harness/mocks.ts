@@ -10,6 +10,8 @@ export interface RegisteredResource {
   type: string;
   name: string;
   inputs: Record<string, unknown>;
+  /** The provider reference it was registered with (`<provider urn>::<id>`), if any. */
+  provider?: string;
 }
 
 export interface MockRecorder {
@@ -33,7 +35,12 @@ export function usePulumiMocks(invokes: Record<string, InvokeHandler> = {}): Moc
     await pulumi.runtime.setMocks(
       {
         newResource: (args) => {
-          recorder.resources.push({ type: args.type, name: args.name, inputs: args.inputs });
+          recorder.resources.push({
+            type: args.type,
+            name: args.name,
+            inputs: args.inputs,
+            ...(args.provider ? { provider: args.provider } : {}),
+          });
           return { id: `${args.name}-id`, state: args.inputs };
         },
         call: (args) => {
