@@ -6,7 +6,7 @@
 import { parseImage } from "./images";
 import { clustersOf } from "./pull-pairs";
 import { nodeLabelPin } from "./os";
-import { agentPoolsOf, ClusterNode, StackResource, Topology, perTopology } from "./topology";
+import { ClusterNode, clusterPools, StackResource, Topology, perTopology } from "./topology";
 import { isUnknown, Known, read, UNKNOWN } from "./values";
 
 export type Arch = "amd64" | "arm64";
@@ -28,29 +28,7 @@ export interface PoolArch {
   arch: Arch;
 }
 
-/** The Linux pools (`agentPoolProfiles[]`, or an AgentPool): Windows pools run no Linux image, and are amd64. */
-function linuxPools(props: Record<string, unknown>, isAgentPool: boolean): Known<PoolArch[]> {
-  const profiles = isAgentPool ? [props] : read(props, "agentPoolProfiles");
-  if (isUnknown(profiles)) return UNKNOWN;
-  const out: PoolArch[] = [];
-  for (const p of Array.isArray(profiles) ? profiles : []) {
-    const size = read(p, "vmSize");
-    const os = read(p, "osType");
-    if (isUnknown(size) || isUnknown(os)) return UNKNOWN;
-    if (typeof os === "string" && os.toLowerCase() === "windows") continue;
-    const name = read(p, "name") ?? read(p, "agentPoolName");
-    // AKS's default sizes are amd64.
-    const vmSize = typeof size === "string" ? size : "(default size)";
-    out.push({
-      pool: String(name ?? "?"),
-      vmSize,
-      arch: typeof size === "string" ? vmSizeArch(size) : "amd64",
-    });
-  }
-  return out;
-}
-
-/** The cluster's Linux pools (its profiles and the stack's AgentPools of it), one per architecture. */
+/** The cluster's Linux pools (Windows pools run no Linux image, and are amd64), one per architecture. */
 export function clusterArches(topo: Topology, cluster: ClusterNode): Known<Map<Arch, PoolArch>> {
   const memo = perTopology(topo, "cluster-arches", () => new Map<ClusterNode, Known<Map<Arch, PoolArch>>>());
   if (!memo.has(cluster)) memo.set(cluster, archesOf(topo, cluster));
@@ -58,14 +36,23 @@ export function clusterArches(topo: Topology, cluster: ClusterNode): Known<Map<A
 }
 
 function archesOf(topo: Topology, cluster: ClusterNode): Known<Map<Arch, PoolArch>> {
+  const pools = clusterPools(topo, cluster);
+  if (pools === UNKNOWN) return UNKNOWN;
   const out = new Map<Arch, PoolArch>();
-  for (const [props, isAgentPool] of [
-    [cluster.res.props, false],
-    ...agentPoolsOf(topo, cluster).map((p) => [p.props, true] as const),
-  ] as const) {
-    const pools = linuxPools(props, isAgentPool);
-    if (pools === UNKNOWN) return UNKNOWN;
-    for (const p of pools) if (!out.has(p.arch)) out.set(p.arch, p);
+  for (const p of pools) {
+    const size = read(p, "vmSize");
+    const os = read(p, "osType");
+    if (isUnknown(size) || isUnknown(os)) return UNKNOWN;
+    if (typeof os === "string" && os.toLowerCase() === "windows") continue;
+    // AKS's default sizes are amd64.
+    const arch = typeof size === "string" ? vmSizeArch(size) : "amd64";
+    const name = read(p, "name") ?? read(p, "agentPoolName");
+    if (!out.has(arch))
+      out.set(arch, {
+        pool: String(name ?? "?"),
+        vmSize: typeof size === "string" ? size : "(default size)",
+        arch,
+      });
   }
   return out;
 }

@@ -126,3 +126,23 @@ export function requireArmId(owner: string, field: string, value: string, type: 
   }
   return id;
 }
+
+/**
+ * A subscription-wide collection, `/subscriptions/<s>/providers/<NS>/<type>` (ARM lists every
+ * resource of the type in the subscription there): its subscription and lower-case type.
+ */
+export function subscriptionCollection(path: string): { subscriptionId: string; type: string } | undefined {
+  const m = /^\/subscriptions\/([^/]+)\/providers\/([^/]+\/[^/]+)$/i.exec(path.replace(/\/+$/, ""));
+  return m ? { subscriptionId: m[1].toLowerCase(), type: m[2].toLowerCase() } : undefined;
+}
+
+/** Whether an ARM record lies in a subscription, and is of a type (lower case), for a subscription-wide list. */
+export function inSubscriptionCollection(
+  record: { id: string; type: string },
+  c: { subscriptionId: string; type: string },
+): boolean {
+  return (
+    record.type.toLowerCase() === c.type &&
+    record.id.toLowerCase().startsWith(`/subscriptions/${c.subscriptionId}/`)
+  );
+}

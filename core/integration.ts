@@ -151,17 +151,18 @@ export function planIntegration(
         !!p && p.name.toLowerCase() === peeringName(resourceName(remote)!).toLowerCase();
       const healthy = (p: Peering | undefined) =>
         !!p && p.allowsAccess !== false && (!known(p.state) || p.state?.toLowerCase() === "connected");
-      // A side whose pair does not exist is `Initiated` (Azure's answer until the other side is
-      // created): declaring the missing side (or keeping ours) connects both; nothing is deleted.
-      const waiting = (p: Peering | undefined, ourSide: boolean) =>
-        !!p && ourSide && p.allowsAccess !== false && known(p.state) && p.state.toLowerCase() === "initiated";
+      // Someone else's side that connects once ours exists: healthy, or `Initiated` (Azure's answer
+      // while its pair is missing, or until a refresh after ours was created); nothing is deleted.
+      const connects = (p: Peering | undefined) =>
+        healthy(p) ||
+        (!!p && p.allowsAccess !== false && known(p.state) && p.state.toLowerCase() === "initiated");
       const thereOurs = !there || ours(there, peVnet);
       const backOurs = !back || ours(back, v);
       if (thereOurs && backOurs) {
         plan.peerings.push({ vnetAId: v.raw, vnetBId: peVnet.raw });
-      } else if (thereOurs && (healthy(back) || waiting(back, thereOurs))) {
+      } else if (thereOurs && connects(back)) {
         plan.peerings.push({ vnetAId: v.raw, vnetBId: peVnet.raw, onlyAToB: true });
-      } else if (backOurs && (healthy(there) || waiting(there, backOurs))) {
+      } else if (backOurs && connects(there)) {
         plan.peerings.push({ vnetAId: peVnet.raw, vnetBId: v.raw, onlyAToB: true });
       } else {
         // A peering someone else manages is not Connected: it must be deleted and recreated there.

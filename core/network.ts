@@ -6,8 +6,8 @@
 import { ArmId, parseArmId, resourceName } from "./arm-id";
 import { cidrContains, parseCidr } from "./cidr";
 import {
-  agentPoolsOf,
   ClusterNode,
+  clusterPools,
   linked,
   RegistryNode,
   registryPrivateEndpoints,
@@ -36,14 +36,10 @@ export function vnetOfId(id: string): ArmId | undefined {
 /** The subnets the cluster's node pools run in: the profile's `vnetSubnetID`s and AgentPool resources'. */
 export function clusterSubnets(topo: Topology, cluster: ClusterNode): { subnets: ArmId[]; pending: boolean } {
   const ids: Known<string>[] = [];
-  const profiles = readArray(cluster.res.props, "agentPoolProfiles");
-  if (profiles === UNKNOWN) return { subnets: [], pending: true };
-  for (const p of profiles ?? []) {
+  const pools = clusterPools(topo, cluster);
+  if (pools === UNKNOWN) return { subnets: [], pending: true };
+  for (const p of pools) {
     const s = readString(p, "vnetSubnetID");
-    if (s !== undefined) ids.push(s);
-  }
-  for (const pool of agentPoolsOf(topo, cluster)) {
-    const s = readString(pool.props, "vnetSubnetID");
     if (s !== undefined) ids.push(s);
   }
   const subnets: ArmId[] = [];

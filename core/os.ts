@@ -2,25 +2,12 @@
  * Node operating systems (Microsoft's article, cause 5: "no match for platform in manifest"): the
  * OSes a cluster's pools run, the OS a workload pins, and images known to be Windows-only.
  */
-import { agentPoolsOf, ClusterNode, perTopology, Topology } from "./topology";
-import { isUnknown, Known, read, UNKNOWN } from "./values";
+import { ClusterNode, clusterPools, perTopology, Topology } from "./topology";
+import { isUnknown, Known, listOf, read, UNKNOWN } from "./values";
 
 export type NodeOs = "linux" | "windows";
 
-/** The OSes of a cluster's pools (`agentPoolProfiles[].osType`, Linux when unset), or of an AgentPool. */
-export function poolOses(props: Record<string, unknown>, isAgentPool: boolean): Known<Set<NodeOs>> {
-  const profiles = isAgentPool ? [props] : read(props, "agentPoolProfiles");
-  if (isUnknown(profiles)) return UNKNOWN;
-  const out = new Set<NodeOs>();
-  for (const p of Array.isArray(profiles) ? profiles : []) {
-    const os = read(p, "osType");
-    if (isUnknown(os)) return UNKNOWN;
-    out.add(typeof os === "string" && os.toLowerCase() === "windows" ? "windows" : "linux");
-  }
-  return out;
-}
-
-/** The OSes of all the cluster's pools: its profiles and the stack's AgentPools of it. */
+/** The OSes of all the cluster's pools (`osType`, Linux when unset), memoized per request. */
 export function clusterOses(topo: Topology, cluster: ClusterNode): Known<Set<NodeOs>> {
   const memo = perTopology(topo, "cluster-oses", () => new Map<ClusterNode, Known<Set<NodeOs>>>());
   if (!memo.has(cluster)) memo.set(cluster, osesOf(topo, cluster));
@@ -28,12 +15,13 @@ export function clusterOses(topo: Topology, cluster: ClusterNode): Known<Set<Nod
 }
 
 function osesOf(topo: Topology, cluster: ClusterNode): Known<Set<NodeOs>> {
-  const out = poolOses(cluster.res.props, false);
-  if (out === UNKNOWN) return UNKNOWN;
-  for (const pool of agentPoolsOf(topo, cluster)) {
-    const oses = poolOses(pool.props, true);
-    if (oses === UNKNOWN) return UNKNOWN;
-    oses.forEach((o) => out.add(o));
+  const pools = clusterPools(topo, cluster);
+  if (pools === UNKNOWN) return UNKNOWN;
+  const out = new Set<NodeOs>();
+  for (const p of pools) {
+    const os = read(p, "osType");
+    if (isUnknown(os)) return UNKNOWN;
+    out.add(typeof os === "string" && os.toLowerCase() === "windows" ? "windows" : "linux");
   }
   return out;
 }
@@ -66,9 +54,9 @@ export function nodeLabelPin(
   if (isUnknown(terms)) return UNKNOWN;
   const values = new Set<string>();
   for (const t of Array.isArray(terms) ? terms : []) {
-    const pinned = (
-      Array.isArray(read(t, "matchExpressions")) ? (read(t, "matchExpressions") as unknown[]) : []
-    ).find((e) => read(e, "key") === key && read(e, "operator") === "In" && Array.isArray(read(e, "values")));
+    const pinned = listOf(read(t, "matchExpressions")).find(
+      (e) => read(e, "key") === key && read(e, "operator") === "In" && Array.isArray(read(e, "values")),
+    );
     // A term that leaves the label free lets the pod land anywhere it matches.
     if (!pinned) return undefined;
     (read(pinned, "values") as unknown[]).forEach((v) => values.add(String(v).toLowerCase()));

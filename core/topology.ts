@@ -337,6 +337,16 @@ export function agentPoolsOf(topo: Topology, cluster: ClusterNode): StackResourc
   return index.get(cluster) ?? [];
 }
 
+/**
+ * Every node pool of the cluster, as its record reads: its `agentPoolProfiles[]` and the stack's
+ * AgentPools of it; UNKNOWN while the profiles are not known (preview).
+ */
+export function clusterPools(topo: Topology, cluster: ClusterNode): Known<unknown[]> {
+  const profiles = readArray(cluster.res.props, "agentPoolProfiles");
+  if (profiles === UNKNOWN) return UNKNOWN;
+  return [...(profiles ?? []), ...agentPoolsOf(topo, cluster).map((p) => p.props)];
+}
+
 export function buildTopology(declared: readonly StackResource[]): Topology {
   const resources = withObserved(declared);
   const byUrn = new Map<string, StackResource>();

@@ -2,8 +2,13 @@
  * An AzureReader over a recorded environment: what AksAcrObserver would read from Azure, answered
  * from the recording's ARM records, so the offline preview runs the real program.
  */
-import { isScopeAncestorOrSelf, parseArmId } from "../core/arm-id";
-import { ArmRecord, AzureReader } from "../components/azure/reader";
+import {
+  inSubscriptionCollection,
+  isScopeAncestorOrSelf,
+  parseArmId,
+  subscriptionCollection,
+} from "../core/arm-id";
+import { ArmRecord, AzureReader, repositoryReference } from "../components/azure/reader";
 
 const lower = (s: string) => s.toLowerCase().replace(/\/+$/, "");
 
@@ -13,16 +18,9 @@ export function worldReader(resources: readonly ArmRecord[]): AzureReader {
   return {
     get: async (id) => byId.get(lower(id)),
     async list(collection) {
-      // A subscription-wide list (`/subscriptions/<s>/providers/<NS>/<type>`): every resource of the type there.
-      const bySubscription = /^\/subscriptions\/([^/]+)\/providers\/([^/]+\/[^/]+)$/i.exec(
-        collection.replace(/\/+$/, ""),
-      );
-      if (bySubscription) {
-        const [, sub, type] = bySubscription;
-        return ofType(type.toLowerCase()).filter((r) =>
-          lower(r.id).startsWith(`/subscriptions/${sub.toLowerCase()}/`),
-        );
-      }
+      // A subscription-wide list: every resource of the type there.
+      const bySubscription = subscriptionCollection(collection);
+      if (bySubscription) return resources.filter((r) => inSubscriptionCollection(r, bySubscription));
       const prefix = lower(collection) + "/";
       return resources.filter((r) => {
         const id = lower(r.id);
@@ -47,8 +45,7 @@ export function worldReader(resources: readonly ArmRecord[]): AzureReader {
       return byId.get(`${lower(registryId)}/credentials/admin`);
     },
     async imagePlatforms(registryId, loginServer, repository, reference) {
-      const image =
-        `${loginServer}/${repository}${reference.includes(":") ? "@" : ":"}${reference}`.toLowerCase();
+      const image = `${loginServer}/${repositoryReference(repository, reference)}`.toLowerCase();
       return ofType("microsoft.containerregistry/registries/imageplatforms").find(
         (r) =>
           lower(r.id).startsWith(`${lower(registryId)}/`) &&

@@ -52,6 +52,13 @@ export async function observe(reader: AzureReader, target: ObserveTarget): Promi
     if (!id) return undefined;
     return records.get(id.toLowerCase()) ?? keep(await reader.get(id));
   };
+  // A collection read once, though deciding which zone to keep already read it.
+  const lists = new Map<string, Promise<ArmRecord[]>>();
+  const list = (collection: string) => {
+    const key = collection.toLowerCase();
+    if (!lists.has(key)) lists.set(key, reader.list(collection));
+    return lists.get(key)!;
+  };
   const need = async (id: string, what: string) => {
     const r = await fetch(id);
     if (!r)
@@ -134,7 +141,7 @@ export async function observe(reader: AzureReader, target: ObserveTarget): Promi
     // would, in the subscriptions of the cluster, the registry and the endpoints' VNets, for a
     // privatelink zone; prefer the one holding the registry's A record, then one linked to an
     // endpoint's VNet.
-    const found = await discoverZone(reader, {
+    const found = await discoverZone(list, {
       subscriptions: [clusterId, registryId, ...peVnets].map((id) => parseArmId(id)?.subscriptionId),
       registryName: (registry.name ?? "").toLowerCase(),
       peVnets: [...peVnets].map((v) => v.toLowerCase()),
@@ -143,8 +150,8 @@ export async function observe(reader: AzureReader, target: ObserveTarget): Promi
   }
   for (const zoneId of zones) {
     if (!(await fetch(zoneId))) continue;
-    (await reader.list(`${zoneId}/virtualNetworkLinks`)).forEach(keep);
-    (await reader.list(`${zoneId}/A`)).forEach(keep);
+    (await list(`${zoneId}/virtualNetworkLinks`)).forEach(keep);
+    (await list(`${zoneId}/A`)).forEach(keep);
   }
 
   // Egress: the public IPs the cluster leaves from (load balancer, managed or own NAT gateway).
@@ -192,17 +199,17 @@ export async function observe(reader: AzureReader, target: ObserveTarget): Promi
 
 /** The privatelink zone that most likely serves the registry, among those of the subscriptions given. */
 async function discoverZone(
-  reader: AzureReader,
+  list: (collection: string) => Promise<ArmRecord[]>,
   o: { subscriptions: (string | undefined)[]; registryName: string; peVnets: string[] },
 ): Promise<string | undefined> {
   let best: { id: string; score: number } | undefined;
   for (const sub of new Set(o.subscriptions.filter((x): x is string => !!x).map((x) => x.toLowerCase()))) {
     const candidates = (
-      await reader.list(`/subscriptions/${sub}/providers/Microsoft.Network/privateDnsZones`)
+      await list(`/subscriptions/${sub}/providers/Microsoft.Network/privateDnsZones`)
     ).filter((z) => PRIVATE_LINK_ZONES.includes(z.name.toLowerCase()));
     for (const zone of candidates) {
-      const records = await reader.list(`${zone.id}/A`);
-      const links = await reader.list(`${zone.id}/virtualNetworkLinks`);
+      const records = await list(`${zone.id}/A`);
+      const links = await list(`${zone.id}/virtualNetworkLinks`);
       const holds = records.some((r) => r.name.toLowerCase() === o.registryName);
       const linked = links.some((l) =>
         o.peVnets.includes(String(str(l, "virtualNetwork", "id")).toLowerCase()),

@@ -45,6 +45,11 @@ export interface AzureReader {
   ): Promise<ArmRecord | undefined>;
 }
 
+/** `<repository>:<tag>` or `<repository>@<digest>`: a reference's form after the login server. */
+export function repositoryReference(repository: string, reference: string): string {
+  return `${repository}${reference.includes(":") ? "@" : ":"}${reference}`;
+}
+
 /** An image's platforms as the record the policies read (`Microsoft.ContainerRegistry/registries/imagePlatforms`). */
 export function imagePlatformsRecord(
   registryId: string,
@@ -53,7 +58,7 @@ export function imagePlatformsRecord(
   reference: string,
   platforms: string[],
 ): ArmRecord {
-  const ref = `${repository}${reference.includes(":") ? "@" : ":"}${reference}`;
+  const ref = repositoryReference(repository, reference);
   return {
     id: `${registryId}/imagePlatforms/${encodeURIComponent(ref)}`,
     name: ref,

@@ -13,7 +13,9 @@
 import * as crypto from "node:crypto";
 import * as https from "node:https";
 import { AddressInfo } from "node:net";
+import { inSubscriptionCollection, subscriptionCollection } from "../../core/arm-id";
 import { ArmRecord } from "../../core/arm-types";
+import { repositoryReference } from "../../components/azure/reader";
 
 /** API versions Azure documents, by the resource type a path addresses (lower case, ARM form). */
 const API_VERSIONS: Record<string, string[]> = {
@@ -225,16 +227,10 @@ export async function startFakeAzure(tls: { key: string; cert: string }): Promis
   }
 
   function collection(path: string): ArmRecord[] {
-    // A subscription-wide list (`/subscriptions/<s>/providers/<NS>/<type>`), as ARM answers it.
-    const bySubscription = /^\/subscriptions\/([^/]+)\/providers\/([^/]+\/[^/]+)$/i.exec(path);
-    if (bySubscription) {
-      const [, sub, type] = bySubscription;
-      return [...resources.values()].filter(
-        (r) =>
-          r.type.toLowerCase() === type.toLowerCase() &&
-          lower(r.id).startsWith(`/subscriptions/${sub.toLowerCase()}/`),
-      );
-    }
+    // A subscription-wide list, as ARM answers it.
+    const bySubscription = subscriptionCollection(path);
+    if (bySubscription)
+      return [...resources.values()].filter((r) => inSubscriptionCollection(r, bySubscription));
     const prefix = lower(path) + "/";
     return [...resources.values()].filter((r) => {
       const id = lower(r.id);
@@ -398,7 +394,7 @@ export async function startFakeAzure(tls: { key: string; cert: string }): Promis
     if (!manifest || method !== "GET") return send(res, 404, {});
     const [, repository, reference] = manifest;
     if (authorization !== `Bearer fake-acr-access:${login}:${repository}`) return unauthorized();
-    const image = `${login}/${repository}${reference.includes(":") ? "@" : ":"}${reference}`.toLowerCase();
+    const image = `${login}/${repositoryReference(repository, reference)}`.toLowerCase();
     const record = [...resources.values()].find(
       (r) =>
         r.type.toLowerCase() === "microsoft.containerregistry/registries/imageplatforms" &&
