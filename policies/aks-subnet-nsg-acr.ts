@@ -4,7 +4,7 @@ import { parseCidr, cidrContains } from "../core/cidr";
 import { clusterSubnetInfo, nsgDenies } from "../core/firewall";
 import { privateEndpointsOf } from "../core/network";
 import { pullPairs } from "../core/pull-pairs";
-import { known, listOf, read, readArmProp, UNKNOWN } from "../core/values";
+import { known, listOf, read, readArmProp, readString, UNKNOWN } from "../core/values";
 import { declaredPulls, ipv4List, ipv4ListSchema, PULLS_SCHEMA } from "./lib/config";
 import { deferToPreview, topologyOf } from "./lib/stack";
 
@@ -87,7 +87,10 @@ export const aksSubnetNsgAcr: StackValidationPolicy = {
         }
       }
       if (findings.length === 0) continue;
-      const server = `${known(registry.name) ? registry.name.toLowerCase() : registry.label}.azurecr.io`;
+      const registryName = known(registry.name) ? registry.name.toLowerCase() : registry.label;
+      const server = `${registryName}.azurecr.io`;
+      const location = readString(registry.res.props, "location");
+      const dataServer = `${registryName}.${known(location) ? location.toLowerCase() : "<region>"}.data.azurecr.io`;
       // An appliance that drops or inspects TLS shows as a handshake that never completes (the
       // article's cause 7); an NSG deny as a connection that never opens.
       const symptom = throughAppliance
@@ -101,7 +104,7 @@ export const aksSubnetNsgAcr: StackValidationPolicy = {
           `--destination-port-ranges 443 --destination-address-prefixes ${peIps.length ? peIps.join(" ") : "AzureContainerRegistry"}), ` +
           "or point the route at the hub firewall (add the appliance to knownApplianceIps if it is one)" +
           (throughAppliance
-            ? `; through a virtual appliance, validate that it passes TLS to ${server} and ${server.replace(".azurecr.io", "")}.<region>.data.azurecr.io (its firewall and proxy settings), or route the registry's traffic around it.`
+            ? `; through a virtual appliance, validate that it passes TLS to ${server} and ${dataServer} (its firewall and proxy settings), or route the registry's traffic around it.`
             : "."),
         cluster.res.urn,
       );

@@ -1,4 +1,5 @@
 import { StackValidationPolicy } from "@pulumi/policy";
+import { parseImage } from "../core/images";
 import { archPin, landingPools, offersArch, platformsOf, PoolArch } from "../core/arch";
 import { Topology } from "../core/topology";
 import { describeWorkload, KnownWorkload, knownWorkloads } from "../core/workloads";
@@ -53,12 +54,23 @@ function judge(
       `Pods of ${describeWorkload(w)} that land on node pool ${where} of cluster '${label}' will fail with ${ARCH_SYMPTOM}: ` +
         `image "${image}" offers only ${offered} (its manifest, as the registry answered it)` +
         `${pin ? `, and the workload pins ${pin.arches.join(", ")} through ${pin.via}` : ", and the workload pins no architecture"}.\n` +
-        `Fix: publish a multi-architecture image (docker buildx build --platform linux/amd64,linux/arm64 ..., or ` +
-        `az acr build --platform linux/${pools[0].arch} ...), or pin the workload to an architecture the image offers: ` +
+        `Fix: publish a multi-architecture image (${buildCommand(image)}; az acr build takes one platform per build), ` +
+        "or pin the workload to an architecture the image offers: " +
         `nodeSelector: {"kubernetes.io/arch": "${offeredArch(known.platforms) ?? "amd64"}"} in ${pod.path}.`,
     );
   }
   return out;
+}
+
+/** The commands that push a multi-architecture image under the same tag. */
+function buildCommand(image: string): string {
+  const parsed = parseImage(image);
+  if (!parsed.ok) return "docker buildx build --platform linux/amd64,linux/arm64 --push -t <image> .";
+  const { host, repository, tag } = parsed.ref;
+  return (
+    `az acr login -n ${host.split(".")[0]} && docker buildx build --platform linux/amd64,linux/arm64 --push ` +
+    `-t ${host}/${repository}:${tag ?? "latest"} .`
+  );
 }
 
 const offeredArch = (platforms: readonly string[]) =>
@@ -74,8 +86,9 @@ export const k8sImageArchitecture: StackValidationPolicy = {
   severity: "high",
   url: ARCH_URL,
   remediationSteps:
-    "Publish a multi-architecture image (`az acr build -r <registry> -t <repository>:<tag> --platform linux/amd64,linux/arm64 .`, " +
-    "or docker buildx build --platform linux/amd64,linux/arm64), or pin the workload to an architecture its image offers " +
+    "Publish a multi-architecture image (`az acr login -n <registry>`, then docker buildx build --platform " +
+    "linux/amd64,linux/arm64 --push -t <login server>/<repository>:<tag> .; az acr build takes one platform per build), " +
+    "or pin the workload to an architecture its image offers " +
     '(`kubectl patch deployment <name> -p \'{"spec":{"template":{"spec":{"nodeSelector":{"kubernetes.io/arch":"amd64"}}}}}\'`).',
   validateStack: (args, reportViolation) => {
     const { messages, pending } = findings(topologyOf(args.resources));

@@ -1,5 +1,5 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { parseImage } from "../core/images";
+import { parseImage, pinning } from "../core/images";
 import { containerImages, describeWorkload, podSpecOf, workloadKind } from "../core/workloads";
 import { isUnknown, read, UNKNOWN } from "../core/values";
 import { PolicyConfigError } from "./lib/config";
@@ -23,10 +23,13 @@ const EVERY_MINUTE = /^(\*|\*\/1|0-59)\s+\*\s+\*\s+\*\s+\*$|^@every\s+(\d+s|1m0?
 
 /** Whether a container pulls on every start: `Always`, or unset with `:latest` or no tag (and no digest). */
 function pullsEveryStart(image: string, policy: string | undefined): boolean {
-  if (policy !== undefined) return policy === "Always";
+  return policy !== undefined ? policy === "Always" : pinsNothing(image);
+}
+
+/** An image named by `:latest` or no tag, and no digest: what it runs moves with every push. */
+function pinsNothing(image: string): boolean {
   const parsed = parseImage(image);
-  if (!parsed.ok || parsed.ref.digest) return false;
-  return parsed.ref.tag === undefined || parsed.ref.tag === "latest";
+  return parsed.ok && ["latest", "none"].includes(pinning(parsed.ref));
 }
 
 export const k8sImagePullQps: ResourceValidationPolicy = {
@@ -85,7 +88,8 @@ export const k8sImagePullQps: ResourceValidationPolicy = {
         `${pulls} pulls at once${everyMinute ? `, again every minute (schedule "${schedule}")` : ""}, above ` +
         `maxAlwaysPulls ${max}; the kubelet allows registryPullQPS pulls a second (default 5, burst 10) and refuses the rest ` +
         "(Microsoft's article, cause 6).\n" +
-        `Fix: set imagePullPolicy: IfNotPresent on its containers in ${pod.path} and pin the image by tag or digest.`,
+        `Fix: set imagePullPolicy: IfNotPresent on its containers in ${pod.path}` +
+        `${always.some((i) => pinsNothing(i)) ? ", and pin the image by tag or digest" : ""}.`,
     );
   },
 };
