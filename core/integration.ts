@@ -86,7 +86,12 @@ export function planIntegration(
   const principal =
     target.principalObjectId ?? (known(cluster.identity.objectId) ? cluster.identity.objectId : undefined);
   const role = pullRoleFor(registry.mode === "abac" ? "abac" : "rbac");
-  if (principal) {
+  if (!known(registry.mode)) {
+    plan.notes.push(
+      `the roleAssignmentMode of '${registry.label}' was not read (AcrPull is not honoured in ABAC mode), so no pull ` +
+        `role is declared: check it with az acr show --ids ${rid!.raw} --query roleAssignmentMode`,
+    );
+  } else if (principal) {
     const ours = roleAssignmentName(rid!.raw, principal, role.guid);
     const declaredBefore = topo.assignments.some(
       (a) => sameText(readString(a.res.props, "name"), ours) === true,

@@ -15,7 +15,7 @@ import {
 } from "./grants";
 import type { PullPair } from "./pull-pairs";
 import { AssignmentNode, ClusterNode, isObserved, Topology } from "./topology";
-import { all3, known, sameText, UNKNOWN } from "./values";
+import { all3, Known, known, sameText, UNKNOWN } from "./values";
 
 export interface MisdirectedGrant extends RoleOnRegistry {
   /** Who holds it instead: the control-plane identity, another service principal, an unknown principal. */
@@ -26,11 +26,17 @@ export type PullVerdict =
   | { status: "granted"; via: AssignmentNode }
   /** Depends on values known only after `pulumi up`; `path` names one. */
   | { status: "pending"; path: string }
+  /**
+   * Granted only if the registry is not in ABAC mode, and its record does not say (read at an API
+   * version before 2025-05-01-preview): `via` is the role that pulls in RBAC mode only.
+   */
+  | { status: "modeUnknown"; via: AssignmentNode; role: string }
   /** The stack does not show what the kubelet pulls with (e.g. a service principal declared elsewhere). */
   | { status: "undetermined"; reason: string }
   | {
       status: "missing";
-      mode: RegistryMode;
+      /** Unknown when the record does not say: then no role pulls in either mode. */
+      mode: Known<RegistryMode>;
       /** Roles the pulling identity holds on the registry that do not let it pull (in this mode). */
       ineffective: RoleOnRegistry[];
       /** Pull roles on the registry held by someone else the cluster is associated with. */
@@ -62,6 +68,7 @@ export function evaluatePullAccess(
   const ineffective: RoleOnRegistry[] = [];
   const misdirected: MisdirectedGrant[] = [];
   const outside: AssignmentNode[] = [];
+  let modeDependent: Extract<PullVerdict, { status: "modeUnknown" }> | undefined;
   // The stack owns the wiring between a cluster and a registry it declares: what the observer saw
   // granted outside it is drift and never overrides the declared state (nor can a hand-made
   // component of the observer's type silence it).
@@ -78,6 +85,18 @@ export function evaluatePullAccess(
       continue;
     }
     if (verdict === true) return { status: "granted", via: a };
+    // The record does not say the registry's mode: the one thing undecided is whether this role counts.
+    if (
+      mode === UNKNOWN &&
+      isObserved(registry.res) &&
+      scope === true &&
+      principal === true &&
+      pulls.grants === UNKNOWN &&
+      pulls.label !== "a role not known yet"
+    ) {
+      modeDependent ??= { status: "modeUnknown", via: a, role: pulls.label };
+      continue;
+    }
     if (verdict === UNKNOWN) {
       pendingPath ??= `${a.res.name}: ${[
         scope === UNKNOWN ? "scope" : undefined,
@@ -96,7 +115,11 @@ export function evaluatePullAccess(
     }
   }
   if (pendingPath) return { status: "pending", path: pendingPath };
-  if (mode === UNKNOWN) return { status: "pending", path: `${registry.res.name}: roleAssignmentMode` };
+  if (modeDependent) return modeDependent;
+  // A mode not known yet (the stack sets it in this update) waits for it; a record that does not
+  // say is decided without it, since no role the identity holds pulls in either mode.
+  if (mode === UNKNOWN && !isObserved(registry.res))
+    return { status: "pending", path: `${registry.res.name}: roleAssignmentMode` };
   // Even with no assignment at all, a missing pull role is reported only once the cluster, its
   // pulling identity and the registry exist: a first preview reports nothing mandatory.
   if (identity.objectId === UNKNOWN || cluster.isNew) {

@@ -182,9 +182,16 @@ function readPermissions(value: unknown): Known<RolePermission[]> {
   return out;
 }
 
+/**
+ * A registry's role assignment mode. One the stack declares through azure-native (whose Registry
+ * has no `roleAssignmentMode`) is created in Azure's default, RBAC registry permissions. A record
+ * without the field was read at an API version that does not return it (before
+ * 2025-05-01-preview): its mode is not known, never assumed RBAC.
+ */
 function registryMode(res: StackResource): Known<RegistryMode> {
   const mode = readString(res.props, "roleAssignmentMode");
   if (mode === UNKNOWN) return UNKNOWN;
+  if (mode === undefined && isObserved(res)) return UNKNOWN;
   return mode?.toLowerCase() === "abacrepositorypermissions" ? "abac" : "rbac";
 }
 

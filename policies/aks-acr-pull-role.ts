@@ -77,9 +77,12 @@ function decide(topo: Topology, config: Record<string, unknown>): Evaluation {
   let pending: string | undefined;
   const certain: Finding[] = [];
   const guessed = new Map<ClusterNode, RegistryNode[]>();
+  const modeUnknown: Finding[] = [];
   for (const pair of pullPairs(topo, declaredPulls(NAME, config))) {
     const verdict = evaluatePullAccess(topo, pair, { extraPullRoleGuids });
     if (verdict.status === "pending") pending ??= verdict.path;
+    if (verdict.status === "modeUnknown" && pair.certain)
+      modeUnknown.push(modeMessage(pair.cluster, pair.registry, verdict));
     if (verdict.status !== "missing") continue;
     if (pair.certain)
       certain.push({ message: message(pair.cluster, pair.registry, verdict), urn: pair.cluster.res.urn });
@@ -100,12 +103,43 @@ function decide(topo: Topology, config: Record<string, unknown>): Evaluation {
       urn: c.res.urn,
     };
   });
-  return { certain, unverified, pending };
+  return { certain, unverified: [...unverified, ...modeUnknown], pending };
+}
+
+/** A pull that works only if the registry is not in ABAC mode, which its record does not say. */
+function modeMessage(
+  c: ClusterNode,
+  r: RegistryNode,
+  v: Extract<PullVerdict, { status: "modeUnknown" }>,
+): Finding {
+  const reader = pullRoleFor("abac").name;
+  const show = r.id ? `--ids ${r.id.raw}` : `-n ${r.label}`;
+  return {
+    message:
+      `Pods on cluster '${c.label}' pulling from '${loginServerOf(r)}' will fail with ${KUBELET_401} if registry ` +
+      `'${r.label}' uses ABAC repository permissions: its ${c.identity.label} pulls through ${v.role} ` +
+      `(role assignment '${v.via.res.name}'), which ABAC registries do not honour, and the record of the registry does ` +
+      "not say its roleAssignmentMode (it was read at an API version before 2025-05-01-preview), so this is not certain.\n" +
+      `Fix: check with \`az acr show ${show} --query roleAssignmentMode\`; if it is AbacRepositoryPermissions, declare ` +
+      `aks-acr-guard's AcrPullAccess with abacRepositoryPermissions: true (it assigns ${reader}), or run: az role assignment ` +
+      `create --assignee-object-id ${known(c.identity.objectId) ? c.identity.objectId : "<object-id>"} ` +
+      `--assignee-principal-type ServicePrincipal --role "${reader}" --scope ${registryScope(r)}. Re-reading the registry ` +
+      "(AksAcrObserver reads it at 2025-05-01-preview) makes this check certain.",
+    urn: c.res.urn,
+  };
 }
 
 function message(c: ClusterNode, r: RegistryNode, v: Extract<PullVerdict, { status: "missing" }>): string {
-  const role = pullRoleFor(v.mode);
-  const action = v.mode === "abac" ? ABAC_PULL_DATA_ACTION : PULL_ACTION;
+  // A record that does not say its mode: no role held pulls in either, and the fix names both.
+  const mode = v.mode;
+  const modeKnown = known(mode);
+  const role = pullRoleFor(known(mode) ? mode : "rbac");
+  const action =
+    v.mode === "abac"
+      ? ABAC_PULL_DATA_ACTION
+      : modeKnown
+        ? PULL_ACTION
+        : `${PULL_ACTION} (or, in ABAC mode, ${ABAC_PULL_DATA_ACTION})`;
   const outsideIds = v.outside.map((a) => readString(a.res.props, "id")).filter(known);
   const lines = [
     outsideIds.length > 0
@@ -119,6 +153,12 @@ function message(c: ClusterNode, r: RegistryNode, v: Extract<PullVerdict, { stat
     lines.push(
       `Registry '${r.label}' uses ABAC repository permissions (roleAssignmentMode: AbacRepositoryPermissions), ` +
         "where AcrPull and AcrPush are not honoured.",
+    );
+  }
+  if (!modeKnown) {
+    lines.push(
+      `The record of registry '${r.label}' does not say its roleAssignmentMode (it was read at an API version before ` +
+        `2025-05-01-preview), so no role is assumed to pull: check with \`az acr show ${r.id ? `--ids ${r.id.raw}` : `-n ${r.label}`} --query roleAssignmentMode\`.`,
     );
   }
   for (const i of v.ineffective) {
@@ -148,10 +188,14 @@ function message(c: ClusterNode, r: RegistryNode, v: Extract<PullVerdict, { stat
       : "If the role was granted outside this stack (az aks update --attach-acr, another stack), the stack does not own it: " +
           "adopt it with `pulumi import azure-native:authorization:RoleAssignment <name> <role-assignment-id>`.",
   );
+  const abacAssign = assign.replace(`--role "${role.name}"`, `--role "${pullRoleFor("abac").name}"`);
   lines.push(
-    v.mode === "abac"
-      ? `Fix: declare aks-acr-guard's AcrPullAccess for this cluster and registry (it assigns ${role.name} at the registry scope), or run: ${assign}`
-      : `Fix: declare aks-acr-guard's AcrPullAccess for this cluster and registry (it assigns ${role.name} at the registry scope), ` +
+    !modeKnown
+      ? `Fix: declare aks-acr-guard's AcrPullAccess for this cluster and registry (abacRepositoryPermissions: true on an ` +
+          `ABAC registry), or run: ${assign}  (on an ABAC registry: ${abacAssign})`
+      : v.mode === "abac"
+        ? `Fix: declare aks-acr-guard's AcrPullAccess for this cluster and registry (it assigns ${role.name} at the registry scope), or run: ${assign}`
+        : `Fix: declare aks-acr-guard's AcrPullAccess for this cluster and registry (it assigns ${role.name} at the registry scope), ` +
           `or run: az aks update ${clusterArgs(c)} --attach-acr ${registryRef(r)}  (or: ${assign})`,
   );
   return lines.join("\n");

@@ -66,6 +66,17 @@ az graph query --subscriptions $subs --first 1000 -o json \
 az graph query --subscriptions $subs --first 1000 -o json \
   -q "resources | where type =~ 'microsoft.network/privatednszones/a' or type =~ 'microsoft.network/privateendpoints/privatednszonegroups'" \
   >"$tmp/dns.json" 2>/dev/null || echo '{"data":[]}' >"$tmp/dns.json"
+# The registry's role assignment mode (AcrPull is not honoured in ABAC mode): read at the first API
+# version that returns it, since Resource Graph may not. Without it the pack treats the mode as unknown.
+echo "capture-world: az rest (the registry's roleAssignmentMode)..." >&2
+if mode="$(az rest --method get --url "https://management.azure.com${registry_id}?api-version=2025-05-01-preview" \
+  --query properties.roleAssignmentMode -o tsv 2>/dev/null)" && [ -n "$mode" ]; then
+  jq --arg id "$registry_id" --arg m "$mode" '.data |= map(if (.id | ascii_downcase) == ($id | ascii_downcase)
+    then .properties.roleAssignmentMode = $m else . end)' "$tmp/resources.json" >"$tmp/r.json"
+  mv "$tmp/r.json" "$tmp/resources.json"
+else
+  echo "capture-world: warning: could not read the registry's roleAssignmentMode; the pack will not assume RBAC" >&2
+fi
 echo "capture-world: az graph query (role assignments)..." >&2
 az graph query --subscriptions $subs --first 1000 -o json \
   -q "authorizationresources | where type in~ ('microsoft.authorization/roleassignments','microsoft.authorization/roledefinitions')" \

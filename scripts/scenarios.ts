@@ -147,6 +147,7 @@ function registry(o: Options, props: Record<string, unknown> = {}, sku = "Premiu
       networkRuleBypassOptions: "AzureServices",
       anonymousPullEnabled: false,
       dataEndpointEnabled: false,
+      roleAssignmentMode: "LegacyRegistryPermissions",
       ...(o.private
         ? {
             privateEndpointConnections: [
@@ -910,6 +911,23 @@ const SCENARIOS: Scenario[] = [
     ],
     after: [onCluster("aks-subnet-nsg-acr", "advisory")],
     declares: [],
+  },
+  {
+    name: "abac-registry",
+    about:
+      "The registry was switched to ABAC repository permissions (roleAssignmentMode: AbacRepositoryPermissions): the kubelet " +
+      "identity still holds AcrPull, which ABAC registries do not honour, so pulls get 401. The plan assigns Container Registry Repository Reader.",
+    resources: withRegistry(healthy(PUBLIC), { roleAssignmentMode: "AbacRepositoryPermissions" }),
+    kubernetes: web(goodImage),
+    before: [
+      onCluster("aks-acr-pull-role", "mandatory", [
+        "401 Unauthorized",
+        "AbacRepositoryPermissions",
+        "Container Registry Repository Reader",
+      ]),
+    ],
+    after: [],
+    declares: ["AcrPullAccess"],
   },
   {
     name: "admin-user-enabled",

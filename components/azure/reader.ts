@@ -196,6 +196,9 @@ export function apiVersionOf(path: string): string {
   const scoped = at < 0 ? "" : p.slice(at);
   if (scoped.startsWith("/providers/microsoft.authorization/")) return "2022-04-01";
   if (scoped.startsWith("/providers/microsoft.containerservice/")) return "2024-09-01";
+  // The registry itself at the first version that returns roleAssignmentMode (ABAC or RBAC).
+  if (/^\/providers\/microsoft\.containerregistry\/registries\/[^/]+$/.test(scoped))
+    return "2025-05-01-preview";
   if (scoped.startsWith("/providers/microsoft.containerregistry/")) return "2023-07-01";
   if (scoped.startsWith("/providers/microsoft.compute/")) return "2024-07-01";
   if (scoped.startsWith("/providers/microsoft.network/privatednszones")) return "2024-06-01";

@@ -3,7 +3,7 @@ import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { observe } from "../../components/azure/observe";
 import { ArmRecord, Fetch, restReader, useAzureReader } from "../../components/azure/reader";
-import { apiVersionAccepted } from "../engine/fake-azure";
+import { apiVersionAccepted, atApiVersion } from "../engine/fake-azure";
 import { planEgressAccess } from "../../components/registry-egress-access";
 import { dockerConfigJson } from "../../components/acr-image-pull-secret";
 import { sha256 } from "../../core/pull-secrets";
@@ -143,7 +143,7 @@ function fakeAzure(records: ArmRecord[]) {
       });
     }
     const one = await byId.get(p);
-    if (one) return json(200, one);
+    if (one) return json(200, atApiVersion(one, u.searchParams.get("api-version")));
     const list = await byId.list(p);
     if (
       list.length > 0 ||

@@ -26,6 +26,7 @@ const API_VERSIONS: Record<string, string[]> = {
     "2023-11-01-preview",
     "2024-11-01-preview",
     "2025-04-01",
+    "2025-05-01-preview",
     "2025-11-01",
   ],
   "microsoft.containerregistry/registries/tokens": [
@@ -67,6 +68,18 @@ export function typeOfPath(path: string): string | undefined {
 
 /** The lower-case type a path addresses, as API_VERSIONS keys it. */
 export const armTypeOfPath = (path: string): string | undefined => typeOfPath(path)?.toLowerCase();
+
+/** The registry API versions that return `roleAssignmentMode` (azure-rest-api-specs). */
+const REGISTRY_MODE_VERSIONS = new Set(["2025-05-01-preview"]);
+
+/** A record as Azure returns it at an API version: a registry's mode only where that version has it. */
+export function atApiVersion(record: ArmRecord, version: string | null): ArmRecord {
+  if (record.type.toLowerCase() !== "microsoft.containerregistry/registries") return record;
+  if (version && REGISTRY_MODE_VERSIONS.has(version)) return record;
+  const { roleAssignmentMode: _dropped, ...properties } = record.properties ?? {};
+  void _dropped;
+  return { ...record, properties };
+}
 
 export function apiVersionAccepted(path: string, version: string | null): boolean {
   const type = armTypeOfPath(path);
@@ -310,7 +323,7 @@ export async function startFakeAzure(tls: { key: string; cert: string }): Promis
     const key = lower(path);
     if (method === "GET") {
       const one = resources.get(key);
-      if (one) return send(res, 200, withInline(one));
+      if (one) return send(res, 200, atApiVersion(withInline(one), version));
       // A collection path has an even number of segments after `providers/NS` (or is `.../resourceGroups`).
       const list = collection(path);
       const isCollection = path.split("/").filter(Boolean).length % 2 === 1;

@@ -499,6 +499,7 @@ describe("scripts/capture-world.sh", () => {
     ["admin-user-enabled", []],
     ["pull-secret-admin-disabled", ["--include-pull-secrets"]],
     ["image-architecture-mismatch", []],
+    ["abac-registry", []],
   ] as const) {
     it(`records '${name}' through az and kubectl so that the pack finds what the scenario expects`, async function () {
       this.timeout(60_000);

@@ -174,7 +174,10 @@ describe(POLICY, () => {
           name: "contosoacr",
           type: "Microsoft.ContainerRegistry/registries",
           location: "westeurope",
-          properties: { loginServer: "contosoacr.azurecr.io" },
+          properties: {
+            loginServer: "contosoacr.azurecr.io",
+            roleAssignmentMode: "LegacyRegistryPermissions",
+          },
         },
         {
           id: prop(aks, "id"),
@@ -195,6 +198,74 @@ describe(POLICY, () => {
         (observedOnly.props.observed as Record<string, unknown>[]).filter((r) => r !== outsideGrant),
       );
       assertViolation(await run([observedBare]), "mandatory", observedBare, "will fail with");
+    });
+
+    describe("a registry record that does not say its roleAssignmentMode (read before 2025-05-01-preview)", () => {
+      const records = (withGrant: boolean, mode?: string) => {
+        const base = [
+          ...(observedWith(mode) as Record<string, unknown>[]),
+          ...(withGrant ? [outsideGrant] : []),
+        ];
+        return observer(base);
+      };
+      function observedWith(mode?: string) {
+        return [
+          {
+            id: prop(acr, "id"),
+            name: "contosoacr",
+            type: "Microsoft.ContainerRegistry/registries",
+            location: "westeurope",
+            properties: {
+              loginServer: "contosoacr.azurecr.io",
+              ...(mode ? { roleAssignmentMode: mode } : {}),
+            },
+          },
+          {
+            id: prop(aks, "id"),
+            name: "aks-prod",
+            type: "Microsoft.ContainerService/managedClusters",
+            location: "westeurope",
+            identity: aks.props.identity,
+            properties: {
+              identityProfile: aks.props.identityProfile,
+              agentPoolProfiles: aks.props.agentPoolProfiles,
+            },
+          },
+        ];
+      }
+
+      it("is not assumed RBAC: AcrPull alone is advisory (it fails if the registry is in ABAC mode), never mandatory", async () => {
+        const o = records(true);
+        assertSilent(await run([o]));
+        assertViolation(
+          await harness.run(`${POLICY}-unverified`, [o]),
+          "advisory",
+          o,
+          "if registry 'contosoacr' uses ABAC repository permissions",
+          "does not say its roleAssignmentMode",
+          "az acr show --ids",
+          "Container Registry Repository Reader",
+        );
+        // AND the same record saying RBAC is silent, and saying ABAC is certain
+        assertSilent(await run([records(true, "LegacyRegistryPermissions")]));
+        assertViolation(
+          await run([records(true, "AbacRepositoryPermissions")]),
+          "mandatory",
+          records(true, "AbacRepositoryPermissions"),
+          "AcrPull and AcrPush are not honoured",
+        );
+      });
+
+      it("is certain when no role the identity holds pulls in either mode", async () => {
+        const o = records(false);
+        assertViolation(
+          await run([o]),
+          "mandatory",
+          o,
+          "will fail with",
+          "does not say its roleAssignmentMode",
+        );
+      });
     });
   });
 
