@@ -110,6 +110,13 @@ export function planIntegration(
   const { vnets } = clusterVnets(topo, cluster);
   const pes = privateEndpointsOf(topo, registry);
   const zones = privateLinkZones(topo);
+  if (pes.length > 0 && zones.length === 0) {
+    plan.notes.push(
+      `no privatelink.azurecr.io zone serves '${registry.label}' (no endpoint's DNS zone group names one, and none was ` +
+        "found in the subscriptions of the cluster, the registry and the endpoints' VNets): set privateDnsZoneId to the " +
+        "zone the cluster's names resolve in, so its VNet links can be declared",
+    );
+  }
   if (pes.length > 0 && zones.length > 0) {
     const zone = zones.find((z) => pes.some((pe) => hasZoneGroup(topo, pe.res, z))) ?? zones[0];
     const links = zoneLinks(topo, zone);

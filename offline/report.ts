@@ -4,6 +4,7 @@
  * pull-request comment with a Mermaid diagram of the path cluster -> network -> registry.
  */
 import { Diagnostic } from "./analyzer";
+import { LeftFinding, leftFindings } from "./left";
 import { PlannedResource, PreviewReport } from "./preview";
 import { PolicyResourceInput, urnOf } from "./resources";
 
@@ -75,6 +76,10 @@ export interface Report {
   plan: PlanEntry[];
   after: Finding[];
   commands: string[];
+  /** `preview` only: each finding in `after`, with why the plan leaves it, the config that would fix it, and the fix. */
+  left: LeftFinding[];
+  /** `preview` only: what the program could not decide (it logs them as warnings too). */
+  notes: string[];
   summary: { mandatory: number; advisory: number; mandatoryAfter: number };
 }
 
@@ -119,6 +124,7 @@ export function makeReport(
     plan?: PlanEntry[];
     after?: Finding[];
     commands?: string[];
+    notes?: string[];
   },
 ): Report {
   const count = (fs: Finding[], level: string) => fs.filter((f) => f.level === level).length;
@@ -132,6 +138,8 @@ export function makeReport(
     plan: parts.plan ?? [],
     after: parts.after ?? [],
     commands: parts.commands ?? [],
+    left: parts.after ? leftFindings(parts.after, parts.commands ?? []) : [],
+    notes: parts.notes ?? [],
     summary: {
       mandatory: count(parts.findings, "mandatory"),
       advisory: count(parts.findings, "advisory"),
@@ -148,6 +156,7 @@ export function previewReportOf(world: string, r: PreviewReport): Report {
     plan: planEntries(r.plan),
     after: findingsOf(r.after, [...r.resources, ...r.declared]),
     commands: (r.outputs.commands as string[] | undefined) ?? [],
+    notes: (r.outputs.notes as string[] | undefined) ?? [],
   });
 }
 
@@ -178,10 +187,19 @@ const PLAN_DETAIL = [
   "privateEndpointName",
 ];
 
-function planLines(plan: PlanEntry[]): string[] {
+/** What the plan says when it declares nothing: "no fix is missing" only when nothing mandatory remains. */
+function nothingToDeclare(r: Report): string {
+  const n = r.summary.mandatoryAfter;
+  return n === 0
+    ? "nothing to declare: no fix is missing"
+    : `nothing to declare, and ${n} mandatory finding${n === 1 ? "" : "s"} remain${n === 1 ? "s" : ""}: no declaration of this program fixes ${n === 1 ? "it" : "them"} (see 'Left after the plan')`;
+}
+
+function planLines(r: Report): string[] {
+  const plan = r.plan;
   const lines = ["Plan (what `pulumi up` would declare):"];
   const fixes = plan.filter((p) => p.inputs);
-  if (fixes.length === 0) lines.push("  nothing to declare: no fix is missing");
+  if (fixes.length === 0) lines.push(`  ${nothingToDeclare(r)}`);
   const depth = (p: PlanEntry): number => {
     const parent = plan.find((q) => q.name === p.parent);
     return parent ? 1 + depth(parent) : 0;
@@ -207,9 +225,22 @@ export function renderText(r: Report): string {
     ...grouped("Findings in the recorded environment:", r.findings),
   ];
   if (r.command === "preview") {
-    out.push(...planLines(r.plan));
+    out.push(...planLines(r));
     if (r.commands.length > 0) out.push("Not declarable, run:", ...r.commands.map((c) => `  ${c}`), "");
+    if (r.notes.length > 0) out.push("The program could not decide:", ...r.notes.map((n) => `  ${n}`), "");
     out.push(...grouped("Findings with the plan applied:", r.after));
+    if (r.left.length > 0) {
+      out.push("Left after the plan (no declaration of this program fixes these):");
+      for (const l of r.left) {
+        out.push(
+          `  ${l.level === "mandatory" ? "✖" : "⚠"} ${l.policy} on ${l.resource}`,
+          `      why: ${l.why}`,
+          `      config that would let it fix this: ${l.config}`,
+          ...l.fix.map((f) => `      fix: ${f}`),
+        );
+      }
+      out.push("");
+    }
   }
   return out.join("\n");
 }
@@ -308,12 +339,26 @@ export function renderMarkdown(r: Report): string {
     const fixes = r.plan.filter((p) => p.inputs);
     out.push(
       ...(fixes.length === 0
-        ? ["Nothing to declare."]
+        ? [`${inert(nothingToDeclare(r)).replace(/^n/, "N")}.`]
         : fixes.map((p) => `- create ${inlineCode(p.type)} **${inert(p.name)}**`)),
       "",
     );
     if (r.commands.length > 0) out.push("### Not declarable: run", "", ...fenced("sh", r.commands), "");
+    if (r.notes.length > 0)
+      out.push("### The program could not decide", "", ...r.notes.map((n) => `- ${inert(n)}`), "");
     out.push("### After the plan", "", ...table(r.after), "");
+    if (r.left.length > 0) {
+      out.push("### Left after the plan", "");
+      for (const l of r.left) {
+        out.push(
+          `- **${inert(l.policy)}** on ${inert(l.resource)} (${l.level})`,
+          `  - why: ${inert(l.why)}`,
+          `  - config that would let it fix this: ${inert(l.config)}`,
+          ...l.fix.map((f) => `  - fix: ${inlineCode(f)}`),
+        );
+      }
+      out.push("");
+    }
   }
   return out.join("\n");
 }

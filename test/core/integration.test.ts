@@ -65,6 +65,38 @@ describe("core/integration: what AksAcrIntegration declares", () => {
     assert.deepEqual(p.firewall?.privateEndpointIps, ["10.0.1.4", "10.0.1.5"]);
   });
 
+  it("assigns Container Registry Repository Reader on an ABAC registry, and no role where the record does not say the mode", () => {
+    assert.deepEqual(plan("abac-registry").pullRole, {
+      principalId: "6c1f2a9e-3b7d-4e5f-9a8b-0c1d2e3f4a5b",
+      abac: true,
+    });
+    const noMode = (rs: unknown[]) =>
+      rs.map((r) => {
+        const rec = r as { type: string; properties?: Record<string, unknown> };
+        if (rec.type !== "microsoft.containerregistry/registries") return r;
+        const { roleAssignmentMode: _m, ...properties } = rec.properties ?? {};
+        void _m;
+        return { ...rec, properties };
+      });
+    const p = plan("kubelet-without-acrpull", {}, noMode);
+    assert.equal(p.pullRole, undefined);
+    assert.match(
+      p.notes.join("\n"),
+      /roleAssignmentMode of 'contosoacr' was not read .* az acr show --ids \/subscriptions\//,
+    );
+  });
+
+  it("says so when it finds no privatelink zone to link, naming privateDnsZoneId", () => {
+    const p = plan("dns-zone-not-linked", {}, (rs) =>
+      rs.filter((r) => !/privatednszones/i.test((r as { type: string }).type)),
+    );
+    assert.equal(p.dns, undefined);
+    assert.match(
+      p.notes.join("\n"),
+      /no privatelink\.azurecr\.io zone serves 'contosoacr'.*set privateDnsZoneId/,
+    );
+  });
+
   it("says why when the pulling identity is not known, and uses principalObjectId when given", () => {
     const noSpRecord = (rs: unknown[]) =>
       rs.filter((r) => (r as { type: string }).type !== "microsoft.graph/serviceprincipals");

@@ -7,7 +7,8 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { configureFor, offlinePreview, programTargets } from "../../offline/preview";
 import { loadWorld, stackOf, WorldError } from "../../offline/world";
-import { previewReportOf, renderMarkdown, renderText, Report } from "../../offline/report";
+import { CAUSE_OF, previewReportOf, renderMarkdown, renderText, Report } from "../../offline/report";
+import { LEFT_POLICIES } from "../../offline/left";
 import { REPO_ROOT, ScenarioExpected, urnOf, usePolicyPack } from "../harness";
 import { sha256 } from "../../core/pull-secrets";
 
@@ -53,6 +54,29 @@ describe("the offline preview", () => {
           report.plan.some((p) => p.custom),
           "the plan declares a fix",
         );
+      // Every finding the plan leaves is explained, in every format; "no fix is missing" only when
+      // nothing mandatory remains.
+      const r = previewReportOf(name, report);
+      assert.equal(r.left.length, r.after.length);
+      r.left.forEach((l, i) => {
+        assert.equal(l.policy, r.after[i].policy);
+        assert.ok(
+          l.why && l.config && l.fix.length > 0 && l.fix.every((f) => f.length > 0),
+          JSON.stringify(l),
+        );
+      });
+      const text = renderText(r);
+      const markdown = renderMarkdown(r);
+      assert.equal(
+        text.includes("no fix is missing"),
+        r.summary.mandatoryAfter === 0 && !r.plan.some((p) => p.inputs),
+      );
+      assert.equal(text.includes("Left after the plan"), r.after.length > 0);
+      assert.equal(markdown.includes("### Left after the plan"), r.after.length > 0);
+      for (const l of r.left) {
+        assert.ok(text.includes(`why: ${l.why}`), `${name}: the text explains ${l.policy}`);
+        assert.ok(markdown.includes(`**${l.policy}**`), `${name}: the markdown explains ${l.policy}`);
+      }
       const commands = (report.outputs.commands as string[] | undefined) ?? [];
       for (const c of expected.commands ?? []) {
         assert.ok(
@@ -398,11 +422,22 @@ describe("the reports", () => {
       "operation",
       "after",
       "commands",
+      "left",
+      "why",
+      "config",
+      "fix",
+      "notes",
       "summary",
       "mandatoryAfter",
     ]) {
       assert.match(schema, new RegExp(`\`${key}\``), `docs/report-schema.md documents ${key}`);
     }
+  });
+
+  it("has a reason for leaving every policy's finding: why no declaration fixes it, and the config that would", async () => {
+    const policies = (await pack().info()).policies.map((p) => p.name);
+    assert.deepEqual([...LEFT_POLICIES].sort(), [...policies].sort());
+    assert.deepEqual([...LEFT_POLICIES].sort(), Object.keys(CAUSE_OF).sort());
   });
 
   it("markdown marks the broken links of the path in a Mermaid diagram", () => {
