@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { getClientConfigOutput } from "@pulumi/azure-native/authorization";
 import { listManagedClusterUserCredentialsOutput } from "@pulumi/azure-native/containerservice";
 import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import { requireArmId, resourceName } from "../core/arm-id";
@@ -97,15 +98,18 @@ export class AksAcrIntegration extends pulumi.ComponentResource {
       args.firewallPolicyId,
       args.egressIps ?? [],
     ]);
+    // The subscription the azure-native provider the children inherit targets (the default one, or
+    // the one in opts): a fix in another subscription (a hub's) gets a provider of its own.
+    const home = getClientConfigOutput({ parent: this }).subscriptionId;
     this.summary = pulumi
-      .all([this.observer.observed, target])
-      .apply(([records, [clusterId, registryId, principalObjectId, firewallPolicyId, egressIps]]) => {
+      .all([this.observer.observed, target, home])
+      .apply(([records, [clusterId, registryId, principalObjectId, firewallPolicyId, egressIps], sub]) => {
         const plan = planIntegration(
           records,
           { clusterId, registryId, principalObjectId, firewallPolicyId, egressIps },
           name,
         );
-        return this.declare(name, registryId, plan, args.pullSecretNamespace, kubernetes);
+        return this.declare(name, registryId, plan, sub, args.pullSecretNamespace, kubernetes);
       });
     this.registerOutputs({ summary: this.summary });
   }
@@ -114,6 +118,7 @@ export class AksAcrIntegration extends pulumi.ComponentResource {
     name: string,
     registryId: string,
     plan: IntegrationPlan,
+    providerSubscriptionId: string,
     pullSecretNamespace: string | undefined,
     kubernetes: pulumi.ProviderResource | undefined,
   ): pulumi.Output<IntegrationSummary> {
@@ -135,17 +140,17 @@ export class AksAcrIntegration extends pulumi.ComponentResource {
       note("AcrPullAccess", `${name}-pull`, [pull.roleAssignment]);
     }
     if (plan.dns) {
-      const dns = new PrivateRegistryDns(`${name}-dns`, plan.dns, parent);
+      const dns = new PrivateRegistryDns(`${name}-dns`, { ...plan.dns, providerSubscriptionId }, parent);
       note("PrivateRegistryDns", `${name}-dns`, [dns.zone, ...dns.links, ...dns.records, dns.zoneGroup]);
     }
     plan.peerings.forEach((p) => {
       // Named after the two VNets it joins, not its place in the plan.
       const pairName = `${name}-peering-${childKey(p.vnetAId, 0)}-${childKey(p.vnetBId, 1)}`;
-      const pair = new VnetPeeringPair(pairName, p, parent);
+      const pair = new VnetPeeringPair(pairName, { ...p, providerSubscriptionId }, parent);
       note("VnetPeeringPair", pairName, [pair.aToB, pair.bToA]);
     });
     if (plan.firewall) {
-      const rule = new HubFirewallRegistryRule(name, plan.firewall, parent);
+      const rule = new HubFirewallRegistryRule(name, { ...plan.firewall, providerSubscriptionId }, parent);
       note("HubFirewallRegistryRule", name, [rule.ruleCollectionGroup]);
     }
     if (pullSecretNamespace) {

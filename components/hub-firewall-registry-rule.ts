@@ -3,6 +3,7 @@ import { firewallGroupName } from "../core/names";
 import { FirewallPolicyRuleCollectionGroup } from "@pulumi/azure-native/network";
 import { requireArmId, resourceName } from "../core/arm-id";
 import { parseCidr } from "../core/cidr";
+import { configuredSubscription, placedIn } from "./placement";
 
 export interface HubFirewallRegistryRuleArgs {
   /** ARM id of the hub's firewall policy. */
@@ -16,6 +17,13 @@ export interface HubFirewallRegistryRuleArgs {
    * @default - 200
    */
   priority?: pulumi.Input<number>;
+  /**
+   * The subscription the azure-native provider this component inherits targets. The rule goes to
+   * the firewall policy's subscription: through a provider of its own where that is another (a hub
+   * in a connectivity subscription).
+   * @default - azure-native:subscriptionId, ARM_SUBSCRIPTION_ID or AZURE_SUBSCRIPTION_ID; unset: the inherited provider
+   */
+  providerSubscriptionId?: string;
 }
 
 /**
@@ -61,7 +69,7 @@ export class HubFirewallRegistryRule extends pulumi.ComponentResource {
           },
         ],
       },
-      { parent: this },
+      placedIn(this, name, args.providerSubscriptionId ?? configuredSubscription(), args.firewallPolicyId),
     );
     this.registerOutputs({ ruleCollectionGroup: this.ruleCollectionGroup });
   }

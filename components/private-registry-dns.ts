@@ -5,6 +5,7 @@ import { PrivateRecordSet, PrivateZone, VirtualNetworkLink } from "@pulumi/azure
 import { parseCidr } from "../core/cidr";
 import { parseArmId, requireArmId, resourceName, resourceType } from "../core/arm-id";
 import { PRIVATE_LINK_ZONES } from "../core/network";
+import { configuredSubscription, placedIn } from "./placement";
 
 export interface PrivateRegistryDnsArgs {
   /** ARM id of the `privatelink.azurecr.io` private DNS zone. */
@@ -29,6 +30,13 @@ export interface PrivateRegistryDnsArgs {
    * @default - none: a DNS zone group writes them
    */
   aRecords?: PrivateRegistryARecord[];
+  /**
+   * The subscription the azure-native provider this component inherits targets. What lives in the
+   * zone goes to the zone's subscription, the zone group to the endpoint's: through a provider of
+   * their own where that subscription is another (a hub in a connectivity subscription).
+   * @default - azure-native:subscriptionId, ARM_SUBSCRIPTION_ID or AZURE_SUBSCRIPTION_ID; unset: every child on the inherited provider
+   */
+  providerSubscriptionId?: string;
 }
 
 export interface PrivateRegistryARecord {
@@ -52,15 +60,17 @@ export class PrivateRegistryDns extends pulumi.ComponentResource {
   constructor(name: string, args: PrivateRegistryDnsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("aks-acr-guard:index:PrivateRegistryDns", name, {}, opts);
     const zone = pulumi.output(args.zoneId).apply(planZone);
+    const home = args.providerSubscriptionId ?? configuredSubscription();
+    const zonePlace = placedIn(this, name, home, args.zoneId);
     if (args.createZone) {
       this.zone = new PrivateZone(
         `${name}-zone`,
         { resourceGroupName: zone.resourceGroupName, privateZoneName: zone.zoneName, location: "global" },
-        { parent: this },
+        zonePlace,
       );
     }
     // What lives in the zone waits for it when this component declares it.
-    const inZone = { parent: this, dependsOn: this.zone ? [this.zone] : [] };
+    const inZone = { ...zonePlace, dependsOn: this.zone ? [this.zone] : [] };
     // Children are named after what they hold (the record, the VNet), not their place in a list:
     // reordering the list, or adding to it, moves nothing to another resource.
     this.records = (args.aRecords ?? []).map(
@@ -107,7 +117,7 @@ export class PrivateRegistryDns extends pulumi.ComponentResource {
             { name: zone.zoneName.apply((z) => z.replace(/\./g, "-")), privateDnsZoneId: args.zoneId },
           ],
         },
-        inZone,
+        { ...placedIn(this, name, home, args.privateEndpointId), dependsOn: this.zone ? [this.zone] : [] },
       );
     }
     this.registerOutputs({

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { peeringName } from "../core/names";
 import { VirtualNetworkPeering } from "@pulumi/azure-native/network";
 import { requireArmId, resourceName } from "../core/arm-id";
+import { configuredSubscription, placedIn } from "./placement";
 
 const VNET = "Microsoft.Network/virtualNetworks";
 
@@ -21,6 +22,13 @@ export interface VnetPeeringPairArgs {
    * @default false: both directions
    */
   onlyAToB?: boolean;
+  /**
+   * The subscription the azure-native provider this component inherits targets. Each side goes to
+   * its VNet's subscription: through a provider of its own where that is another (a hub in a
+   * connectivity subscription).
+   * @default - azure-native:subscriptionId, ARM_SUBSCRIPTION_ID or AZURE_SUBSCRIPTION_ID; unset: both sides on the inherited provider
+   */
+  providerSubscriptionId?: string;
 }
 
 /**
@@ -34,6 +42,7 @@ export class VnetPeeringPair extends pulumi.ComponentResource {
   constructor(name: string, args: VnetPeeringPairArgs, opts?: pulumi.ComponentResourceOptions) {
     super("aks-acr-guard:index:VnetPeeringPair", name, {}, opts);
     const forwarded = args.allowForwardedTraffic ?? true;
+    const home = args.providerSubscriptionId ?? configuredSubscription();
     const side = (from: pulumi.Input<string>, to: pulumi.Input<string>, suffix: string) => {
       const plan = pulumi.all([from, to]).apply(([f, t]) => planPeering(f, t));
       return new VirtualNetworkPeering(
@@ -46,7 +55,7 @@ export class VnetPeeringPair extends pulumi.ComponentResource {
           allowVirtualNetworkAccess: true,
           allowForwardedTraffic: forwarded,
         },
-        { parent: this },
+        placedIn(this, name, home, from),
       );
     };
     this.aToB = side(args.vnetAId, args.vnetBId, "a-to-b");

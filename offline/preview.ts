@@ -56,6 +56,12 @@ export interface PreviewReport {
 
 /** Invokes the program makes, answered from the recording (its Azure reads go through the observer's reader). */
 function answerInvoke(world: World, token: string, inputs: Record<string, unknown>): Record<string, unknown> {
+  if (token === "azure-native:authorization:getClientConfig") {
+    // Who runs the preview: taken to be signed in to the cluster's subscription (a fix elsewhere,
+    // e.g. in a hub's connectivity subscription, then gets a provider of its own, as it would).
+    const sub = parseArmId(world.config.clusterId)?.subscriptionId ?? "";
+    return { subscriptionId: sub, tenantId: "", clientId: "", objectId: "" };
+  }
   if (token === "azure-native:containerregistry:listRegistryCredentials") {
     // A recording holds password hashes only; the plan shows the secret masked anyway.
     return {

@@ -185,6 +185,7 @@ const PLAN_DETAIL = [
   "ruleCollectionGroupName",
   "firewallPolicyName",
   "privateEndpointName",
+  "subscriptionId",
 ];
 
 /** What the plan says when it declares nothing: "no fix is missing" only when nothing mandatory remains. */

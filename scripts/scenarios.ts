@@ -508,6 +508,71 @@ const replace = (rs: Rec[], type: string, next: Rec | undefined) => {
 };
 const without = (rs: Rec[], pred: (r: Rec) => boolean) => rs.filter((r) => !pred(r));
 
+/** The demo's environment: AcrPull on the control-plane identity, the spoke-to-hub peering missing, the zone linked to the hub only. */
+const BROKEN_HUB_SPOKE: Rec[] = without(
+  [
+    ...replace(
+      healthy(HUB),
+      "Microsoft.Authorization/roleAssignments",
+      assignment("0d6b4f2e-8c1a-4b3e-9f7d-2a5c8e1b4d6f", CONTROL_PLANE_OID, ACR_PULL),
+    ),
+  ],
+  (r) => r.id.endsWith("vnet-aks-link"),
+).map((r) =>
+  r.id === IDS.spoke
+    ? { ...r, properties: { ...r.properties, virtualNetworkPeerings: [] } }
+    : // The hub's side, alone, as Azure shows it: Initiated until the spoke's side exists.
+      r.id === IDS.hub
+      ? {
+          ...r,
+          properties: {
+            ...r.properties,
+            virtualNetworkPeerings: [peering(IDS.hub, IDS.spoke, "Initiated")],
+          },
+        }
+      : r,
+);
+
+const BROKEN_HUB_SPOKE_FINDINGS: Finding[] = [
+  {
+    policy: "aks-acr-pull-role",
+    level: "mandatory",
+    resource: "aks-prod",
+    contains: ["401 Unauthorized", "control-plane"],
+  },
+  {
+    policy: "acr-private-dns-link",
+    level: "mandatory",
+    resource: "aks-prod",
+    contains: ["403 Forbidden", "vnet-aks"],
+  },
+  // Without the peering, no private endpoint is reachable and public access is off: 403 too.
+  {
+    policy: "acr-firewall-aks-egress",
+    level: "mandatory",
+    resource: "aks-prod",
+    contains: ["none of its private endpoints"],
+  },
+  {
+    policy: "aks-acr-vnet-peering",
+    level: "mandatory",
+    resource: "aks-prod",
+    contains: ["i/o timeout", "no peering from 'vnet-aks' to 'vnet-hub'"],
+  },
+];
+
+/** A landing zone's connectivity subscription, where the hub lives. */
+const CONNECTIVITY_SUB = "9c4e2a7b-1d3f-4b6a-8e5c-7f0a2b4d6e8c";
+
+/** The records of resource groups `groups` moved to `sub`, and every reference to them. */
+function movedTo(rs: Rec[], sub: string, groups: string[]): Rec[] {
+  const at = new RegExp(`/subscriptions/${SUB}/resourceGroups/(${groups.join("|")})(?=/|")`, "gi");
+  const moved = JSON.parse(
+    JSON.stringify(rs).replace(at, `/subscriptions/${sub}/resourceGroups/$1`),
+  ) as Rec[];
+  return moved.map((r) => (r.id.includes(`/subscriptions/${sub}/`) ? { ...r, subscriptionId: sub } : r));
+}
+
 const SCENARIOS: Scenario[] = [
   {
     name: "healthy-public",
@@ -534,57 +599,21 @@ const SCENARIOS: Scenario[] = [
     about:
       "The demo. A spoke cluster and a hub private endpoint, wired by hand: AcrPull went to the control-plane identity, the spoke-to-hub peering is missing, " +
       "and the privatelink zone is linked to the hub only. Pulls time out, then fail with 403, then with 401. The plan declares all three fixes.",
-    resources: without(
-      [
-        ...replace(
-          healthy(HUB),
-          "Microsoft.Authorization/roleAssignments",
-          assignment("0d6b4f2e-8c1a-4b3e-9f7d-2a5c8e1b4d6f", CONTROL_PLANE_OID, ACR_PULL),
-        ),
-      ],
-      (r) => r.id.endsWith("vnet-aks-link"),
-    ).map((r) =>
-      r.id === IDS.spoke
-        ? { ...r, properties: { ...r.properties, virtualNetworkPeerings: [] } }
-        : // The hub's side, alone, as Azure shows it: Initiated until the spoke's side exists.
-          r.id === IDS.hub
-          ? {
-              ...r,
-              properties: {
-                ...r.properties,
-                virtualNetworkPeerings: [peering(IDS.hub, IDS.spoke, "Initiated")],
-              },
-            }
-          : r,
-    ),
+    resources: BROKEN_HUB_SPOKE,
     kubernetes: [deployment("web", goodImage)],
-    before: [
-      {
-        policy: "aks-acr-pull-role",
-        level: "mandatory",
-        resource: "aks-prod",
-        contains: ["401 Unauthorized", "control-plane"],
-      },
-      {
-        policy: "acr-private-dns-link",
-        level: "mandatory",
-        resource: "aks-prod",
-        contains: ["403 Forbidden", "vnet-aks"],
-      },
-      // Without the peering, no private endpoint is reachable and public access is off: 403 too.
-      {
-        policy: "acr-firewall-aks-egress",
-        level: "mandatory",
-        resource: "aks-prod",
-        contains: ["none of its private endpoints"],
-      },
-      {
-        policy: "aks-acr-vnet-peering",
-        level: "mandatory",
-        resource: "aks-prod",
-        contains: ["i/o timeout", "no peering from 'vnet-aks' to 'vnet-hub'"],
-      },
-    ],
+    before: BROKEN_HUB_SPOKE_FINDINGS,
+    after: [],
+    declares: ["AcrPullAccess", "PrivateRegistryDns", "VnetPeeringPair"],
+  },
+  {
+    name: "hub-in-another-subscription",
+    about:
+      "The demo's wiring in a landing zone: the hub VNet, the registry's private endpoint and the privatelink zone live in the " +
+      "connectivity subscription, the cluster and the registry in the workload subscription. The plan declares each fix in the " +
+      "subscription of what it attaches to: the zone's VNet link in the connectivity subscription, the spoke's peering in the workload one.",
+    resources: movedTo(BROKEN_HUB_SPOKE, CONNECTIVITY_SUB, ["rg-hub", "rg-dns"]),
+    kubernetes: [deployment("web", goodImage)],
+    before: BROKEN_HUB_SPOKE_FINDINGS,
     after: [],
     declares: ["AcrPullAccess", "PrivateRegistryDns", "VnetPeeringPair"],
   },

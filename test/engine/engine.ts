@@ -246,6 +246,13 @@ export function declarable(r: ArmRecord): string | undefined {
   return token?.startsWith("azure-native:") && knows(token) ? token : undefined;
 }
 
+/** An azure-native provider, as the SDK's Provider class declares one. */
+class AzureNativeProvider extends pulumi.ProviderResource {
+  constructor(name: string, args: Record<string, string>) {
+    super("azure-native", name, args);
+  }
+}
+
 /** A resource declared by token, as any provider's SDK class declares it. */
 class Declared extends pulumi.CustomResource {
   constructor(token: string, name: string, inputs: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
@@ -271,10 +278,26 @@ export function declareWorld(world: World, subscriptionId: string): void {
     .map((r) => ({ r, token: declarable(r) }))
     .filter((x): x is { r: ArmRecord; token: string } => !!x.token)
     .sort((a, b) => a.r.id.split("/").length - b.r.id.split("/").length);
+  // A record in another subscription (a landing zone's connectivity hub) is declared through a
+  // provider for that subscription, as a stack that owns such an environment declares it.
+  const providers = new Map<string, pulumi.ProviderResource>();
+  const providerFor = (sub: string) => {
+    if (sub.toLowerCase() === subscriptionId.toLowerCase()) return undefined;
+    if (!providers.has(sub)) {
+      const metadataHost = new pulumi.Config("azure-native").require("metadataHost");
+      providers.set(
+        sub,
+        new AzureNativeProvider(`subscription-${sub}`, { subscriptionId: sub, metadataHost }),
+      );
+    }
+    return providers.get(sub);
+  };
   for (const { r, token } of records) {
     const parent = [...byId.entries()].find(([id]) => r.id.toLowerCase().startsWith(id + "/"))?.[1];
-    const res = new Declared(token, unique(token, r.name), inputsOfRecord(token, r, subscriptionId), {
+    const sub = parseArmId(r.id)?.subscriptionId ?? subscriptionId;
+    const res = new Declared(token, unique(token, r.name), inputsOfRecord(token, r, sub), {
       dependsOn: parent ? [parent] : [],
+      provider: providerFor(sub),
     });
     byId.set(r.id.toLowerCase(), res);
   }

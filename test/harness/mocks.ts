@@ -22,6 +22,18 @@ export interface MockRecorder {
 /** Answers an invoke (a `get*` function) from fixtures. */
 export type InvokeHandler = (inputs: Record<string, unknown>) => Record<string, unknown>;
 
+/** The subscription the mocks' azure-native provider targets: the fixtures' and scenarios' own. */
+export const MOCK_SUBSCRIPTION = "3f2b1c9e-6d4a-4e8b-9a7c-2d1e0f9b8a76";
+
+const DEFAULT_INVOKES: Record<string, InvokeHandler> = {
+  "azure-native:authorization:getClientConfig": () => ({
+    subscriptionId: MOCK_SUBSCRIPTION,
+    tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
+    clientId: "0b5c3f2e-8d1a-4c6b-9e7f-1a2b3c4d5e6f",
+    objectId: "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b",
+  }),
+};
+
 /**
  * Installs the mocks before the enclosing `describe`; clears what was recorded before each test.
  * `invokes` answers invoke tokens (e.g. `azure-native:containerservice:getManagedCluster`).
@@ -44,7 +56,7 @@ export function usePulumiMocks(invokes: Record<string, InvokeHandler> = {}): Moc
           return { id: `${args.name}-id`, state: args.inputs };
         },
         call: (args) => {
-          const handler = invokes[args.token];
+          const handler = invokes[args.token] ?? DEFAULT_INVOKES[args.token];
           if (!handler) throw new Error(`no fixture answers the invoke ${args.token}`);
           return handler(args.inputs);
         },
