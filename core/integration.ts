@@ -14,6 +14,7 @@ import { clusterSubnetInfo, firewallRules, networkAllows } from "./firewall";
 import { notCovered, parseCidr } from "./cidr";
 import {
   clusterVnets,
+  dnsPathOf,
   hasZoneGroup,
   Peering,
   peeringBetween,
@@ -125,7 +126,24 @@ export function planIntegration(
         String(readString(l.props, "name")).toLowerCase(),
       ),
     );
-    const wanted = vnets.filter(
+    // The VNets whose queries Azure DNS answers for the cluster: its own, or, where it uses custom
+    // DNS servers, the VNets that hold them (a resolver in the hub answers from *its* VNet's links).
+    const askers: ArmId[] = [];
+    for (const v of vnets) {
+      const path = dnsPathOf(topo, v);
+      if (!known(path)) continue;
+      if (path.kind === "elsewhere") {
+        plan.notes.push(
+          `VNet '${resourceName(v)}' resolves names through DNS servers ${path.servers.join(", ")} in no VNet the ` +
+            `observer read: no link is declared for them; make them forward ${zone.name} to Azure DNS (168.63.129.16) ` +
+            "from a VNet linked to the zone",
+        );
+        continue;
+      }
+      for (const a of path.kind === "azure" ? [v] : path.vnets)
+        if (!askers.some((x) => x.key === a.key)) askers.push(a);
+    }
+    const wanted = askers.filter(
       (v) => !links.vnets.some((l) => l.key === v.key) || linkNames.has(dnsLinkName(v.key, resourceName(v)!)),
     );
     // An endpoint without a zone group gets one; the one an earlier run declared stays declared

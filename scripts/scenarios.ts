@@ -709,6 +709,27 @@ const SCENARIOS: Scenario[] = [
     declares: ["PrivateRegistryDns"],
   },
   {
+    name: "custom-dns-resolver",
+    about:
+      "The spoke's VNet resolves names through a DNS resolver in the hub (dhcpOptions.dnsServers 10.0.2.4), and the " +
+      "privatelink.azurecr.io zone is linked to the spoke only: Azure DNS answers the resolver from the zones linked to the " +
+      "hub, so the registry resolves to its public address (403). The plan links the zone to the resolver's VNet, not the spoke's.",
+    resources: without(healthy(HUB), (r) => r.id.endsWith("vnet-hub-link")).map((r) =>
+      r.id === IDS.spoke
+        ? { ...r, properties: { ...r.properties, dhcpOptions: { dnsServers: ["10.0.2.4"] } } }
+        : r,
+    ),
+    kubernetes: web(goodImage),
+    before: [
+      onCluster("acr-private-dns-link", "mandatory", [
+        "403 Forbidden",
+        "resolves through DNS servers 10.0.2.4 in VNet 'vnet-hub'",
+      ]),
+    ],
+    after: [],
+    declares: ["PrivateRegistryDns"],
+  },
+  {
     name: "zone-without-zone-group",
     about:
       "As hubs often are: the registry's private endpoint has no DNS zone group (its A records were written into the hub's " +

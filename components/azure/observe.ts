@@ -116,6 +116,17 @@ export async function observe(reader: AzureReader, target: ObserveTarget): Promi
     if (subnet) subnets.add(subnet);
   }
   for (const s of subnets) await fetch(vnetOf(s));
+  // A cluster VNet with custom DNS servers resolves through them: the VNets it is peered with are
+  // where such servers (a DNS resolver in the hub) most often are, and which zones they answer
+  // from depends on those VNets' links.
+  for (const v of new Set([...subnets].map((s) => vnetOf(s).toLowerCase()))) {
+    const vnet = records.get(v);
+    const servers = readArmProp(vnet, "dhcpOptions", "dnsServers");
+    if (!Array.isArray(servers) || servers.length === 0) continue;
+    for (const p of listOf(readArmProp(vnet, "virtualNetworkPeerings"))) {
+      await fetch(str(p, "remoteVirtualNetwork", "id"));
+    }
+  }
   const zones = new Set<string>(target.privateDnsZoneId ? [target.privateDnsZoneId] : []);
   const peVnets = new Set<string>();
   for (const conn of listOf(rp.privateEndpointConnections)) {

@@ -8,6 +8,7 @@ import { planEgressAccess } from "../../components/registry-egress-access";
 import { dockerConfigJson } from "../../components/acr-image-pull-secret";
 import { sha256 } from "../../core/pull-secrets";
 import { loadWorld } from "../../offline/world";
+import { planIntegration } from "../../core/integration";
 import { worldReader } from "../../offline/world-reader";
 import { REPO_ROOT } from "../harness";
 import { forgetDeliberateFailures, usePulumiMocks, valueOf } from "../harness/mocks";
@@ -188,6 +189,64 @@ describe("AksAcrObserver's reads", () => {
     assert.ok(
       requests.every((r) => r.startsWith("GET ")),
       "reads only",
+    );
+  });
+
+  it("reads the VNets a cluster VNet with custom DNS servers is peered with (where its resolver is), and plans their zone link", async () => {
+    const world = scenario("custom-dns-resolver");
+    const spokeId = world.resources.find((r) => r.id.endsWith("/virtualNetworks/vnet-aks"))!.id;
+    const dnsId = spokeId.replace("/virtualNetworks/vnet-aks", "/virtualNetworks/vnet-dns");
+    // The resolver in a VNet of its own (no private endpoint there), peered with the spoke.
+    const dnsVnet = {
+      id: dnsId,
+      name: "vnet-dns",
+      type: "microsoft.network/virtualnetworks",
+      location: "westeurope",
+      properties: {
+        addressSpace: { addressPrefixes: ["10.1.0.0/24"] },
+        subnets: [],
+        virtualNetworkPeerings: [],
+      },
+    };
+    const records = [
+      ...world.resources.map((r) =>
+        r.id === spokeId
+          ? {
+              ...r,
+              properties: {
+                ...r.properties,
+                dhcpOptions: { dnsServers: ["10.1.0.4"] },
+                virtualNetworkPeerings: [
+                  ...((r.properties?.virtualNetworkPeerings as unknown[]) ?? []),
+                  {
+                    id: `${spokeId}/virtualNetworkPeerings/to-vnet-dns`,
+                    name: "to-vnet-dns",
+                    properties: { remoteVirtualNetwork: { id: dnsId }, peeringState: "Connected" },
+                  },
+                ],
+              },
+            }
+          : r,
+      ),
+      dnsVnet,
+    ];
+    const { reader } = fakeAzure(records);
+    const observed = await observe(reader, {
+      clusterId: world.config.clusterId,
+      registryId: world.config.registryId,
+    });
+    assert.ok(
+      observed.some((r) => r.id === dnsId),
+      "the resolver's VNet is read",
+    );
+    const plan = planIntegration(
+      observed,
+      { clusterId: world.config.clusterId, registryId: world.config.registryId },
+      "aks-prod",
+    );
+    assert.deepEqual(
+      plan.dns?.vnetIds.map((v) => v.split("/").pop()),
+      ["vnet-dns"],
     );
   });
 

@@ -86,6 +86,26 @@ describe("core/integration: what AksAcrIntegration declares", () => {
     );
   });
 
+  it("links the zone to the VNet of the cluster's custom DNS servers; says so when they are in no VNet it read", () => {
+    assert.deepEqual(
+      plan("custom-dns-resolver").dns?.vnetIds.map((v) => v.split("/").pop()),
+      ["vnet-hub"],
+    );
+    const onPremises = (rs: unknown[]) =>
+      rs.map((r) => {
+        const rec = r as { id: string; properties?: Record<string, unknown> };
+        return rec.id.endsWith("/virtualNetworks/vnet-aks")
+          ? { ...rec, properties: { ...rec.properties, dhcpOptions: { dnsServers: ["192.168.10.4"] } } }
+          : r;
+      });
+    const p = plan("custom-dns-resolver", {}, onPremises);
+    assert.equal(p.dns, undefined);
+    assert.match(
+      p.notes.join("\n"),
+      /VNet 'vnet-aks' resolves names through DNS servers 192\.168\.10\.4 in no VNet .*\(168\.63\.129\.16\)/,
+    );
+  });
+
   it("says so when it finds no privatelink zone to link, naming privateDnsZoneId", () => {
     const p = plan("dns-zone-not-linked", {}, (rs) =>
       rs.filter((r) => !/privatednszones/i.test((r as { type: string }).type)),
