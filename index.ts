@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AksAcrIntegration } from "./components/aks-acr-integration";
-import { readProgramConfig } from "./core/program-config";
+import { ProgramConfig, readProgramConfig } from "./core/program-config";
 
 /** Runs the program; Pulumi calls it with no argument and takes what it returns as stack outputs. */
 function aksAcrGuard(get: (key: string) => string | undefined = (key) => new pulumi.Config().get(key)) {
@@ -19,12 +19,24 @@ function aksAcrGuard(get: (key: string) => string | undefined = (key) => new pul
     egressIps: config.egressIps,
     images: config.images,
     pullSecretNamespace: config.pullSecretNamespace,
+    pullSecretCredentials: secretCredentials(config.pullSecretCredentials),
   });
   return {
     declared: integration.summary.declared,
     commands: integration.summary.commands,
     notes: integration.summary.notes,
   };
+}
+
+/** The pull secret's password as a Pulumi secret, so that no state or output shows it. */
+function secretCredentials(c: ProgramConfig["pullSecretCredentials"]) {
+  if (!c) return undefined;
+  return "tokenName" in c
+    ? { tokenName: c.tokenName, tokenPassword: pulumi.secret(c.tokenPassword) }
+    : {
+        servicePrincipalClientId: c.servicePrincipalClientId,
+        servicePrincipalSecret: pulumi.secret(c.servicePrincipalSecret),
+      };
 }
 
 export = aksAcrGuard;

@@ -21,6 +21,15 @@ export interface AcrImagePullSecretArgs {
   /** The service principal's secret; give it with `servicePrincipalClientId`. @default - none: admin credentials */
   servicePrincipalSecret?: pulumi.Input<string>;
   /**
+   * Pull with this repository-scoped token (`az acr token create`; its name is the username) and
+   * `tokenPassword` rather than the registry's admin user. The token's scope map needs
+   * `content/read` on the repositories the pods pull.
+   * @default - the registry's admin credentials, read on every run
+   */
+  tokenName?: pulumi.Input<string>;
+  /** One of the token's passwords; give it with `tokenName`. @default - none: admin credentials */
+  tokenPassword?: pulumi.Input<string>;
+  /**
    * Add the secret to the namespace's `default` ServiceAccount's `imagePullSecrets`, so pods that
    * name no secret use it. A plain boolean: it decides whether a resource is declared.
    * @default false: pods name the secret in `imagePullSecrets` themselves
@@ -32,7 +41,7 @@ export interface AcrImagePullSecretArgs {
  * An image pull secret built from live credentials on every run, the fix for
  * `k8s-acr-pull-secret-valid` (401 Unauthorized, solutions 5 and 6): a `kubernetes.io/dockerconfigjson`
  * Secret whose content is a Pulumi secret, from the registry's current admin credentials
- * (`listRegistryCredentials`) or from a service principal; optionally attached to the namespace's
+ * (`listRegistryCredentials`), a service principal's or a repository-scoped token's; optionally attached to the namespace's
  * default ServiceAccount. Give it the cluster's Kubernetes provider in `opts.providers`/`opts.provider`.
  */
 export class AcrImagePullSecret extends pulumi.ComponentResource {
@@ -45,22 +54,9 @@ export class AcrImagePullSecret extends pulumi.ComponentResource {
     const registry = pulumi.output(args.registryId).apply(planPullSecretRegistry);
     const server = pulumi.output(args.loginServer ?? registry.loginServer);
     this.secretName = pulumi.output(args.secretName ?? registry.secretName);
-    const usesSp = args.servicePrincipalClientId !== undefined || args.servicePrincipalSecret !== undefined;
-    if (
-      usesSp &&
-      (args.servicePrincipalClientId === undefined || args.servicePrincipalSecret === undefined)
-    ) {
-      throw new Error(
-        "AcrImagePullSecret: servicePrincipalClientId and servicePrincipalSecret go together; give both, or neither to use the admin user",
-      );
-    }
-    const credentials = usesSp
-      ? pulumi
-          .all([args.servicePrincipalClientId!, args.servicePrincipalSecret!])
-          .apply(([username, password]) => ({
-            username,
-            password,
-          }))
+    const given = pairOf(args);
+    const credentials = given
+      ? pulumi.all([given.username, given.password]).apply(([username, password]) => ({ username, password }))
       : listRegistryCredentialsOutput(
           { resourceGroupName: registry.resourceGroupName, registryName: registry.registryName },
           { parent: this },
@@ -68,7 +64,7 @@ export class AcrImagePullSecret extends pulumi.ComponentResource {
           const password = c.passwords?.find((p) => p.value)?.value;
           if (!c.username || !password) {
             throw new Error(
-              "AcrImagePullSecret: the registry returned no admin credentials; enable its admin user (az acr update --admin-enabled true) or give a service principal",
+              "AcrImagePullSecret: the registry returned no admin credentials; enable its admin user (az acr update --admin-enabled true), or give a service principal or a token",
             );
           }
           return { username: c.username, password };
@@ -97,6 +93,36 @@ export class AcrImagePullSecret extends pulumi.ComponentResource {
     }
     this.registerOutputs({ secretName: this.secretName, serviceAccountPatch: this.serviceAccountPatch });
   }
+}
+
+/** The credentials given instead of the admin user's: a service principal's or a token's, never both. */
+function pairOf(
+  args: AcrImagePullSecretArgs,
+): { username: pulumi.Input<string>; password: pulumi.Input<string> } | undefined {
+  const pairs = [
+    [
+      "servicePrincipalClientId",
+      "servicePrincipalSecret",
+      args.servicePrincipalClientId,
+      args.servicePrincipalSecret,
+    ],
+    ["tokenName", "tokenPassword", args.tokenName, args.tokenPassword],
+  ] as const;
+  const given = pairs.filter(([, , u, p]) => u !== undefined || p !== undefined);
+  for (const [u, p, username, password] of given) {
+    if (username === undefined || password === undefined) {
+      throw new Error(
+        `AcrImagePullSecret: ${u} and ${p} go together; give both, or neither to use the admin user`,
+      );
+    }
+  }
+  if (given.length > 1) {
+    throw new Error(
+      "AcrImagePullSecret: give a service principal (servicePrincipalClientId, servicePrincipalSecret) or a token " +
+        "(tokenName, tokenPassword), not both",
+    );
+  }
+  return given.length === 1 ? { username: given[0][2]!, password: given[0][3]! } : undefined;
 }
 
 /** Where the registry's credentials come from and what the secret is called. */

@@ -45,12 +45,21 @@ export interface AksAcrIntegrationArgs {
    */
   images?: pulumi.Input<pulumi.Input<string>[]>;
   /**
-   * Declare an image pull secret (admin credentials) in this namespace, attached to its default
+   * Declare an image pull secret (admin credentials, or `pullSecretCredentials`) in this namespace, attached to its default
    * ServiceAccount, on clusterId's cluster: through the Kubernetes provider in `opts`, else one built
    * from the cluster's user credentials (kept secret). A plain string: it decides a declaration.
    * @default - no pull secret: the kubelet pulls with its identity
    */
   pullSecretNamespace?: string;
+  /**
+   * What the pull secret pulls with instead of the registry's admin user: a service principal that
+   * holds AcrPull (`servicePrincipalClientId`, `servicePrincipalSecret`), or a repository-scoped
+   * token (`tokenName`, `tokenPassword`). Pass the secret or password as a Pulumi secret.
+   * @default - the registry's admin credentials, read on every run
+   */
+  pullSecretCredentials?:
+    | { servicePrincipalClientId: pulumi.Input<string>; servicePrincipalSecret: pulumi.Input<string> }
+    | { tokenName: pulumi.Input<string>; tokenPassword: pulumi.Input<string> };
 }
 
 export interface IntegrationSummary {
@@ -74,6 +83,11 @@ export class AksAcrIntegration extends pulumi.ComponentResource {
 
   constructor(name: string, args: AksAcrIntegrationArgs, opts?: pulumi.ComponentResourceOptions) {
     super("aks-acr-guard:index:AksAcrIntegration", name, {}, opts);
+    if (args.pullSecretCredentials && !args.pullSecretNamespace) {
+      throw new Error(
+        "AksAcrIntegration: pullSecretCredentials are for a pull secret: give pullSecretNamespace, the namespace to declare it in",
+      );
+    }
     this.observer = new AksAcrObserver(
       `${name}-observer`,
       {
@@ -109,7 +123,7 @@ export class AksAcrIntegration extends pulumi.ComponentResource {
           { clusterId, registryId, principalObjectId, firewallPolicyId, egressIps },
           name,
         );
-        return this.declare(name, registryId, plan, sub, args.pullSecretNamespace, kubernetes);
+        return this.declare(name, registryId, plan, sub, args, kubernetes);
       });
     this.registerOutputs({ summary: this.summary });
   }
@@ -119,7 +133,7 @@ export class AksAcrIntegration extends pulumi.ComponentResource {
     registryId: string,
     plan: IntegrationPlan,
     providerSubscriptionId: string,
-    pullSecretNamespace: string | undefined,
+    { pullSecretNamespace, pullSecretCredentials }: AksAcrIntegrationArgs,
     kubernetes: pulumi.ProviderResource | undefined,
   ): pulumi.Output<IntegrationSummary> {
     const parent = { parent: this };
@@ -156,7 +170,12 @@ export class AksAcrIntegration extends pulumi.ComponentResource {
     if (pullSecretNamespace) {
       const secret = new AcrImagePullSecret(
         `${name}-pull-secret`,
-        { registryId, namespace: pullSecretNamespace, attachToDefaultServiceAccount: true },
+        {
+          registryId,
+          namespace: pullSecretNamespace,
+          attachToDefaultServiceAccount: true,
+          ...(pullSecretCredentials ?? {}),
+        },
         { parent: this, providers: kubernetes ? [kubernetes] : [] },
       );
       note("AcrImagePullSecret", `${name}-pull-secret`, [secret.secret, secret.serviceAccountPatch]);

@@ -19,6 +19,13 @@ export interface ProgramConfig {
   /** Images of the registry whose platforms the observer reads (k8s-image-architecture). */
   images: string[];
   pullSecretNamespace?: string;
+  /**
+   * What the pull secret pulls with instead of the admin user: `pullSecretUsername` (a service
+   * principal's client id, or a repository-scoped token's name) and `pullSecretPassword` (a secret).
+   */
+  pullSecretCredentials?:
+    | { servicePrincipalClientId: string; servicePrincipalSecret: string }
+    | { tokenName: string; tokenPassword: string };
 }
 
 export class ProgramConfigError extends Error {
@@ -32,6 +39,8 @@ const NS = "aks-acr-guard";
 const form = (type: string) =>
   `/subscriptions/<subscription>/resourceGroups/<group>/providers/${type}/<name>`;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/** An ACR token's name, as the registry API takes it. */
+const TOKEN_NAME = /^[a-zA-Z0-9-]{5,50}$/;
 
 export function readProgramConfig(get: (key: string) => string | undefined): ProgramConfig {
   const problems: string[] = [];
@@ -82,6 +91,31 @@ export function readProgramConfig(get: (key: string) => string | undefined): Pro
       `${NS}:pullSecretNamespace is ${JSON.stringify(ns)}; expected a Kubernetes namespace name (a DNS label)`,
     );
   }
+  // Credentials for the pull secret: a service principal's client id or a token's name, and its
+  // password (never echoed in a problem).
+  const username = get("pullSecretUsername");
+  const password = get("pullSecretPassword");
+  let pullSecretCredentials: ProgramConfig["pullSecretCredentials"];
+  if ((username === undefined) !== (password === undefined)) {
+    problems.push(
+      `${NS}:pullSecretUsername and ${NS}:pullSecretPassword go together; set both (the password with pulumi config set --secret), or neither to use the admin user`,
+    );
+  } else if (username !== undefined && password !== undefined) {
+    if (ns === undefined) {
+      problems.push(
+        `${NS}:pullSecretUsername is set but ${NS}:pullSecretNamespace is not; the credentials are for a pull secret in that namespace`,
+      );
+    }
+    if (GUID.test(username)) {
+      pullSecretCredentials = { servicePrincipalClientId: username, servicePrincipalSecret: password };
+    } else if (TOKEN_NAME.test(username)) {
+      pullSecretCredentials = { tokenName: username, tokenPassword: password };
+    } else {
+      problems.push(
+        `${NS}:pullSecretUsername is ${JSON.stringify(username)}; expected a service principal's client id (a GUID) or a repository-scoped token's name (5 to 50 letters, digits or hyphens)`,
+      );
+    }
+  }
   if (problems.length > 0 || !cluster || !registry) throw new ProgramConfigError(problems);
   return {
     cluster,
@@ -92,6 +126,7 @@ export function readProgramConfig(get: (key: string) => string | undefined): Pro
     egressIps,
     images,
     pullSecretNamespace: ns,
+    pullSecretCredentials,
   };
 }
 

@@ -265,6 +265,21 @@ describe("the program (index.ts)", () => {
       /images holds "Shop Web" \(.*\); expected comma-separated image references/,
     ],
     [
+      "a pull-secret username without its password",
+      { pullSecretNamespace: "apps", pullSecretUsername: "aks-prod-pull" },
+      /pullSecretUsername and aks-acr-guard:pullSecretPassword go together; set both \(the password with pulumi config set --secret\)/,
+    ],
+    [
+      "a pull-secret username that is neither a client id nor a token name",
+      { pullSecretNamespace: "apps", pullSecretUsername: "my token!", pullSecretPassword: "s3cret-value" },
+      /pullSecretUsername is "my token!"; expected a service principal's client id \(a GUID\) or a repository-scoped token's name/,
+    ],
+    [
+      "pull-secret credentials without a namespace",
+      { pullSecretUsername: "aks-prod-pull", pullSecretPassword: "s3cret-value" },
+      /pullSecretUsername is set but aks-acr-guard:pullSecretNamespace is not/,
+    ],
+    [
       "a missing key",
       { clusterId: "" },
       /clusterId is not set; expected .* \(pulumi config set clusterId <id>\)/,
@@ -278,12 +293,30 @@ describe("the program (index.ts)", () => {
         (e: Error) => {
           assert.ok(e instanceof ProgramConfigError);
           assert.match(e.message, expected);
+          assert.ok(!e.message.includes("s3cret-value"), "a password is never echoed");
           return true;
         },
       );
       assert.deepEqual(mocks.resources, [], "nothing is declared");
     });
   }
+
+  it("reads pull-secret credentials: a client id is a service principal's, another name a token's", () => {
+    const good = scenario("healthy-public").config;
+    const read = (username: string) =>
+      readProgramConfig(
+        (k) =>
+          ({ ...good, pullSecretNamespace: "apps", pullSecretUsername: username, pullSecretPassword: "pw" })[
+            k
+          ],
+      ).pullSecretCredentials;
+    assert.deepEqual(read("4d3c2b1a-0f9e-4d8c-b7a6-958473625140"), {
+      servicePrincipalClientId: "4d3c2b1a-0f9e-4d8c-b7a6-958473625140",
+      servicePrincipalSecret: "pw",
+    });
+    assert.deepEqual(read("aks-prod-pull"), { tokenName: "aks-prod-pull", tokenPassword: "pw" });
+    assert.equal(readProgramConfig((k) => good[k]).pullSecretCredentials, undefined);
+  });
 
   it("reports every bad key at once", () => {
     assert.throws(

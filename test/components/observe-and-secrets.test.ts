@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { tokenRecord } from "../fixtures/azure";
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
@@ -612,6 +613,67 @@ describe("AksAcrObserver, AcrImagePullSecret and RegistryEgressAccess under mock
         }),
       /servicePrincipalClientId and servicePrincipalSecret go together/,
     );
+  });
+
+  it("AcrImagePullSecret uses a repository-scoped token when given one, and refuses a token with a service principal", async () => {
+    const s = new components.AcrImagePullSecret("token", {
+      registryId:
+        "/subscriptions/s/resourceGroups/rg-acr/providers/Microsoft.ContainerRegistry/registries/contosoacr",
+      namespace: "apps",
+      tokenName: "aks-prod-pull",
+      tokenPassword: CANARY.sp,
+    });
+    await valueOf(s.secret.urn);
+    const [secret] = mocks.ofType("kubernetes:core/v1:Secret");
+    const config = JSON.parse(secretValue(secret.inputs.stringData)[".dockerconfigjson"]);
+    assert.equal(config.auths["contosoacr.azurecr.io"].username, "aks-prod-pull");
+    assert.equal(config.auths["contosoacr.azurecr.io"].password, CANARY.sp);
+    assert.throws(
+      () =>
+        new components.AcrImagePullSecret("both", {
+          registryId: "x",
+          namespace: "apps",
+          tokenName: "aks-prod-pull",
+          tokenPassword: "p",
+          servicePrincipalClientId: "4d3c2b1a-0f9e-4d8c-b7a6-958473625140",
+          servicePrincipalSecret: "q",
+        }),
+      /give a service principal .* or a token .*, not both/,
+    );
+    assert.throws(
+      () => new components.AcrImagePullSecret("half", { registryId: "x", namespace: "apps", tokenName: "t" }),
+      /tokenName and tokenPassword go together/,
+    );
+  });
+
+  it("AksAcrIntegration builds the pull secret from pullSecretCredentials instead of the admin user, and wants a namespace for them", async () => {
+    const world = scenario("healthy-public");
+    useAzureReader(worldReader(world.resources));
+    try {
+      const { AksAcrIntegration } = await import("../../components/aks-acr-integration");
+      const integration = new AksAcrIntegration("aks-prod", {
+        clusterId: world.config.clusterId,
+        registryId: world.config.registryId,
+        pullSecretNamespace: "apps",
+        pullSecretCredentials: { tokenName: "aks-prod-pull", tokenPassword: pulumi.secret(CANARY.sp) },
+      });
+      await valueOf(integration.summary);
+      const [secret] = mocks.ofType("kubernetes:core/v1:Secret");
+      const config = JSON.parse(secretValue(secret.inputs.stringData)[".dockerconfigjson"]);
+      assert.equal(config.auths["contosoacr.azurecr.io"].username, "aks-prod-pull");
+      assertNoCanary(JSON.stringify(await valueOf(integration.summary)), "the integration's summary");
+      assert.throws(
+        () =>
+          new AksAcrIntegration("no-namespace", {
+            clusterId: world.config.clusterId,
+            registryId: world.config.registryId,
+            pullSecretCredentials: { tokenName: "aks-prod-pull", tokenPassword: "p" },
+          }),
+        /pullSecretCredentials are for a pull secret: give pullSecretNamespace/,
+      );
+    } finally {
+      useAzureReader(undefined);
+    }
   });
 
   it("RegistryEgressAccess gives the rule set for an owned registry and the az commands for another, never wider than asked", async () => {
