@@ -182,7 +182,11 @@ const byOrder = <T extends { order: number[] }>(rules: T[]): T[] =>
  * type in the order Azure Firewall takes it up: by rule collection group priority, then rule
  * collection priority, then place in the collection.
  */
-export function firewallRules(topo: Topology): {
+export function firewallRules(
+  topo: Topology,
+  /** Rule collection groups to leave out, by name (e.g. the one the plan itself declares). */
+  skipGroup: (name: string) => boolean = () => false,
+): {
   network: NetworkRule[];
   application: ApplicationRule[];
   firewalls: number;
@@ -190,7 +194,10 @@ export function firewallRules(topo: Topology): {
   const network: NetworkRule[] = [];
   const application: ApplicationRule[] = [];
   const ipGroups = ipGroupAddresses(topo);
-  const groups = topo.byKind.get("firewallPolicyRuleCollectionGroup") ?? [];
+  const groups = (topo.byKind.get("firewallPolicyRuleCollectionGroup") ?? []).filter((g) => {
+    const n = read(g.props, "name");
+    return !skipGroup(typeof n === "string" ? n : g.name);
+  });
   const classic = topo.byKind.get("azureFirewall") ?? [];
   for (const g of groups) {
     const groupPriority = Number(readArmProp(g.props, "priority") ?? 65000);

@@ -10,7 +10,7 @@
 import { ArmId, parseArmId, resourceName } from "./arm-id";
 import { clusterEgress, ipRuleValues } from "./egress";
 import { scaleSetsWithoutKubelet, servicePrincipalSecret } from "./drift";
-import { clusterSubnetInfo, firewallRules, networkAllows } from "./firewall";
+import { clusterSubnetInfo, firewallRules, firewallVerdict } from "./firewall";
 import { notCovered, parseCidr } from "./cidr";
 import {
   clusterVnets,
@@ -28,7 +28,7 @@ import { pullRoleFor } from "./roles";
 import { buildTopology, OBSERVER_TYPE, StackResource, Topology } from "./topology";
 import { dnsLinkName, firewallGroupName, peeringName, ZONE_GROUP_NAME } from "./names";
 import { roleAssignmentName } from "./uuid";
-import { known, readString, sameText } from "./values";
+import { known, readArmProp, readString, sameText } from "./values";
 
 export interface IntegrationTarget {
   clusterId: string;
@@ -45,7 +45,12 @@ export interface IntegrationPlan {
   dns?: { zoneId: string; vnetIds: string[]; privateEndpointId?: string };
   peerings: { vnetAId: string; vnetBId: string; onlyAToB?: boolean }[];
   egress?: { ips: string[]; currentRules: string[] };
-  firewall?: { firewallPolicyId: string; sourceAddresses: string[]; privateEndpointIps: string[] };
+  firewall?: {
+    firewallPolicyId: string;
+    sourceAddresses: string[];
+    privateEndpointIps: string[];
+    priority: number;
+  };
   /** What only a command fixes, each with the policy that reports it. */
   commands: { policy: string; command: string }[];
   /** Why a fix could not be decided (e.g. the pulling identity is not known). */
@@ -63,6 +68,16 @@ export function observedTopology(records: readonly unknown[]): Topology {
     propertyDependencies: {},
   };
   return buildTopology([observer]);
+}
+
+/** HubFirewallRegistryRule's rule collection group priority where nothing denies first. */
+const DEFAULT_FIREWALL_PRIORITY = 200;
+
+/** The highest rule collection group priority below `limit` (and at least 100) no other group holds. */
+export function freePriorityBelow(limit: number, taken: number[]): number | undefined {
+  for (let p = Math.min(limit - 1, DEFAULT_FIREWALL_PRIORITY); p >= 100; p--)
+    if (!taken.includes(p)) return p;
+  return undefined;
 }
 
 export function planIntegration(
@@ -237,22 +252,56 @@ export function planIntegration(
   ) {
     const subnets = clusterSubnetInfo(topo, cluster);
     const sources = known(subnets) ? subnets.flatMap((s) => s.cidrs) : [];
-    const rules = firewallRules(topo);
+    const ourGroup = firewallGroupName(componentName).toLowerCase();
+    // Judged without the group this plan declares, so every run decides the same.
+    const rules = firewallRules(topo, (n) => n.toLowerCase() === ourGroup);
+    const groupPriorities = (topo.byKind.get("firewallPolicyRuleCollectionGroup") ?? [])
+      .filter((g) => String(readString(g.props, "name")).toLowerCase() !== ourGroup)
+      .map((g) => Number(readArmProp(g.props, "priority")))
+      .filter((n) => Number.isInteger(n));
     const groupNames = new Set(
       (topo.byKind.get("firewallPolicyRuleCollectionGroup") ?? []).map((g) =>
         String(readString(g.props, "name")).toLowerCase(),
       ),
     );
-    const allowed = peIps.every((ip) => {
+    const verdicts = peIps.flatMap((ip) => {
       const dest = parseCidr(ip);
-      return !!dest && !!networkAllows(rules.network, sources, dest);
+      return dest
+        ? sources.map((s) => firewallVerdict({ network: rules.network, application: [] }, s, dest, []))
+        : [];
     });
-    if (sources.length > 0 && (!allowed || groupNames.has(firewallGroupName(componentName).toLowerCase()))) {
-      plan.firewall = {
-        firewallPolicyId: target.firewallPolicyId,
-        sourceAddresses: sources.map((c) => c.raw),
-        privateEndpointIps: peIps,
-      };
+    const allowed = verdicts.length > 0 && verdicts.every((v) => v.kind === "allow");
+    if (sources.length > 0 && (!allowed || groupNames.has(ourGroup))) {
+      // A Deny that decides first must be preceded: the group goes ahead of the first denying group.
+      const denying = verdicts.flatMap((v) => (v.kind === "deny" ? [v.rule] : []));
+      const firstDeny = Math.min(...denying.map((r) => r.order[0]));
+      const priority = Number.isFinite(firstDeny)
+        ? freePriorityBelow(firstDeny, groupPriorities)
+        : (freePriorityBelow(Infinity, groupPriorities) ?? DEFAULT_FIREWALL_PRIORITY);
+      if (priority === undefined) {
+        const deny = denying.find((r) => r.order[0] === firstDeny)!;
+        plan.notes.push(
+          `the hub firewall's ${deny.where} denies the cluster's subnets TCP 443 to the registry's private endpoint, and no ` +
+            `rule collection group can be placed ahead of its group (priority ${firstDeny}): no rule is declared`,
+        );
+        const policy = parseArmId(target.firewallPolicyId)!;
+        plan.commands.push({
+          policy: "aks-acr-hub-firewall",
+          command:
+            `az network firewall policy rule-collection-group collection add-filter-collection --subscription ${policy.subscriptionId} ` +
+            `-g ${policy.resourceGroup} --policy-name ${resourceName(policy)} --rule-collection-group-name <the denying rule's group> ` +
+            `--name allow-acr-private-endpoint --collection-priority <lower than the denying collection's> --action Allow ` +
+            `--rule-name aks-to-acr-443 --rule-type NetworkRule --ip-protocols TCP --destination-ports 443 ` +
+            `--source-addresses ${sources.map((c) => c.raw).join(" ")} --destination-addresses ${peIps.join(" ")}`,
+        });
+      } else {
+        plan.firewall = {
+          firewallPolicyId: target.firewallPolicyId,
+          sourceAddresses: sources.map((c) => c.raw),
+          privateEndpointIps: peIps,
+          priority,
+        };
+      }
     }
   }
 

@@ -185,6 +185,7 @@ const PLAN_DETAIL = [
   "ruleCollectionGroupName",
   "firewallPolicyName",
   "privateEndpointName",
+  "priority",
   "subscriptionId",
 ];
 
@@ -201,8 +202,13 @@ function planLines(r: Report): string[] {
   const lines = ["Plan (what `pulumi up` would declare):"];
   const fixes = plan.filter((p) => p.inputs);
   if (fixes.length === 0) lines.push(`  ${nothingToDeclare(r)}`);
+  // A parent is named: the nearest entry before it of that name (a component may share its parent's name).
   const depth = (p: PlanEntry): number => {
-    const parent = plan.find((q) => q.name === p.parent);
+    const i = plan.indexOf(p);
+    const parent = plan
+      .slice(0, i)
+      .reverse()
+      .find((q) => q.name === p.parent);
     return parent ? 1 + depth(parent) : 0;
   };
   for (const p of fixes.length === 0 ? [] : plan) {

@@ -811,6 +811,47 @@ const SCENARIOS: Scenario[] = [
     declares: ["HubFirewallRegistryRule"],
   },
   {
+    name: "hub-firewall-deny-first",
+    about:
+      "The hub firewall's policy allows the cluster to the registry's private endpoint at rule collection group priority 300, " +
+      "but a baseline group at priority 150 denies all traffic from the spokes first: 443 i/o timeout. The plan's rule " +
+      "collection group goes ahead of the Deny (priority 149), not at its default 200.",
+    resources: [
+      ...healthy(UDR),
+      rec(
+        `${IDS.firewallPolicy}/ruleCollectionGroups/baseline`,
+        "Microsoft.Network/firewallPolicies/ruleCollectionGroups",
+        {
+          priority: 150,
+          ruleCollections: [
+            {
+              ruleCollectionType: "FirewallPolicyFilterRuleCollection",
+              name: "deny-spokes",
+              priority: 100,
+              action: { type: "Deny" },
+              rules: [
+                {
+                  ruleType: "NetworkRule",
+                  name: "deny-all-from-spokes",
+                  sourceAddresses: ["10.10.0.0/16"],
+                  destinationAddresses: ["*"],
+                  destinationPorts: ["*"],
+                  ipProtocols: ["Any"],
+                },
+              ],
+            },
+          ],
+        },
+        { location: "" },
+      ),
+    ],
+    kubernetes: web(goodImage),
+    config: { firewallPolicyId: IDS.firewallPolicy },
+    before: [onCluster("aks-acr-hub-firewall", "mandatory", ["i/o timeout", "deny-spokes"])],
+    after: [],
+    declares: ["HubFirewallRegistryRule"],
+  },
+  {
     name: "windows-pool-no-os-selector",
     about:
       "The cluster has a Windows node pool, and a Linux workload pins no OS: scheduled on Windows it fails with `no match for platform in manifest`.",

@@ -117,6 +117,61 @@ describe("core/integration: what AksAcrIntegration declares", () => {
     );
   });
 
+  it("puts the hub firewall rule ahead of a Deny that decides first, the same on every run, or says why it cannot", () => {
+    const fw = { firewallPolicyId: scenario("hub-firewall-deny-first").config.firewallPolicyId };
+    assert.equal(
+      plan("hub-firewall-blocks", { firewallPolicyId: fw.firewallPolicyId }).firewall?.priority,
+      200,
+    );
+    assert.equal(plan("hub-firewall-deny-first", fw).firewall?.priority, 149);
+    // AND once its own group exists (Allow at 149), the next run plans the same group, not a new priority
+    const ours = {
+      id: `${fw.firewallPolicyId}/ruleCollectionGroups/aks-prod-acr`,
+      name: "aks-prod-acr",
+      type: "Microsoft.Network/firewallPolicies/ruleCollectionGroups",
+      properties: {
+        priority: 149,
+        ruleCollections: [
+          {
+            ruleCollectionType: "FirewallPolicyFilterRuleCollection",
+            name: "allow-acr-private-endpoint",
+            priority: 100,
+            action: { type: "Allow" },
+            rules: [
+              {
+                ruleType: "NetworkRule",
+                name: "aks-to-acr-443",
+                sourceAddresses: ["10.10.0.0/22"],
+                destinationAddresses: ["10.0.1.4", "10.0.1.5"],
+                destinationPorts: ["443"],
+                ipProtocols: ["TCP"],
+              },
+            ],
+          },
+        ],
+      },
+    };
+    assert.equal(plan("hub-firewall-deny-first", fw, (rs) => [...rs, ours]).firewall?.priority, 149);
+    // AND a Deny at the first priority there is (100) cannot be preceded: a note and the command
+    const at100 = (rs: unknown[]) =>
+      rs.map((r) => {
+        const rec = r as { id: string; properties?: Record<string, unknown> };
+        return rec.id.endsWith("/ruleCollectionGroups/baseline")
+          ? { ...rec, properties: { ...rec.properties, priority: 100 } }
+          : r;
+      });
+    const p = plan("hub-firewall-deny-first", fw, at100);
+    assert.equal(p.firewall, undefined);
+    assert.match(
+      p.notes.join("\n"),
+      /rule collection 'deny-spokes' of 'baseline' denies .* \(priority 100\): no rule is declared/,
+    );
+    assert.match(
+      p.commands.map((c) => c.command).join("\n"),
+      /^az network firewall policy rule-collection-group collection add-filter-collection .* --action Allow .* --destination-addresses 10\.0\.1\.4 10\.0\.1\.5$/,
+    );
+  });
+
   it("says why when the pulling identity is not known, and uses principalObjectId when given", () => {
     const noSpRecord = (rs: unknown[]) =>
       rs.filter((r) => (r as { type: string }).type !== "microsoft.graph/serviceprincipals");
