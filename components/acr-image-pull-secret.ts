@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { listRegistryCredentialsOutput } from "@pulumi/azure-native/containerregistry";
 import { Secret, ServiceAccountPatch } from "@pulumi/kubernetes/core/v1";
 import { requireArmId, resourceName } from "../core/arm-id";
+import { configuredSubscription, placedIn } from "./placement";
 
 export interface AcrImagePullSecretArgs {
   /** ARM id of the registry the secret pulls from. */
@@ -35,6 +36,12 @@ export interface AcrImagePullSecretArgs {
    * @default false: pods name the secret in `imagePullSecrets` themselves
    */
   attachToDefaultServiceAccount?: boolean;
+  /**
+   * The subscription the azure-native provider this component inherits targets: the admin
+   * credentials of a registry in another subscription are read through a provider of its own.
+   * @default - azure-native:subscriptionId, ARM_SUBSCRIPTION_ID or AZURE_SUBSCRIPTION_ID; unset: the inherited provider
+   */
+  providerSubscriptionId?: string;
 }
 
 /**
@@ -59,7 +66,7 @@ export class AcrImagePullSecret extends pulumi.ComponentResource {
       ? pulumi.all([given.username, given.password]).apply(([username, password]) => ({ username, password }))
       : listRegistryCredentialsOutput(
           { resourceGroupName: registry.resourceGroupName, registryName: registry.registryName },
-          { parent: this },
+          placedIn(this, name, args.providerSubscriptionId ?? configuredSubscription(), args.registryId),
         ).apply((c) => {
           const password = c.passwords?.find((p) => p.value)?.value;
           if (!c.username || !password) {

@@ -12,6 +12,7 @@ import { HubFirewallRegistryRule } from "./hub-firewall-registry-rule";
 import { PrivateRegistryDns } from "./private-registry-dns";
 import { RegistryEgressAccess } from "./registry-egress-access";
 import { VnetPeeringPair } from "./vnet-peering-pair";
+import { configuredSubscription, placedIn } from "./placement";
 
 export interface AksAcrIntegrationArgs {
   /** ARM id of the cluster. */
@@ -174,6 +175,7 @@ export class AksAcrIntegration extends pulumi.ComponentResource {
           registryId,
           namespace: pullSecretNamespace,
           attachToDefaultServiceAccount: true,
+          providerSubscriptionId,
           ...(pullSecretCredentials ?? {}),
         },
         { parent: this, providers: kubernetes ? [kubernetes] : [] },
@@ -215,7 +217,7 @@ function givenKubernetesProvider(
 function clusterProvider(
   name: string,
   clusterId: pulumi.Input<string>,
-  parent: pulumi.Resource,
+  parent: pulumi.ComponentResource,
 ): KubernetesProvider {
   const id = pulumi
     .output(clusterId)
@@ -230,7 +232,8 @@ function clusterProvider(
     );
   const credentials = listManagedClusterUserCredentialsOutput(
     { resourceGroupName: id.apply((i) => i.resourceGroup!), resourceName: id.apply((i) => resourceName(i)!) },
-    { parent },
+    // A cluster in another subscription than the configured one is read through a provider of its own.
+    placedIn(parent, name, configuredSubscription(), clusterId),
   );
   const kubeconfig = pulumi.secret(
     pulumi.all([credentials.kubeconfigs, id]).apply(([kubeconfigs, i]) => {

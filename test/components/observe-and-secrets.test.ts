@@ -615,6 +615,20 @@ describe("AksAcrObserver, AcrImagePullSecret and RegistryEgressAccess under mock
     );
   });
 
+  it("AcrImagePullSecret reads a registry's admin credentials in another subscription through a provider of that subscription", async () => {
+    const other = "9c4e2a7b-1d3f-4b6a-8e5c-7f0a2b4d6e8c";
+    const s = new components.AcrImagePullSecret("shared", {
+      registryId: `/subscriptions/${other}/resourceGroups/rg-acr/providers/Microsoft.ContainerRegistry/registries/contosoacr`,
+      namespace: "apps",
+      providerSubscriptionId: "3f2b1c9e-6d4a-4e8b-9a7c-2d1e0f9b8a76",
+    });
+    await valueOf(s.secret.urn);
+    assert.deepEqual(
+      mocks.ofType("pulumi:providers:azure-native").map((p) => p.inputs.subscriptionId),
+      [other],
+    );
+  });
+
   it("AcrImagePullSecret uses a repository-scoped token when given one, and refuses a token with a service principal", async () => {
     const s = new components.AcrImagePullSecret("token", {
       registryId:
