@@ -50,29 +50,34 @@ export class HubFirewallRegistryRule extends pulumi.ComponentResource {
         firewallPolicyName: policy.firewallPolicyName,
         ruleCollectionGroupName: firewallGroupName(name),
         priority: args.priority ?? 200,
-        ruleCollections: [
-          {
-            ruleCollectionType: "FirewallPolicyFilterRuleCollection",
-            name: "allow-acr-private-endpoint",
-            priority: 100,
-            action: { type: "Allow" },
-            rules: [
-              {
-                ruleType: "NetworkRule",
-                name: "aks-to-acr-443",
-                sourceAddresses: sources,
-                destinationAddresses: destinations,
-                destinationPorts: ["443"],
-                ipProtocols: ["TCP"],
-              },
-            ],
-          },
-        ],
+        ruleCollections: registryRuleCollections(sources, destinations),
       },
       placedIn(this, name, args.providerSubscriptionId ?? configuredSubscription(), args.firewallPolicyId),
     );
     this.registerOutputs({ ruleCollectionGroup: this.ruleCollectionGroup });
   }
+}
+
+/** The one rule collection the group holds: Allow, the cluster subnets to the endpoint IPs on TCP 443. */
+export function registryRuleCollections<T>(sourceAddresses: T, destinationAddresses: T) {
+  return [
+    {
+      ruleCollectionType: "FirewallPolicyFilterRuleCollection" as const,
+      name: "allow-acr-private-endpoint",
+      priority: 100,
+      action: { type: "Allow" },
+      rules: [
+        {
+          ruleType: "NetworkRule" as const,
+          name: "aks-to-acr-443",
+          sourceAddresses,
+          destinationAddresses,
+          destinationPorts: ["443"],
+          ipProtocols: ["TCP"],
+        },
+      ],
+    },
+  ];
 }
 
 export function planFirewallPolicy(id: string): { resourceGroupName: string; firewallPolicyName: string } {

@@ -277,13 +277,6 @@ export function firewallVerdict(
   return { kind: "none" };
 }
 
-/** Whether the network rules let every range of `sources` reach `dest` on TCP 443 (the first deciding rule allows). */
-export function networkAllows(rules: NetworkRule[], sources: Cidr[], dest: Cidr): boolean {
-  return sources.every(
-    (s) => firewallVerdict({ network: rules, application: [] }, s, dest, []).kind === "allow",
-  );
-}
-
 /** Whether an address spec (`*`, a CIDR, an address) covers a range. */
 export function addressCovers(spec: string, target: Cidr): boolean {
   if (spec === "*" || spec.toLowerCase() === "any") return true;

@@ -493,6 +493,13 @@ describe("AksAcrObserver, AcrImagePullSecret and RegistryEgressAccess under mock
   });
   after(() => useAzureReader(undefined));
 
+  /** The registry entry of the one pull Secret declared: what the kubelet logs in with. */
+  const pullSecretLogin = () => {
+    const [secret] = mocks.ofType("kubernetes:core/v1:Secret");
+    const config = JSON.parse(secretValue(secret.inputs.stringData)[".dockerconfigjson"]);
+    return config.auths["contosoacr.azurecr.io"] as { username: string; password: string; auth: string };
+  };
+
   it("the observer registers what it saw as its `observed` output, and the policies read it: drift the stack does not own", async () => {
     const world = scenario("kubelet-identity-off-vmss");
     useAzureReader(worldReader(world.resources));
@@ -521,98 +528,65 @@ describe("AksAcrObserver, AcrImagePullSecret and RegistryEgressAccess under mock
     const [secret] = mocks.ofType("kubernetes:core/v1:Secret");
     assert.equal(secret.inputs.type, "kubernetes.io/dockerconfigjson");
     assert.deepEqual(secret.inputs.metadata, { name: "acr-contosoacr", namespace: "apps" });
-    const config = JSON.parse(secretValue(secret.inputs.stringData)[".dockerconfigjson"]);
-    assert.equal(config.auths["contosoacr.azurecr.io"].username, "contosoacr");
-    assert.equal(
-      Buffer.from(config.auths["contosoacr.azurecr.io"].auth, "base64").toString(),
-      `contosoacr:${CANARY.admin}`,
-    );
+    const login = pullSecretLogin();
+    assert.equal(login.username, "contosoacr");
+    assert.equal(Buffer.from(login.auth, "base64").toString(), `contosoacr:${CANARY.admin}`);
     const [patch] = mocks.ofType("kubernetes:core/v1:ServiceAccountPatch");
     assert.deepEqual(patch.inputs.metadata, { name: "default", namespace: "apps" });
     assert.deepEqual(patch.inputs.imagePullSecrets, [{ name: "acr-contosoacr" }]);
     assertNoCanary(JSON.stringify(await valueOf(s.secretName)), "the component's outputs");
   });
 
-  it("AksAcrIntegration puts a pull secret on clusterId's cluster, through a provider from its credentials, kept secret", async () => {
-    // GIVEN the healthy public environment and a pull-secret namespace, and no Kubernetes provider in opts
+  /** AksAcrIntegration on the healthy public environment with a pull secret in `apps`, its summary settled. */
+  async function integrationWithPullSecret(
+    extra: Partial<import("../../components/aks-acr-integration").AksAcrIntegrationArgs> = {},
+    opts?: pulumi.ComponentResourceOptions,
+  ) {
     const world = scenario("healthy-public");
     useAzureReader(worldReader(world.resources));
     try {
       const { AksAcrIntegration } = await import("../../components/aks-acr-integration");
-      const integration = new AksAcrIntegration("aks-prod", {
-        clusterId: world.config.clusterId,
-        registryId: world.config.registryId,
-        pullSecretNamespace: "apps",
-      });
+      const args = { clusterId: world.config.clusterId, registryId: world.config.registryId };
+      const integration = new AksAcrIntegration(
+        "aks-prod",
+        { ...args, pullSecretNamespace: "apps", ...extra },
+        opts,
+      );
       await valueOf(integration.summary);
-      // THEN a Kubernetes provider for aks-prod is declared from its user kubeconfig, as a secret
-      const [provider] = mocks.ofType("pulumi:providers:kubernetes");
-      assert.ok(provider, "a provider for the cluster");
-      assert.match(String(secretValue(provider.inputs.kubeconfig)), /aks-prod\.hcp/);
-      // AND the secret and the ServiceAccount patch go through it, not the default provider
-      for (const type of ["kubernetes:core/v1:Secret", "kubernetes:core/v1:ServiceAccountPatch"]) {
-        const [r] = mocks.ofType(type);
-        assert.ok(
-          r?.provider?.startsWith(`urn:pulumi:test::aks-acr-guard::`) &&
-            r.provider.includes("pulumi:providers:kubernetes::aks-prod-cluster"),
-          `${type}: ${r?.provider}`,
-        );
-      }
+      return { integration, args, AksAcrIntegration };
     } finally {
       useAzureReader(undefined);
+    }
+  }
+
+  it("AksAcrIntegration puts a pull secret on clusterId's cluster, through a provider from its credentials, kept secret", async () => {
+    // GIVEN the healthy public environment and a pull-secret namespace, and no Kubernetes provider in opts
+    await integrationWithPullSecret();
+    // THEN a Kubernetes provider for aks-prod is declared from its user kubeconfig, as a secret
+    const [provider] = mocks.ofType("pulumi:providers:kubernetes");
+    assert.ok(provider, "a provider for the cluster");
+    assert.match(String(secretValue(provider.inputs.kubeconfig)), /aks-prod\.hcp/);
+    // AND the secret and the ServiceAccount patch go through it, not the default provider
+    for (const type of ["kubernetes:core/v1:Secret", "kubernetes:core/v1:ServiceAccountPatch"]) {
+      const [r] = mocks.ofType(type);
+      assert.ok(
+        r?.provider?.startsWith(`urn:pulumi:test::aks-acr-guard::`) &&
+          r.provider.includes("pulumi:providers:kubernetes::aks-prod-cluster"),
+        `${type}: ${r?.provider}`,
+      );
     }
   });
 
   it("AksAcrIntegration uses the Kubernetes provider given in opts, and builds none", async () => {
-    const world = scenario("healthy-public");
-    useAzureReader(worldReader(world.resources));
-    try {
-      const { AksAcrIntegration } = await import("../../components/aks-acr-integration");
-      const { Provider } = await import("@pulumi/kubernetes/provider");
-      const mine = new Provider("mine", { kubeconfig: "apiVersion: v1\nkind: Config\n" });
-      const integration = new AksAcrIntegration(
-        "aks-prod",
-        {
-          clusterId: world.config.clusterId,
-          registryId: world.config.registryId,
-          pullSecretNamespace: "apps",
-        },
-        { providers: [mine] },
-      );
-      await valueOf(integration.summary);
-      assert.deepEqual(
-        mocks.ofType("pulumi:providers:kubernetes").map((p) => p.name),
-        ["mine"],
-      );
-      const [secret] = mocks.ofType("kubernetes:core/v1:Secret");
-      assert.ok(secret.provider?.includes("pulumi:providers:kubernetes::mine"), secret.provider);
-    } finally {
-      useAzureReader(undefined);
-    }
-  });
-
-  it("AcrImagePullSecret uses a service principal when given one, and refuses half of one", async () => {
-    const s = new components.AcrImagePullSecret("sp", {
-      registryId:
-        "/subscriptions/s/resourceGroups/rg-acr/providers/Microsoft.ContainerRegistry/registries/contosoacr",
-      namespace: "apps",
-      servicePrincipalClientId: "4d3c2b1a-0f9e-4d8c-b7a6-958473625140",
-      servicePrincipalSecret: CANARY.sp,
-    });
-    await valueOf(s.secret.urn);
-    const [secret] = mocks.ofType("kubernetes:core/v1:Secret");
-    const config = JSON.parse(secretValue(secret.inputs.stringData)[".dockerconfigjson"]);
-    assert.equal(config.auths["contosoacr.azurecr.io"].username, "4d3c2b1a-0f9e-4d8c-b7a6-958473625140");
-    assert.equal(mocks.ofType("kubernetes:core/v1:ServiceAccountPatch").length, 0);
-    assert.throws(
-      () =>
-        new components.AcrImagePullSecret("half", {
-          registryId: "x",
-          namespace: "apps",
-          servicePrincipalClientId: "y",
-        }),
-      /servicePrincipalClientId and servicePrincipalSecret go together/,
+    const { Provider } = await import("@pulumi/kubernetes/provider");
+    const mine = new Provider("mine", { kubeconfig: "apiVersion: v1\nkind: Config\n" });
+    await integrationWithPullSecret({}, { providers: [mine] });
+    assert.deepEqual(
+      mocks.ofType("pulumi:providers:kubernetes").map((p) => p.name),
+      ["mine"],
     );
+    const [secret] = mocks.ofType("kubernetes:core/v1:Secret");
+    assert.ok(secret.provider?.includes("pulumi:providers:kubernetes::mine"), secret.provider);
   });
 
   it("AcrImagePullSecret reads a registry's admin credentials in another subscription through a provider of that subscription", async () => {
@@ -629,65 +603,66 @@ describe("AksAcrObserver, AcrImagePullSecret and RegistryEgressAccess under mock
     );
   });
 
-  it("AcrImagePullSecret uses a repository-scoped token when given one, and refuses a token with a service principal", async () => {
-    const s = new components.AcrImagePullSecret("token", {
-      registryId:
-        "/subscriptions/s/resourceGroups/rg-acr/providers/Microsoft.ContainerRegistry/registries/contosoacr",
-      namespace: "apps",
-      tokenName: "aks-prod-pull",
-      tokenPassword: CANARY.sp,
+  const SP_CLIENT_ID = "4d3c2b1a-0f9e-4d8c-b7a6-958473625140";
+  for (const [kind, credentials, username] of [
+    [
+      "a service principal",
+      { servicePrincipalClientId: SP_CLIENT_ID, servicePrincipalSecret: CANARY.sp },
+      SP_CLIENT_ID,
+    ],
+    ["a repository-scoped token", { tokenName: "aks-prod-pull", tokenPassword: CANARY.sp }, "aks-prod-pull"],
+  ] as const) {
+    it(`AcrImagePullSecret pulls with ${kind} when given one, not the admin user`, async () => {
+      const s = new components.AcrImagePullSecret("given", {
+        registryId:
+          "/subscriptions/s/resourceGroups/rg-acr/providers/Microsoft.ContainerRegistry/registries/contosoacr",
+        namespace: "apps",
+        ...credentials,
+      });
+      await valueOf(s.secret.urn);
+      const login = pullSecretLogin();
+      assert.deepEqual([login.username, login.password], [username, CANARY.sp]);
+      assert.equal(mocks.ofType("kubernetes:core/v1:ServiceAccountPatch").length, 0);
     });
-    await valueOf(s.secret.urn);
-    const [secret] = mocks.ofType("kubernetes:core/v1:Secret");
-    const config = JSON.parse(secretValue(secret.inputs.stringData)[".dockerconfigjson"]);
-    assert.equal(config.auths["contosoacr.azurecr.io"].username, "aks-prod-pull");
-    assert.equal(config.auths["contosoacr.azurecr.io"].password, CANARY.sp);
+  }
+
+  it("AcrImagePullSecret refuses half of a credential, and a service principal with a token", () => {
+    const registry = { registryId: "x", namespace: "apps" };
+    assert.throws(
+      () => new components.AcrImagePullSecret("half-sp", { ...registry, servicePrincipalClientId: "y" }),
+      /servicePrincipalClientId and servicePrincipalSecret go together/,
+    );
+    assert.throws(
+      () => new components.AcrImagePullSecret("half-token", { ...registry, tokenName: "t" }),
+      /tokenName and tokenPassword go together/,
+    );
     assert.throws(
       () =>
         new components.AcrImagePullSecret("both", {
-          registryId: "x",
-          namespace: "apps",
+          ...registry,
           tokenName: "aks-prod-pull",
           tokenPassword: "p",
-          servicePrincipalClientId: "4d3c2b1a-0f9e-4d8c-b7a6-958473625140",
+          servicePrincipalClientId: SP_CLIENT_ID,
           servicePrincipalSecret: "q",
         }),
       /give a service principal .* or a token .*, not both/,
     );
-    assert.throws(
-      () => new components.AcrImagePullSecret("half", { registryId: "x", namespace: "apps", tokenName: "t" }),
-      /tokenName and tokenPassword go together/,
-    );
   });
 
   it("AksAcrIntegration builds the pull secret from pullSecretCredentials instead of the admin user, and wants a namespace for them", async () => {
-    const world = scenario("healthy-public");
-    useAzureReader(worldReader(world.resources));
-    try {
-      const { AksAcrIntegration } = await import("../../components/aks-acr-integration");
-      const integration = new AksAcrIntegration("aks-prod", {
-        clusterId: world.config.clusterId,
-        registryId: world.config.registryId,
-        pullSecretNamespace: "apps",
-        pullSecretCredentials: { tokenName: "aks-prod-pull", tokenPassword: pulumi.secret(CANARY.sp) },
-      });
-      await valueOf(integration.summary);
-      const [secret] = mocks.ofType("kubernetes:core/v1:Secret");
-      const config = JSON.parse(secretValue(secret.inputs.stringData)[".dockerconfigjson"]);
-      assert.equal(config.auths["contosoacr.azurecr.io"].username, "aks-prod-pull");
-      assertNoCanary(JSON.stringify(await valueOf(integration.summary)), "the integration's summary");
-      assert.throws(
-        () =>
-          new AksAcrIntegration("no-namespace", {
-            clusterId: world.config.clusterId,
-            registryId: world.config.registryId,
-            pullSecretCredentials: { tokenName: "aks-prod-pull", tokenPassword: "p" },
-          }),
-        /pullSecretCredentials are for a pull secret: give pullSecretNamespace/,
-      );
-    } finally {
-      useAzureReader(undefined);
-    }
+    const { integration, args, AksAcrIntegration } = await integrationWithPullSecret({
+      pullSecretCredentials: { tokenName: "aks-prod-pull", tokenPassword: pulumi.secret(CANARY.sp) },
+    });
+    assert.equal(pullSecretLogin().username, "aks-prod-pull");
+    assertNoCanary(JSON.stringify(await valueOf(integration.summary)), "the integration's summary");
+    assert.throws(
+      () =>
+        new AksAcrIntegration("no-namespace", {
+          ...args,
+          pullSecretCredentials: { tokenName: "aks-prod-pull", tokenPassword: "p" },
+        }),
+      /pullSecretCredentials are for a pull secret: give pullSecretNamespace/,
+    );
   });
 
   it("RegistryEgressAccess gives the rule set for an owned registry and the az commands for another, never wider than asked", async () => {

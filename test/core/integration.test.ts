@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { planIntegration } from "../../core/integration";
+import { registryRuleCollections } from "../../components/hub-firewall-registry-rule";
 import { loadWorld } from "../../offline/world";
 import { REPO_ROOT } from "../harness";
 
@@ -131,24 +132,7 @@ describe("core/integration: what AksAcrIntegration declares", () => {
       type: "Microsoft.Network/firewallPolicies/ruleCollectionGroups",
       properties: {
         priority: 149,
-        ruleCollections: [
-          {
-            ruleCollectionType: "FirewallPolicyFilterRuleCollection",
-            name: "allow-acr-private-endpoint",
-            priority: 100,
-            action: { type: "Allow" },
-            rules: [
-              {
-                ruleType: "NetworkRule",
-                name: "aks-to-acr-443",
-                sourceAddresses: ["10.10.0.0/22"],
-                destinationAddresses: ["10.0.1.4", "10.0.1.5"],
-                destinationPorts: ["443"],
-                ipProtocols: ["TCP"],
-              },
-            ],
-          },
-        ],
+        ruleCollections: registryRuleCollections(["10.10.0.0/22"], ["10.0.1.4", "10.0.1.5"]),
       },
     };
     assert.equal(plan("hub-firewall-deny-first", fw, (rs) => [...rs, ours]).firewall?.priority, 149);

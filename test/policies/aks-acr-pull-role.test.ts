@@ -149,6 +149,28 @@ describe(POLICY, () => {
       },
     };
 
+    /** The cluster and the registry as an observer records them (ARM JSON), the registry in `mode`. */
+    const observedPair = (mode?: string): Record<string, unknown>[] => [
+      {
+        id: prop(acr, "id"),
+        name: "contosoacr",
+        type: "Microsoft.ContainerRegistry/registries",
+        location: "westeurope",
+        properties: { loginServer: "contosoacr.azurecr.io", ...(mode ? { roleAssignmentMode: mode } : {}) },
+      },
+      {
+        id: prop(aks, "id"),
+        name: "aks-prod",
+        type: "Microsoft.ContainerService/managedClusters",
+        location: "westeurope",
+        identity: aks.props.identity,
+        properties: {
+          identityProfile: aks.props.identityProfile,
+          agentPoolProfiles: aks.props.agentPoolProfiles,
+        },
+      },
+    ];
+
     it("keeps a missing pull role mandatory for a cluster and registry the stack declares, granted outside it", async () => {
       // The stack owns that wiring: the message says where the grant is and how to adopt it.
       assertViolation(
@@ -168,30 +190,7 @@ describe(POLICY, () => {
 
     it("counts an observed grant where the stack does not declare the pair (the program's observer)", async () => {
       // The cluster and registry themselves are observed: nothing here is the stack's own wiring.
-      const observedOnly = observer([
-        {
-          id: prop(acr, "id"),
-          name: "contosoacr",
-          type: "Microsoft.ContainerRegistry/registries",
-          location: "westeurope",
-          properties: {
-            loginServer: "contosoacr.azurecr.io",
-            roleAssignmentMode: "LegacyRegistryPermissions",
-          },
-        },
-        {
-          id: prop(aks, "id"),
-          name: "aks-prod",
-          type: "Microsoft.ContainerService/managedClusters",
-          location: "westeurope",
-          identity: aks.props.identity,
-          properties: {
-            identityProfile: aks.props.identityProfile,
-            agentPoolProfiles: aks.props.agentPoolProfiles,
-          },
-        },
-        outsideGrant,
-      ]);
+      const observedOnly = observer([...observedPair("LegacyRegistryPermissions"), outsideGrant]);
       assertSilent(await run([observedOnly]));
       // AND without that grant, the observed pair is reported, on the observer
       const observedBare = observer(
@@ -201,38 +200,8 @@ describe(POLICY, () => {
     });
 
     describe("a registry record that does not say its roleAssignmentMode (read before 2025-05-01-preview)", () => {
-      const records = (withGrant: boolean, mode?: string) => {
-        const base = [
-          ...(observedWith(mode) as Record<string, unknown>[]),
-          ...(withGrant ? [outsideGrant] : []),
-        ];
-        return observer(base);
-      };
-      function observedWith(mode?: string) {
-        return [
-          {
-            id: prop(acr, "id"),
-            name: "contosoacr",
-            type: "Microsoft.ContainerRegistry/registries",
-            location: "westeurope",
-            properties: {
-              loginServer: "contosoacr.azurecr.io",
-              ...(mode ? { roleAssignmentMode: mode } : {}),
-            },
-          },
-          {
-            id: prop(aks, "id"),
-            name: "aks-prod",
-            type: "Microsoft.ContainerService/managedClusters",
-            location: "westeurope",
-            identity: aks.props.identity,
-            properties: {
-              identityProfile: aks.props.identityProfile,
-              agentPoolProfiles: aks.props.agentPoolProfiles,
-            },
-          },
-        ];
-      }
+      const records = (withGrant: boolean, mode?: string) =>
+        observer([...observedPair(mode), ...(withGrant ? [outsideGrant] : [])]);
 
       it("is not assumed RBAC: AcrPull alone is advisory (it fails if the registry is in ABAC mode), never mandatory", async () => {
         const o = records(true);
