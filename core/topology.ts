@@ -184,7 +184,8 @@ function readPermissions(value: unknown): Known<RolePermission[]> {
 
 /**
  * A registry's role assignment mode. One the stack declares through azure-native (whose Registry
- * has no `roleAssignmentMode`) is created in Azure's default, RBAC registry permissions. A record
+ * has no `roleAssignmentMode`) is created in Azure's default, RBAC registry permissions, unless an
+ * observer's record of it says otherwise (see withObserved). A record
  * without the field was read at an API version that does not return it (before
  * 2025-05-01-preview): its mode is not known, never assumed RBAC.
  */
@@ -240,9 +241,16 @@ export function withObserved(resources: readonly StackResource[]): StackResource
   // A declared resource whose id is unknown while its name is known is being updated (a create's
   // preview does not know the name either): what the update leaves unknown, the observer's record of
   // it shows. Only unknowns are filled; nothing the stack declares is overridden.
+  const byId = new Map(
+    records.flatMap((r) =>
+      typeof r.record.id === "string" ? [[r.record.id.toLowerCase(), r] as const] : [],
+    ),
+  );
   const out: StackResource[] = resources.map((res) => {
-    if (res.type === OBSERVER_TYPE || !tokens.has(unversioned(res.type)) || !isUnknown(res.props["id"]))
-      return res;
+    if (res.type === OBSERVER_TYPE || !tokens.has(unversioned(res.type))) return res;
+    const id = res.props["id"];
+    if (typeof id === "string" && !isUnknown(id)) return withUndeclarable(res, byId.get(id.toLowerCase()));
+    if (!isUnknown(id)) return res;
     const name = res.props["name"];
     if (typeof name !== "string" || isUnknown(name)) return res;
     const same = records.filter(
@@ -276,6 +284,27 @@ export function withObserved(resources: readonly StackResource[]): StackResource
 }
 
 /** `declared` with each unknown value replaced by `observed`'s value at the same path, where it has one. */
+/**
+ * Settings azure-native cannot declare (its resource has no such input), so a declared resource
+ * never says them: a registry's roleAssignmentMode (set with `az acr update --role-assignment-mode`).
+ */
+const UNDECLARABLE: Record<string, string[]> = {
+  "azure-native:containerregistry:Registry": ["roleAssignmentMode"],
+};
+
+/** A declared resource with the settings it cannot declare taken from the observer's record of it. */
+function withUndeclarable(
+  res: StackResource,
+  observed: { record: Record<string, unknown> } | undefined,
+): StackResource {
+  const keys = UNDECLARABLE[unversioned(res.type)];
+  if (!keys || !observed) return res;
+  const flat = flattenArm(observed.record);
+  const missing = keys.filter((k) => res.props[k] === undefined && flat[k] !== undefined);
+  if (missing.length === 0) return res;
+  return { ...res, props: { ...res.props, ...Object.fromEntries(missing.map((k) => [k, flat[k]])) } };
+}
+
 function filledFrom(declared: unknown, observed: unknown): unknown {
   if (isUnknown(declared)) return observed === undefined ? declared : observed;
   if (Array.isArray(declared)) {

@@ -227,12 +227,19 @@ export async function up(ctx: EngineContext, stack: Stack, opts: RunOptions = {}
  * azure-native's inputs for an ARM record (core/azure-native-shape.ts). The provider deploys into
  * its own subscription: a record of another one is refused, not moved.
  */
+/** Properties of a record that azure-native 3.28's resource has no input for. */
+const NOT_DECLARABLE: Record<string, string[]> = {
+  "azure-native:containerregistry:Registry": ["roleAssignmentMode"],
+};
+
 export function inputsOfRecord(
   token: string,
   record: ArmRecord,
   subscriptionId: string,
 ): Record<string, unknown> {
   const inputs = armInputsOf(token, record);
+  // What azure-native 3.28 has no input for (a registry's roleAssignmentMode): a stack cannot declare it.
+  for (const k of NOT_DECLARABLE[token] ?? []) delete inputs[k];
   const id = armIdOf(token, inputs, subscriptionId);
   if (id.toLowerCase() !== record.id.toLowerCase()) {
     throw new Error(`engine suite: ${record.id} would be deployed as ${id} (subscription ${subscriptionId})`);
@@ -316,6 +323,17 @@ export function declareWorld(world: World, subscriptionId: string): void {
       { dependsOn: clusters },
     );
   }
+}
+
+/** What the recorded world set outside the stack on resources it declares: the settings azure-native cannot declare. */
+export function changedOutside(world: World): { id: string; properties: Record<string, unknown> }[] {
+  return world.resources.flatMap((r) => {
+    const keys = NOT_DECLARABLE[declarable(r) ?? ""] ?? [];
+    const properties = Object.fromEntries(
+      keys.filter((k) => r.properties?.[k] !== undefined).map((k) => [k, r.properties![k]]),
+    );
+    return Object.keys(properties).length > 0 ? [{ id: r.id, properties }] : [];
+  });
 }
 
 /** What exists outside the stack: the records no azure-native resource declares (Graph, firewall policies). */

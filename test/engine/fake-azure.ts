@@ -81,6 +81,13 @@ export function atApiVersion(record: ArmRecord, version: string | null): ArmReco
   return { ...record, properties };
 }
 
+/** The properties of a record that an API version has no field for (kept across a PUT at it). */
+function unversioned(record: ArmRecord | undefined, version: string | null): Record<string, unknown> {
+  if (!record) return {};
+  const shown = atApiVersion(record, version).properties ?? {};
+  return Object.fromEntries(Object.entries(record.properties ?? {}).filter(([k]) => !(k in shown)));
+}
+
 export function apiVersionAccepted(path: string, version: string | null): boolean {
   const type = armTypeOfPath(path);
   if (!type || !version) return false;
@@ -116,6 +123,11 @@ export interface FakeAzure {
   resources: Map<string, ArmRecord>;
   kubernetes: Map<string, Record<string, unknown>>;
   seed(records: ArmRecord[]): void;
+  /**
+   * Settings someone changes outside the stack once it creates a resource, by ARM id: what no
+   * declaration can set (a registry's roleAssignmentMode, `az acr update --role-assignment-mode`).
+   */
+  changeOutside(changes: { id: string; properties: Record<string, unknown> }[]): void;
   close(): Promise<void>;
 }
 
@@ -129,6 +141,7 @@ function computed(record: ArmRecord, all: Map<string, ArmRecord>): void {
     p.loginServer ??= `${record.name.toLowerCase()}.azurecr.io`;
     p.adminUserEnabled ??= false;
     p.publicNetworkAccess ??= "Enabled";
+    p.roleAssignmentMode ??= "LegacyRegistryPermissions";
   }
   if (type === "microsoft.containerservice/managedclusters") {
     const location = String(record.location ?? "westeurope");
@@ -193,6 +206,8 @@ const INLINE: Record<string, Record<string, string>> = {
 
 export async function startFakeAzure(tls: { key: string; cert: string }): Promise<FakeAzure> {
   const resources = new Map<string, ArmRecord>();
+  /** Settings changed outside the stack once it creates a resource, by lower-case id. */
+  const outside = new Map<string, Record<string, unknown>>();
   const kubernetes = new Map<string, Record<string, unknown>>();
   const graph = new Map<string, GraphServicePrincipal>();
   const requests: string[] = [];
@@ -354,12 +369,20 @@ export async function startFakeAzure(tls: { key: string; cert: string }): Promis
         id: existing?.id ?? path,
         name: segments[segments.length - 1],
         type: typeOfPath(path) ?? "",
-        properties: { ...((body?.properties as Record<string, unknown>) ?? {}) },
+        // What the API version has no field for, a PUT at it neither sets nor clears.
+        properties: {
+          ...unversioned(existing, version),
+          ...(atApiVersion(
+            { type: typeOfPath(path) ?? "", properties: body?.properties } as ArmRecord,
+            version,
+          ).properties ?? {}),
+        },
       };
       computed(record, resources);
+      if (!existing) Object.assign(record.properties!, outside.get(key) ?? {});
       resources.set(key, record);
       expandInline(record);
-      return send(res, existing ? 200 : 201, withInline(record));
+      return send(res, existing ? 200 : 201, atApiVersion(withInline(record), version));
     }
     if (method === "DELETE") {
       const gone = resources.get(key);
@@ -519,6 +542,9 @@ export async function startFakeAzure(tls: { key: string; cert: string }): Promis
     refused,
     resources,
     kubernetes,
+    changeOutside(changes) {
+      for (const c of changes) outside.set(lower(c.id), c.properties);
+    },
     seed(records) {
       for (const r of records) {
         if (r.type.toLowerCase() === "microsoft.graph/serviceprincipals") {

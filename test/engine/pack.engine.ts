@@ -15,6 +15,7 @@ import {
   engineStack,
   Finding,
   outsideTheStack,
+  changedOutside,
   preview,
   REPO_ROOT,
   up,
@@ -27,6 +28,7 @@ const line = (f: Finding) => `${f.policy} ${f.level} ${f.resource}: ${f.message}
 /** A deployed stack that owns a scenario's recorded environment. */
 async function deployed(ctx: EngineContext, world: World, name: string): Promise<Stack> {
   ctx.azure.seed(outsideTheStack(world));
+  ctx.azure.changeOutside(changedOutside(world));
   const sub = subscriptionOf(world);
   const stack = await engineStack(ctx, name, async () => declareWorld(world, sub), azureConfig(ctx, sub));
   const r = await up(ctx, stack);

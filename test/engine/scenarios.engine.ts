@@ -18,6 +18,7 @@ import {
   engineStack,
   Finding,
   outsideTheStack,
+  changedOutside,
   preview,
   programConfig,
   REPO_ROOT,
@@ -80,6 +81,7 @@ for (const name of names) {
     before(async () => {
       ctx = await engineContext();
       ctx.azure.seed(outsideTheStack(world));
+      ctx.azure.changeOutside(changedOutside(world));
       const sub = subscriptionOf(world);
       stack = await engineStack(
         ctx,

@@ -13,6 +13,7 @@ import {
   engineStack,
   EngineContext,
   outsideTheStack,
+  changedOutside,
   preview,
   REPO_ROOT,
   up,
@@ -44,6 +45,7 @@ describe("a pending change to a cluster under the real engine", function () {
     const world = loadWorld(path.join(REPO_ROOT, "scenarios", "kubelet-without-acrpull", "world.json"));
     const sub = subscriptionOf(world);
     ctx.azure.seed(outsideTheStack(world));
+    ctx.azure.changeOutside(changedOutside(world));
     let current = world;
     const stack = await engineStack(ctx, "update", () => environment(current, sub), {
       ...azureConfig(ctx, sub),

@@ -199,6 +199,29 @@ describe(POLICY, () => {
       assertViolation(await run([observedBare]), "mandatory", observedBare, "will fail with");
     });
 
+    it("judges a declared registry by the mode its observed record shows, which azure-native cannot declare", async () => {
+      // GIVEN the stack declares the registry (no roleAssignmentMode: azure-native has no such input)
+      // and its kubelet AcrPull, and an observer read the registry switched to ABAC outside the stack
+      const [observedRegistry] = observedPair("AbacRepositoryPermissions");
+      const o = observer([observedRegistry]);
+      assertViolation(
+        await run([acr, aks, kubeletPull(aks, acr), o]),
+        "mandatory",
+        aks,
+        "AcrPull and AcrPush are not honoured",
+      );
+      // AND recorded in RBAC mode, or with no observer, the declared wiring is enough
+      assertSilent(
+        await run([
+          acr,
+          aks,
+          kubeletPull(aks, acr),
+          observer(observedPair("LegacyRegistryPermissions").slice(0, 1)),
+        ]),
+      );
+      assertSilent(await run([acr, aks, kubeletPull(aks, acr)]));
+    });
+
     describe("a registry record that does not say its roleAssignmentMode (read before 2025-05-01-preview)", () => {
       const records = (withGrant: boolean, mode?: string) =>
         observer([...observedPair(mode), ...(withGrant ? [outsideGrant] : [])]);
