@@ -47,7 +47,9 @@ export const aksAcrPullRoleUnverified: StackValidationPolicy = {
   description:
     "A cluster the stack cannot tie to its registries (no workload on a provider made from its kubeconfig, no role " +
     "assignment, no pulls config) whose pulling identity holds no pull role on them: a pull would fail with 401 if it " +
-    "pulls from one. Reported once per cluster. Organisations that require the pull wiring in code set it mandatory.",
+    "pulls from one. Reported once per cluster. Also a pull through AcrPull alone from a registry whose record does not " +
+    "say its roleAssignmentMode (AcrPull is not honoured in ABAC mode). Organisations that require the pull wiring in " +
+    "code set it mandatory.",
   enforcementLevel: "advisory",
   severity: "medium",
   url: "https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/connectivity/cannot-pull-image-from-acr-to-aks-cluster#cause-1-401-unauthorized-error",
