@@ -12,6 +12,7 @@ import {
   RegistryNode,
   registryPrivateEndpoints,
   StackResource,
+  subscriptionOf,
   Topology,
 } from "./topology";
 import {
@@ -199,11 +200,19 @@ export function privateLinkZones(topo: Topology): ZoneInfo[] {
 }
 
 /** Whether a child resource (link, record set) belongs to the zone: linked, or by id path. */
-function inZone(child: StackResource, zone: ZoneInfo): boolean {
+function inZone(topo: Topology, child: StackResource, zone: ZoneInfo): boolean {
   if (linked(child, "privateZoneName").includes(zone.res.urn)) return true;
   const id = readString(child.props, "id");
   if (known(id) && zone.id) return id.toLowerCase().startsWith(zone.id.key + "/");
-  return sameText(readString(child.props, "privateZoneName"), zone.name) === true;
+  if (sameText(readString(child.props, "privateZoneName"), zone.name) !== true) return false;
+  if (!zone.id) return true;
+  // Every registry zone has the same name: a child is in this one only in its resource group and
+  // subscription (its provider's, while its id is not known), where those are known.
+  const group = readString(child.props, "resourceGroupName");
+  if (known(group) && group && zone.id.resourceGroup && sameText(group, zone.id.resourceGroup) === false)
+    return false;
+  const sub = subscriptionOf(topo, child);
+  return !sub || !zone.id.subscriptionId || sameText(sub, zone.id.subscriptionId) !== false;
 }
 
 /**
@@ -235,7 +244,7 @@ export function zoneLinks(topo: Topology, zone: ZoneInfo): { vnets: ArmId[]; pen
   const vnets: ArmId[] = [];
   let pending = false;
   for (const link of topo.byKind.get("virtualNetworkLink") ?? []) {
-    if (!inZone(link, zone)) continue;
+    if (!inZone(topo, link, zone)) continue;
     const v = readString(link.props, "virtualNetwork", "id");
     if (v === UNKNOWN) pending = true;
     else if (v) {
@@ -252,7 +261,7 @@ export function zoneLinks(topo: Topology, zone: ZoneInfo): { vnets: ArmId[]; pen
 export function zoneARecords(topo: Topology, zone: ZoneInfo): Set<string> {
   const names = new Set<string>();
   for (const rs of topo.byKind.get("privateRecordSet") ?? []) {
-    if (!inZone(rs, zone)) continue;
+    if (!inZone(topo, rs, zone)) continue;
     const type = readString(rs.props, "recordType") ?? readString(rs.props, "type");
     if (known(type) && !/(^|\/)a$/i.test(type)) continue;
     const name = readString(rs.props, "relativeRecordSetName") ?? readString(rs.props, "name");

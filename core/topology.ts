@@ -148,6 +148,19 @@ export function linked(res: StackResource, property: string): readonly string[] 
   return Object.keys(res.propertyDependencies).length === 0 ? res.dependencies : [];
 }
 
+/**
+ * The subscription a resource is in: its own id's, else, while that is not known, the one its
+ * azure-native provider targets (its `subscriptionId` config), where the stack shows it.
+ */
+export function subscriptionOf(topo: Topology, res: StackResource): string | undefined {
+  const own = ownId(res)?.subscriptionId;
+  if (own) return own;
+  const provider = res.provider ? topo.byUrn.get(res.provider) : undefined;
+  if (!provider || !/^pulumi:providers:azure-native$/.test(provider.type)) return undefined;
+  const sub = readString(provider.props, "subscriptionId");
+  return known(sub) && sub ? sub : undefined;
+}
+
 /** The resource's own ARM id when its outputs carry one (not every engine or provider puts it there). */
 function ownId(res: StackResource): ArmId | undefined {
   return parseArmId(res.props["id"]);

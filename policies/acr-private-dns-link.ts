@@ -9,7 +9,7 @@ import {
   zonePending,
 } from "../core/network";
 import { resourceName } from "../core/arm-id";
-import { known, readString, UNKNOWN } from "../core/values";
+import { known, readString, sameText, UNKNOWN } from "../core/values";
 import { Topology } from "../core/topology";
 import { PairJudge, pairPolicies } from "./lib/pair-check";
 
@@ -42,7 +42,11 @@ function judgeFor(topo: Topology): PairJudge | undefined {
     const zone = serving[0] ?? zones[0];
     if (zonePending(topo, zone))
       return { fails, pending: `${zone.res.name}: which links, records and zone groups are its own` };
-    const zoneRg = zone.id?.resourceGroup ?? "<zone-resource-group>";
+    // A zone in another subscription than the cluster's (a hub's): the commands name it.
+    const zoneSub = zone.id?.subscriptionId;
+    const elsewhere =
+      !!zoneSub && !!cluster.id?.subscriptionId && sameText(zoneSub, cluster.id.subscriptionId) === false;
+    const zoneRg = `${zone.id?.resourceGroup ?? "<zone-resource-group>"}${elsewhere ? ` --subscription ${zoneSub}` : ""}`;
     const location = readString(registry.res.props, "location");
     if (serving.length === 0 && name !== undefined) {
       fails.push(

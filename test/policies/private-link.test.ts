@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 // acr-private-dns-link and aks-acr-vnet-peering on a hub-and-spoke stack: the cluster in a spoke,
 // the registry's private endpoint in the hub.
 import { observer } from "../fixtures/azure";
+import { UNKNOWN_WIRE_VALUE } from "../../core/values";
 import { aRecord, peering, privateLinkStack, vnetLink } from "../fixtures/network";
 import {
   assertNoMandatory,
@@ -114,6 +115,50 @@ describe("the private-link path", () => {
         ),
       );
     });
+    describe("a link planned into a zone of the same name (every registry zone is privatelink.azurecr.io)", () => {
+      const zoneSub = String(zone.props.id).split("/")[2];
+      const otherSub = "9c4e2a7b-1d3f-4b6a-8e5c-7f0a2b4d6e8c";
+      const providerFor = (sub: string) => ({
+        type: "pulumi:providers:azure-native",
+        name: `subscription-${sub}`,
+        props: { subscriptionId: sub },
+      });
+      /** A link as the program plans it: plain names, its id not known yet, through `provider`. */
+      const planned = (group: string, provider: ReturnType<typeof providerFor>) => ({
+        type: "azure-native:privatedns:VirtualNetworkLink",
+        name: "planned-link",
+        props: {
+          id: UNKNOWN_WIRE_VALUE,
+          name: "vnet-aks-prod-link",
+          resourceGroupName: group,
+          privateZoneName: "privatelink.azurecr.io",
+          virtualNetwork: { id: String(spoke.props.id) },
+          registrationEnabled: false,
+          location: "global",
+        },
+        provider,
+      });
+      it("counts it in the zone's resource group and subscription", async () => {
+        const p = providerFor(zoneSub);
+        assertSilent(await run(P, [...without("link-vnet-aks-prod"), p, planned("rg-dns", p)]));
+      });
+      it("does not count it in another resource group, or through a provider of another subscription", async () => {
+        const here = providerFor(zoneSub);
+        const there = providerFor(otherSub);
+        for (const stack of [
+          [here, planned("rg-elsewhere", here)],
+          [there, planned("rg-dns", there)],
+        ]) {
+          assertViolation(
+            await run(P, [...without("link-vnet-aks-prod"), ...stack]),
+            "mandatory",
+            aks,
+            "VNet 'vnet-aks-prod' has no virtual-network link to private DNS zone privatelink.azurecr.io",
+          );
+        }
+      });
+    });
+
     it("reports nothing mandatory while a link's VNet is not known", async () => {
       assertNoMandatory(
         await run(P, [
