@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { listRegistryCredentialsOutput } from "@pulumi/azure-native/containerregistry";
 import { Secret, ServiceAccountPatch } from "@pulumi/kubernetes/core/v1";
 import { requireArmId, resourceName } from "../core/arm-id";
-import { configuredSubscription, placedIn } from "./placement";
+import { placedIn } from "./placement";
 
 export interface AcrImagePullSecretArgs {
   /** ARM id of the registry the secret pulls from. */
@@ -66,7 +66,7 @@ export class AcrImagePullSecret extends pulumi.ComponentResource {
       ? pulumi.all([given.username, given.password]).apply(([username, password]) => ({ username, password }))
       : listRegistryCredentialsOutput(
           { resourceGroupName: registry.resourceGroupName, registryName: registry.registryName },
-          placedIn(this, name, args.providerSubscriptionId ?? configuredSubscription(), args.registryId),
+          placedIn(this, name, args.providerSubscriptionId, args.registryId),
         ).apply((c) => {
           const password = c.passwords?.find((p) => p.value)?.value;
           if (!c.username || !password) {

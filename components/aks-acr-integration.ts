@@ -12,7 +12,7 @@ import { HubFirewallRegistryRule } from "./hub-firewall-registry-rule";
 import { PrivateRegistryDns } from "./private-registry-dns";
 import { RegistryEgressAccess } from "./registry-egress-access";
 import { VnetPeeringPair } from "./vnet-peering-pair";
-import { configuredSubscription, placedIn } from "./placement";
+import { placedIn } from "./placement";
 
 export interface AksAcrIntegrationArgs {
   /** ARM id of the cluster. */
@@ -233,7 +233,7 @@ function clusterProvider(
   const credentials = listManagedClusterUserCredentialsOutput(
     { resourceGroupName: id.apply((i) => i.resourceGroup!), resourceName: id.apply((i) => resourceName(i)!) },
     // A cluster in another subscription than the configured one is read through a provider of its own.
-    placedIn(parent, name, configuredSubscription(), clusterId),
+    placedIn(parent, name, undefined, clusterId),
   );
   const kubeconfig = pulumi.secret(
     pulumi.all([credentials.kubeconfigs, id]).apply(([kubeconfigs, i]) => {

@@ -3,7 +3,7 @@ import { firewallGroupName } from "../core/names";
 import { FirewallPolicyRuleCollectionGroup } from "@pulumi/azure-native/network";
 import { requireArmId, resourceName } from "../core/arm-id";
 import { parseCidr } from "../core/cidr";
-import { configuredSubscription, placedIn } from "./placement";
+import { placedIn } from "./placement";
 
 export interface HubFirewallRegistryRuleArgs {
   /** ARM id of the hub's firewall policy. */
@@ -52,7 +52,7 @@ export class HubFirewallRegistryRule extends pulumi.ComponentResource {
         priority: args.priority ?? 200,
         ruleCollections: registryRuleCollections(sources, destinations),
       },
-      placedIn(this, name, args.providerSubscriptionId ?? configuredSubscription(), args.firewallPolicyId),
+      placedIn(this, name, args.providerSubscriptionId, args.firewallPolicyId),
     );
     this.registerOutputs({ ruleCollectionGroup: this.ruleCollectionGroup });
   }

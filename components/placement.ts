@@ -41,7 +41,7 @@ const BOOLEAN_SETTINGS = [
  * `azure-native:subscriptionId`, else ARM_SUBSCRIPTION_ID or AZURE_SUBSCRIPTION_ID. Undefined
  * when only the Azure CLI's default subscription decides.
  */
-export function configuredSubscription(): string | undefined {
+function configuredSubscription(): string | undefined {
   const v =
     new pulumi.Config("azure-native").get("subscriptionId") ??
     process.env.ARM_SUBSCRIPTION_ID ??
@@ -77,15 +77,16 @@ const providers = new WeakMap<pulumi.ComponentResource, Map<string, Provider>>()
  * plain ARM id in another subscription than `home`, a provider for that subscription. An id still
  * being computed (a resource the stack creates) is in the inherited provider's subscription.
  *
- * @param home the subscription the inherited azure-native provider targets; where it is not known,
- *   children stay on the inherited provider.
+ * @param given the subscription the inherited azure-native provider targets, where the caller knows
+ *   it; else configuredSubscription(); where neither says, children stay on the inherited provider.
  */
 export function placedIn(
   component: pulumi.ComponentResource,
   name: string,
-  home: string | undefined,
+  given: string | undefined,
   id: pulumi.Input<string> | undefined,
 ): pulumi.CustomResourceOptions {
+  const home = given ?? configuredSubscription();
   const sub = typeof id === "string" ? parseArmId(id)?.subscriptionId?.toLowerCase() : undefined;
   if (!home || !sub || sub === home.toLowerCase()) return { parent: component };
   const mine = providers.get(component) ?? new Map<string, Provider>();

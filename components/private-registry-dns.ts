@@ -5,7 +5,7 @@ import { PrivateRecordSet, PrivateZone, VirtualNetworkLink } from "@pulumi/azure
 import { parseCidr } from "../core/cidr";
 import { parseArmId, requireArmId, resourceName, resourceType } from "../core/arm-id";
 import { PRIVATE_LINK_ZONES } from "../core/network";
-import { configuredSubscription, placedIn } from "./placement";
+import { placedIn } from "./placement";
 
 export interface PrivateRegistryDnsArgs {
   /** ARM id of the `privatelink.azurecr.io` private DNS zone. */
@@ -60,8 +60,7 @@ export class PrivateRegistryDns extends pulumi.ComponentResource {
   constructor(name: string, args: PrivateRegistryDnsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("aks-acr-guard:index:PrivateRegistryDns", name, {}, opts);
     const zone = pulumi.output(args.zoneId).apply(planZone);
-    const home = args.providerSubscriptionId ?? configuredSubscription();
-    const zonePlace = placedIn(this, name, home, args.zoneId);
+    const zonePlace = placedIn(this, name, args.providerSubscriptionId, args.zoneId);
     if (args.createZone) {
       this.zone = new PrivateZone(
         `${name}-zone`,
@@ -117,7 +116,10 @@ export class PrivateRegistryDns extends pulumi.ComponentResource {
             { name: zone.zoneName.apply((z) => z.replace(/\./g, "-")), privateDnsZoneId: args.zoneId },
           ],
         },
-        { ...placedIn(this, name, home, args.privateEndpointId), dependsOn: this.zone ? [this.zone] : [] },
+        {
+          ...placedIn(this, name, args.providerSubscriptionId, args.privateEndpointId),
+          dependsOn: this.zone ? [this.zone] : [],
+        },
       );
     }
     this.registerOutputs({

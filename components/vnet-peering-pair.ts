@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { peeringName } from "../core/names";
 import { VirtualNetworkPeering } from "@pulumi/azure-native/network";
 import { requireArmId, resourceName } from "../core/arm-id";
-import { configuredSubscription, placedIn } from "./placement";
+import { placedIn } from "./placement";
 
 const VNET = "Microsoft.Network/virtualNetworks";
 
@@ -42,7 +42,6 @@ export class VnetPeeringPair extends pulumi.ComponentResource {
   constructor(name: string, args: VnetPeeringPairArgs, opts?: pulumi.ComponentResourceOptions) {
     super("aks-acr-guard:index:VnetPeeringPair", name, {}, opts);
     const forwarded = args.allowForwardedTraffic ?? true;
-    const home = args.providerSubscriptionId ?? configuredSubscription();
     const side = (from: pulumi.Input<string>, to: pulumi.Input<string>, suffix: string) => {
       const plan = pulumi.all([from, to]).apply(([f, t]) => planPeering(f, t));
       return new VirtualNetworkPeering(
@@ -55,7 +54,7 @@ export class VnetPeeringPair extends pulumi.ComponentResource {
           allowVirtualNetworkAccess: true,
           allowForwardedTraffic: forwarded,
         },
-        placedIn(this, name, home, from),
+        placedIn(this, name, args.providerSubscriptionId, from),
       );
     };
     this.aToB = side(args.vnetAId, args.vnetBId, "a-to-b");

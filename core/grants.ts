@@ -209,28 +209,40 @@ export function resolveRole(
   };
 }
 
-/** Does the assignment's role let its holder pull from a registry in `mode`? */
+/**
+ * Does the assignment's role let its holder pull from a registry in `mode`? `onlyModeUnknown`: the
+ * role is known and only the registry's mode, not known, decides.
+ */
 export function rolePulls(
   topo: Topology,
   a: AssignmentNode,
   mode: Known<RegistryMode>,
   options: PullAccessOptions = {},
-): { grants: Tri; label: string } {
+): { grants: Tri; label: string; onlyModeUnknown?: boolean } {
   const role = resolveRole(topo, a, options);
+  // Known role, unknown mode, and the two modes disagree: the mode alone decides.
+  const inMode = (grants: Tri, label: string): { grants: Tri; label: string; onlyModeUnknown: boolean } => ({
+    grants,
+    label,
+    onlyModeUnknown: mode === UNKNOWN && grants === UNKNOWN,
+  });
   switch (role.kind) {
     case "custom": {
       const label = `custom role '${role.def.label}'`;
       const perms = role.def.permissions;
       if (perms === UNKNOWN) return { grants: UNKNOWN, label };
-      return { grants: byMode(mode, (m) => customRolePulls(perms, m)), label };
+      return inMode(
+        byMode(mode, (m) => customRolePulls(perms, m)),
+        label,
+      );
     }
     case "pending":
       return { grants: UNKNOWN, label: "a role not known yet" };
     case "builtIn":
-      return {
-        grants: byMode(mode, (m) => (m === "abac" ? role.role.pullsAbac : role.role.pullsRbac)),
-        label: role.role.name,
-      };
+      return inMode(
+        byMode(mode, (m) => (m === "abac" ? role.role.pullsAbac : role.role.pullsRbac)),
+        role.role.name,
+      );
     case "external":
       return { grants: true, label: `custom role ${role.guid}` };
     case "unrecognized":

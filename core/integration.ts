@@ -253,17 +253,15 @@ export function planIntegration(
     const subnets = clusterSubnetInfo(topo, cluster);
     const sources = known(subnets) ? subnets.flatMap((s) => s.cidrs) : [];
     const ourGroup = firewallGroupName(componentName).toLowerCase();
+    const isOurs = (name: string) => name.toLowerCase() === ourGroup;
+    const groups = topo.byKind.get("firewallPolicyRuleCollectionGroup") ?? [];
+    const others = groups.filter((g) => !isOurs(String(readString(g.props, "name"))));
+    const declaredBefore = others.length < groups.length;
     // Judged without the group this plan declares, so every run decides the same.
-    const rules = firewallRules(topo, (n) => n.toLowerCase() === ourGroup);
-    const groupPriorities = (topo.byKind.get("firewallPolicyRuleCollectionGroup") ?? [])
-      .filter((g) => String(readString(g.props, "name")).toLowerCase() !== ourGroup)
+    const rules = firewallRules(topo, isOurs);
+    const groupPriorities = others
       .map((g) => Number(readArmProp(g.props, "priority")))
       .filter((n) => Number.isInteger(n));
-    const groupNames = new Set(
-      (topo.byKind.get("firewallPolicyRuleCollectionGroup") ?? []).map((g) =>
-        String(readString(g.props, "name")).toLowerCase(),
-      ),
-    );
     const verdicts = peIps.flatMap((ip) => {
       const dest = parseCidr(ip);
       return dest
@@ -271,7 +269,7 @@ export function planIntegration(
         : [];
     });
     const allowed = verdicts.length > 0 && verdicts.every((v) => v.kind === "allow");
-    if (sources.length > 0 && (!allowed || groupNames.has(ourGroup))) {
+    if (sources.length > 0 && (!allowed || declaredBefore)) {
       // A Deny that decides first must be preceded: the group goes ahead of the first denying group.
       const denying = verdicts.flatMap((v) => (v.kind === "deny" ? [v.rule] : []));
       const firstDeny = Math.min(...denying.map((r) => r.order[0]));

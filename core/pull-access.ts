@@ -86,14 +86,7 @@ export function evaluatePullAccess(
     }
     if (verdict === true) return { status: "granted", via: a };
     // The record does not say the registry's mode: the one thing undecided is whether this role counts.
-    if (
-      mode === UNKNOWN &&
-      isObserved(registry.res) &&
-      scope === true &&
-      principal === true &&
-      pulls.grants === UNKNOWN &&
-      pulls.label !== "a role not known yet"
-    ) {
+    if (pulls.onlyModeUnknown && isObserved(registry.res) && scope === true && principal === true) {
       modeDependent ??= { status: "modeUnknown", via: a, role: pulls.label };
       continue;
     }

@@ -301,7 +301,7 @@ export function withObserved(resources: readonly StackResource[]): StackResource
  * Settings azure-native cannot declare (its resource has no such input), so a declared resource
  * never says them: a registry's roleAssignmentMode (set with `az acr update --role-assignment-mode`).
  */
-const UNDECLARABLE: Record<string, string[]> = {
+export const UNDECLARABLE: Readonly<Record<string, readonly string[]>> = {
   "azure-native:containerregistry:Registry": ["roleAssignmentMode"],
 };
 

@@ -108,6 +108,26 @@ function decide(topo: Topology, config: Record<string, unknown>): Evaluation {
   return { certain, unverified: [...unverified, ...modeUnknown], pending };
 }
 
+/** The command that says a registry's role assignment mode. */
+const showMode = (r: RegistryNode) =>
+  `az acr show ${r.id ? `--ids ${r.id.raw}` : `-n ${r.label}`} --query roleAssignmentMode`;
+
+/** The command that assigns `roleName` at the registry to the identity the cluster pulls with. */
+function assignCommand(c: ClusterNode, r: RegistryNode, roleName: string): string {
+  const assignee =
+    c.identity.kind === "kubelet"
+      ? known(c.identity.objectId)
+        ? c.identity.objectId
+        : `$(az aks show ${clusterArgs(c)} --query identityProfile.kubeletidentity.objectId -o tsv)`
+      : known(c.identity.objectId)
+        ? c.identity.objectId
+        : `$(az ad sp show --id ${known(c.identity.clientId) ? c.identity.clientId : "<client-id>"} --query id -o tsv)`;
+  return (
+    `az role assignment create --assignee-object-id ${assignee} --assignee-principal-type ServicePrincipal ` +
+    `--role "${roleName}" --scope ${registryScope(r)}`
+  );
+}
+
 /** A pull that works only if the registry is not in ABAC mode, which its record does not say. */
 function modeMessage(
   c: ClusterNode,
@@ -115,18 +135,15 @@ function modeMessage(
   v: Extract<PullVerdict, { status: "modeUnknown" }>,
 ): Finding {
   const reader = pullRoleFor("abac").name;
-  const show = r.id ? `--ids ${r.id.raw}` : `-n ${r.label}`;
   return {
     message:
       `Pods on cluster '${c.label}' pulling from '${loginServerOf(r)}' will fail with ${KUBELET_401} if registry ` +
       `'${r.label}' uses ABAC repository permissions: its ${c.identity.label} pulls through ${v.role} ` +
       `(role assignment '${v.via.res.name}'), which ABAC registries do not honour, and the record of the registry does ` +
       "not say its roleAssignmentMode (it was read at an API version before 2025-05-01-preview), so this is not certain.\n" +
-      `Fix: check with \`az acr show ${show} --query roleAssignmentMode\`; if it is AbacRepositoryPermissions, declare ` +
-      `aks-acr-guard's AcrPullAccess with abacRepositoryPermissions: true (it assigns ${reader}), or run: az role assignment ` +
-      `create --assignee-object-id ${known(c.identity.objectId) ? c.identity.objectId : "<object-id>"} ` +
-      `--assignee-principal-type ServicePrincipal --role "${reader}" --scope ${registryScope(r)}. Re-reading the registry ` +
-      "(AksAcrObserver reads it at 2025-05-01-preview) makes this check certain.",
+      `Fix: check with \`${showMode(r)}\`; if it is AbacRepositoryPermissions, declare aks-acr-guard's AcrPullAccess ` +
+      `with abacRepositoryPermissions: true (it assigns ${reader}), or run: ${assignCommand(c, r, reader)}. Re-reading ` +
+      "the registry (AksAcrObserver reads it at 2025-05-01-preview) makes this check certain.",
     urn: c.res.urn,
   };
 }
@@ -135,7 +152,7 @@ function message(c: ClusterNode, r: RegistryNode, v: Extract<PullVerdict, { stat
   // A record that does not say its mode: no role held pulls in either, and the fix names both.
   const mode = v.mode;
   const modeKnown = known(mode);
-  const role = pullRoleFor(known(mode) ? mode : "rbac");
+  const role = pullRoleFor(modeKnown ? mode : "rbac");
   const action =
     v.mode === "abac"
       ? ABAC_PULL_DATA_ACTION
@@ -160,7 +177,7 @@ function message(c: ClusterNode, r: RegistryNode, v: Extract<PullVerdict, { stat
   if (!modeKnown) {
     lines.push(
       `The record of registry '${r.label}' does not say its roleAssignmentMode (it was read at an API version before ` +
-        `2025-05-01-preview), so no role is assumed to pull: check with \`az acr show ${r.id ? `--ids ${r.id.raw}` : `-n ${r.label}`} --query roleAssignmentMode\`.`,
+        `2025-05-01-preview), so no role is assumed to pull: check with \`${showMode(r)}\`.`,
     );
   }
   for (const i of v.ineffective) {
@@ -173,28 +190,17 @@ function message(c: ClusterNode, r: RegistryNode, v: Extract<PullVerdict, { stat
       `${m.role} on the registry is held by ${m.holder} (role assignment '${m.assignment.res.name}').`,
     );
   }
-  const assignee =
-    c.identity.kind === "kubelet"
-      ? known(c.identity.objectId)
-        ? c.identity.objectId
-        : `$(az aks show ${clusterArgs(c)} --query identityProfile.kubeletidentity.objectId -o tsv)`
-      : known(c.identity.objectId)
-        ? c.identity.objectId
-        : `$(az ad sp show --id ${known(c.identity.clientId) ? c.identity.clientId : "<client-id>"} --query id -o tsv)`;
-  const assign =
-    `az role assignment create --assignee-object-id ${assignee} --assignee-principal-type ServicePrincipal ` +
-    `--role "${role.name}" --scope ${registryScope(r)}`;
+  const assign = assignCommand(c, r, role.name);
   lines.push(
     outsideIds.length > 0
       ? `Adopt it into the stack: pulumi import azure-native:authorization:RoleAssignment <name> ${outsideIds[0]}`
       : "If the role was granted outside this stack (az aks update --attach-acr, another stack), the stack does not own it: " +
           "adopt it with `pulumi import azure-native:authorization:RoleAssignment <name> <role-assignment-id>`.",
   );
-  const abacAssign = assign.replace(`--role "${role.name}"`, `--role "${pullRoleFor("abac").name}"`);
   lines.push(
     !modeKnown
       ? `Fix: declare aks-acr-guard's AcrPullAccess for this cluster and registry (abacRepositoryPermissions: true on an ` +
-          `ABAC registry), or run: ${assign}  (on an ABAC registry: ${abacAssign})`
+          `ABAC registry), or run: ${assign}  (on an ABAC registry: ${assignCommand(c, r, pullRoleFor("abac").name)})`
       : v.mode === "abac"
         ? `Fix: declare aks-acr-guard's AcrPullAccess for this cluster and registry (it assigns ${role.name} at the registry scope), or run: ${assign}`
         : `Fix: declare aks-acr-guard's AcrPullAccess for this cluster and registry (it assigns ${role.name} at the registry scope), ` +

@@ -16,6 +16,7 @@ import { World } from "../../offline/world";
 import { FakeAzure, startFakeAzure } from "./fake-azure";
 import { armIdOf, armInputsOf } from "../../core/azure-native-shape";
 import { kubernetesInputsOf } from "../../offline/resources";
+import { UNDECLARABLE } from "../../core/topology";
 import { knows } from "./providers/azure-native";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -227,10 +228,6 @@ export async function up(ctx: EngineContext, stack: Stack, opts: RunOptions = {}
  * azure-native's inputs for an ARM record (core/azure-native-shape.ts). The provider deploys into
  * its own subscription: a record of another one is refused, not moved.
  */
-/** Properties of a record that azure-native 3.28's resource has no input for. */
-const NOT_DECLARABLE: Record<string, string[]> = {
-  "azure-native:containerregistry:Registry": ["roleAssignmentMode"],
-};
 
 export function inputsOfRecord(
   token: string,
@@ -239,7 +236,7 @@ export function inputsOfRecord(
 ): Record<string, unknown> {
   const inputs = armInputsOf(token, record);
   // What azure-native 3.28 has no input for (a registry's roleAssignmentMode): a stack cannot declare it.
-  for (const k of NOT_DECLARABLE[token] ?? []) delete inputs[k];
+  for (const k of UNDECLARABLE[token] ?? []) delete inputs[k];
   const id = armIdOf(token, inputs, subscriptionId);
   if (id.toLowerCase() !== record.id.toLowerCase()) {
     throw new Error(`engine suite: ${record.id} would be deployed as ${id} (subscription ${subscriptionId})`);
@@ -328,7 +325,7 @@ export function declareWorld(world: World, subscriptionId: string): void {
 /** What the recorded world set outside the stack on resources it declares: the settings azure-native cannot declare. */
 export function changedOutside(world: World): { id: string; properties: Record<string, unknown> }[] {
   return world.resources.flatMap((r) => {
-    const keys = NOT_DECLARABLE[declarable(r) ?? ""] ?? [];
+    const keys = UNDECLARABLE[declarable(r) ?? ""] ?? [];
     const properties = Object.fromEntries(
       keys.filter((k) => r.properties?.[k] !== undefined).map((k) => [k, r.properties![k]]),
     );
