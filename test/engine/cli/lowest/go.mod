@@ -1,4 +1,4 @@
-module aks-acr-guard/test/engine/cli
+module aks-acr-guard/test/engine/cli/lowest
 
 go 1.25.11
 
