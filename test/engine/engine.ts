@@ -129,20 +129,22 @@ export interface RunOptions {
   env?: Record<string, string>;
 }
 
+/** A policy event as a finding: the engine's events from `preview`/`up`, and `pulumi policy analyze --json`'s lines. */
+export function findingOf(p: NonNullable<EngineEvent["policyEvent"]>): Finding {
+  return {
+    policy: p.policyName,
+    level: p.enforcementLevel === "mandatory" ? "mandatory" : "advisory",
+    resource: p.resourceUrn ? p.resourceUrn.split("::").pop()! : "",
+    urn: p.resourceUrn ?? "",
+    message: p.message,
+  };
+}
+
 function collector() {
   const findings: Finding[] = [];
   let changes: Record<string, number> = {};
   const onEvent = (e: EngineEvent) => {
-    if (e.policyEvent) {
-      const p = e.policyEvent;
-      findings.push({
-        policy: p.policyName,
-        level: p.enforcementLevel === "mandatory" ? "mandatory" : "advisory",
-        resource: p.resourceUrn ? p.resourceUrn.split("::").pop()! : "",
-        urn: p.resourceUrn ?? "",
-        message: p.message,
-      });
-    }
+    if (e.policyEvent) findings.push(findingOf(e.policyEvent));
     if (e.summaryEvent) changes = e.summaryEvent.resourceChanges as Record<string, number>;
   };
   return { findings, onEvent, changes: () => changes };
@@ -169,7 +171,7 @@ async function withOptions(ctx: EngineContext, stack: Stack, opts: RunOptions) {
 }
 
 /** The findings the engine reported, deduplicated (the CLI reports a violation once per event). */
-function unique(findings: Finding[]): Finding[] {
+export function unique(findings: Finding[]): Finding[] {
   const seen = new Set<string>();
   return findings.filter((f) => {
     const k = `${f.policy}|${f.level}|${f.urn}|${f.message}`;
