@@ -9,6 +9,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { lowestOf, peerRanges } from "../matrix/cells";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
@@ -40,9 +41,11 @@ export function packAndInstall(): UserProject {
   fs.mkdirSync(dir);
   for (const f of ["index.mjs", "run-stack.mjs"])
     fs.copyFileSync(path.join(__dirname, "user-project", f), path.join(dir, f));
-  const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as {
-    peerDependencies: Record<string, string>;
-  };
+  // The lowest version of each peer: the engine suite's own SDK, which runs on every supported
+  // Node (the newest @pulumi/pulumi needs Node 22; test/matrix installs it where it runs).
+  const peers = Object.fromEntries(
+    Object.entries(peerRanges()).map(([name, range]) => [name, lowestOf(range)]),
+  );
   fs.writeFileSync(
     path.join(dir, "package.json"),
     JSON.stringify(
@@ -50,7 +53,7 @@ export function packAndInstall(): UserProject {
         name: "user-project",
         private: true,
         type: "module",
-        dependencies: { "aks-acr-guard": `file:${tarball}`, ...pkg.peerDependencies },
+        dependencies: { "aks-acr-guard": `file:${tarball}`, ...peers },
       },
       null,
       2,
