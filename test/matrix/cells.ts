@@ -54,6 +54,8 @@ export interface Cell {
   sdk: SdkChoice;
   /** The exact @pulumi/pulumi version of the cell. */
   sdkVersion: string;
+  /** The newest @pulumi/pulumi in the peer range whose engines admit the cell's Node. */
+  newestSdk: string;
   /** The providers a user on this cell installs beside the package: exact versions, or "latest". */
   peers: [string, string][];
   tarball: string;

@@ -11,6 +11,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
+import * as semver from "semver";
 import { cellFromEnv, pulumiNewTypescript, readmeProgram, TEMPLATE_SDK_RANGE } from "./cells";
 
 const run = promisify(execFile);
@@ -135,6 +136,55 @@ describe(`the packed package in a new TypeScript project (${cellFromEnv().label}
         const f = got[name].find((x) => key(x) === key(e))!;
         for (const c of e.contains) assert.ok(f.message.includes(c), `${name}: ${key(e)} says "${c}"`);
       }
+    }
+  });
+
+  it("installs the published pack alone, as Pulumi Cloud hands it to a CLI, and runs it with its own SDK", async () => {
+    // `pulumi policy publish` uploads the pack's folder (its package.json "files"); a CLI enforcing it
+    // extracts that and installs its dependencies with `npm install` (the Node language plugin's
+    // InstallDependencies), on the user's Node.
+    const published = fs.mkdtempSync(path.join(os.tmpdir(), "aks-acr-guard-published-"));
+    try {
+      const source = path.join(dir, "node_modules", "aks-acr-guard", "policies");
+      const manifest = JSON.parse(fs.readFileSync(path.join(source, "package.json"), "utf8")) as {
+        files: string[];
+        dependencies: Record<string, string>;
+      };
+      for (const f of manifest.files)
+        fs.cpSync(path.join(source, f), path.join(published, f), { recursive: true });
+      const install = await run(process.execPath, [cell.npmCli, "install", "--no-audit", "--no-fund"], {
+        cwd: published,
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      const sdk = JSON.parse(
+        fs.readFileSync(path.join(published, "node_modules", "@pulumi", "pulumi", "package.json"), "utf8"),
+      ) as { version: string; engines?: { node?: string } };
+      // npm takes the newest release in the range whose engines admit the Node it runs on: on Node 20
+      // the 3.248 line, on 22 and 24 the newest.
+      assert.doesNotMatch(install.stderr, /ERESOLVE|EBADENGINE/, install.stderr);
+      assert.equal(sdk.version, cell.newestSdk);
+      assert.ok(semver.satisfies(process.version, sdk.engines?.node ?? "*"), JSON.stringify(sdk.engines));
+      const { stdout } = await run(
+        process.execPath,
+        [
+          "-e",
+          `const { PolicyPackClient } = require(${JSON.stringify(path.join(dir, "node_modules", "aks-acr-guard", "dist", "offline", "analyzer.js"))});
+           const { diagnoseWorld } = require(${JSON.stringify(path.join(dir, "node_modules", "aks-acr-guard", "dist", "offline", "preview.js"))});
+           const { loadWorld } = require(${JSON.stringify(path.join(dir, "node_modules", "aks-acr-guard", "dist", "offline", "world.js"))});
+           (async () => {
+             const pack = await PolicyPackClient.start(${JSON.stringify(published)}, {}, require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [${JSON.stringify(published)}] }));
+             const info = await pack.info();
+             const { before } = await diagnoseWorld(loadWorld(${JSON.stringify(path.join(dir, "node_modules", "aks-acr-guard", "scenarios", "broken-hub-spoke", "world.json"))}), pack);
+             await pack.stop();
+             console.log(JSON.stringify({ name: info.name, policies: info.policies.length, mandatory: before.filter((d) => d.enforcementLevel === "mandatory").length }));
+           })().catch((e) => { console.error(e); process.exit(1); });`,
+        ],
+        { cwd: published },
+      );
+      assert.deepEqual(JSON.parse(stdout), { name: "aks-acr-guard", policies: 26, mandatory: 4 });
+      assert.ok(semver.satisfies(sdk.version, manifest.dependencies["@pulumi/pulumi"]), sdk.version);
+    } finally {
+      fs.rmSync(published, { recursive: true, force: true });
     }
   });
 

@@ -154,6 +154,7 @@ function main() {
         node: major,
         sdk,
         sdkVersion,
+        newestSdk: newestFor(nodeVersion, ranges["@pulumi/pulumi"], releases["@pulumi/pulumi"]),
         peers: PEERS.filter((p) => p !== "@pulumi/pulumi").map((p) => [p, version(p)]),
         tarball,
         npmCli,
