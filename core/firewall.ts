@@ -68,6 +68,11 @@ interface RuleBase {
   sourcesUnknown: boolean;
   /** Some IP group it names is in the stack but its addresses are not known yet (preview). */
   groupsPending: boolean;
+  /**
+   * Its group's or collection's priority is not known yet (preview): `order` then places it after
+   * every known priority, and a verdict it could change is not certain.
+   */
+  orderUnknown: boolean;
 }
 
 export interface NetworkRule extends RuleBase {
@@ -83,6 +88,18 @@ export interface ApplicationRule extends RuleBase {
   /** `https:443`-style protocol and port pairs. */
   protocols: string[];
 }
+
+/** Past the highest priority Azure takes (65000): where a rule whose priority is not known yet sorts. */
+const UNKNOWN_PRIORITY = 65001;
+
+/** A priority as ARM gives it (a number, or a numeric string); `fallback` when absent, UNKNOWN while not known. */
+export function priorityOf(v: unknown, fallback: number): Known<number> {
+  if (isUnknown(v)) return UNKNOWN;
+  const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
+  return Number.isFinite(n) ? n : fallback;
+}
+
+const sortable = (p: Known<number>) => (p === UNKNOWN ? UNKNOWN_PRIORITY : p);
 
 function actionOf(v: unknown): "allow" | "deny" {
   const t = read(v, "type") ?? v;
@@ -127,7 +144,7 @@ function withGroups(
 /** A network or application rule of a rule collection, whichever kind of firewall it belongs to. */
 function readRule(
   r: unknown,
-  collection: { where: string; action: "allow" | "deny"; order: number[] },
+  collection: { where: string; action: "allow" | "deny"; order: number[]; orderUnknown: boolean },
   kind: "network" | "application",
   groups: Map<string, Known<string[]>>,
 ): NetworkRule | ApplicationRule {
@@ -160,11 +177,13 @@ function readRule(
   };
 }
 
-function collectionOf(rc: unknown, where: string, groupPriority: number) {
+function collectionOf(rc: unknown, where: string, groupPriority: Known<number>) {
+  const priority = priorityOf(readArmProp(rc, "priority"), 65000);
   return {
     where,
     action: actionOf(readArmProp(rc, "action")),
-    order: [groupPriority, Number(readArmProp(rc, "priority") ?? 65000)],
+    order: [sortable(groupPriority), sortable(priority)],
+    orderUnknown: groupPriority === UNKNOWN || priority === UNKNOWN,
   };
 }
 
@@ -200,7 +219,7 @@ export function firewallRules(
   });
   const classic = topo.byKind.get("azureFirewall") ?? [];
   for (const g of groups) {
-    const groupPriority = Number(readArmProp(g.props, "priority") ?? 65000);
+    const groupPriority = priorityOf(readArmProp(g.props, "priority"), 65000);
     for (const rc of listOf(readArmProp(g.props, "ruleCollections"))) {
       const collection = collectionOf(
         rc,
@@ -243,7 +262,9 @@ export function firewallRules(
  * What Azure Firewall does with a TCP 443 connection from `source` to `dest` (the registry's
  * private-endpoint IP, reached for `fqdns`): network rules first, then application rules, each in
  * order; the first rule that matches decides (rules are terminating); none: denied by default. A
- * rule that would match but names an IP group the stack does not show leaves it `uncertain`.
+ * rule that would match but names an IP group the stack does not show leaves it `uncertain`, and so
+ * does a matching rule of the other action whose place in the order is not known yet (a priority a
+ * preview does not know), with that rule.
  */
 export type FirewallVerdict =
   | { kind: "allow"; rule: NetworkRule | ApplicationRule }
@@ -257,22 +278,60 @@ export function firewallVerdict(
   dest: Cidr,
   fqdns: string[],
 ): FirewallVerdict {
+  const decided = firstMatch(rules, source, dest, fqdns);
+  if (decided.kind !== "allow" && decided.kind !== "deny") return decided;
+  // Network rules are all taken up before application rules, so a rival is of the same kind: one
+  // that may match with the other action, where the order between the two is not known yet.
+  const network = (rules.network as (NetworkRule | ApplicationRule)[]).includes(decided.rule);
+  const rival = (network ? rules.network : rules.application).find(
+    (r: NetworkRule | ApplicationRule) =>
+      r !== decided.rule &&
+      r.action !== decided.kind &&
+      (r.orderUnknown || decided.rule.orderUnknown) &&
+      (network
+        ? networkMatch(r as NetworkRule, source, dest, fqdns)
+        : applicationMatch(r as ApplicationRule, source, fqdns)) !== "no",
+  );
+  return rival ? { kind: "uncertain", rule: rival.orderUnknown ? rival : decided.rule } : decided;
+}
+
+type Match = "yes" | "maybe" | "no";
+
+function networkMatch(r: NetworkRule, source: Cidr, dest: Cidr, fqdns: string[]): Match {
+  if (!r.ports.some((p) => portCovers(p, 443)) || !r.protocols.some((p) => /^(tcp|any)$/i.test(p)))
+    return "no";
+  const from = r.sources.some((spec) => addressCovers(spec, source));
+  const to = r.destinations.some(
+    (d) => addressCovers(d, dest) || fqdns.some((f) => !parseCidr(d) && d !== "*" && fqdnCovers(d, f)),
+  );
+  if (from && to) return "yes";
+  return (from || r.sourcesUnknown) && (to || r.destinationsUnknown) ? "maybe" : "no";
+}
+
+function applicationMatch(r: ApplicationRule, source: Cidr, fqdns: string[]): Match {
+  if (fqdns.length === 0) return "no";
+  if (!r.protocols.some((p) => p === "https:443" || p === "https:")) return "no";
+  if (!fqdns.every((f) => r.fqdns.some((p) => fqdnCovers(p, f)))) return "no";
+  if (r.sources.some((spec) => addressCovers(spec, source))) return "yes";
+  return r.sourcesUnknown ? "maybe" : "no";
+}
+
+/** The first rule, in the order Azure Firewall takes them up, that matches (or may). */
+function firstMatch(
+  rules: { network: NetworkRule[]; application: ApplicationRule[] },
+  source: Cidr,
+  dest: Cidr,
+  fqdns: string[],
+): FirewallVerdict {
   for (const r of rules.network) {
-    if (!r.ports.some((p) => portCovers(p, 443)) || !r.protocols.some((p) => /^(tcp|any)$/i.test(p)))
-      continue;
-    const from = r.sources.some((spec) => addressCovers(spec, source));
-    const to = r.destinations.some(
-      (d) => addressCovers(d, dest) || fqdns.some((f) => !parseCidr(d) && d !== "*" && fqdnCovers(d, f)),
-    );
-    if (from && to) return { kind: r.action, rule: r };
-    if ((from || r.sourcesUnknown) && (to || r.destinationsUnknown)) return { kind: "uncertain", rule: r };
+    const m = networkMatch(r, source, dest, fqdns);
+    if (m === "yes") return { kind: r.action, rule: r };
+    if (m === "maybe") return { kind: "uncertain", rule: r };
   }
-  if (fqdns.length === 0) return { kind: "none" };
   for (const r of rules.application) {
-    if (!r.protocols.some((p) => p === "https:443" || p === "https:")) continue;
-    if (!fqdns.every((f) => r.fqdns.some((p) => fqdnCovers(p, f)))) continue;
-    if (r.sources.some((spec) => addressCovers(spec, source))) return { kind: r.action, rule: r };
-    if (r.sourcesUnknown) return { kind: "uncertain", rule: r };
+    const m = applicationMatch(r, source, fqdns);
+    if (m === "yes") return { kind: r.action, rule: r };
+    if (m === "maybe") return { kind: "uncertain", rule: r };
   }
   return { kind: "none" };
 }
@@ -316,7 +375,7 @@ export function nsgDenies(
       name: String(read(r, "name") ?? ""),
       direction: String(readArmProp(r, "direction") ?? ""),
       access: String(readArmProp(r, "access") ?? ""),
-      priority: Number(readArmProp(r, "priority") ?? 4096),
+      priority: priorityOf(readArmProp(r, "priority"), 4096),
       protocol: String(readArmProp(r, "protocol") ?? "*"),
       ports: [
         ...strings(readArmProp(r, "destinationPortRange")),
@@ -327,9 +386,13 @@ export function nsgDenies(
         ...strings(readArmProp(r, "destinationAddressPrefixes")),
       ],
     }))
-    .filter((r) => r.direction.toLowerCase() === "outbound")
+    .filter((r) => r.direction.toLowerCase() === "outbound");
+  // Which rule an NSG takes up first is not known while a priority is not (preview).
+  if (outbound.some((r) => r.priority === UNKNOWN)) return UNKNOWN;
+  const ordered = outbound
+    .map((r) => ({ ...r, priority: r.priority as number }))
     .sort((a, b) => a.priority - b.priority);
-  for (const r of outbound) {
+  for (const r of ordered) {
     if (!/^(\*|tcp)$/i.test(r.protocol)) continue;
     if (!r.ports.some((p) => portCovers(p, 443))) continue;
     const hits = r.dests.some(

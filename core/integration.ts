@@ -10,7 +10,7 @@
 import { ArmId, parseArmId, resourceName } from "./arm-id";
 import { clusterEgress, ipRuleValues } from "./egress";
 import { scaleSetsWithoutKubelet, servicePrincipalSecret } from "./drift";
-import { clusterSubnetInfo, firewallRules, firewallVerdict } from "./firewall";
+import { clusterSubnetInfo, firewallRules, firewallVerdict, priorityOf } from "./firewall";
 import { notCovered, parseCidr } from "./cidr";
 import {
   clusterVnets,
@@ -28,7 +28,7 @@ import { pullRoleFor } from "./roles";
 import { buildTopology, OBSERVER_TYPE, StackResource, Topology } from "./topology";
 import { dnsLinkName, firewallGroupName, peeringName, ZONE_GROUP_NAME } from "./names";
 import { roleAssignmentName } from "./uuid";
-import { known, readArmProp, readString, sameText } from "./values";
+import { known, readArmProp, readString, sameText, UNKNOWN } from "./values";
 
 export interface IntegrationTarget {
   clusterId: string;
@@ -259,9 +259,10 @@ export function planIntegration(
     const declaredBefore = others.length < groups.length;
     // Judged without the group this plan declares, so every run decides the same.
     const rules = firewallRules(topo, isOurs);
+    // A priority not known yet (a group being created in the same preview) takes no place here.
     const groupPriorities = others
-      .map((g) => Number(readArmProp(g.props, "priority")))
-      .filter((n) => Number.isInteger(n));
+      .map((g) => priorityOf(readArmProp(g.props, "priority"), NaN))
+      .filter((n): n is number => n !== UNKNOWN && Number.isInteger(n));
     const verdicts = peIps.flatMap((ip) => {
       const dest = parseCidr(ip);
       return dest

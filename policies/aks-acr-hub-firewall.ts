@@ -50,7 +50,8 @@ export const [aksAcrHubFirewall, aksAcrHubFirewallUnverified] = pairPolicies({
         if (!addr) continue;
         for (const source of sources) {
           const v = firewallVerdict(rules, source, addr, fqdns);
-          if (v.kind === "uncertain" && v.rule.groupsPending)
+          if (v.kind === "uncertain" && v.rule.orderUnknown) pending ??= `${v.rule.where}: its priority`;
+          else if (v.kind === "uncertain" && v.rule.groupsPending)
             pending ??= `${v.rule.where}: its IP groups' ipAddresses`;
           else if (v.kind === "uncertain") uncertain ??= v.rule.where;
           else if (v.kind !== "allow") {

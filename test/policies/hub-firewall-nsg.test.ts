@@ -1,10 +1,12 @@
 // aks-acr-hub-firewall and aks-subnet-nsg-acr: what filters a pull on its way out of the spoke.
+import * as assert from "node:assert/strict";
 import { armId, kubeletPull, managedCluster, registry, registryPrivateEndpoint } from "../fixtures/azure";
 import { HUB, SPOKE, peering } from "../fixtures/network";
 import {
   assertNoMandatory,
   assertSilent,
   assertViolation,
+  Diagnostic,
   PolicyResourceInput,
   setPath,
   usePolicyPack,
@@ -49,6 +51,17 @@ function ruleGroup(rules: Record<string, unknown>[], action = "Allow"): PolicyRe
       ],
     },
   };
+}
+
+/** The one diagnostic is @pulumi/policy's "can't run ... during preview", naming what it waits for. */
+function assertWaitsForPreview(diags: Diagnostic[], waitingFor: string): void {
+  assert.deepEqual(
+    diags.map((d) => d.enforcementLevel),
+    ["advisory"],
+    diags.map((d) => d.message).join("\n"),
+  );
+  assert.match(diags[0].message, /can't run policy '[a-z-]+' from policy pack .* during preview/);
+  assert.ok(diags[0].message.includes(waitingFor), `waits for ${waitingFor}: ${diags[0].message}`);
 }
 
 describe("what filters a pull on its way out", () => {
@@ -191,6 +204,47 @@ describe("what filters a pull on its way out", () => {
         assertSilent(await run(P, [...base, rcg]));
       });
 
+      it("waits for the preview to know a Deny group's priority, instead of crashing", async () => {
+        // GIVEN a Deny group whose priority the preview does not know yet, beside a matching Allow
+        const deny = withUnknown(
+          group("rcg-platform", 100, [["deny-everything", 500, "Deny", [denyAll]]]),
+          "priority",
+        );
+        const allow = group("rcg-aks", 200, [["aks-egress", 100, "Allow", [allowAll]]]);
+        // THEN which decides first is not known: the policy waits for it, naming it
+        assertWaitsForPreview(
+          await run(P, [...base, allow, deny]),
+          "'deny-everything' of 'rcg-platform': its priority",
+        );
+      });
+
+      it("waits for the preview to know a Deny collection's priority, instead of crashing", async () => {
+        const rcg = withUnknown(
+          group("rcg-aks", 200, [
+            ["deny-everything", 100, "Deny", [denyAll]],
+            ["aks-egress", 200, "Allow", [allowAll]],
+          ]),
+          "ruleCollections.0.priority",
+        );
+        assertWaitsForPreview(await run(P, [...base, rcg]), "'deny-everything' of 'rcg-aks': its priority");
+      });
+
+      it("is silent when every rule that matches allows, whatever priority is not known", async () => {
+        const allow = withUnknown(
+          group("rcg-aks", 200, [["aks-egress", 100, "Allow", [allowAll]]]),
+          "priority",
+        );
+        assertSilent(await run(P, [...base, allow]));
+      });
+
+      it("still reports a Deny that decides whatever an unknown priority is, when nothing matching allows", async () => {
+        const deny = withUnknown(
+          group("rcg-platform", 100, [["deny-everything", 500, "Deny", [denyAll]]]),
+          "priority",
+        );
+        assertViolation(await run(P, [...base, deny]), "mandatory", udr, "'deny-everything'");
+      });
+
       it("applies network rules before application rules, whatever their priorities", async () => {
         const rcg = group("rcg-aks", 200, [
           ["allow-acr-fqdns", 100, "Allow", [acrFqdns]],
@@ -265,6 +319,14 @@ describe("what filters a pull on its way out", () => {
         "az network nsg rule create",
       );
     });
+    it("waits for the preview to know a rule's priority, instead of crashing", async () => {
+      const pending = withUnknown(
+        nsg([rule("deny-all", "Deny", 200, "*"), rule("allow-acr", "Allow", 300, "10.0.1.0/24")]),
+        "securityRules.1.priority",
+      );
+      assertWaitsForPreview(await run(P, stack(pending)), "securityRules");
+    });
+
     it("reports a route to an appliance the stack does not know, unless config names it", async () => {
       const table = {
         type: "azure-native:network:RouteTable",
