@@ -315,6 +315,40 @@ describe("the aks-acr-guard command", () => {
     assert.match(stderr, /starting the policy pack/);
   });
 
+  it("writes the whole report into a pipe whose reader is slower than it (jq, tee, a CI log)", async function () {
+    this.timeout(120_000);
+    // GIVEN a recording whose report is far larger than a pipe's buffer: 600 workloads with a misspelt registry
+    const world = JSON.parse(
+      fs.readFileSync(path.join(REPO_ROOT, "scenarios", "image-reference-typo", "world.json"), "utf8"),
+    ) as { kubernetes: { kind: string; metadata: { name: string } }[] };
+    const deployment = world.kubernetes.find((k) => k.kind === "Deployment")!;
+    for (let i = 0; i < 600; i++)
+      world.kubernetes.push({
+        ...structuredClone(deployment),
+        metadata: { ...deployment.metadata, name: `app-${i}` },
+      });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aks-acr-guard-pipe-"));
+    try {
+      const file = path.join(dir, "world.json");
+      fs.writeFileSync(file, JSON.stringify(world));
+      // WHEN its JSON goes into a pipe that nobody reads for a second
+      const { stdout } = await exec(
+        "bash",
+        [
+          "-c",
+          `"${process.execPath}" bin/aks-acr-guard.js diagnose "${file}" --format json 2>/dev/null | (sleep 1; cat)`,
+        ],
+        { cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024 },
+      );
+      // THEN all of it arrives: one JSON document with every finding
+      assert.ok(stdout.length > 256 * 1024, `${stdout.length} bytes`);
+      const report = JSON.parse(stdout) as { findings: { policy: string }[] };
+      assert.equal(report.findings.filter((f) => f.policy === "k8s-acr-image-reference").length, 601);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("prints no secret of the environment on stdout or stderr, in any format", async function () {
     this.timeout(120_000);
     const world = path.join("scenarios", "pull-secret-admin-disabled", "world.json");
