@@ -73,10 +73,15 @@ class PolicyProxy {
   });
   private configBytes?: Buffer;
 
+  constructor() {
+    // A pack that fails before any call waits on it is reported through RunPlugin, not as an
+    // unhandled rejection that would end this plugin and every other pack it started.
+    this.client.catch(() => undefined);
+  }
+
   async listen(): Promise<number> {
     const handlers: Record<string, Unary> = {};
     for (const [name, m] of Object.entries(ANALYZER)) {
-      const method = name as keyof typeof ANALYZER;
       if (name === "configureStack") {
         handlers[name] = (call, cb) => {
           this.configBytes = call.request;
@@ -99,7 +104,6 @@ class PolicyProxy {
           );
         };
       }
-      void method;
     }
     this.server.addService(ANALYZER, handlers);
     return new Promise((resolve, reject) =>

@@ -40,6 +40,22 @@ describe(`the packed package in a new TypeScript project (${cellFromEnv().label}
       }
     ).version;
 
+  /**
+   * Runs `body` (the body of an async function whose result is printed as JSON) in a Node process
+   * in `cwd`, with the installed package's offline client in scope.
+   */
+  const installedOffline = async (cwd: string, body: string): Promise<unknown> => {
+    const dist = (m: string) =>
+      JSON.stringify(path.join(dir, "node_modules", "aks-acr-guard", "dist", "offline", `${m}.js`));
+    const script = `const path = require("path"), fs = require("fs");
+      const { PolicyPackClient } = require(${dist("analyzer")});
+      const { diagnoseWorld } = require(${dist("preview")});
+      const { loadWorld } = require(${dist("world")});
+      (async () => { ${body} })().then((r) => console.log(JSON.stringify(r)), (e) => { console.error(e); process.exit(1); });`;
+    const { stdout } = await run(process.execPath, ["-e", script], { cwd, maxBuffer: 64 * 1024 * 1024 });
+    return JSON.parse(stdout);
+  };
+
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "aks-acr-guard-matrix-"));
     // The newest cell keeps the template's range, as a project made today has it; the lowest pins.
@@ -99,28 +115,19 @@ describe(`the packed package in a new TypeScript project (${cellFromEnv().label}
     // The installed package's own offline client: it starts node_modules/aks-acr-guard/policies with
     // the run-policy-pack of the @pulumi/pulumi it resolves, the project's.
     const root = path.join(dir, "node_modules", "aks-acr-guard");
-    const script = `
-      const path = require("path"), fs = require("fs");
-      const { PolicyPackClient } = require(${JSON.stringify(path.join(root, "dist", "offline", "analyzer.js"))});
-      const { diagnoseWorld } = require(${JSON.stringify(path.join(root, "dist", "offline", "preview.js"))});
-      const { loadWorld } = require(${JSON.stringify(path.join(root, "dist", "offline", "world.js"))});
-      (async () => {
-        const pack = await PolicyPackClient.start();
-        const out = {};
-        const scenarios = path.join(${JSON.stringify(root)}, "scenarios");
-        for (const name of fs.readdirSync(scenarios).sort()) {
-          if (!fs.existsSync(path.join(scenarios, name, "expected.json"))) continue;
-          const { before } = await diagnoseWorld(loadWorld(path.join(scenarios, name, "world.json")), pack);
-          out[name] = before.map((d) => ({ policy: d.policyName, level: d.enforcementLevel, resource: d.urn.split("::").pop(), message: d.message }));
-        }
-        await pack.stop();
-        console.log(JSON.stringify(out));
-      })().catch((e) => { console.error(e); process.exit(1); });`;
-    const { stdout } = await run(process.execPath, ["-e", script], { cwd: dir, maxBuffer: 64 * 1024 * 1024 });
-    const got = JSON.parse(stdout) as Record<
-      string,
-      { policy: string; level: string; resource: string; message: string }[]
-    >;
+    const got = (await installedOffline(
+      dir,
+      `const pack = await PolicyPackClient.start();
+       const out = {};
+       const scenarios = path.join(${JSON.stringify(root)}, "scenarios");
+       for (const name of fs.readdirSync(scenarios).sort()) {
+         if (!fs.existsSync(path.join(scenarios, name, "expected.json"))) continue;
+         const { before } = await diagnoseWorld(loadWorld(path.join(scenarios, name, "world.json")), pack);
+         out[name] = before.map((d) => ({ policy: d.policyName, level: d.enforcementLevel, resource: d.urn.split("::").pop(), message: d.message }));
+       }
+       await pack.stop();
+       return out;`,
+    )) as Record<string, { policy: string; level: string; resource: string; message: string }[]>;
     const scenarios = fs
       .readdirSync(path.join(REPO, "scenarios"))
       .filter((n) => fs.existsSync(path.join(REPO, "scenarios", n, "expected.json")));
@@ -164,24 +171,24 @@ describe(`the packed package in a new TypeScript project (${cellFromEnv().label}
       assert.doesNotMatch(install.stderr, /ERESOLVE|EBADENGINE/, install.stderr);
       assert.equal(sdk.version, cell.newestSdk);
       assert.ok(semver.satisfies(process.version, sdk.engines?.node ?? "*"), JSON.stringify(sdk.engines));
-      const { stdout } = await run(
-        process.execPath,
-        [
-          "-e",
-          `const { PolicyPackClient } = require(${JSON.stringify(path.join(dir, "node_modules", "aks-acr-guard", "dist", "offline", "analyzer.js"))});
-           const { diagnoseWorld } = require(${JSON.stringify(path.join(dir, "node_modules", "aks-acr-guard", "dist", "offline", "preview.js"))});
-           const { loadWorld } = require(${JSON.stringify(path.join(dir, "node_modules", "aks-acr-guard", "dist", "offline", "world.js"))});
-           (async () => {
-             const pack = await PolicyPackClient.start(${JSON.stringify(published)}, {}, require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [${JSON.stringify(published)}] }));
-             const info = await pack.info();
-             const { before } = await diagnoseWorld(loadWorld(${JSON.stringify(path.join(dir, "node_modules", "aks-acr-guard", "scenarios", "broken-hub-spoke", "world.json"))}), pack);
-             await pack.stop();
-             console.log(JSON.stringify({ name: info.name, policies: info.policies.length, mandatory: before.filter((d) => d.enforcementLevel === "mandatory").length }));
-           })().catch((e) => { console.error(e); process.exit(1); });`,
-        ],
-        { cwd: published },
+      const demo = path.join(
+        dir,
+        "node_modules",
+        "aks-acr-guard",
+        "scenarios",
+        "broken-hub-spoke",
+        "world.json",
       );
-      assert.deepEqual(JSON.parse(stdout), { name: "aks-acr-guard", policies: 26, mandatory: 4 });
+      const started = await installedOffline(
+        published,
+        `const runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [${JSON.stringify(published)}] });
+         const pack = await PolicyPackClient.start(${JSON.stringify(published)}, {}, runner);
+         const info = await pack.info();
+         const { before } = await diagnoseWorld(loadWorld(${JSON.stringify(demo)}), pack);
+         await pack.stop();
+         return { name: info.name, policies: info.policies.length, mandatory: before.filter((d) => d.enforcementLevel === "mandatory").length };`,
+      );
+      assert.deepEqual(started, { name: "aks-acr-guard", policies: 26, mandatory: 4 });
       assert.ok(semver.satisfies(sdk.version, manifest.dependencies["@pulumi/pulumi"]), sdk.version);
     } finally {
       fs.rmSync(published, { recursive: true, force: true });
