@@ -13,7 +13,7 @@ import * as path from "node:path";
 import { ProgramConfigError } from "../core/program-config";
 import { PACKAGE_ROOT } from "../offline/package-root";
 import type { Report } from "../offline/report";
-import { loadWorld, WorldError } from "../offline/world";
+import { loadWorld, requirePullPair, WorldError } from "../offline/world";
 
 const USAGE = `usage: aks-acr-guard <diagnose|preview> <world.json>... [--format text|json|markdown]
        aks-acr-guard --help | --version
@@ -72,6 +72,7 @@ export function parseArgs(argv: string[]): Args | Answer {
 export async function run(args: Args, progress: (s: string) => void): Promise<Report> {
   progress(`reading ${args.files.join(", ")}`);
   const world = loadWorld(...args.files);
+  requirePullPair(world);
   // The pack's client and the program's SDK load here, not at start: --help answers at once.
   const { PolicyPackClient } = await import("../offline/analyzer");
   const { diagnoseWorld, offlinePreview } = await import("../offline/preview");

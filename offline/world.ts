@@ -37,7 +37,12 @@ export class WorldError extends Error {
   }
 }
 
-/** Reads one or more files (a world, `az graph query` output, `kubectl get -o json` output) as one world. */
+/**
+ * Reads one or more files (a world, `az graph query` output, `kubectl get -o json` output) as one
+ * world. A record two files (or one) hold twice is one record: ARM records by id, case aside, as
+ * ARM compares them; Kubernetes objects by kind, namespace and name. Two records of one resource
+ * that differ are refused, naming both places.
+ */
 export function loadWorld(...files: string[]): World {
   const world: World = {
     file: files.join(" + "),
@@ -46,14 +51,76 @@ export function loadWorld(...files: string[]): World {
     config: {},
     policyConfig: {},
   };
+  const seen = new Map<string, { where: string; text: string }>();
+  /** Whether `item` is new; the same one again is dropped, another one under its key is refused. */
+  const fresh = (key: string, item: unknown, file: string, at: string) => {
+    // An ARM id's case is not part of it: two captures may spell `resourceGroups` differently.
+    const text = canonical(
+      isObject(item) && typeof item.id === "string" ? { ...item, id: item.id.toLowerCase() } : item,
+    );
+    const first = seen.get(key);
+    if (!first) {
+      seen.set(key, { where: `${file} ${at}`, text });
+      return true;
+    }
+    if (first.text === text) return false;
+    throw new WorldError(
+      file,
+      at,
+      `records ${key} again, differently from ${first.where}; expected one record per resource (record each once, or from one capture)`,
+    );
+  };
   for (const file of files) {
     const part = loadFile(file);
-    world.resources.push(...part.resources);
-    world.kubernetes.push(...part.kubernetes);
+    part.resources.forEach((r, i) => {
+      if (fresh(`ARM resource ${r.id.toLowerCase()}`, r, file, `$.resources[${i}]`)) world.resources.push(r);
+    });
+    part.kubernetes.forEach((o, i) => {
+      const key = `Kubernetes ${o.kind} ${o.metadata.namespace ?? ""}/${o.metadata.name}`;
+      if (fresh(key, o, file, `$.kubernetes[${i}]`)) world.kubernetes.push(o);
+    });
     Object.assign(world.config, part.config);
     Object.assign(world.policyConfig, part.policyConfig);
   }
   return world;
+}
+
+/** JSON with object keys sorted: two captures of one record compare equal whatever their key order. */
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === "object" && !Array.isArray(x)
+      ? Object.fromEntries(
+          Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
+      : x,
+  );
+}
+
+/**
+ * The recording holds a cluster and a registry to judge: a capture run in the wrong subscription,
+ * or without read access, records neither, and would otherwise read as a healthy environment.
+ */
+export function requirePullPair(world: World): void {
+  const holds = (type: string) => world.resources.some((r) => r.type.toLowerCase() === type);
+  for (const [type, what, check] of [
+    [
+      "microsoft.containerservice/managedclusters",
+      "managed cluster (Microsoft.ContainerService/managedClusters)",
+      "the cluster's subscription (az aks show --ids <cluster-id> --query id)",
+    ],
+    [
+      "microsoft.containerregistry/registries",
+      "container registry (Microsoft.ContainerRegistry/registries)",
+      "the registry's subscription (az acr show --ids <registry-id> --query id)",
+    ],
+  ] as const) {
+    if (!holds(type))
+      throw new WorldError(
+        world.file,
+        "$.resources",
+        `holds no ${what}: nothing to judge. Check that the capture read ${check} and that its identity may read it (Reader)`,
+      );
+  }
 }
 
 function readJson(file: string): unknown {

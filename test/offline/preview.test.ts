@@ -150,6 +150,36 @@ describe("reading a recorded environment", () => {
     );
   });
 
+  it("merges files by ARM id (case aside) and Kubernetes name: a record held twice is one", () => {
+    const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "debug", namespace: "apps" }, spec: {} };
+    // GIVEN two captures of one registry, the second with its id upper-cased and its keys reordered
+    const again = { properties: arm.properties, type: arm.type, name: arm.name, id: arm.id.toUpperCase() };
+    const world = loadWorld(
+      write("first.json", JSON.stringify({ resources: [arm], kubernetes: [pod] })),
+      write("second.json", JSON.stringify({ resources: [again], kubernetes: [pod] })),
+    );
+    // THEN one registry and one pod, the first file's
+    assert.deepEqual(world.resources, [arm]);
+    assert.equal(world.kubernetes.length, 1);
+  });
+
+  it("fails on two records of one resource that differ, naming both places", () => {
+    const changed = { ...arm, properties: { loginServer: "acr1-other.azurecr.io" } };
+    const first = write("first.json", JSON.stringify({ resources: [arm] }));
+    const second = write(
+      "second.json",
+      JSON.stringify({ resources: [{ ...arm, id: arm.id + "x" }, changed] }),
+    );
+    assert.throws(
+      () => loadWorld(first, second),
+      (e: Error) =>
+        e instanceof WorldError &&
+        /second\.json: \$\.resources\[1\]: records ARM resource \/subscriptions\/s\/resourcegroups\/rg\/providers\/microsoft\.containerregistry\/registries\/acr1 again, differently from .*first\.json \$\.resources\[0\]/.test(
+          e.message,
+        ),
+    );
+  });
+
   for (const [what, text, message] of [
     [
       "a Kubernetes object without a name",
@@ -313,6 +343,52 @@ describe("the aks-acr-guard command", () => {
     assert.match(stdout, /Findings with the plan applied:\n {2}none/);
     assert.doesNotMatch(stdout, /starting the policy pack/);
     assert.match(stderr, /starting the policy pack/);
+  });
+
+  it("reads the same file given twice as one environment: the same findings, no second cluster", async function () {
+    this.timeout(60_000);
+    const once = await cli(["diagnose", DEMO, "--format", "json"]);
+    const twice = await cli(["diagnose", DEMO, DEMO, "--format", "json"]);
+    const findings = (r: { stdout: string }) =>
+      (JSON.parse(r.stdout) as { findings: { policy: string; resource: string; message: string }[] })
+        .findings;
+    assert.equal(findings(once).length, 4);
+    assert.deepEqual(findings(twice), findings(once));
+    assert.doesNotMatch(twice.stdout, /aks-prod-2/);
+  });
+
+  it("refuses a recording with no cluster or no registry (exit 2), saying what to check", async function () {
+    this.timeout(60_000);
+    const world = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, DEMO), "utf8")) as {
+      resources: { type: string }[];
+    };
+    const CLUSTERS = "microsoft.containerservice/managedclusters";
+    const REGISTRIES = "microsoft.containerregistry/registries";
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aks-acr-guard-empty-"));
+    try {
+      // A capture that read only one side's subscription, or neither (the wrong subscription).
+      for (const [missing, says] of [
+        [
+          [REGISTRIES],
+          /holds no container registry \(Microsoft.ContainerRegistry\/registries\).*az acr show/,
+        ],
+        [[CLUSTERS], /holds no managed cluster \(Microsoft.ContainerService\/managedClusters\).*az aks show/],
+        [[CLUSTERS, REGISTRIES], /holds no managed cluster/],
+      ] as const) {
+        const file = path.join(dir, "world.json");
+        const resources = world.resources.filter(
+          (r) => !(missing as readonly string[]).includes(r.type.toLowerCase()),
+        );
+        fs.writeFileSync(file, JSON.stringify({ resources, kubernetes: [] }));
+        const r = await cli(["diagnose", file]);
+        assert.equal(r.code, 2, r.stdout);
+        assert.match(r.stderr, /world\.json: \$\.resources: holds no .*nothing to judge/);
+        assert.match(r.stderr, says);
+        assert.equal(r.stdout, "");
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("writes the whole report into a pipe whose reader is slower than it (jq, tee, a CI log)", async function () {
