@@ -12,7 +12,7 @@ import { readProgramConfig } from "../core/program-config";
 import { Diagnostic, PolicyPackClient } from "./analyzer";
 import { settled } from "./outputs";
 import { PolicyResourceInput } from "./resources";
-import { stackOf, World, WorldError } from "./world";
+import { PULL_PAIR_KINDS, stackOf, World, WorldError } from "./world";
 import { PolicyConfigRejected } from "./config-schema";
 import { useAzureReader } from "../components/azure/reader";
 import { worldReader } from "./world-reader";
@@ -92,11 +92,6 @@ function answerInvoke(world: World, token: string, inputs: Record<string, unknow
   );
 }
 
-const KINDS = [
-  ["clusterId", "microsoft.containerservice/managedclusters", "managed cluster"],
-  ["registryId", "microsoft.containerregistry/registries", "container registry"],
-] as const;
-
 /**
  * The cluster and registry the program points at: the world's config, or else the only one the
  * recording holds. Refused, with the JSON path, when config names one the recording lacks or when
@@ -104,7 +99,7 @@ const KINDS = [
  */
 export function programTargets(world: World): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [key, type, what] of KINDS) {
+  for (const { key, type, what } of PULL_PAIR_KINDS) {
     const found = world.resources.filter((r) => r.type.toLowerCase() === type);
     const named = world.config[key];
     if (named) {

@@ -96,29 +96,35 @@ function canonical(v: unknown): string {
   );
 }
 
+/** The two ends of a pull a recording is judged for: the program's config key, ARM type, and what to check when missing. */
+export const PULL_PAIR_KINDS = [
+  {
+    key: "clusterId",
+    type: "microsoft.containerservice/managedclusters",
+    what: "managed cluster",
+    armType: "Microsoft.ContainerService/managedClusters",
+    check: "the cluster's subscription (az aks show --ids <cluster-id> --query id)",
+  },
+  {
+    key: "registryId",
+    type: "microsoft.containerregistry/registries",
+    what: "container registry",
+    armType: "Microsoft.ContainerRegistry/registries",
+    check: "the registry's subscription (az acr show --ids <registry-id> --query id)",
+  },
+] as const;
+
 /**
  * The recording holds a cluster and a registry to judge: a capture run in the wrong subscription,
  * or without read access, records neither, and would otherwise read as a healthy environment.
  */
 export function requirePullPair(world: World): void {
-  const holds = (type: string) => world.resources.some((r) => r.type.toLowerCase() === type);
-  for (const [type, what, check] of [
-    [
-      "microsoft.containerservice/managedclusters",
-      "managed cluster (Microsoft.ContainerService/managedClusters)",
-      "the cluster's subscription (az aks show --ids <cluster-id> --query id)",
-    ],
-    [
-      "microsoft.containerregistry/registries",
-      "container registry (Microsoft.ContainerRegistry/registries)",
-      "the registry's subscription (az acr show --ids <registry-id> --query id)",
-    ],
-  ] as const) {
-    if (!holds(type))
+  for (const { type, what, armType, check } of PULL_PAIR_KINDS) {
+    if (!world.resources.some((r) => r.type.toLowerCase() === type))
       throw new WorldError(
         world.file,
         "$.resources",
-        `holds no ${what}: nothing to judge. Check that the capture read ${check} and that its identity may read it (Reader)`,
+        `holds no ${what} (${armType}): nothing to judge. Check that the capture read ${check} and that its identity may read it (Reader)`,
       );
   }
 }

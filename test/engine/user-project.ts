@@ -26,17 +26,22 @@ export interface UserProject {
 const npm = (args: string[], cwd: string) =>
   execFileSync("npm", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 
-/** Builds and packs the package, and installs the tarball in a new project in a temporary folder. */
-export function packAndInstall(): UserProject {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), "aks-acr-guard-user-"));
+/** Builds and packs the package into `into`, as a user's `npm install <tarball>` gets it. */
+export function packTarball(into: string): { tarball: string; files: string[] } {
   npm(["run", "build"], REPO_ROOT);
   const [packed] = JSON.parse(
-    npm(["pack", "--ignore-scripts", "--json", "--pack-destination", work], REPO_ROOT),
+    npm(["pack", "--ignore-scripts", "--json", "--pack-destination", into], REPO_ROOT),
   ) as {
     filename: string;
     files: { path: string }[];
   }[];
-  const tarball = path.join(work, packed.filename);
+  return { tarball: path.join(into, packed.filename), files: packed.files.map((f) => f.path) };
+}
+
+/** Builds and packs the package, and installs the tarball in a new project in a temporary folder. */
+export function packAndInstall(): UserProject {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "aks-acr-guard-user-"));
+  const { tarball, files } = packTarball(work);
   const dir = path.join(work, "project");
   fs.mkdirSync(dir);
   for (const f of ["index.mjs", "run-stack.mjs"])
@@ -63,7 +68,7 @@ export function packAndInstall(): UserProject {
   return {
     dir,
     tarball,
-    files: packed.files.map((f) => f.path),
+    files,
     close: () => fs.rmSync(work, { recursive: true, force: true }),
   };
 }

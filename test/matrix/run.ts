@@ -20,6 +20,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { packTarball } from "../engine/user-project";
 import { Cell, cellToEnv, lowestOf, NODE_MAJORS, newestFor, peerRanges, SdkChoice } from "./cells";
 
 const REPO = path.resolve(__dirname, "..", "..");
@@ -63,18 +64,6 @@ function published(name: string, range: string): { version: string; engines?: { 
   return (Array.isArray(out) ? out : [out]).map((p) =>
     typeof p === "string" ? { version: p } : (p as { version: string; engines?: { node?: string } }),
   );
-}
-
-/** Packs the package once, as a user's `npm install <tarball>` gets it. */
-function pack(into: string): string {
-  execFileSync("npm", ["run", "build"], { cwd: REPO, stdio: ["ignore", "ignore", "inherit"] });
-  const [packed] = JSON.parse(
-    execFileSync("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", into], {
-      cwd: REPO,
-      encoding: "utf8",
-    }),
-  ) as { filename: string }[];
-  return path.join(into, packed.filename);
 }
 
 /** This repository with another @pulumi/pulumi: a copy of the work tree and node_modules, the SDK swapped. */
@@ -130,7 +119,7 @@ function main() {
   const ranges = peerRanges();
   const releases = Object.fromEntries(PEERS.map((p) => [p, published(p, ranges[p])]));
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "aks-acr-guard-matrix-"));
-  const tarball = pack(work);
+  const { tarball } = packTarball(work);
   const machineMajor = Number(process.versions.node.split(".")[0]);
   const results: { cell: string; unit: string; pkg: string; seconds: number }[] = [];
 
