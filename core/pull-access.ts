@@ -14,8 +14,8 @@ import {
   scopeCovers,
 } from "./grants";
 import type { PullPair } from "./pull-pairs";
-import { AssignmentNode, ClusterNode, isObserved, Topology } from "./topology";
-import { all3, Known, known, sameText, UNKNOWN } from "./values";
+import { AssignmentNode, ClusterNode, isObserved, RegistryNode, Topology } from "./topology";
+import { all3, isUnknown, Known, known, readArmProp, readString, sameText, UNKNOWN } from "./values";
 
 export interface MisdirectedGrant extends RoleOnRegistry {
   /** Who holds it instead: the control-plane identity, another service principal, an unknown principal. */
@@ -24,6 +24,8 @@ export interface MisdirectedGrant extends RoleOnRegistry {
 
 export type PullVerdict =
   | { status: "granted"; via: AssignmentNode }
+  /** The registry lets anyone pull without credentials (`anonymousPullEnabled`, Standard and Premium). */
+  | { status: "anonymous" }
   /** Depends on values known only after `pulumi up`; `path` names one. */
   | { status: "pending"; path: string }
   /**
@@ -108,6 +110,10 @@ export function evaluatePullAccess(
     }
   }
   if (pendingPath) return { status: "pending", path: pendingPath };
+  // Anonymous pull needs no role (Basic refuses the setting, so a Basic record never has it on).
+  const anonymous = anonymousPull(registry);
+  if (anonymous === true) return { status: "anonymous" };
+  if (anonymous === UNKNOWN) return { status: "pending", path: `${registry.res.name}: anonymousPullEnabled` };
   if (modeDependent) return modeDependent;
   // A mode not known yet (the stack sets it in this update) waits for it; a record that does not
   // say is decided without it, since no role the identity holds pulls in either mode.
@@ -120,6 +126,16 @@ export function evaluatePullAccess(
   }
   if (registry.isNew) return { status: "pending", path: `${registry.res.name}: id` };
   return { status: "missing", mode, ineffective, misdirected, outside };
+}
+
+/** Whether the registry allows anonymous pull: the setting on a Standard or Premium registry. */
+export function anonymousPull(registry: RegistryNode): Known<boolean> {
+  const on = readArmProp(registry.res.props, "anonymousPullEnabled");
+  if (isUnknown(on)) return UNKNOWN;
+  if (on !== true) return false;
+  const sku = readString(registry.res.props, "sku", "name");
+  if (sku === UNKNOWN) return UNKNOWN;
+  return !known(sku) || sku.toLowerCase() !== "basic";
 }
 
 /** Names who holds a pull role instead of the pulling identity, when that is worth telling. */

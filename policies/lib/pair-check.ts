@@ -5,26 +5,11 @@
  */
 import { StackValidationPolicy } from "@pulumi/policy";
 import { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
-import { PullPair, pullPairs } from "../../core/pull-pairs";
+import { pullPairs } from "../../core/pull-pairs";
 import { ClusterNode, perTopology, RegistryNode, Topology } from "../../core/topology";
-import { declaredPulls, PULLS_SCHEMA } from "./config";
+import { hopsOf, pullPath } from "../../core/path";
+import { declaredPulls, ipv4List, ipv4ListSchema, PULLS_SCHEMA } from "./config";
 import { deferToPreview, Evaluation, Finding, topologyOf } from "./stack";
-
-/** What a check says of one pair: pulls that fail, pulls it cannot decide, and what waits on preview. */
-export interface PairVerdict {
-  /** Messages of pulls that fail, by what the stack shows. */
-  fails: string[];
-  /** Messages of pulls that fail unless something the stack does not show makes them work. */
-  unsure?: string[];
-  /** The first value that waits on preview. */
-  pending?: string;
-}
-
-/**
- * The check for one request: `undefined` when it has nothing to judge (no firewall, no zone).
- * `will` is "will fail" for a certain pair, "would fail" for a guessed one, for the messages.
- */
-export type PairJudge = (pair: PullPair, will: string) => PairVerdict;
 
 export interface PairCheck {
   name: string;
@@ -35,9 +20,6 @@ export interface PairCheck {
   severity: StackValidationPolicy["severity"];
   url: string;
   remediationSteps: string;
-  /** Config the check reads beside `pulls`. */
-  config?: Record<string, PolicyConfigJSONSchema>;
-  judgeFor: (topo: Topology, config: Record<string, unknown>) => PairJudge | undefined;
 }
 
 /** The evaluation of a check over a request: once for both halves, per topology and config. */
@@ -46,18 +28,29 @@ export interface PairEvaluation extends Evaluation {
   unverifiedPending?: string;
 }
 
+/** Config every check of the path reads beside `pulls`: the model reads it whichever policy asks. */
+const PATH_CONFIG: Record<string, PolicyConfigJSONSchema> = {
+  egressIps: ipv4ListSchema(
+    "Egress IPs the stack cannot show (e.g. a firewall managed elsewhere), taken as every cluster's public egress.",
+  ),
+};
+
 export function evaluatePairs(
-  check: Pick<PairCheck, "name" | "judgeFor">,
+  check: Pick<PairCheck, "name">,
   topo: Topology,
   config: Record<string, unknown>,
 ): PairEvaluation {
   return perTopology(topo, `${check.name}:${JSON.stringify(config)}`, () => {
     const out: PairEvaluation = { certain: [], unverified: [] };
-    const judge = check.judgeFor(topo, config);
-    if (!judge) return out;
+    const options = { egressIps: ipv4List(check.name, config, "egressIps") };
     const guessed = new Map<ClusterNode, { registries: RegistryNode[]; lines: string[] }>();
     for (const pair of pullPairs(topo, declaredPulls(check.name, config))) {
-      const v = judge(pair, pair.certain ? "will fail" : "would fail");
+      const hops = hopsOf(pullPath(topo, pair, options), check.name);
+      const v = {
+        fails: hops.flatMap((h) => h.fails),
+        unsure: hops.flatMap((h) => h.unsure),
+        pending: hops.find((h) => h.pending)?.pending,
+      };
       const on = (message: string): Finding => ({ message, urn: pair.cluster.res.urn });
       if (pair.certain) {
         out.pending ??= v.pending;
@@ -99,7 +92,7 @@ function guessedMessage(
 
 /** The check's two policies: `name` (mandatory, certain pairs) and `name-unverified` (advisory). */
 export function pairPolicies(check: PairCheck): [StackValidationPolicy, StackValidationPolicy] {
-  const configSchema = { properties: { pulls: PULLS_SCHEMA, ...(check.config ?? {}) } };
+  const configSchema = { properties: { pulls: PULLS_SCHEMA, ...PATH_CONFIG } };
   const evaluate = (args: Parameters<StackValidationPolicy["validateStack"]>[0]) =>
     evaluatePairs(check, topologyOf(args.resources), args.getConfig<Record<string, unknown>>());
   return [

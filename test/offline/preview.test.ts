@@ -352,7 +352,7 @@ describe("the aks-acr-guard command", () => {
     const findings = (r: { stdout: string }) =>
       (JSON.parse(r.stdout) as { findings: { policy: string; resource: string; message: string }[] })
         .findings;
-    assert.equal(findings(once).length, 4);
+    assert.equal(findings(once).length, 3);
     assert.deepEqual(findings(twice), findings(once));
     assert.doesNotMatch(twice.stdout, /aks-prod-2/);
   });
@@ -518,7 +518,7 @@ describe("the reports", () => {
     assert.match(pull.resourceId, /^\/subscriptions\/.*\/managedClusters\/aks-prod$/);
     assert.match(pull.cause, /^401 Unauthorized/);
     assert.ok(json.plan.every((p) => p.operation === "create" && p.type && p.name));
-    assert.deepEqual(json.summary, { mandatory: 4, advisory: 0, mandatoryAfter: 0 });
+    assert.deepEqual(json.summary, { mandatory: 3, advisory: 0, mandatoryAfter: 0 });
     const schema = fs.readFileSync(path.join(REPO_ROOT, "docs", "report-schema.md"), "utf8");
     for (const key of [
       "version",

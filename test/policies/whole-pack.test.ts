@@ -36,6 +36,11 @@ const acr = registry("contosoacr", {
   networkRules: { defaultAction: "Deny", ipRules: ["40.0.0.0/8", "20.50.4.0/24"] },
   sku: "Standard",
 });
+// A registry the cluster reaches only over the public path, whose IP rules refuse its egress IP.
+const publicAcr = registry("tailspinacr", {
+  networkRules: { defaultAction: "Deny", ipRules: ["40.0.0.0/8"] },
+  sku: "Premium",
+});
 const spoke = SPOKE;
 const hub = HUB;
 const pe = registryPrivateEndpoint("pe-acr", acr);
@@ -62,6 +67,8 @@ const broken: PolicyResourceInput[] = [
   peering(spoke, hub, "Initiated"),
   publicIp("kubernetes-egress", "20.50.3.7", prop(aks, "nodeResourceGroup")),
   kubeletPull(aks, acr, ROLE.owner, "owner"),
+  publicAcr,
+  kubeletPull(aks, publicAcr, ROLE.acrPull, "tailspin-pull"),
   {
     ...dockerConfigSecret("acr-admin", "contosoacr.azurecr.io", "contosoacr", CANARY),
     props: { ...dockerConfigSecret("acr-admin", "contosoacr.azurecr.io", "contosoacr", CANARY).props },

@@ -1,0 +1,32 @@
+/**
+ * What one step of the kubelet's pull says of one cluster and registry: the pulls that fail, by what
+ * the stack or recording shows; the ones that fail unless something it does not show makes them work;
+ * and the first value that waits on preview. `will` is how the messages say when: "will fail" for a
+ * pull the stack shows, "would fail" for a guessed one, and the later wording for a hop that fails
+ * behind an earlier one.
+ */
+import type { PullPair } from "../pull-pairs";
+
+/** The steps of a pull, in the order the kubelet takes them. */
+export const STEPS = ["resolve", "route", "admit", "authenticate", "authorize", "content", "layers"] as const;
+export type Step = (typeof STEPS)[number];
+
+export interface HopVerdict {
+  /** Messages of pulls that fail, by what the stack shows. */
+  fails: string[];
+  /** Messages of pulls that fail unless something the stack does not show makes them work. */
+  unsure?: string[];
+  /** The first value that waits on preview. */
+  pending?: string;
+}
+
+export type HopJudge = (pair: PullPair, will: string) => HopVerdict;
+
+/** What the path reads beside the topology: the pack's config, parsed. */
+export interface PathOptions {
+  /** Egress IPs the stack cannot show (a firewall managed elsewhere), taken as the cluster's. */
+  egressIps?: readonly string[];
+}
+
+export const SYMPTOM_403 =
+  'ErrImagePull / ImagePullBackOff: "failed to authorize: failed to fetch anonymous token: unexpected status: 403 Forbidden"';

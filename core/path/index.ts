@@ -1,0 +1,289 @@
+/**
+ * The kubelet's pull, as one model: for a cluster and a registry, the steps the pull takes (resolve,
+ * route, admit, authenticate, authorize), each a hop with a verdict, the policy that reports it, the
+ * messages (the kubelet's text and the fix) and the resources that decide it. The pack's network
+ * policies report the hops of this model, the `trace` command prints it, and the plan reads it: one
+ * walk of the facts, so they cannot disagree.
+ *
+ * Which hops are walked follows the path: the cluster resolves the registry's name to a private
+ * endpoint or to the public address, and only that path's route and admission decide the pull. A
+ * private endpoint beside a public path that admits the cluster does not make an unlinked zone a
+ * failure; a public path that refuses the cluster because the private one is not resolved belongs
+ * to the resolve hop's finding, not to one of its own.
+ */
+import { privateEndpointsOf } from "../network";
+import { evaluatePullAccess } from "../pull-access";
+import type { PullPair } from "../pull-pairs";
+import { perTopology, Topology } from "../topology";
+import { known, UNKNOWN } from "../values";
+import { egressJudge, publicAdmission, publicRefusal } from "./admit";
+import { firewallJudge } from "./firewall";
+import { HopVerdict, PathOptions, Step } from "./hop";
+import { dnsJudge } from "./resolve";
+import { connectionJudge, peeringJudge } from "./route";
+
+export type { PathOptions, Step } from "./hop";
+export { STEPS } from "./hop";
+
+/** The public policies that report a hop of the path, by what they check. */
+export const PATH_POLICIES = {
+  dns: "acr-private-dns-link",
+  peering: "aks-acr-vnet-peering",
+  egress: "acr-firewall-aks-egress",
+  firewall: "aks-acr-hub-firewall",
+  pullRole: "aks-acr-pull-role",
+} as const;
+
+export interface Hop extends Required<Pick<HopVerdict, "fails" | "unsure">> {
+  step: Step;
+  /** The public policy that reports this hop when it fails or cannot be decided. */
+  policy: string;
+  verdict: "pass" | "fail" | "unknown";
+  pending?: string;
+  /** One line for the trace: what the hop found. */
+  detail: string;
+}
+
+export interface PullPath {
+  pair: PullPair;
+  /** Where the cluster's DNS sends the pull. */
+  via: "private endpoint" | "public endpoint" | "unknown";
+  verdict: "pulls" | "fails" | "unknown";
+  hops: Hop[];
+}
+
+/** The path of one pull, walked once per request's topology and options. */
+export function pullPath(topo: Topology, pair: PullPair, options: PathOptions = {}): PullPath {
+  const key = `pull-path:${pair.cluster.res.urn}|${pair.registry.res.urn}|${pair.certain}|${JSON.stringify(options)}`;
+  return perTopology(topo, key, () => walk(topo, pair, options));
+}
+
+/** The hops one policy reports, from the pair's path. */
+export function hopsOf(path: PullPath, policy: string): Hop[] {
+  return path.hops.filter((h) => h.policy === policy);
+}
+
+function judgesOf(topo: Topology, options: PathOptions) {
+  return perTopology(topo, `pull-path-judges:${JSON.stringify(options)}`, () => ({
+    dns: dnsJudge(topo),
+    peering: peeringJudge(topo),
+    connection: connectionJudge(topo),
+    egress: egressJudge(topo, options),
+    firewall: firewallJudge(topo),
+  }));
+}
+
+function walk(topo: Topology, pair: PullPair, options: PathOptions): PullPath {
+  const judges = judgesOf(topo, options);
+  const { registry } = pair;
+  const hops: Hop[] = [];
+  const may = pair.certain ? "will" : "would";
+  let first: Hop | undefined;
+  // The first failing hop is what the pods print now; a later one, what they print once it is fixed.
+  const will = () => (first ? `${may} still fail, once ${first.policy}'s finding is fixed,` : `${may} fail`);
+  const hop = (step: Step, policy: string, v: HopVerdict, detail: string, verdict?: Hop["verdict"]): Hop => {
+    const h: Hop = {
+      step,
+      policy,
+      fails: v.fails,
+      unsure: v.unsure ?? [],
+      pending: v.pending,
+      detail,
+      verdict: verdict ?? (v.fails.length > 0 ? "fail" : v.unsure?.length || v.pending ? "unknown" : "pass"),
+    };
+    hops.push(h);
+    if (h.verdict === "fail") first ??= h;
+    return h;
+  };
+  const pass: HopVerdict = { fails: [] };
+  const login = known(registry.loginServer)
+    ? registry.loginServer
+    : known(registry.name)
+      ? `${registry.name.toLowerCase()}.azurecr.io`
+      : registry.label;
+  const pes = privateEndpointsOf(topo, registry);
+
+  // resolve: which address the cluster's DNS gives the registry's name.
+  let via: PullPath["via"];
+  let publicChecked = false;
+  if (pes.length === 0) {
+    via = "public endpoint";
+    hop(
+      "resolve",
+      PATH_POLICIES.dns,
+      pass,
+      `${login} resolves to the registry's public address (no private endpoint is shown)`,
+    );
+  } else if (!judges.dns) {
+    via = "unknown";
+    hop(
+      "resolve",
+      PATH_POLICIES.dns,
+      pass,
+      `no privatelink zone is shown: whether ${login} resolves to private endpoint ${pes.map((p) => `'${p.res.name}'`).join(", ")} is not known here`,
+      "unknown",
+    );
+  } else {
+    const v = judges.dns(pair, will());
+    if (v.fails.length === 0) {
+      via = v.unsure?.length || v.pending ? "unknown" : "private endpoint";
+      hop(
+        "resolve",
+        PATH_POLICIES.dns,
+        v,
+        `${login} resolves to private endpoint ${pes.map((p) => `'${p.res.name}'`).join(", ")}`,
+      );
+    } else {
+      // The name resolves to the public address: the pull fails there only if the public endpoint
+      // refuses the cluster (a private endpoint does not close an open public path).
+      publicChecked = true;
+      const admission = publicAdmission(topo, pair, options);
+      if (admission.admits === true) {
+        via = "public endpoint";
+        hop(
+          "resolve",
+          PATH_POLICIES.dns,
+          pass,
+          `${login} resolves to the public address, not to private endpoint ${pes.map((p) => `'${p.res.name}'`).join(", ")}; ` +
+            "the registry admits the cluster there, so the pull goes over the public path",
+        );
+      } else if (admission.admits === UNKNOWN) {
+        via = "unknown";
+        hop(
+          "resolve",
+          PATH_POLICIES.dns,
+          { fails: [], pending: admission.pending },
+          `${login} resolves to the public address; whether the registry admits the cluster there waits on preview`,
+        );
+      } else if (admission.admits === undefined) {
+        via = "public endpoint";
+        hop(
+          "resolve",
+          PATH_POLICIES.dns,
+          {
+            fails: [],
+            unsure: v.fails.map(
+              (m) =>
+                `${m}\n(Not certain: the registry's network rules (defaultAction: Deny) may admit the cluster's egress IPs, which this ` +
+                "stack does not show; set them in config egressIps to decide.)",
+            ),
+          },
+          `${login} resolves to the public address; whether the registry's IP rules admit the cluster's egress is not shown`,
+        );
+      } else {
+        via = "public endpoint";
+        hop(
+          "resolve",
+          PATH_POLICIES.dns,
+          v,
+          `${login} resolves to the public address, where ${publicRefusal(admission)}`,
+        );
+      }
+    }
+  }
+
+  // route: the way to the address (peering and the endpoint's connection on the private path; the
+  // hub firewall on either). Walked unless the public path admits the pull: a private path that is
+  // broken beside an unlinked zone is a failure of its own, fixed only after the zone is.
+  const publicOnly = via === "public endpoint" && !first;
+  if (pes.length > 0 && !publicOnly) {
+    const p = judges.peering(pair, will());
+    hop(
+      "route",
+      PATH_POLICIES.peering,
+      p,
+      p.fails.length
+        ? "the private endpoint's VNet is not reachable from the cluster's"
+        : "the cluster's VNets reach the private endpoint's VNet (same VNet, or peered both ways)",
+    );
+    const c = judges.connection(pair, will());
+    hop(
+      "route",
+      PATH_POLICIES.peering,
+      c,
+      c.fails.length
+        ? "the private endpoint's connection carries no traffic"
+        : "the private endpoint's connection is Approved, or not shown",
+    );
+  }
+  if (judges.firewall) {
+    const f = judges.firewall(pair, will());
+    hop(
+      "route",
+      PATH_POLICIES.firewall,
+      f,
+      f.fails.length
+        ? "the hub firewall drops the pull"
+        : "the hub firewall lets the pull through, or is not on its path",
+    );
+  }
+
+  // admit: the registry's network rules, where the path is public or not shown.
+  if (publicChecked) {
+    hop(
+      "admit",
+      PATH_POLICIES.egress,
+      pass,
+      first?.policy === PATH_POLICIES.dns
+        ? "judged with the resolve hop: the public endpoint refuses the cluster"
+        : "the registry admits the cluster on the path it takes",
+    );
+  } else if (via === "private endpoint") {
+    hop("admit", PATH_POLICIES.egress, pass, "the private endpoint admits the cluster's VNet");
+  } else if (first?.step === "route" && first.policy === PATH_POLICIES.peering) {
+    // Which address the cluster resolves is not shown, and its way to the private endpoint is
+    // broken: a public path that refuses it too is the same missing path, fixed with the route.
+    hop(
+      "admit",
+      PATH_POLICIES.egress,
+      pass,
+      "judged with the route hop: no private endpoint is reachable from the cluster",
+    );
+  } else {
+    const e = judges.egress(pair, will());
+    hop(
+      "admit",
+      PATH_POLICIES.egress,
+      e,
+      e.fails.length
+        ? "the registry refuses the cluster's egress"
+        : "the registry admits the cluster's egress",
+    );
+  }
+
+  // authenticate and authorize: the kubelet's identity and its roles (reported by aks-acr-pull-role).
+  const access = evaluatePullAccess(topo, pair);
+  const authorize: Hop["verdict"] =
+    access.status === "granted" || access.status === "anonymous"
+      ? "pass"
+      : access.status === "missing"
+        ? "fail"
+        : "unknown";
+  hops.push({
+    step: "authorize",
+    policy: PATH_POLICIES.pullRole,
+    fails: [],
+    unsure: [],
+    verdict: authorize,
+    detail:
+      access.status === "granted"
+        ? `the kubelet's identity holds a pull role (${access.via.res.name})`
+        : access.status === "anonymous"
+          ? "the registry allows anonymous pull: no role is needed"
+          : access.status === "missing"
+            ? "the kubelet's identity holds no role that pulls from the registry"
+            : access.status === "pending"
+              ? `waits on preview: ${access.path}`
+              : access.status === "modeUnknown"
+                ? `holds ${access.role}, which pulls unless the registry is in ABAC mode (not recorded)`
+                : access.reason,
+  });
+  if (authorize === "fail") first ??= hops[hops.length - 1];
+
+  const verdict = hops.some((h) => h.verdict === "fail")
+    ? "fails"
+    : hops.some((h) => h.verdict === "unknown")
+      ? "unknown"
+      : "pulls";
+  return { pair, via, verdict, hops };
+}

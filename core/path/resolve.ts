@@ -1,0 +1,118 @@
+import {
+  clusterVnets,
+  dnsPathOf,
+  hasZoneGroup,
+  privateEndpointsOf,
+  privateLinkZones,
+  zoneARecords,
+  zoneLinks,
+  zonePending,
+} from "../network";
+import { resourceName } from "../arm-id";
+import { known, readString, sameText, UNKNOWN } from "../values";
+import { Topology } from "../topology";
+import { HopJudge, SYMPTOM_403 } from "./hop";
+
+/**
+ * What the zone links and records say about each pull through a private endpoint. `fails`: the pull
+ * will fail, by what the stack shows (a VNet that resolves through Azure DNS, or through DNS servers
+ * in a VNet of the stack, lacks the link; the zone lacks the records). `unsure`: the cluster's VNet
+ * resolves through DNS servers in no VNet the stack shows, so which zone answers is not known here.
+ */
+export function dnsJudge(topo: Topology): HopJudge | undefined {
+  const zones = privateLinkZones(topo);
+  if (zones.length === 0) return undefined; // the zone is managed elsewhere: nothing here to judge
+  return ({ cluster, registry }, will) => {
+    const fails: string[] = [];
+    const unsure: string[] = [];
+    let pending: string | undefined;
+    const pes = privateEndpointsOf(topo, registry);
+    if (pes.length === 0) return { fails };
+    const name = known(registry.name) ? registry.name.toLowerCase() : undefined;
+    // The zone that serves this registry: the one its endpoint's zone group or A records point at.
+    const serving = zones.filter(
+      (z) =>
+        pes.some((pe) => hasZoneGroup(topo, pe.res, z)) ||
+        (name !== undefined && zoneARecords(topo, z).has(name)),
+    );
+    const zone = serving[0] ?? zones[0];
+    if (zonePending(topo, zone))
+      return { fails, pending: `${zone.res.name}: which links, records and zone groups are its own` };
+    // A zone in another subscription than the cluster's (a hub's): the commands name it.
+    const zoneSub = zone.id?.subscriptionId;
+    const elsewhere =
+      !!zoneSub && !!cluster.id?.subscriptionId && sameText(zoneSub, cluster.id.subscriptionId) === false;
+    const zoneRg = `${zone.id?.resourceGroup ?? "<zone-resource-group>"}${elsewhere ? ` --subscription ${zoneSub}` : ""}`;
+    const location = readString(registry.res.props, "location");
+    if (serving.length === 0 && name !== undefined) {
+      fails.push(
+        `Pods on cluster '${cluster.label}' pulling from '${name}.azurecr.io' ${will} with ${SYMPTOM_403}: private DNS zone ` +
+          `${zone.name} holds no A record for '${name}' (nor '${name}.${known(location) ? location : "<region>"}.data'), and private ` +
+          `endpoint '${pes[0].res.name}' has no DNS zone group that would write them, so the name resolves to the registry's ` +
+          "public address, which its network rules refuse.\n" +
+          `Fix: declare aks-acr-guard's PrivateRegistryDns for the registry (it adds the endpoint's DNS zone group), or run: ` +
+          `az network private-endpoint dns-zone-group create -g <endpoint-group> --endpoint-name ${pes[0].res.name} -n default ` +
+          `--private-dns-zone ${zone.id?.raw ?? zone.name} --zone-name ${zone.name}`,
+      );
+    }
+    // A zone group writes both records; by hand, the regional data endpoint (where layers
+    // download from) is the one people forget.
+    const byHand = serving.length > 0 && !pes.some((pe) => hasZoneGroup(topo, pe.res, zone));
+    if (byHand && name !== undefined && known(location)) {
+      const records = zoneARecords(topo, zone);
+      const data = `${name}.${location.toLowerCase()}.data`;
+      if (records.has(name) && !records.has(data)) {
+        fails.push(
+          `Pods on cluster '${cluster.label}' pulling from '${name}.azurecr.io' ${will} with ErrImagePull: 'failed to copy: ` +
+            `httpReadSeeker: failed open: ... https://${data}.azurecr.io/...: 403 Forbidden' (or an i/o timeout): private DNS zone ` +
+            `${zone.name} holds an A record for '${name}' but none for '${data}', the registry's data endpoint that image layers ` +
+            "download from, so that name resolves to the public address, which the registry's network rules refuse.\n" +
+            `Fix: declare aks-acr-guard's PrivateRegistryDns for the registry (its DNS zone group writes both records), or run: ` +
+            `az network private-dns record-set a add-record -g ${zoneRg} -z ${zone.name} -n ${data} ` +
+            `-a <private endpoint '${pes[0].res.name}' IP for ${data}.azurecr.io>`,
+        );
+      }
+    }
+    const { vnets, pending: vnetPending } = clusterVnets(topo, cluster);
+    if (vnetPending) pending ??= `${cluster.res.name}: agentPoolProfiles[].vnetSubnetID`;
+    const links = zoneLinks(topo, zone);
+    if (links.pending) return { fails, pending: pending ?? `${zone.res.name}: virtualNetwork.id` };
+    const linkedTo = (v: { key: string }) => links.vnets.some((l) => l.key === v.key);
+    const target = `'${name ?? registry.label}.azurecr.io'`;
+    for (const vnet of vnets) {
+      const path = dnsPathOf(topo, vnet);
+      if (path === UNKNOWN) {
+        pending ??= `${resourceName(vnet)}: dhcpOptions.dnsServers`;
+        continue;
+      }
+      if (path.kind === "elsewhere") {
+        unsure.push(
+          `Pods on cluster '${cluster.label}' pulling from ${target} ${will} with ${SYMPTOM_403} unless the DNS servers of its ` +
+            `VNet '${resourceName(vnet)}' (${path.servers.join(", ")}) answer ${zone.name} from a zone linked to their own VNet: ` +
+            `they are in no VNet this stack shows, so whether they do is not known here (zone ${zone.name} is linked to ` +
+            `${links.vnets.map((v) => `'${resourceName(v)}'`).join(", ") || "no VNet"}).\n` +
+            "Fix: check from a node: nslookup <registry>.azurecr.io should answer the private endpoint's IP; make the DNS " +
+            `servers forward ${zone.name} to Azure DNS (168.63.129.16) from a VNet linked to the zone.`,
+        );
+        continue;
+      }
+      // Azure DNS answers from the zones linked to the VNet that asks: the cluster's own, or the
+      // VNet of the custom DNS servers it resolves through.
+      for (const asks of path.kind === "azure" ? [vnet] : path.vnets) {
+        if (linkedTo(asks)) continue;
+        const through =
+          path.kind === "azure"
+            ? `the cluster's VNet '${resourceName(vnet)}' has no virtual-network link to private DNS zone ${zone.name}`
+            : `the cluster's VNet '${resourceName(vnet)}' resolves through DNS servers ${path.servers.join(", ")} in VNet ` +
+              `'${resourceName(asks)}', which has no virtual-network link to private DNS zone ${zone.name}`;
+        fails.push(
+          `Pods on cluster '${cluster.label}' pulling from ${target} ${will} with ${SYMPTOM_403}: ${through}, so it ` +
+            "resolves the registry to its public address, not to the private endpoint (Microsoft's article, cause 3).\n" +
+            `Fix: declare aks-acr-guard's PrivateRegistryDns for VNet '${resourceName(asks)}', or run: az network private-dns link vnet create ` +
+            `-g ${zoneRg} -z ${zone.name} -n ${resourceName(asks)}-link -v ${asks.raw} -e false`,
+        );
+      }
+    }
+    return { fails, unsure, pending };
+  };
+}

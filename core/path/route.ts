@@ -1,0 +1,169 @@
+import { resourceName } from "../arm-id";
+import {
+  clusterVnets,
+  Peering,
+  peeringBetween,
+  peerings,
+  PrivateEndpointInfo,
+  privateEndpointsOf,
+} from "../network";
+import {
+  isUnknown,
+  Known,
+  known,
+  listOf,
+  readArmProp,
+  readArray,
+  readString,
+  sameText,
+  UNKNOWN,
+} from "../values";
+import type { Topology } from "../topology";
+import { HopJudge } from "./hop";
+
+/** A side that, with its pair present, carries traffic once both exist: not Disconnected, state known. */
+const stateOk = (p: Peering) => known(p.state) && ["connected", "initiated"].includes(p.state.toLowerCase());
+
+export function peeringJudge(topo: Topology): HopJudge {
+  const all = peerings(topo);
+  return ({ cluster, registry }, will) => {
+    const fails: string[] = [];
+    let pending: string | undefined;
+    const { vnets, pending: vnetPending } = clusterVnets(topo, cluster);
+    if (vnetPending) pending ??= `${cluster.res.name}: agentPoolProfiles[].vnetSubnetID`;
+    for (const pe of privateEndpointsOf(topo, registry)) {
+      if (pe.vnet === UNKNOWN) {
+        pending ??= `${pe.res.name}: subnet.id`;
+        continue;
+      }
+      const peVnet = pe.vnet;
+      if (!peVnet) continue;
+      for (const vnet of vnets) {
+        if (vnet.key === peVnet.key) continue;
+        const there = peeringBetween(all, vnet, peVnet);
+        const back = peeringBetween(all, peVnet, vnet);
+        const problems: string[] = [];
+        const check = (p: Peering | undefined, from: string, to: string, other: Peering | undefined) => {
+          if (!p) return problems.push(`no peering from '${from}' to '${to}'`);
+          // Even Connected, a peering with allowVirtualNetworkAccess: false carries no traffic between the VNets.
+          if (p.allowsAccess === false)
+            problems.push(
+              `peering '${p.name}' from '${from}' to '${to}' has allowVirtualNetworkAccess: false`,
+            );
+          else if (p.allowsAccess === UNKNOWN) pending ??= `${p.name}: allowVirtualNetworkAccess`;
+          // A side being created has no state yet: with its pair present it connects (a Disconnected
+          // pair is reported on the pair's own check); alone, whether it will is not known yet.
+          if (p.state === UNKNOWN) return other ? undefined : (pending ??= `${p.name}: peeringState`);
+          // `Initiated` is what Azure answers while the remote side does not exist: a side created
+          // first keeps that answer as its output until a refresh, though creating the other side
+          // connected both. With both sides present and neither Disconnected, the pair is Connected.
+          if (
+            known(p.state) &&
+            p.state.toLowerCase() === "initiated" &&
+            other &&
+            (stateOk(other) || other.state === UNKNOWN)
+          )
+            return undefined;
+          // Alone, `Initiated` is only the missing side's echo: that side is the problem, and reported.
+          if (known(p.state) && p.state.toLowerCase() === "initiated" && !other) return undefined;
+          if (known(p.state) && p.state.toLowerCase() !== "connected") {
+            problems.push(`peering '${p.name}' from '${from}' to '${to}' is ${p.state}, not Connected`);
+          }
+          return undefined;
+        };
+        check(there, resourceName(vnet)!, resourceName(peVnet)!, back);
+        check(back, resourceName(peVnet)!, resourceName(vnet)!, there);
+        if (problems.length === 0) continue;
+        fails.push(
+          `Pods on cluster '${cluster.label}' pulling from '${registry.label}' ${will} with ErrImagePull: "dial tcp ` +
+            `${pe.ips[0] ?? "<private-endpoint-ip>"}:443: i/o timeout": the registry's private endpoint '${pe.res.name}' is in VNet ` +
+            `'${resourceName(peVnet)}', the cluster in '${resourceName(vnet)}', and ${problems.join("; ")} ` +
+            "(Microsoft's article, cause 4, solution 1).\n" +
+            "Fix: declare aks-acr-guard's VnetPeeringPair for the two VNets (a Disconnected peering: delete both sides first), " +
+            `or run: az network vnet peering create -g ${vnet.resourceGroup} --vnet-name ${resourceName(vnet)} -n to-${resourceName(peVnet)} ` +
+            `--remote-vnet ${peVnet.raw} --allow-vnet-access, and the same from '${resourceName(peVnet)}'.`,
+        );
+      }
+    }
+    return { fails, pending };
+  };
+}
+
+const CONNECTION_KEYS = ["privateLinkServiceConnections", "manualPrivateLinkServiceConnections"] as const;
+
+/**
+ * The state of a private endpoint's connection to the registry: the registry's own record of its
+ * connections first (the registry's owner approves there), then the endpoint's. `undefined` when
+ * neither says: an automatic connection is approved as it is made; a manual one starts `Pending`.
+ */
+function connectionState(
+  pe: PrivateEndpointInfo,
+  registryConnections: unknown[],
+): { status: Known<string> | undefined; manual: boolean; name?: string } {
+  const peId = readString(pe.res.props, "id");
+  const onRegistry = registryConnections.find(
+    (c) => known(peId) && sameText(readArmProp(c, "privateEndpoint", "id") as string, peId) === true,
+  );
+  const manual = CONNECTION_KEYS.slice(1).some((k) => listOf(readArray(pe.res.props, k)).length > 0);
+  if (onRegistry) {
+    const status = readArmProp(onRegistry, "privateLinkServiceConnectionState", "status");
+    const name = readArmProp(onRegistry, "name");
+    if (isUnknown(status)) return { status: UNKNOWN, manual };
+    if (typeof status === "string")
+      return { status, manual, name: typeof name === "string" ? name : undefined };
+  }
+  for (const key of CONNECTION_KEYS) {
+    const list = readArray(pe.res.props, key);
+    if (list === UNKNOWN) return { status: UNKNOWN, manual };
+    for (const c of listOf(list)) {
+      const status = readArmProp(c, "privateLinkServiceConnectionState", "status");
+      if (isUnknown(status)) return { status: UNKNOWN, manual };
+      if (typeof status === "string") return { status, manual };
+    }
+  }
+  return { status: undefined, manual };
+}
+
+/**
+ * The route step's private endpoint: only a connection in state `Approved` carries traffic; a manual
+ * connection waits `Pending` for the registry owner's approval, and `Rejected` or `Disconnected` ones
+ * carry none. The pull fails when no endpoint of the registry is Approved.
+ */
+export function connectionJudge(topo: Topology): HopJudge {
+  return ({ cluster, registry }, will) => {
+    const pes = privateEndpointsOf(topo, registry);
+    if (pes.length === 0) return { fails: [] };
+    const onRegistry = readArray(registry.res.props, "privateEndpointConnections");
+    if (onRegistry === UNKNOWN)
+      return { fails: [], pending: `${registry.res.name}: privateEndpointConnections` };
+    const states = pes.map((pe) => ({ pe, ...connectionState(pe, listOf(onRegistry)) }));
+    const waiting = states.find((s) => s.status === UNKNOWN);
+    const approved = (s: (typeof states)[number]) =>
+      known(s.status) ? s.status.toLowerCase() === "approved" : !s.manual && s.status === undefined;
+    if (states.some(approved)) return { fails: [] };
+    if (waiting) return { fails: [], pending: `${waiting.pe.res.name}: its connection's status` };
+    const target = `'${registry.label}'`;
+    const symptom = `ErrImagePull: "dial tcp ${states[0].pe.ips[0] ?? "<private-endpoint-ip>"}:443: i/o timeout"`;
+    const list = states
+      .map(
+        (s) =>
+          `'${s.pe.res.name}' is ${known(s.status) ? s.status : "a manual connection nothing shows approved"}`,
+      )
+      .join(", ");
+    const approve = states
+      .map(
+        (s) =>
+          `az acr private-endpoint-connection approve -r ${registry.label} -n ${s.name ?? `$(az acr private-endpoint-connection list -r ${registry.label} --query "[?privateEndpoint.id=='${String(readString(s.pe.res.props, "id"))}'].name" -o tsv)`}`,
+      )
+      .join(" && ");
+    const message =
+      `Pods on cluster '${cluster.label}' pulling from ${target} ${will} with ${symptom}: the registry's private endpoint ` +
+      `connections carry no traffic (${list}); only an Approved connection does, a manual one waits Pending for the ` +
+      "registry owner's approval, and a Rejected or Disconnected one never carries any.\n" +
+      `Fix: approve the connection: ${approve} (a Rejected or Disconnected one: delete the private endpoint and create it again).`;
+    // A manual connection no record shows approved: Azure starts it Pending, but someone may have
+    // approved it since; the registry's record of its connections makes that certain.
+    if (states.some((s) => s.status === undefined)) return { fails: [], unsure: [message] };
+    return { fails: [message] };
+  };
+}
