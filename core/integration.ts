@@ -23,6 +23,7 @@ import {
   privateLinkZones,
   zoneLinks,
 } from "./network";
+import { hopsOf, PATH_POLICIES, pullPath } from "./path";
 import { evaluatePullAccess } from "./pull-access";
 import { pullRoleFor } from "./roles";
 import { buildTopology, OBSERVER_TYPE, StackResource, Topology } from "./topology";
@@ -122,7 +123,15 @@ export function planIntegration(
     );
   }
 
-  // Private DNS links and peerings (acr-private-dns-link, aks-acr-vnet-peering).
+  // Private DNS links and peerings (acr-private-dns-link, aks-acr-vnet-peering): declared where the
+  // pull path's hop fails or waits, and kept where an earlier run declared them; a hop that passes
+  // (a healthy private path, or a public path that admits the cluster) gets nothing new.
+  const path = pullPath(
+    topo,
+    { cluster, registry, evidence: "config", certain: true },
+    { egressIps: target.egressIps ?? [] },
+  );
+  const needs = (policy: string) => hopsOf(path, policy).some((h) => h.verdict !== "pass");
   const { vnets } = clusterVnets(topo, cluster);
   const pes = privateEndpointsOf(topo, registry);
   const zones = privateLinkZones(topo);
@@ -158,8 +167,9 @@ export function planIntegration(
       for (const a of path.kind === "azure" ? [v] : path.vnets)
         if (!askers.some((x) => x.key === a.key)) askers.push(a);
     }
+    const ourLink = (v: ArmId) => linkNames.has(dnsLinkName(v.key, resourceName(v)!));
     const wanted = askers.filter(
-      (v) => !links.vnets.some((l) => l.key === v.key) || linkNames.has(dnsLinkName(v.key, resourceName(v)!)),
+      (v) => (needs(PATH_POLICIES.dns) && !links.vnets.some((l) => l.key === v.key)) || ourLink(v),
     );
     // An endpoint without a zone group gets one; the one an earlier run declared stays declared
     // (dropping it from the program would delete it, and its A records with it).
@@ -172,7 +182,9 @@ export function planIntegration(
         return known(id) && id.toLowerCase() === prefix + ZONE_GROUP_NAME;
       });
     };
-    const withoutGroup = pes.find((pe) => !hasZoneGroup(topo, pe.res, zone) || ownGroup(pe));
+    const withoutGroup = pes.find(
+      (pe) => (needs(PATH_POLICIES.dns) && !hasZoneGroup(topo, pe.res, zone)) || ownGroup(pe),
+    );
     const peId = withoutGroup ? readString(withoutGroup.res.props, "id") : undefined;
     if (zone.id && (wanted.length > 0 || known(peId))) {
       plan.dns = {
@@ -203,6 +215,9 @@ export function planIntegration(
         (!!p && p.allowsAccess !== false && known(p.state) && p.state.toLowerCase() === "initiated");
       const thereOurs = !there || ours(there, peVnet);
       const backOurs = !back || ours(back, v);
+      // A path that does not go this way (the cluster pulls over the public path) needs no peering.
+      if (!needs(PATH_POLICIES.peering) && !(there && ours(there, peVnet)) && !(back && ours(back, v)))
+        continue;
       if (thereOurs && backOurs) {
         plan.peerings.push({ vnetAId: v.raw, vnetBId: peVnet.raw });
       } else if (thereOurs && connects(back)) {
@@ -303,6 +318,11 @@ export function planIntegration(
       }
     }
   }
+
+  // What only its owner can fix (a private endpoint connection awaiting approval): the path's commands.
+  for (const h of path.hops)
+    if (h.verdict !== "pass")
+      for (const command of h.commands) plan.commands.push({ policy: h.policy, command });
 
   // Drift nothing declarative fixes.
   if (scaleSetsWithoutKubelet(topo, cluster).missing.length > 0) {

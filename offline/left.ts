@@ -75,9 +75,9 @@ const REASONS: Record<string, LeftReason> = {
   "acr-firewall-aks-egress-unverified": { why: UNVERIFIED, config: PULLS },
   "aks-acr-vnet-peering": {
     why:
-      "a peering someone else manages is not Connected: it must be deleted and recreated on its side, which the " +
-      "program does not own",
-    config: "none: the command below recreates it",
+      "the private path is someone else's to fix: a peering they manage that is not Connected (deleted and recreated " +
+      "on their side), or a private endpoint connection only the registry's owner approves",
+    config: "none: the commands below do it, run by who owns the peering or the registry",
   },
   "aks-acr-vnet-peering-unverified": { why: UNVERIFIED, config: PULLS },
   "aks-acr-hub-firewall": {

@@ -26,7 +26,8 @@ export const CAUSE_OF: Record<string, string> = {
   "acr-firewall-aks-egress": "403 Forbidden: the registry's network rules refuse the cluster (solution 2)",
   "acr-firewall-aks-egress-unverified":
     "403 Forbidden: the registry's network rules, where the stack cannot show the path (unverified)",
-  "aks-acr-vnet-peering": "443 i/o timeout: the VNets are not peered (solution 1)",
+  "aks-acr-vnet-peering":
+    "443 i/o timeout: no route to the private endpoint (VNets not peered, connection not Approved; solution 1)",
   "aks-acr-vnet-peering-unverified":
     "443 i/o timeout: VNet peering, on registries the stack cannot tie to the cluster (unverified)",
   "aks-acr-hub-firewall": "443 i/o timeout: the hub firewall blocks the registry (solution 2)",

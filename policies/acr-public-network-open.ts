@@ -81,7 +81,10 @@ export const acrPublicNetworkOpen: StackValidationPolicy = {
           `-n ${reg.label} --ip-address <egress-ip>), remove wide rules (az acr network-rule remove -n ${reg.label} ` +
           `--ip-address <range>)` +
           (pes.length > 0
-            ? `, and close the public endpoint: az acr update -n ${reg.label} --public-network-enabled false`
+            ? `, and close the public endpoint: az acr update -n ${reg.label} --public-network-enabled false (first ` +
+              "make sure every cluster that pulls resolves the private endpoint, with no acr-private-dns-link or " +
+              "aks-acr-vnet-peering finding once the public path is gone: a cluster that resolves the public name pulls " +
+              "there today, and closing it breaks its pulls)"
             : ""),
         reg.res.urn,
       );

@@ -798,6 +798,106 @@ const SCENARIOS: Scenario[] = [
     ],
   },
   {
+    name: "private-endpoint-pending",
+    about:
+      "The hub's private endpoint was made with a manual connection (another team's registry), and the registry's owner has " +
+      "not approved it: the connection is Pending, and a Pending connection carries no traffic, so pulls time out though DNS, " +
+      "peering and AcrPull are right. Only the registry's owner can approve it: the plan gives the command.",
+    resources: replace(
+      healthy(HUB).map((r) =>
+        r.id === IDS.pe
+          ? {
+              ...r,
+              properties: {
+                ...r.properties,
+                privateLinkServiceConnections: [],
+                manualPrivateLinkServiceConnections: [
+                  {
+                    name: "contosoacr",
+                    properties: {
+                      privateLinkServiceId: IDS.registry,
+                      groupIds: ["registry"],
+                      requestMessage: "aks-prod pulls through the hub",
+                      privateLinkServiceConnectionState: {
+                        status: "Pending",
+                        description: "Awaiting approval",
+                      },
+                    },
+                  },
+                ],
+              },
+            }
+          : r,
+      ),
+      "Microsoft.ContainerRegistry/registries",
+      registry(HUB, {
+        privateEndpointConnections: [
+          {
+            id: `${IDS.registry}/privateEndpointConnections/pe-contosoacr`,
+            properties: {
+              privateEndpoint: { id: IDS.pe },
+              privateLinkServiceConnectionState: { status: "Pending", description: "Awaiting approval" },
+            },
+          },
+        ],
+      }),
+    ),
+    kubernetes: web(goodImage),
+    before: [
+      onCluster("aks-acr-vnet-peering", "mandatory", [
+        "will fail with",
+        "i/o timeout",
+        "'pe-contosoacr' is Pending",
+        "az acr private-endpoint-connection approve -r contosoacr -n pe-contosoacr",
+      ]),
+    ],
+    after: [onCluster("aks-acr-vnet-peering", "mandatory")],
+    declares: [],
+    commands: [
+      "aks-acr-vnet-peering: az acr private-endpoint-connection approve -r contosoacr -n pe-contosoacr",
+    ],
+  },
+  {
+    name: "private-endpoint-beside-open-public",
+    about:
+      "The registry has a private endpoint in the hub, but its public access is still Enabled (defaultAction: Allow), and the " +
+      "privatelink zone is linked to the hub only: the spoke resolves the public name, and the public endpoint lets it pull. No " +
+      "pull fails, so nothing is mandatory and nothing is declared; that traffic goes public beside a private endpoint is advisory.",
+    resources: replace(
+      without(healthy(HUB), (r) => r.id.endsWith("vnet-aks-link")),
+      "Microsoft.ContainerRegistry/registries",
+      registry(HUB, {
+        publicNetworkAccess: "Enabled",
+        networkRuleSet: { defaultAction: "Allow", ipRules: [] },
+      }),
+    ),
+    kubernetes: web(goodImage),
+    before: [
+      {
+        policy: "acr-public-network-open",
+        level: "advisory",
+        resource: "contosoacr",
+        contains: ["private endpoint"],
+      },
+    ],
+    after: [{ policy: "acr-public-network-open", level: "advisory", resource: "contosoacr" }],
+    declares: [],
+  },
+  {
+    name: "anonymous-pull",
+    about:
+      "A public Standard registry with anonymous pull enabled, and no role for the kubelet identity: the kubelet pulls " +
+      "without credentials, so no pull role is needed and none is declared.",
+    resources: without(
+      withRegistry(healthy(PUBLIC), { anonymousPullEnabled: true }, "Standard"),
+      (r) => r.type === "microsoft.authorization/roleassignments",
+    ),
+    kubernetes: web(goodImage),
+    before: [],
+    after: [],
+    declares: [],
+  },
+  {
     name: "hub-firewall-blocks",
     about:
       "The cluster's egress goes through the hub firewall (userDefinedRouting), whose policy has no rule to the registry's private endpoint: 443 i/o timeout. The plan adds the rule collection group.",

@@ -74,6 +74,22 @@ describe("the program (index.ts)", () => {
     }
   });
 
+  it("declares nothing where pulls work: A records written by hand, or a public path beside an unlinked zone", async () => {
+    // A zone group would only rewrite records that already answer; a link would only move the pull
+    // from a public path that admits the cluster to the private one: nothing reported either.
+    const hub = scenario("healthy-hub-spoke");
+    const byHand = hub.resources.filter((r) => !r.type.toLowerCase().endsWith("/privatednszonegroups"));
+    const open = scenario("private-endpoint-beside-open-public");
+    for (const [name, resources, config] of [
+      ["records by hand", byHand, hub.config],
+      ["open public path", open.resources, open.config],
+    ] as const) {
+      const { declared, commands } = await runOn(resources, config);
+      assert.deepEqual([declared, commands], [[], []], name);
+      mocks.resources.length = 0;
+    }
+  });
+
   it("declares identical inputs on a second run, once the first run's fixes exist (no churn)", async () => {
     // GIVEN the first run on the broken hub-and-spoke environment
     const world = scenario("broken-hub-spoke");
@@ -131,9 +147,13 @@ describe("the program (index.ts)", () => {
   });
 
   it("keeps declaring the DNS zone group it gave an endpoint: a second run deletes nothing", async () => {
-    // GIVEN the healthy hub-and-spoke environment whose private endpoint has no DNS zone group
+    // GIVEN the hub-and-spoke environment whose private endpoint has no DNS zone group and whose zone
+    // holds no record for the registry (a healthy one, records written by hand, gets no zone group:
+    // nothing fails there)
     const world = scenario("healthy-hub-spoke");
-    const bare = world.resources.filter((r) => !r.type.toLowerCase().endsWith("/privatednszonegroups"));
+    const bare = world.resources.filter(
+      (r) => !/\/(privatednszonegroups|privatednszones\/a)$/.test(r.type.toLowerCase()),
+    );
     // (no zone group names the zone: the observer finds it, as a person would)
     const config = world.config;
     await runOn(bare, config);

@@ -18,6 +18,11 @@ export interface HopVerdict {
   unsure?: string[];
   /** The first value that waits on preview. */
   pending?: string;
+  /**
+   * Commands that fix it where no component can (someone else's resource): the plan gives them.
+   * Components' fixes are the plan's own declarations.
+   */
+  commands?: string[];
 }
 
 export type HopJudge = (pair: PullPair, will: string) => HopVerdict;

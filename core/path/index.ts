@@ -34,7 +34,7 @@ export const PATH_POLICIES = {
   pullRole: "aks-acr-pull-role",
 } as const;
 
-export interface Hop extends Required<Pick<HopVerdict, "fails" | "unsure">> {
+export interface Hop extends Required<Pick<HopVerdict, "fails" | "unsure" | "commands">> {
   step: Step;
   /** The public policy that reports this hop when it fails or cannot be decided. */
   policy: string;
@@ -87,6 +87,7 @@ function walk(topo: Topology, pair: PullPair, options: PathOptions): PullPath {
       policy,
       fails: v.fails,
       unsure: v.unsure ?? [],
+      commands: v.commands ?? [],
       pending: v.pending,
       detail,
       verdict: verdict ?? (v.fails.length > 0 ? "fail" : v.unsure?.length || v.pending ? "unknown" : "pass"),
@@ -264,6 +265,7 @@ function walk(topo: Topology, pair: PullPair, options: PathOptions): PullPath {
     policy: PATH_POLICIES.pullRole,
     fails: [],
     unsure: [],
+    commands: [],
     verdict: authorize,
     detail:
       access.status === "granted"

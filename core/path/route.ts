@@ -101,13 +101,19 @@ function connectionState(
   registryConnections: unknown[],
 ): { status: Known<string> | undefined; manual: boolean; name?: string } {
   const peId = readString(pe.res.props, "id");
-  const onRegistry = registryConnections.find(
-    (c) => known(peId) && sameText(readArmProp(c, "privateEndpoint", "id") as string, peId) === true,
-  );
+  const onRegistry = registryConnections.find((c) => {
+    const id = readArmProp(c, "privateEndpoint", "id");
+    return known(peId) && typeof id === "string" && sameText(id, peId) === true;
+  });
   const manual = CONNECTION_KEYS.slice(1).some((k) => listOf(readArray(pe.res.props, k)).length > 0);
   if (onRegistry) {
     const status = readArmProp(onRegistry, "privateLinkServiceConnectionState", "status");
-    const name = readArmProp(onRegistry, "name");
+    const name =
+      readArmProp(onRegistry, "name") ??
+      (String(readArmProp(onRegistry, "id") ?? "")
+        .split("/")
+        .pop() ||
+        undefined);
     if (isUnknown(status)) return { status: UNKNOWN, manual };
     if (typeof status === "string")
       return { status, manual, name: typeof name === "string" ? name : undefined };
@@ -150,20 +156,34 @@ export function connectionJudge(topo: Topology): HopJudge {
           `'${s.pe.res.name}' is ${known(s.status) ? s.status : "a manual connection nothing shows approved"}`,
       )
       .join(", ");
+    const isPending = (st: Known<string> | undefined) => !known(st) || st.toLowerCase() === "pending";
     const approve = states
+      .filter((x) => isPending(x.status))
       .map(
-        (s) =>
-          `az acr private-endpoint-connection approve -r ${registry.label} -n ${s.name ?? `$(az acr private-endpoint-connection list -r ${registry.label} --query "[?privateEndpoint.id=='${String(readString(s.pe.res.props, "id"))}'].name" -o tsv)`}`,
-      )
-      .join(" && ");
+        (x) =>
+          `az acr private-endpoint-connection approve -r ${registry.label} -n ${x.name ?? `$(az acr private-endpoint-connection list -r ${registry.label} --query "[?privateEndpoint.id=='${String(readString(x.pe.res.props, "id"))}'].name" -o tsv)`}`,
+      );
+    const recreate = states
+      .filter((x) => !isPending(x.status))
+      .map((x) => `az network private-endpoint delete --ids ${String(readString(x.pe.res.props, "id"))}`);
+    const commands = [...approve, ...recreate];
+    const fix = [
+      approve.length ? `approve the pending connection: ${approve.join(" && ")}` : undefined,
+      recreate.length
+        ? "a Rejected or Disconnected connection is never approved again: delete the endpoint and create it once the " +
+          `registry's owner agrees: ${recreate.join(" && ")}`
+        : undefined,
+    ]
+      .filter(Boolean)
+      .join("; ");
     const message =
       `Pods on cluster '${cluster.label}' pulling from ${target} ${will} with ${symptom}: the registry's private endpoint ` +
       `connections carry no traffic (${list}); only an Approved connection does, a manual one waits Pending for the ` +
       "registry owner's approval, and a Rejected or Disconnected one never carries any.\n" +
-      `Fix: approve the connection: ${approve} (a Rejected or Disconnected one: delete the private endpoint and create it again).`;
+      `Fix: ${fix}.`;
     // A manual connection no record shows approved: Azure starts it Pending, but someone may have
     // approved it since; the registry's record of its connections makes that certain.
-    if (states.some((s) => s.status === undefined)) return { fails: [], unsure: [message] };
-    return { fails: [message] };
+    if (states.some((s) => s.status === undefined)) return { fails: [], unsure: [message], commands };
+    return { fails: [message], commands };
   };
 }

@@ -58,6 +58,21 @@ describe(POLICY, () => {
     assertSilent(await run([versioned, aks, a]));
   });
 
+  describe("anonymous pull", () => {
+    const anonymous = (sku: "Basic" | "Standard" | "Premium") =>
+      withProps(registry("contosoacr", { sku }), (p) => (p.anonymousPullEnabled = true));
+    it("needs no pull role on a Standard or Premium registry that allows it", async () => {
+      assertSilent(await run([anonymous("Standard"), aks]));
+      assertSilent(await run([anonymous("Premium"), aks]));
+    });
+    it("still needs one on Basic, which refuses the setting", async () => {
+      assertViolation(await run([anonymous("Basic"), aks]), "mandatory", aks, SYMPTOM);
+    });
+    it("says nothing mandatory while the setting is not known", async () => {
+      assertNoMandatory(await run([withUnknown(anonymous("Standard"), "anonymousPullEnabled"), aks]));
+    });
+  });
+
   describe("when the pull role is missing", () => {
     it("reports a missing AcrPull for the kubelet identity on the cluster, with the symptom and the fix", async () => {
       const d = assertViolation(

@@ -263,4 +263,99 @@ describe("the private-link path", () => {
       assert.match(diags[0].message, /no peering from 'vnet-hub' to 'vnet-aks-prod'/);
     });
   });
+
+  describe("the private endpoint's connection (aks-acr-vnet-peering)", () => {
+    const P = "aks-acr-vnet-peering";
+    const connection = (status: string | undefined, manual = false) =>
+      withProps(pe, (p) => {
+        const [c] = p.privateLinkServiceConnections as Record<string, unknown>[];
+        const next = { ...c };
+        if (status === undefined) delete next.privateLinkServiceConnectionState;
+        else next.privateLinkServiceConnectionState = { status, description: "" };
+        p.privateLinkServiceConnections = manual ? [] : [next];
+        p.manualPrivateLinkServiceConnections = manual ? [next] : [];
+      });
+    for (const status of ["Pending", "Rejected", "Disconnected"]) {
+      it(`reports a connection that is ${status}: it carries no traffic, whatever DNS and peering say`, async () => {
+        const d = assertViolation(
+          await run(P, [...without(pe.name), connection(status, true)]),
+          "mandatory",
+          aks,
+          'will fail with ErrImagePull: "dial tcp 10.0.1.4:443: i/o timeout"',
+          `'pe-contosoacr' is ${status}`,
+          status === "Pending"
+            ? // The registry's name for the connection is not the endpoint's: the command looks it up.
+              "az acr private-endpoint-connection approve -r contosoacr -n $(az acr private-endpoint-connection list -r contosoacr"
+            : "az network private-endpoint delete --ids",
+        );
+        assert.ok(!/no peering/.test(d.message), d.message);
+      });
+    }
+    it("is silent on an Approved connection, manual or automatic", async () => {
+      assertSilent(await run(P, [...without(pe.name), connection("Approved", true)]));
+      assertSilent(await run(P, [...without(pe.name), connection("Approved")]));
+    });
+    it("leaves a manual connection no record shows approved to the advisory half: Azure starts it Pending", async () => {
+      const diags = await run(P, [...without(pe.name), connection(undefined, true)]);
+      assertNoMandatory(diags);
+      const advisory = await run(`${P}-unverified`, [...without(pe.name), connection(undefined, true)]);
+      assertViolation(advisory, "advisory", aks, "a manual connection nothing shows approved");
+    });
+    it("takes the registry's record of the connection over the endpoint's", async () => {
+      // The registry's owner approved it: the endpoint's own record still says Pending until a refresh.
+      const approved = withProps(
+        healthy.find((r) => r.name === "contosoacr")!,
+        (p) => {
+          p.privateEndpointConnections = [
+            {
+              id: `${p.id}/privateEndpointConnections/pe-contosoacr-connection`,
+              privateEndpoint: { id: pe.props.id },
+              privateLinkServiceConnectionState: { status: "Approved" },
+            },
+          ];
+        },
+      );
+      assertSilent(await run(P, [...without(pe.name, "contosoacr"), approved, connection("Pending", true)]));
+    });
+    it("says nothing mandatory while the connection's state is not known", async () => {
+      assertNoMandatory(
+        await run(P, [
+          ...without(pe.name),
+          withUnknown(connection("Pending", true), "manualPrivateLinkServiceConnections"),
+        ]),
+      );
+    });
+  });
+
+  describe("a private endpoint beside a public path that admits the cluster", () => {
+    it("is no DNS or peering failure: the spoke resolves the public name and pulls there", async () => {
+      const open = withProps(
+        healthy.find((r) => r.name === "contosoacr")!,
+        (p) => {
+          p.publicNetworkAccess = "Enabled";
+          p.networkRuleSet = { defaultAction: "Allow", ipRules: [] };
+        },
+      );
+      const stack = [...without("link-vnet-aks-prod", "contosoacr", spokeToHub.name), open];
+      for (const policy of ["acr-private-dns-link", "aks-acr-vnet-peering", "acr-firewall-aks-egress"])
+        assertNoMandatory(await run(policy, stack));
+      // The same stack with public access disabled: the unlinked zone is the finding, the peering a later one.
+      const closed = [...without("link-vnet-aks-prod", spokeToHub.name)];
+      assertViolation(
+        await run("acr-private-dns-link", closed),
+        "mandatory",
+        aks,
+        "will fail with",
+        "403 Forbidden",
+      );
+      assertViolation(
+        await run("aks-acr-vnet-peering", closed),
+        "mandatory",
+        aks,
+        "will still fail, once acr-private-dns-link's finding is fixed, with",
+        "i/o timeout",
+      );
+      assertSilent(await run("acr-firewall-aks-egress", closed));
+    });
+  });
 });
