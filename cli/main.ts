@@ -3,6 +3,7 @@
  *
  *   aks-acr-guard diagnose <world.json>... [--format text|json|markdown]
  *   aks-acr-guard preview  <world.json>... [--format text|json|markdown]
+ *   aks-acr-guard trace    <world.json>... [--cluster ID] [--registry ID] [--image REF] [--format ...]
  *   aks-acr-guard --help | --version
  *
  * Exit 0 when nothing mandatory remains (after the plan, for preview), 1 when something does,
@@ -13,16 +14,22 @@ import * as path from "node:path";
 import { ProgramConfigError } from "../core/program-config";
 import { PACKAGE_ROOT } from "../offline/package-root";
 import type { Report } from "../offline/report";
+import type { TraceFilter, TraceReport } from "../offline/trace";
 import { loadWorld, requirePullPair, WorldError } from "../offline/world";
 
 const USAGE = `usage: aks-acr-guard <diagnose|preview> <world.json>... [--format text|json|markdown]
+       aks-acr-guard trace <world.json>... [--cluster ID] [--registry ID] [--image REF] [--format text|json|markdown]
        aks-acr-guard --help | --version
 
   diagnose   run the policy pack over a recorded environment and print the findings
   preview    also run the program against it: the plan that fixes them, and the findings after
+  trace      the pull path of each cluster and registry, hop by hop (resolve, route, admit, authorize,
+             content), with the policy that reports each failing hop: the model the pack reports from.
+             --cluster and --registry take an ARM id or a name (a registry also its login server);
+             --image traces one image reference from each cluster
 
-Exit status: 0 when nothing mandatory remains (after the plan, for preview), 1 when something
-does, 2 on bad input.
+Exit status: 0 when nothing mandatory remains (after the plan, for preview; no failing path, for
+trace), 1 when something does, 2 on bad input.
 
 A world is ARM resource JSON as Azure Resource Graph returns it ({"resources": [...]}, or the raw
 output of az graph query -o json), Kubernetes objects as kubectl get -o json prints them, or both
@@ -42,22 +49,31 @@ export function packageVersion(): string {
 }
 
 interface Args {
-  command: "diagnose" | "preview";
+  command: "diagnose" | "preview" | "trace";
   files: string[];
   format: "text" | "json" | "markdown";
+  /** trace's filters. */
+  filter: TraceFilter;
 }
 
 export function parseArgs(argv: string[]): Args | Answer {
   if (argv.some((a) => a === "--help" || a === "-h")) return new Answer(USAGE);
   if (argv.some((a) => a === "--version" || a === "-V")) return new Answer(packageVersion());
   const [command, ...rest] = argv;
-  if (command !== "diagnose" && command !== "preview")
+  if (command !== "diagnose" && command !== "preview" && command !== "trace")
     throw new UsageError(command === undefined ? USAGE : `unknown command '${command}'\n${USAGE}`);
   const files: string[] = [];
   let format: Args["format"] = "text";
+  const filter: TraceFilter = {};
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
-    if (a === "--format" || a.startsWith("--format=")) {
+    const option = /^--(cluster|registry|image)(=.*)?$/.exec(a);
+    if (option) {
+      if (command !== "trace") throw new UsageError(`--${option[1]} is trace's option\n${USAGE}`);
+      const v = option[2] ? option[2].slice(1) : rest[++i];
+      if (!v || v.startsWith("--")) throw new UsageError(`--${option[1]} needs a value\n${USAGE}`);
+      filter[option[1] as keyof TraceFilter] = v;
+    } else if (a === "--format" || a.startsWith("--format=")) {
       const v = a.includes("=") ? a.split("=")[1] : rest[++i];
       if (v !== "text" && v !== "json" && v !== "markdown")
         throw new UsageError(`--format is ${JSON.stringify(v)}; expected text, json or markdown`);
@@ -66,7 +82,7 @@ export function parseArgs(argv: string[]): Args | Answer {
     else files.push(a);
   }
   if (files.length === 0) throw new UsageError(`${command} needs a world file\n${USAGE}`);
-  return { command, files, format };
+  return { command, files, format, filter };
 }
 
 export async function run(args: Args, progress: (s: string) => void): Promise<Report> {
@@ -90,6 +106,22 @@ export async function run(args: Args, progress: (s: string) => void): Promise<Re
   }
 }
 
+/** `trace`: no pack, no program; the model itself, over the recording. */
+async function trace(args: Args, progress: (s: string) => void): Promise<number> {
+  progress(`reading ${args.files.join(", ")}`);
+  const world = loadWorld(...args.files);
+  requirePullPair(world);
+  const { traceWorld, renderTraceMarkdown, renderTraceText } = await import("../offline/trace");
+  const report = traceWorld(world, args.filter);
+  const render = {
+    text: renderTraceText,
+    markdown: renderTraceMarkdown,
+    json: (t: TraceReport) => JSON.stringify(t, null, 2),
+  };
+  process.stdout.write(render[args.format](report) + "\n");
+  return report.summary.fails > 0 ? 1 : 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const started = Date.now();
   const progress = (s: string) =>
@@ -100,6 +132,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(args.text + "\n");
       return 0;
     }
+    if (args.command === "trace") return await trace(args, progress);
     // A failure inside the program's outputs can surface as an unhandled rejection: report it like any other.
     const escaped = new Promise<never>((_, reject) => {
       process.once("unhandledRejection", reject);

@@ -31,6 +31,8 @@ export type HopJudge = (pair: PullPair, will: string) => HopVerdict;
 export interface PathOptions {
   /** Egress IPs the stack cannot show (a firewall managed elsewhere), taken as the cluster's. */
   egressIps?: readonly string[];
+  /** Role definition GUIDs the organisation counts as pull roles (aks-acr-pull-role's config). */
+  pullRoleDefinitionIds?: readonly string[];
 }
 
 export const SYMPTOM_403 =

@@ -11,11 +11,11 @@
  * failure; a public path that refuses the cluster because the private one is not resolved belongs
  * to the resolve hop's finding, not to one of its own.
  */
-import { privateEndpointsOf } from "../network";
+import { clusterVnets, privateEndpointsOf, privateLinkZones } from "../network";
 import { evaluatePullAccess } from "../pull-access";
 import type { PullPair } from "../pull-pairs";
-import { perTopology, Topology } from "../topology";
-import { known, UNKNOWN } from "../values";
+import { perTopology, StackResource, Topology } from "../topology";
+import { known, readString, UNKNOWN } from "../values";
 import { egressJudge, publicAdmission, publicRefusal } from "./admit";
 import { firewallJudge } from "./firewall";
 import { HopVerdict, PathOptions, Step } from "./hop";
@@ -42,6 +42,8 @@ export interface Hop extends Required<Pick<HopVerdict, "fails" | "unsure" | "com
   pending?: string;
   /** One line for the trace: what the hop found. */
   detail: string;
+  /** ARM ids (or URNs, for what has none yet) of the resources that decide the hop. */
+  evidence: string[];
 }
 
 export interface PullPath {
@@ -50,6 +52,12 @@ export interface PullPath {
   via: "private endpoint" | "public endpoint" | "unknown";
   verdict: "pulls" | "fails" | "unknown";
   hops: Hop[];
+}
+
+/** A resource's ARM id, or its URN while it has none. */
+export function idOf(r: StackResource): string {
+  const id = readString(r.props, "id");
+  return known(id) ? id : r.urn;
 }
 
 /** The path of one pull, walked once per request's topology and options. */
@@ -81,9 +89,17 @@ function walk(topo: Topology, pair: PullPair, options: PathOptions): PullPath {
   let first: Hop | undefined;
   // The first failing hop is what the pods print now; a later one, what they print once it is fixed.
   const will = () => (first ? `${may} still fail, once ${first.policy}'s finding is fixed,` : `${may} fail`);
-  const hop = (step: Step, policy: string, v: HopVerdict, detail: string, verdict?: Hop["verdict"]): Hop => {
+  const hop = (
+    step: Step,
+    policy: string,
+    v: HopVerdict,
+    detail: string,
+    evidence: string[],
+    verdict?: Hop["verdict"],
+  ): Hop => {
     const h: Hop = {
       step,
+      evidence,
       policy,
       fails: v.fails,
       unsure: v.unsure ?? [],
@@ -103,6 +119,19 @@ function walk(topo: Topology, pair: PullPair, options: PathOptions): PullPath {
       ? `${registry.name.toLowerCase()}.azurecr.io`
       : registry.label;
   const pes = privateEndpointsOf(topo, registry);
+  const registryId = idOf(registry.res);
+  const peIds = pes.map((p) => idOf(p.res));
+  const zoneIds = privateLinkZones(topo).map((z) => idOf(z.res));
+  const vnetIds = [
+    ...new Set([
+      ...clusterVnets(topo, pair.cluster).vnets.map((v) => v.raw),
+      ...pes.flatMap((p) => (known(p.vnet) && p.vnet ? [p.vnet.raw] : [])),
+    ]),
+  ];
+  const firewallIds = [
+    ...(topo.byKind.get("azureFirewall") ?? []),
+    ...(topo.byKind.get("firewallPolicyRuleCollectionGroup") ?? []),
+  ].map(idOf);
 
   // resolve: which address the cluster's DNS gives the registry's name.
   let via: PullPath["via"];
@@ -114,6 +143,7 @@ function walk(topo: Topology, pair: PullPair, options: PathOptions): PullPath {
       PATH_POLICIES.dns,
       pass,
       `${login} resolves to the registry's public address (no private endpoint is shown)`,
+      [registryId],
     );
   } else if (!judges.dns) {
     via = "unknown";
@@ -122,6 +152,7 @@ function walk(topo: Topology, pair: PullPair, options: PathOptions): PullPath {
       PATH_POLICIES.dns,
       pass,
       `no privatelink zone is shown: whether ${login} resolves to private endpoint ${pes.map((p) => `'${p.res.name}'`).join(", ")} is not known here`,
+      peIds,
       "unknown",
     );
   } else {
@@ -133,6 +164,7 @@ function walk(topo: Topology, pair: PullPair, options: PathOptions): PullPath {
         PATH_POLICIES.dns,
         v,
         `${login} resolves to private endpoint ${pes.map((p) => `'${p.res.name}'`).join(", ")}`,
+        [...zoneIds, ...peIds],
       );
     } else {
       // The name resolves to the public address: the pull fails there only if the public endpoint
@@ -147,6 +179,7 @@ function walk(topo: Topology, pair: PullPair, options: PathOptions): PullPath {
           pass,
           `${login} resolves to the public address, not to private endpoint ${pes.map((p) => `'${p.res.name}'`).join(", ")}; ` +
             "the registry admits the cluster there, so the pull goes over the public path",
+          [...zoneIds, registryId],
         );
       } else if (admission.admits === UNKNOWN) {
         via = "unknown";
@@ -155,6 +188,7 @@ function walk(topo: Topology, pair: PullPair, options: PathOptions): PullPath {
           PATH_POLICIES.dns,
           { fails: [], pending: admission.pending },
           `${login} resolves to the public address; whether the registry admits the cluster there waits on preview`,
+          [...zoneIds, registryId],
         );
       } else if (admission.admits === undefined) {
         via = "public endpoint";
@@ -170,6 +204,7 @@ function walk(topo: Topology, pair: PullPair, options: PathOptions): PullPath {
             ),
           },
           `${login} resolves to the public address; whether the registry's IP rules admit the cluster's egress is not shown`,
+          [...zoneIds, registryId],
         );
       } else {
         via = "public endpoint";
@@ -178,6 +213,7 @@ function walk(topo: Topology, pair: PullPair, options: PathOptions): PullPath {
           PATH_POLICIES.dns,
           v,
           `${login} resolves to the public address, where ${publicRefusal(admission)}`,
+          [...zoneIds, registryId],
         );
       }
     }
@@ -196,6 +232,7 @@ function walk(topo: Topology, pair: PullPair, options: PathOptions): PullPath {
       p.fails.length
         ? "the private endpoint's VNet is not reachable from the cluster's"
         : "the cluster's VNets reach the private endpoint's VNet (same VNet, or peered both ways)",
+      vnetIds,
     );
     const c = judges.connection(pair, will());
     hop(
@@ -205,6 +242,7 @@ function walk(topo: Topology, pair: PullPair, options: PathOptions): PullPath {
       c.fails.length
         ? "the private endpoint's connection carries no traffic"
         : "the private endpoint's connection is Approved, or not shown",
+      peIds,
     );
   }
   if (judges.firewall) {
@@ -216,6 +254,7 @@ function walk(topo: Topology, pair: PullPair, options: PathOptions): PullPath {
       f.fails.length
         ? "the hub firewall drops the pull"
         : "the hub firewall lets the pull through, or is not on its path",
+      firewallIds,
     );
   }
 
@@ -228,9 +267,10 @@ function walk(topo: Topology, pair: PullPair, options: PathOptions): PullPath {
       first?.policy === PATH_POLICIES.dns
         ? "judged with the resolve hop: the public endpoint refuses the cluster"
         : "the registry admits the cluster on the path it takes",
+      [registryId],
     );
   } else if (via === "private endpoint") {
-    hop("admit", PATH_POLICIES.egress, pass, "the private endpoint admits the cluster's VNet");
+    hop("admit", PATH_POLICIES.egress, pass, "the private endpoint admits the cluster's VNet", peIds);
   } else if (first?.step === "route" && first.policy === PATH_POLICIES.peering) {
     // Which address the cluster resolves is not shown, and its way to the private endpoint is
     // broken: a public path that refuses it too is the same missing path, fixed with the route.
@@ -239,6 +279,7 @@ function walk(topo: Topology, pair: PullPair, options: PathOptions): PullPath {
       PATH_POLICIES.egress,
       pass,
       "judged with the route hop: no private endpoint is reachable from the cluster",
+      [registryId],
     );
   } else {
     const e = judges.egress(pair, will());
@@ -249,11 +290,14 @@ function walk(topo: Topology, pair: PullPair, options: PathOptions): PullPath {
       e.fails.length
         ? "the registry refuses the cluster's egress"
         : "the registry admits the cluster's egress",
+      [registryId],
     );
   }
 
   // authenticate and authorize: the kubelet's identity and its roles (reported by aks-acr-pull-role).
-  const access = evaluatePullAccess(topo, pair);
+  const access = evaluatePullAccess(topo, pair, {
+    extraPullRoleGuids: new Set((options.pullRoleDefinitionIds ?? []).map((g) => g.toLowerCase())),
+  });
   const authorize: Hop["verdict"] =
     access.status === "granted" || access.status === "anonymous"
       ? "pass"
@@ -266,6 +310,7 @@ function walk(topo: Topology, pair: PullPair, options: PathOptions): PullPath {
     fails: [],
     unsure: [],
     commands: [],
+    evidence: access.status === "granted" ? [idOf(access.via.res)] : [idOf(pair.cluster.res), registryId],
     verdict: authorize,
     detail:
       access.status === "granted"

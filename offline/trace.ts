@@ -1,0 +1,315 @@
+/**
+ * `aks-acr-guard trace`: the pull path of a recorded environment, hop by hop, as a person reads a
+ * traceroute. It prints core/path's model, the one the pack's policies report from: the trace and
+ * the findings cannot disagree.
+ */
+import { resourceName, parseArmId } from "../core/arm-id";
+import { checkImage, LOGIN_SERVER, parseImage } from "../core/images";
+import { Hop, idOf, pullPath, PullPath, Step } from "../core/path";
+import { clustersOf, DeclaredPull, PullPair, pullPairs, registryByLoginServer } from "../core/pull-pairs";
+import { buildTopology, ClusterNode, RegistryNode, Topology } from "../core/topology";
+import { known } from "../core/values";
+import { containerImages, describeWorkload } from "../core/workloads";
+import { toStackResource } from "./resources";
+import { stackOf, World, WorldError } from "./world";
+
+/** What `--format json` prints: documented in docs/trace-schema.md. */
+export interface TraceReport {
+  version: 1;
+  paths: TracePath[];
+  summary: { paths: number; pulls: number; fails: number; unknown: number };
+}
+
+export interface TracePath {
+  cluster: string;
+  registry: string;
+  image?: string;
+  verdict: "pulls" | "fails" | "unknown";
+  /** What the cluster's DNS resolves the registry to, where the recording shows it. */
+  via?: PullPath["via"];
+  /**
+   * Why the cluster is taken to pull from the registry (config, a workload, a role assignment, the
+   * only pair); `no other evidence` marks a guess, which the pack reports in its advisory halves.
+   */
+  evidence?: PullPair["evidence"];
+  hops: TraceHop[];
+}
+
+export interface TraceHop {
+  step: Step;
+  verdict: "pass" | "fail" | "unknown";
+  /** The public policy that reports the hop, where it fails or cannot be decided. */
+  policy?: string;
+  /** ARM ids (or Kubernetes names) of the resources that decide the hop. */
+  evidence: string[];
+  detail: string;
+  /** The policy's message (the kubelet's text and the fix), where the hop fails or is unsure. */
+  message?: string;
+}
+
+export interface TraceFilter {
+  cluster?: string;
+  registry?: string;
+  image?: string;
+}
+
+/** A cluster or registry named by ARM id, name or (registries) login server. */
+function matches(node: ClusterNode | RegistryNode, wanted: string | undefined): boolean {
+  if (!wanted) return true;
+  const w = wanted.toLowerCase();
+  const names = [idOf(node.res), node.label, node.res.name];
+  if ("loginServer" in node && known(node.loginServer)) names.push(node.loginServer);
+  return names.some((n) => n.toLowerCase() === w || n.toLowerCase() === w.replace(/\/+$/, ""));
+}
+
+function traceHop(h: Hop): TraceHop {
+  const message = [...h.fails, ...h.unsure][0];
+  return {
+    step: h.step,
+    verdict: h.verdict,
+    ...(h.verdict !== "pass" ? { policy: h.policy } : {}),
+    evidence: h.evidence,
+    detail: h.pending ? `${h.detail} (waits on ${h.pending})` : h.detail,
+    ...(message ? { message } : {}),
+  };
+}
+
+function contentHop(image: string, knownServers: ReadonlySet<string>, evidence: string[]): TraceHop {
+  const v = checkImage(image, knownServers);
+  switch (v.kind) {
+    case "ok":
+      return {
+        step: "content",
+        verdict: "pass",
+        evidence,
+        detail: `${image} is well formed and names ${v.loginServer}`,
+      };
+    case "notAzure":
+      return {
+        step: "content",
+        verdict: "pass",
+        evidence,
+        detail: `${image} is not an Azure registry image`,
+      };
+    case "malformed":
+      return {
+        step: "content",
+        verdict: "fail",
+        policy: "k8s-acr-image-reference",
+        evidence,
+        detail: `InvalidImageName: couldn't parse image reference "${image}": ${v.reason}`,
+      };
+    case "brokenHost":
+      return {
+        step: "content",
+        verdict: "fail",
+        policy: "k8s-acr-image-reference",
+        evidence,
+        detail: `${v.problem}${v.suggestion ? `; did you mean "${v.suggestion}"?` : ""}`,
+      };
+    case "unknownRegistry":
+      return {
+        step: "content",
+        verdict: "unknown",
+        policy: "k8s-acr-registry-known",
+        evidence,
+        detail:
+          `${v.loginServer} is no registry the recording shows` +
+          (v.suggestion ? `; did you mean "${v.suggestion}"?` : ""),
+      };
+  }
+}
+
+function pathOf(
+  topo: Topology,
+  pair: PullPair,
+  options: Parameters<typeof pullPath>[2],
+  image?: TraceHop,
+): TracePath {
+  const path = pullPath(topo, pair, options);
+  const hops = [...(image ? [image] : []), ...path.hops.map(traceHop)];
+  return {
+    cluster: idOf(pair.cluster.res),
+    registry: idOf(pair.registry.res),
+    verdict: hops.some((h) => h.verdict === "fail")
+      ? "fails"
+      : hops.some((h) => h.verdict === "unknown")
+        ? "unknown"
+        : "pulls",
+    via: path.via,
+    evidence: pair.evidence,
+    hops,
+  };
+}
+
+/** The pull paths of a recorded environment, filtered by cluster, registry or image. */
+export function traceWorld(world: World, filter: TraceFilter = {}): TraceReport {
+  const { resources } = stackOf(world);
+  const topo = buildTopology(resources.map(toStackResource));
+  const config = world.policyConfig ?? {};
+  const egressIps = [
+    "acr-firewall-aks-egress",
+    "acr-private-dns-link",
+    "aks-acr-vnet-peering",
+    "aks-acr-hub-firewall",
+  ]
+    .map((p) => (config[p] as { egressIps?: unknown } | undefined)?.egressIps)
+    .find((v): v is string[] => Array.isArray(v));
+  const pullRoleDefinitionIds = (
+    config["aks-acr-pull-role"] as { pullRoleDefinitionIds?: unknown } | undefined
+  )?.pullRoleDefinitionIds;
+  const options = {
+    egressIps: egressIps ?? [],
+    ...(Array.isArray(pullRoleDefinitionIds)
+      ? { pullRoleDefinitionIds: pullRoleDefinitionIds as string[] }
+      : {}),
+  };
+  const declared = (config["aks-acr-pull-role"] as { pulls?: DeclaredPull[] } | undefined)?.pulls;
+  const clusters = topo.clusters.filter((c) => matches(c, filter.cluster));
+  if (filter.cluster && clusters.length === 0)
+    throw new WorldError(
+      world.file,
+      "--cluster",
+      `no managed cluster '${filter.cluster}' in the recording (give its ARM id or name: ${topo.clusters.map((c) => c.label).join(", ")})`,
+    );
+  const registries = topo.registries.filter((r) => matches(r, filter.registry));
+  if (filter.registry && registries.length === 0)
+    throw new WorldError(
+      world.file,
+      "--registry",
+      `no registry '${filter.registry}' in the recording (give its ARM id, name or login server: ${topo.registries.map((r) => r.label).join(", ")})`,
+    );
+  const servers = registryByLoginServer(topo);
+  const knownServers = new Set(servers.keys());
+  const paths: TracePath[] = [];
+
+  if (filter.image) {
+    const parsed = parseImage(filter.image);
+    const host = parsed.ok ? parsed.ref.host.replace(/:\d+$/, "").toLowerCase() : undefined;
+    const content = contentHop(filter.image, knownServers, []);
+    const registry = host ? servers.get(host) : undefined;
+    if (content.verdict !== "pass" || !registry) {
+      for (const c of clusters)
+        paths.push({
+          cluster: idOf(c.res),
+          registry: host && LOGIN_SERVER.test(host) ? host : (host ?? filter.image),
+          image: filter.image,
+          verdict: content.verdict === "fail" ? "fails" : "unknown",
+          hops: [content],
+        });
+    } else {
+      for (const c of clusters) {
+        const pair: PullPair = { cluster: c, registry, evidence: "config", certain: true };
+        paths.push({ ...pathOf(topo, pair, options, content), image: filter.image });
+      }
+    }
+  } else {
+    const pairs = pullPairs(topo, declared).filter(
+      (p) => clusters.includes(p.cluster) && registries.includes(p.registry),
+    );
+    for (const pair of pairs) paths.push(pathOf(topo, pair, options));
+    // Workload-level causes are hops of the path of the image that hits them.
+    for (const res of topo.workloads) {
+      for (const { image } of containerImages(res)) {
+        if (typeof image !== "string") continue;
+        const content = contentHop(image, knownServers, [describeWorkload(res)]);
+        if (content.verdict === "pass") continue;
+        for (const c of clustersOf(topo, res).clusters.filter((x) => clusters.includes(x)))
+          paths.push({
+            cluster: idOf(c.res),
+            registry: parsedHost(image),
+            image,
+            verdict: content.verdict === "fail" ? "fails" : "unknown",
+            hops: [content],
+          });
+      }
+    }
+  }
+  const count = (v: TracePath["verdict"]) => paths.filter((p) => p.verdict === v).length;
+  return {
+    version: 1,
+    paths,
+    summary: { paths: paths.length, pulls: count("pulls"), fails: count("fails"), unknown: count("unknown") },
+  };
+}
+
+function parsedHost(image: string): string {
+  const p = parseImage(image);
+  return p.ok ? p.ref.host : image.split("/")[0];
+}
+
+const MARK: Record<TraceHop["verdict"], string> = { pass: "ok  ", fail: "FAIL", unknown: "??  " };
+const nameOf = (id: string) => {
+  const parsed = parseArmId(id);
+  return (parsed && resourceName(parsed)) ?? id;
+};
+
+export function renderTraceText(t: TraceReport): string {
+  const out: string[] = [];
+  out.push(
+    `${t.summary.paths} pull ${t.summary.paths === 1 ? "path" : "paths"}: ${t.summary.fails} failing, ` +
+      `${t.summary.unknown} not decidable from the recording, ${t.summary.pulls} pulling`,
+  );
+  for (const p of t.paths) {
+    out.push("");
+    out.push(
+      `${nameOf(p.cluster)} -> ${nameOf(p.registry)}${p.image ? ` (${p.image})` : ""}: ${p.verdict}` +
+        (p.via && p.via !== "unknown" ? ` (the registry's name resolves to its ${p.via})` : "") +
+        (p.evidence === "no other evidence" ? " [a guess: nothing shows this cluster pulls from it]" : ""),
+    );
+    p.hops.forEach((h, i) => {
+      out.push(`  ${String(i + 1).padStart(2)}  ${h.step.padEnd(12)} ${MARK[h.verdict]}  ${h.detail}`);
+      if (h.verdict !== "pass") {
+        if (h.policy) out.push(`      ${" ".repeat(12)}       policy: ${h.policy}`);
+        if (h.evidence.length)
+          out.push(`      ${" ".repeat(12)}       evidence: ${h.evidence.map(nameOf).join(", ")}`);
+      }
+    });
+    const first = p.hops.find((h) => h.verdict === "fail");
+    if (first?.message) {
+      out.push("  the pods print now:");
+      for (const line of first.message.split("\n")) out.push(`    ${line}`);
+    }
+  }
+  return out.join("\n");
+}
+
+const mermaidText = (s: string) => s.replace(/["<>]/g, "'");
+
+export function renderTraceMarkdown(t: TraceReport): string {
+  const out: string[] = ["# Pull paths", ""];
+  out.push(
+    `${t.summary.paths} pull ${t.summary.paths === 1 ? "path" : "paths"}: **${t.summary.fails} failing**, ` +
+      `${t.summary.unknown} not decidable from the recording, ${t.summary.pulls} pulling.`,
+  );
+  t.paths.forEach((p, n) => {
+    out.push(
+      "",
+      `## ${nameOf(p.cluster)} → ${nameOf(p.registry)}${p.image ? ` (\`${p.image}\`)` : ""}: ${p.verdict}`,
+      "",
+    );
+    // The diagram names the resources each hop crosses: the cluster, the evidence, the registry.
+    out.push("```mermaid", "flowchart LR");
+    out.push(`  c${n}["${mermaidText(nameOf(p.cluster))}<br/>ManagedCluster"]`);
+    let prev = `c${n}`;
+    p.hops.forEach((h, i) => {
+      const node = `h${n}_${i}`;
+      const names = h.evidence.map(nameOf).slice(0, 3).join(", ");
+      out.push(`  ${node}["${h.step}: ${h.verdict}${names ? `<br/>${mermaidText(names)}` : ""}"]`);
+      out.push(`  ${prev} --> ${node}`);
+      if (h.verdict !== "pass") out.push(`  class ${node} ${h.verdict}`);
+      prev = node;
+    });
+    out.push(`  r${n}["${mermaidText(nameOf(p.registry))}<br/>Registry"]`, `  ${prev} --> r${n}`);
+    out.push("  classDef fail fill:#fdd,stroke:#c00", "  classDef unknown fill:#ffd,stroke:#aa0", "```", "");
+    out.push("| # | step | verdict | policy | detail |", "|---|---|---|---|---|");
+    p.hops.forEach((h, i) =>
+      out.push(
+        `| ${i + 1} | ${h.step} | ${h.verdict} | ${h.policy ?? ""} | ${h.detail.replace(/\|/g, "\\|")} |`,
+      ),
+    );
+    const first = p.hops.find((h) => h.verdict === "fail");
+    if (first?.message) out.push("", "The pods print now:", "", "```", first.message, "```");
+  });
+  return out.join("\n");
+}

@@ -1,0 +1,157 @@
+// The trace prints the model the pack reports from: on every bundled recording, the hops it says
+// fail are the pack's mandatory findings of the pull path, no more and no fewer.
+import * as assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { PATH_POLICIES } from "../../core/path";
+import { renderTraceMarkdown, renderTraceText, traceWorld } from "../../offline/trace";
+import { loadWorld, WorldError } from "../../offline/world";
+import { REPO_ROOT, ScenarioExpected } from "../harness";
+
+const SCENARIOS = path.join(REPO_ROOT, "scenarios");
+const exec = promisify(execFile);
+/** The policies that report a hop of a pull path (the pull role, the network, the image's reference). */
+const PATH_POLICY_NAMES = new Set<string>([...Object.values(PATH_POLICIES), "k8s-acr-image-reference"]);
+
+describe("aks-acr-guard trace", () => {
+  for (const name of fs
+    .readdirSync(SCENARIOS)
+    .filter((d) => fs.existsSync(path.join(SCENARIOS, d, "world.json")))) {
+    it(`names the failing hops the pack reports as mandatory in '${name}'`, () => {
+      const expected = JSON.parse(
+        fs.readFileSync(path.join(SCENARIOS, name, "expected.json"), "utf8"),
+      ) as ScenarioExpected;
+      const trace = traceWorld(loadWorld(path.join(SCENARIOS, name, "world.json")));
+      const certain = trace.paths.filter((p) => p.evidence !== "no other evidence");
+      const failing = new Set(
+        certain.flatMap((p) => p.hops.filter((h) => h.verdict === "fail").map((h) => h.policy!)),
+      );
+      const reported = new Set(
+        expected.before
+          .filter((f) => f.level === "mandatory" && PATH_POLICY_NAMES.has(f.policy))
+          .map((f) => f.policy),
+      );
+      assert.deepEqual([...failing].sort(), [...reported].sort());
+      // A path fails exactly when one of its hops does, and no path is left out of the count.
+      for (const p of trace.paths)
+        assert.equal(
+          p.verdict === "fails",
+          p.hops.some((h) => h.verdict === "fail"),
+          JSON.stringify(p),
+        );
+      assert.equal(trace.summary.paths, trace.summary.fails + trace.summary.unknown + trace.summary.pulls);
+    });
+  }
+
+  it("walks the demo hop by hop: the zone, then the peering, then the pull role; the pods' text is the first one's", () => {
+    const trace = traceWorld(loadWorld(path.join(SCENARIOS, "broken-hub-spoke", "world.json")));
+    assert.equal(trace.paths.length, 1);
+    const [p] = trace.paths;
+    assert.equal(p.verdict, "fails");
+    assert.match(p.cluster, /\/managedClusters\/aks-prod$/);
+    assert.match(p.registry, /\/registries\/contosoacr$/);
+    const failing = p.hops.filter((h) => h.verdict === "fail");
+    assert.deepEqual(
+      failing.map((h) => [h.step, h.policy]),
+      [
+        ["resolve", "acr-private-dns-link"],
+        ["route", "aks-acr-vnet-peering"],
+        ["authorize", "aks-acr-pull-role"],
+      ],
+    );
+    assert.ok(failing[0].evidence.some((id) => /privateDnsZones\/privatelink\.azurecr\.io$/i.test(id)));
+    assert.match(failing[0].message!, /will fail with .*403 Forbidden/);
+    assert.match(
+      failing[1].message!,
+      /will still fail, once acr-private-dns-link's finding is fixed, with .*i\/o timeout/,
+    );
+    // The admit hop is not a finding of its own: the public path refuses because the zone is unlinked.
+    assert.equal(p.hops.find((h) => h.step === "admit")!.verdict, "pass");
+    const text = renderTraceText(trace);
+    assert.match(text, /1 pull path: 1 failing/);
+    assert.match(text, /the pods print now:\n {4}Pods on cluster 'aks-prod'.*403 Forbidden/);
+    const md = renderTraceMarkdown(trace);
+    assert.match(md, /```mermaid\nflowchart LR/);
+    // The diagram names the real resources the hops cross.
+    for (const real of ["aks-prod", "privatelink.azurecr.io", "vnet-aks", "vnet-hub", "contosoacr"])
+      assert.ok(md.includes(real), `the diagram names ${real}`);
+  });
+
+  it("traces an image: a misspelt host fails at the content hop, the right one walks the network", () => {
+    const world = loadWorld(path.join(SCENARIOS, "healthy-hub-spoke", "world.json"));
+    const typo = traceWorld(world, { image: "contosoacr.azureacr.io/shop/web:1.4.2" });
+    assert.deepEqual(
+      typo.paths.map((p) => [p.verdict, p.hops.map((h) => [h.step, h.verdict, h.policy])]),
+      [["fails", [["content", "fail", "k8s-acr-image-reference"]]]],
+    );
+    const right = traceWorld(world, { image: "contosoacr.azurecr.io/shop/web:1.4.2" });
+    assert.equal(right.paths[0].verdict, "pulls", JSON.stringify(right.paths[0].hops, null, 2));
+    // The recording has no hub firewall: the route is the peering and the endpoint's connection.
+    assert.deepEqual(
+      right.paths[0].hops.map((h) => h.step),
+      ["content", "resolve", "route", "route", "admit", "authorize"],
+    );
+  });
+
+  it("refuses a cluster or registry the recording does not have, naming those it has", () => {
+    const world = loadWorld(path.join(SCENARIOS, "healthy-public", "world.json"));
+    assert.throws(
+      () => traceWorld(world, { cluster: "aks-typo" }),
+      (e: Error) => {
+        assert.ok(e instanceof WorldError);
+        assert.match(e.message, /--cluster: no managed cluster 'aks-typo'.*aks-prod/);
+        return true;
+      },
+    );
+    assert.throws(
+      () => traceWorld(world, { registry: "nope" }),
+      /--registry: no registry 'nope'.*contosoacr/,
+    );
+    // By ARM id, name or login server alike.
+    for (const registry of ["contosoacr", "contosoacr.azurecr.io"])
+      assert.equal(traceWorld(world, { registry }).paths.length, 1, registry);
+  });
+
+  describe("the command", () => {
+    const cli = (args: string[]) =>
+      exec(process.execPath, [path.join(REPO_ROOT, "bin", "aks-acr-guard.js"), ...args], {
+        cwd: REPO_ROOT,
+      }).then(
+        (r) => ({ code: 0, ...r }),
+        (e: { code: number; stdout: string; stderr: string }) => e,
+      );
+
+    it("prints JSON as docs/trace-schema.md documents it; exit 1 when a path fails, 0 when all pull", async () => {
+      const broken = await cli(["trace", "scenarios/broken-hub-spoke/world.json", "--format", "json"]);
+      assert.equal(broken.code, 1, broken.stderr);
+      const json = JSON.parse(broken.stdout) as ReturnType<typeof traceWorld>;
+      assert.equal(json.version, 1);
+      const schema = fs.readFileSync(path.join(REPO_ROOT, "docs", "trace-schema.md"), "utf8");
+      for (const key of new Set([
+        ...Object.keys(json),
+        ...Object.keys(json.paths[0]),
+        ...json.paths[0].hops.flatMap((h) => Object.keys(h)),
+      ]))
+        assert.ok(schema.includes(`\`${key}\``), `docs/trace-schema.md documents '${key}'`);
+      const healthy = await cli(["trace", "scenarios/healthy-hub-spoke/world.json"]);
+      assert.equal(healthy.code, 0, healthy.stdout + healthy.stderr);
+      assert.match(healthy.stdout, /0 failing, 0 not decidable from the recording, 1 pulling/);
+    });
+
+    it("exits 2 on an unknown cluster or a filter given to another command", async () => {
+      const r = await cli(["trace", "scenarios/healthy-public/world.json", "--cluster", "aks-typo"]);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /no managed cluster 'aks-typo'/);
+      const misplaced = await cli([
+        "diagnose",
+        "scenarios/healthy-public/world.json",
+        "--cluster",
+        "aks-prod",
+      ]);
+      assert.equal(misplaced.code, 2);
+      assert.match(misplaced.stderr, /--cluster is trace's option/);
+    });
+  });
+});
