@@ -93,14 +93,17 @@ export async function run(args: Args, progress: (s: string) => void): Promise<Re
   const { PolicyPackClient } = await import("../offline/analyzer");
   const { diagnoseWorld, offlinePreview } = await import("../offline/preview");
   const { findingsOf, makeReport, previewReportOf } = await import("../offline/report");
+  const { printsNow, traceWorld } = await import("../offline/trace");
+  // What the pods print now: the first failing hop of each path, from the model the pack reports from.
+  const now = printsNow(traceWorld(world));
   progress("starting the policy pack");
   const pack = await PolicyPackClient.start();
   try {
     if (args.command === "diagnose") {
       const { resources, ignored, before } = await diagnoseWorld(world, pack, progress);
-      return makeReport("diagnose", world.file, { ignored, findings: findingsOf(before, resources) });
+      return makeReport("diagnose", world.file, { ignored, findings: findingsOf(before, resources), now });
     }
-    return previewReportOf(world.file, await offlinePreview(world, pack, progress));
+    return previewReportOf(world.file, await offlinePreview(world, pack, progress), now);
   } finally {
     await pack.stop();
   }

@@ -7,6 +7,7 @@ import { Diagnostic } from "./analyzer";
 import { LeftFinding, leftFindings } from "./left";
 import { PlannedResource, PreviewReport } from "./preview";
 import { PolicyResourceInput, urnOf } from "./resources";
+import type { PrintsNow } from "./trace";
 
 /** The cause in Microsoft's article (CAUSES.md) each policy stands for; the report groups by it. */
 export const CAUSE_OF: Record<string, string> = {
@@ -81,6 +82,11 @@ export interface Report {
   left: LeftFinding[];
   /** `preview` only: what the program could not decide (it logs them as warnings too). */
   notes: string[];
+  /**
+   * What the pods print now, by cluster: the first failing hop of each pull path (core/path), with
+   * the cause it stands for. Later hops are findings too; they print once these are fixed.
+   */
+  now: (PrintsNow & { cause: string })[];
   summary: { mandatory: number; advisory: number; mandatoryAfter: number };
 }
 
@@ -126,6 +132,7 @@ export function makeReport(
     after?: Finding[];
     commands?: string[];
     notes?: string[];
+    now?: PrintsNow[];
   },
 ): Report {
   const count = (fs: Finding[], level: string) => fs.filter((f) => f.level === level).length;
@@ -141,6 +148,7 @@ export function makeReport(
     commands: parts.commands ?? [],
     left: parts.after ? leftFindings(parts.after, parts.commands ?? []) : [],
     notes: parts.notes ?? [],
+    now: (parts.now ?? []).map((n) => ({ ...n, cause: CAUSE_OF[n.policy] ?? n.policy })),
     summary: {
       mandatory: count(parts.findings, "mandatory"),
       advisory: count(parts.findings, "advisory"),
@@ -150,8 +158,9 @@ export function makeReport(
 }
 
 /** The report of an offline preview: findings before and after, the plan, and the program's commands. */
-export function previewReportOf(world: string, r: PreviewReport): Report {
+export function previewReportOf(world: string, r: PreviewReport, now: PrintsNow[] = []): Report {
   return makeReport("preview", world, {
+    now,
     ignored: r.ignored,
     findings: findingsOf(r.before, r.resources),
     plan: planEntries(r.plan),
@@ -229,7 +238,9 @@ export function renderText(r: Report): string {
   const out = [
     `aks-acr-guard ${r.command} of ${r.world} (a recording: no Azure account is used)`,
     ignored ? `(types no policy reads, ignored: ${ignored})` : "",
+    countLine(r),
     "",
+    ...nowLines(r).map((l) => l.replace(/^- /, "  ")),
     ...grouped("Findings in the recorded environment:", r.findings),
   ];
   if (r.command === "preview") {
@@ -251,6 +262,32 @@ export function renderText(r: Report): string {
     }
   }
   return out.join("\n");
+}
+
+/** One line: what was found, and what is left after the plan. */
+function countLine(r: Report): string {
+  const clusters = new Set(r.now.map((n) => n.cluster)).size;
+  return (
+    `${r.summary.mandatory} mandatory and ${r.summary.advisory} advisory ${r.summary.mandatory + r.summary.advisory === 1 ? "finding" : "findings"}` +
+    (r.now.length
+      ? `; pulls fail now on ${clusters} ${clusters === 1 ? "cluster" : "clusters"}`
+      : "; no pull fails now") +
+    (r.command === "preview" ? `; ${r.summary.mandatoryAfter} mandatory left after the plan` : "")
+  );
+}
+
+/** What the pods print now, grouped by cluster (a list, for text and markdown alike). */
+function nowLines(r: Report): string[] {
+  if (r.now.length === 0) return [];
+  const out = ["What the pods print now (the first failing step of each pull; fix it first):"];
+  for (const cluster of [...new Set(r.now.map((n) => n.cluster))].sort()) {
+    out.push(`- cluster '${cluster}':`);
+    for (const n of r.now.filter((x) => x.cluster === cluster))
+      out.push(
+        `    - from '${n.registry}'${n.image ? ` (${n.image})` : ""}: ${n.cause} (${n.policy}, ${n.step})`,
+      );
+  }
+  return [...out, ""];
 }
 
 /** The path cluster -> network -> registry, links marked broken by the findings. */
@@ -326,6 +363,9 @@ export function renderMarkdown(r: Report): string {
   const out = [
     `## aks-acr-guard ${r.command}: ${r.summary.mandatory} mandatory, ${r.summary.advisory} advisory`,
     "",
+    countLine(r),
+    "",
+    ...nowLines(r).map(inert),
     ...mermaid(r.findings),
     "",
     "### Findings",

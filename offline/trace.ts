@@ -233,6 +233,32 @@ export function traceWorld(world: World, filter: TraceFilter = {}): TraceReport 
   };
 }
 
+/** What the pods of a cluster print now: the first failing hop of each path the recording shows for certain. */
+export interface PrintsNow {
+  cluster: string;
+  registry: string;
+  image?: string;
+  policy: string;
+  step: Step;
+}
+
+export function printsNow(t: TraceReport): PrintsNow[] {
+  return t.paths.flatMap((p) => {
+    if (p.evidence === "no other evidence") return [];
+    const first = p.hops.find((h) => h.verdict === "fail");
+    if (!first?.policy) return [];
+    return [
+      {
+        cluster: nameOf(p.cluster),
+        registry: nameOf(p.registry),
+        ...(p.image ? { image: p.image } : {}),
+        policy: first.policy,
+        step: first.step,
+      },
+    ];
+  });
+}
+
 function parsedHost(image: string): string {
   const p = parseImage(image);
   return p.ok ? p.ref.host : image.split("/")[0];

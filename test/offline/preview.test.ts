@@ -9,6 +9,7 @@ import { configureFor, offlinePreview, programTargets } from "../../offline/prev
 import { loadWorld, stackOf, WorldError } from "../../offline/world";
 import { CAUSE_OF, previewReportOf, renderMarkdown, renderText, Report } from "../../offline/report";
 import { LEFT_POLICIES } from "../../offline/left";
+import { printsNow, traceWorld } from "../../offline/trace";
 import { REPO_ROOT, ScenarioExpected, urnOf, usePolicyPack } from "../harness";
 import { sha256 } from "../../core/pull-secrets";
 
@@ -498,7 +499,31 @@ describe("the reports", () => {
     this.timeout(60_000);
     const world = loadWorld(path.join(SCENARIOS, "broken-hub-spoke", "world.json"));
     const r = await offlinePreview(world, pack());
-    report = previewReportOf("broken-hub-spoke", r);
+    report = previewReportOf("broken-hub-spoke", r, printsNow(traceWorld(world)));
+  });
+
+  it("leads with a count and what the pods print now, by cluster: the first failing step, not the article's order", () => {
+    const text = renderText(report);
+    const lines = text.split("\n");
+    assert.equal(
+      lines[2],
+      "3 mandatory and 0 advisory findings; pulls fail now on 1 cluster; 0 mandatory left after the plan",
+    );
+    const now = text.indexOf("What the pods print now");
+    assert.ok(now > 0 && now < text.indexOf("Findings in the recorded environment:"), text);
+    // 401 comes first in the article's order; the pods print the 403 (the spoke resolves the public name).
+    assert.match(
+      text.slice(now),
+      /^What the pods print now.*\n {2}cluster 'aks-prod':\n {4}- from 'contosoacr': 403 Forbidden: .*\(acr-private-dns-link, resolve\)\n\n/,
+    );
+    assert.deepEqual(
+      report.now.map((n) => [n.cluster, n.policy, n.step]),
+      [["aks-prod", "acr-private-dns-link", "resolve"]],
+    );
+    assert.match(
+      renderMarkdown(report),
+      /What the pods print now[^\n]*\n- cluster 'aks-prod':\n {4}- from 'contosoacr': 403 Forbidden/,
+    );
   });
 
   it("JSON follows the documented schema: findings with policy, level, cause, resource id and message; plan with operation, type, name", () => {
