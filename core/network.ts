@@ -270,12 +270,52 @@ export function zoneARecords(topo: Topology, zone: ZoneInfo): Set<string> {
   return names;
 }
 
+/** The addresses of the zone's A records, by relative name (lower case); UNKNOWN where not known yet. */
+export function zoneARecordAddresses(topo: Topology, zone: ZoneInfo): Map<string, Known<string[]>> {
+  const out = new Map<string, Known<string[]>>();
+  for (const rs of topo.byKind.get("privateRecordSet") ?? []) {
+    if (!inZone(topo, rs, zone)) continue;
+    const type = readString(rs.props, "recordType") ?? readString(rs.props, "type");
+    if (known(type) && !/(^|\/)a$/i.test(type)) continue;
+    const name = readString(rs.props, "relativeRecordSetName") ?? readString(rs.props, "name");
+    if (!known(name)) continue;
+    const records = readArmProp(rs.props, "aRecords");
+    if (isUnknown(records)) {
+      out.set(name.toLowerCase(), UNKNOWN);
+      continue;
+    }
+    const ips = listOf(Array.isArray(records) ? records : []).map((r) => readArmProp(r, "ipv4Address"));
+    out.set(
+      name.toLowerCase(),
+      ips.some(isUnknown) ? UNKNOWN : ips.filter((ip): ip is string => typeof ip === "string"),
+    );
+  }
+  return out;
+}
+
+/** The names a private endpoint serves and their IPs (`customDnsConfigs`), relative to the registry zone. */
+export function endpointRecords(pe: PrivateEndpointInfo): { name: string; fqdn: string; ips: string[] }[] {
+  return listOf(readArray(pe.res.props, "customDnsConfigs")).flatMap((cfg) => {
+    const fqdn = readArmProp(cfg, "fqdn");
+    const ips = listOf(readArmProp(cfg, "ipAddresses") as unknown[]).filter(
+      (ip): ip is string => typeof ip === "string",
+    );
+    if (typeof fqdn !== "string") return [];
+    const name = fqdn.toLowerCase().replace(/\.azurecr\.(io|cn|us)$/, "");
+    return name === fqdn.toLowerCase() ? [] : [{ name, fqdn: fqdn.toLowerCase(), ips }];
+  });
+}
+
 /** Whether a private endpoint has a DNS zone group that puts its records in `zone` (Azure manages them). */
 export function hasZoneGroup(topo: Topology, pe: StackResource, zone: ZoneInfo): boolean {
   const peName = readString(pe.props, "name") ?? pe.name;
   return (topo.byKind.get("privateDnsZoneGroup") ?? []).some((g) => {
     const ofPe =
       linked(g, "privateEndpointName").includes(pe.urn) ||
+      // A group planned for an endpoint the program does not declare names it by name (and group).
+      (sameText(readString(g.props, "privateEndpointName"), String(peName)) === true &&
+        sameText(readString(g.props, "resourceGroupName"), parseArmId(pe.props["id"])?.resourceGroup) !==
+          false) ||
       (known(readString(g.props, "id")) &&
         (readString(g.props, "id") as string)
           .toLowerCase()

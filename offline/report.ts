@@ -21,7 +21,8 @@ export const CAUSE_OF: Record<string, string> = {
   "k8s-acr-pull-secret-valid": "401 Unauthorized: the image pull secret is wrong (solutions 5 and 6)",
   "k8s-acr-image-reference": "Image not found: the image reference is wrong",
   "k8s-acr-registry-known": "Image not found: a registry outside the stack and the allow-list",
-  "acr-private-dns-link": "403 Forbidden: the private DNS zone is not linked to the cluster VNet",
+  "acr-private-dns-link":
+    "403 Forbidden (or i/o timeout): the private DNS zone does not send the cluster to the private endpoint (not linked, records missing or stale)",
   "acr-private-dns-link-unverified":
     "403 Forbidden: the private DNS path, where the stack cannot show it (unverified)",
   "acr-firewall-aks-egress": "403 Forbidden: the registry's network rules refuse the cluster (solution 2)",
@@ -284,7 +285,7 @@ function nowLines(r: Report): string[] {
     out.push(`- cluster '${cluster}':`);
     for (const n of r.now.filter((x) => x.cluster === cluster))
       out.push(
-        `    - from '${n.registry}'${n.image ? ` (${n.image})` : ""}: ${n.cause} (${n.policy}, ${n.step})`,
+        `    - from '${n.registry}'${n.image ? ` (${n.image})` : ""}: ${n.symptom ?? n.cause} (${n.policy}, ${n.step})`,
       );
   }
   return [...out, ""];

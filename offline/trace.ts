@@ -45,6 +45,8 @@ export interface TraceHop {
   detail: string;
   /** The policy's message (the kubelet's text and the fix), where the hop fails or is unsure. */
   message?: string;
+  /** What the kubelet prints when this hop fails (`kubectl describe pod`), where it fails. */
+  symptom?: string;
 }
 
 export interface TraceFilter {
@@ -62,8 +64,14 @@ function matches(node: ClusterNode | RegistryNode, wanted: string | undefined): 
   return names.some((n) => n.toLowerCase() === w || n.toLowerCase() === w.replace(/\/+$/, ""));
 }
 
+/** The kubelet's text a message names: "... will fail with <symptom>: why". */
+export function symptomOf(message: string | undefined): string | undefined {
+  return message ? /fail(?:,[^,]*,)? with (.+?["'])(?=:| \(|\.|$)/m.exec(message)?.[1] : undefined;
+}
+
 function traceHop(h: Hop): TraceHop {
   const message = [...h.fails, ...h.unsure][0];
+  const symptom = h.verdict === "fail" ? (h.symptom ?? symptomOf(message)) : undefined;
   return {
     step: h.step,
     verdict: h.verdict,
@@ -71,6 +79,7 @@ function traceHop(h: Hop): TraceHop {
     evidence: h.evidence,
     detail: h.pending ? `${h.detail} (waits on ${h.pending})` : h.detail,
     ...(message ? { message } : {}),
+    ...(symptom ? { symptom } : {}),
   };
 }
 
@@ -240,6 +249,8 @@ export interface PrintsNow {
   image?: string;
   policy: string;
   step: Step;
+  /** The kubelet's text, where the hop's message names it. */
+  symptom?: string;
 }
 
 export function printsNow(t: TraceReport): PrintsNow[] {
@@ -254,6 +265,7 @@ export function printsNow(t: TraceReport): PrintsNow[] {
         ...(p.image ? { image: p.image } : {}),
         policy: first.policy,
         step: first.step,
+        ...(first.symptom ? { symptom: first.symptom } : {}),
       },
     ];
   });

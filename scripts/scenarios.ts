@@ -749,6 +749,78 @@ const SCENARIOS: Scenario[] = [
     declares: ["PrivateRegistryDns"],
   },
   {
+    name: "dns-record-stale",
+    about:
+      "The hub's A records were written by hand, and the registry's private endpoint was recreated since: it now answers " +
+      "at 10.0.1.14, while the zone's record for the registry still says 10.0.1.4, where nothing answers (443 i/o timeout). " +
+      "The plan gives the endpoint a DNS zone group, which keeps its records on its IPs.",
+    resources: without(healthy(HUB), (r) => r.id.includes("/privateDnsZoneGroups/")).map((r) =>
+      r.id === IDS.pe
+        ? {
+            ...r,
+            properties: {
+              ...r.properties,
+              customDnsConfigs: [
+                { fqdn: "contosoacr.azurecr.io", ipAddresses: ["10.0.1.14"] },
+                { fqdn: "contosoacr.westeurope.data.azurecr.io", ipAddresses: ["10.0.1.5"] },
+              ],
+            },
+          }
+        : r,
+    ),
+    kubernetes: web(goodImage),
+    before: [
+      onCluster("acr-private-dns-link", "mandatory", [
+        "dial tcp 10.0.1.4:443: i/o timeout",
+        "A record 'contosoacr' points at 10.0.1.4",
+        "remove-record -g rg-dns -z privatelink.azurecr.io -n contosoacr -a 10.0.1.4",
+      ]),
+    ],
+    after: [],
+    declares: ["PrivateRegistryDns"],
+  },
+  {
+    name: "geo-replica-data-record-missing",
+    about:
+      "A geo-replicated registry (West Europe, and a replica in North Europe) behind a hub private endpoint whose A records " +
+      "were written by hand: the zone has the login server's and West Europe's data endpoint's, but not " +
+      "contosoacr.northeurope.data, so nodes that download layers from the replica resolve its public address, which refuses " +
+      "them (403). The plan gives the endpoint a DNS zone group, which writes every record.",
+    resources: [
+      ...without(healthy(HUB), (r) => r.id.includes("/privateDnsZoneGroups/")).map((r) =>
+        r.id === IDS.pe
+          ? {
+              ...r,
+              properties: {
+                ...r.properties,
+                customDnsConfigs: [
+                  { fqdn: "contosoacr.azurecr.io", ipAddresses: ["10.0.1.4"] },
+                  { fqdn: "contosoacr.westeurope.data.azurecr.io", ipAddresses: ["10.0.1.5"] },
+                  { fqdn: "contosoacr.northeurope.data.azurecr.io", ipAddresses: ["10.0.1.6"] },
+                ],
+              },
+            }
+          : r,
+      ),
+      rec(
+        `${IDS.registry}/replications/northeurope`,
+        "Microsoft.ContainerRegistry/registries/replications",
+        { provisioningState: "Succeeded", regionEndpointEnabled: true, zoneRedundancy: "Disabled" },
+        { location: "northeurope" },
+      ),
+    ],
+    kubernetes: web(goodImage),
+    before: [
+      onCluster("acr-private-dns-link", "mandatory", [
+        "none for 'contosoacr.northeurope.data'",
+        "one per replica's region",
+        "add-record -g rg-dns -z privatelink.azurecr.io -n contosoacr.northeurope.data -a 10.0.1.6",
+      ]),
+    ],
+    after: [],
+    declares: ["PrivateRegistryDns"],
+  },
+  {
     name: "registry-firewall-refuses-egress",
     about:
       "The registry admits selected networks only, and the cluster's load-balancer outbound IP is not one of them: 403. The registry is not the stack's, so the plan gives the exact `az acr network-rule add`.",

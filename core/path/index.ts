@@ -13,6 +13,7 @@
  */
 import { clusterVnets, privateEndpointsOf, privateLinkZones } from "../network";
 import { evaluatePullAccess } from "../pull-access";
+import { KUBELET_401 } from "../remediation";
 import type { PullPair } from "../pull-pairs";
 import { perTopology, StackResource, Topology } from "../topology";
 import { known, readString, UNKNOWN } from "../values";
@@ -44,6 +45,8 @@ export interface Hop extends Required<Pick<HopVerdict, "fails" | "unsure" | "com
   detail: string;
   /** ARM ids (or URNs, for what has none yet) of the resources that decide the hop. */
   evidence: string[];
+  /** The kubelet's text where the hop fails and its messages are another policy's to write. */
+  symptom?: string;
 }
 
 export interface PullPath {
@@ -312,6 +315,7 @@ function walk(topo: Topology, pair: PullPair, options: PathOptions): PullPath {
     commands: [],
     evidence: access.status === "granted" ? [idOf(access.via.res)] : [idOf(pair.cluster.res), registryId],
     verdict: authorize,
+    ...(authorize === "fail" ? { symptom: KUBELET_401 } : {}),
     detail:
       access.status === "granted"
         ? `the kubelet's identity holds a pull role (${access.via.res.name})`

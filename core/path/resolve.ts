@@ -1,9 +1,11 @@
 import {
   clusterVnets,
   dnsPathOf,
+  endpointRecords,
   hasZoneGroup,
   privateEndpointsOf,
   privateLinkZones,
+  zoneARecordAddresses,
   zoneARecords,
   zoneLinks,
   zonePending,
@@ -55,21 +57,71 @@ export function dnsJudge(topo: Topology): HopJudge | undefined {
           `--private-dns-zone ${zone.id?.raw ?? zone.name} --zone-name ${zone.name}`,
       );
     }
-    // A zone group writes both records; by hand, the regional data endpoint (where layers
-    // download from) is the one people forget.
+    // A zone group writes the records and keeps them on the endpoint's IPs; by hand, the data
+    // endpoints (where layers download from: one per replica's region) are the ones people forget,
+    // and a record left on an address the endpoint no longer has sends the pull nowhere.
     const byHand = serving.length > 0 && !pes.some((pe) => hasZoneGroup(topo, pe.res, zone));
-    if (byHand && name !== undefined && known(location)) {
+    if (byHand && name !== undefined) {
       const records = zoneARecords(topo, zone);
-      const data = `${name}.${location.toLowerCase()}.data`;
-      if (records.has(name) && !records.has(data)) {
+      const addresses = zoneARecordAddresses(topo, zone);
+      const served = pes.flatMap((pe) => endpointRecords(pe).map((r) => ({ ...r, pe })));
+      const dataNames = [
+        ...new Set([
+          ...(known(location) ? [`${name}.${location.toLowerCase()}.data`] : []),
+          ...served.map((r) => r.name).filter((n) => n.startsWith(`${name}.`) && n.endsWith(".data")),
+        ]),
+      ];
+      const missing = dataNames.filter((d) => !records.has(d));
+      if (records.has(name) && missing.length > 0) {
+        const list = missing.map((d) => `'${d}'`).join(", ");
+        const replicas =
+          missing.length > 1 || (known(location) && missing[0] !== `${name}.${location.toLowerCase()}.data`);
         fails.push(
           `Pods on cluster '${cluster.label}' pulling from '${name}.azurecr.io' ${will} with ErrImagePull: 'failed to copy: ` +
-            `httpReadSeeker: failed open: ... https://${data}.azurecr.io/...: 403 Forbidden' (or an i/o timeout): private DNS zone ` +
-            `${zone.name} holds an A record for '${name}' but none for '${data}', the registry's data endpoint that image layers ` +
-            "download from, so that name resolves to the public address, which the registry's network rules refuse.\n" +
-            `Fix: declare aks-acr-guard's PrivateRegistryDns for the registry (its DNS zone group writes both records), or run: ` +
-            `az network private-dns record-set a add-record -g ${zoneRg} -z ${zone.name} -n ${data} ` +
-            `-a <private endpoint '${pes[0].res.name}' IP for ${data}.azurecr.io>`,
+            `httpReadSeeker: failed open: ... https://${missing[0]}.azurecr.io/...: 403 Forbidden' (or an i/o timeout): private DNS zone ` +
+            `${zone.name} holds an A record for '${name}' but none for ${list}, the registry's data ` +
+            `${missing.length > 1 ? "endpoints" : "endpoint"} that image layers download from` +
+            `${replicas ? " (a geo-replicated registry has one per replica's region, and the zone needs a record for each)" : ""}, ` +
+            "so that name resolves to the public address, which the registry's network rules refuse.\n" +
+            `Fix: declare aks-acr-guard's PrivateRegistryDns for the registry (its DNS zone group writes every record), or run: ` +
+            missing
+              .map((d) => {
+                const ip = served.find((r) => r.name === d)?.ips[0];
+                return (
+                  `az network private-dns record-set a add-record -g ${zoneRg} -z ${zone.name} -n ${d} ` +
+                  `-a ${ip ?? `<private endpoint '${pes[0].res.name}' IP for ${d}.azurecr.io>`}`
+                );
+              })
+              .join(" && "),
+        );
+      }
+      // A record on an address the endpoint does not have: the pull goes where nothing answers.
+      for (const r of served) {
+        const recorded = addresses.get(r.name);
+        if (recorded === UNKNOWN) {
+          pending ??= `${zone.res.name}: the A record '${r.name}'`;
+          continue;
+        }
+        if (
+          !recorded ||
+          recorded.length === 0 ||
+          r.ips.length === 0 ||
+          recorded.some((ip) => r.ips.includes(ip))
+        )
+          continue;
+        fails.push(
+          `Pods on cluster '${cluster.label}' pulling from '${name}.azurecr.io' ${will} with ErrImagePull: "dial tcp ` +
+            `${recorded[0]}:443: i/o timeout": private DNS zone ${zone.name}'s A record '${r.name}' points at ` +
+            `${recorded.join(", ")}, but private endpoint '${r.pe.res.name}' answers ${r.fqdn} at ${r.ips.join(", ")} ` +
+            "(a record written by hand, left behind when the endpoint was recreated), so the pull goes to an address nothing answers.\n" +
+            `Fix: declare aks-acr-guard's PrivateRegistryDns for the registry (its DNS zone group keeps the records on the endpoint's IPs), or run: ` +
+            `az network private-dns record-set a add-record -g ${zoneRg} -z ${zone.name} -n ${r.name} -a ${r.ips[0]} && ` +
+            recorded
+              .map(
+                (ip) =>
+                  `az network private-dns record-set a remove-record -g ${zoneRg} -z ${zone.name} -n ${r.name} -a ${ip}`,
+              )
+              .join(" && "),
         );
       }
     }

@@ -514,7 +514,7 @@ describe("the reports", () => {
     // 401 comes first in the article's order; the pods print the 403 (the spoke resolves the public name).
     assert.match(
       text.slice(now),
-      /^What the pods print now.*\n {2}cluster 'aks-prod':\n {4}- from 'contosoacr': 403 Forbidden: .*\(acr-private-dns-link, resolve\)\n\n/,
+      /^What the pods print now.*\n {2}cluster 'aks-prod':\n {4}- from 'contosoacr': ErrImagePull \/ ImagePullBackOff: "failed to authorize: failed to fetch anonymous token: unexpected status: 403 Forbidden" \(acr-private-dns-link, resolve\)\n\n/,
     );
     assert.deepEqual(
       report.now.map((n) => [n.cluster, n.policy, n.step]),
@@ -522,7 +522,7 @@ describe("the reports", () => {
     );
     assert.match(
       renderMarkdown(report),
-      /What the pods print now[^\n]*\n- cluster 'aks-prod':\n {4}- from 'contosoacr': 403 Forbidden/,
+      /What the pods print now[^\n]*\n- cluster 'aks-prod':\n {4}- from 'contosoacr': ErrImagePull \/ ImagePullBackOff: "failed to authorize: .*403 Forbidden"/,
     );
   });
 

@@ -63,6 +63,55 @@ describe("the private-link path", () => {
         "az network private-dns record-set a add-record -g rg-dns -z privatelink.azurecr.io -n contosoacr.westeurope.data",
       );
     });
+    it("reports a hand-written A record on an address the endpoint does not have: the pull times out", async () => {
+      const d = assertViolation(
+        await run(P, [
+          ...without("pe-contosoacr-dns"),
+          aRecord(zone, "contosoacr", "10.0.1.9"),
+          aRecord(zone, "contosoacr.westeurope.data", "10.0.1.5"),
+        ]),
+        "mandatory",
+        aks,
+        'will fail with ErrImagePull: "dial tcp 10.0.1.9:443: i/o timeout"',
+        "A record 'contosoacr' points at 10.0.1.9, but private endpoint 'pe-contosoacr' answers contosoacr.azurecr.io at 10.0.1.4",
+        "add-record -g rg-dns -z privatelink.azurecr.io -n contosoacr -a 10.0.1.4",
+        "remove-record -g rg-dns -z privatelink.azurecr.io -n contosoacr -a 10.0.1.9",
+      );
+      assert.ok(!d.message.includes("none for"), d.message);
+    });
+    it("says nothing mandatory while a record's address is not known", async () => {
+      assertNoMandatory(
+        await run(P, [
+          ...without("pe-contosoacr-dns"),
+          withUnknown(aRecord(zone, "contosoacr", "10.0.1.9"), "aRecords"),
+          aRecord(zone, "contosoacr.westeurope.data", "10.0.1.5"),
+        ]),
+      );
+    });
+    it("reports a geo-replica's data endpoint the hand-written records leave out", async () => {
+      // GIVEN the endpoint serving a replica in North Europe too (customDnsConfigs lists its data endpoint)
+      const replicated = withProps(pe, (p) =>
+        (p.customDnsConfigs as unknown[]).push({
+          fqdn: "contosoacr.northeurope.data.azurecr.io",
+          ipAddresses: ["10.0.1.6"],
+        }),
+      );
+      const byHand = [
+        ...without("pe-contosoacr-dns", pe.name),
+        replicated,
+        aRecord(zone, "contosoacr", "10.0.1.4"),
+        aRecord(zone, "contosoacr.westeurope.data", "10.0.1.5"),
+      ];
+      assertViolation(
+        await run(P, byHand),
+        "mandatory",
+        aks,
+        "holds an A record for 'contosoacr' but none for 'contosoacr.northeurope.data'",
+        "one per replica's region",
+        "add-record -g rg-dns -z privatelink.azurecr.io -n contosoacr.northeurope.data -a 10.0.1.6",
+      );
+      assertSilent(await run(P, [...byHand, aRecord(zone, "contosoacr.northeurope.data", "10.0.1.6")]));
+    });
     describe("custom DNS servers (dhcpOptions.dnsServers)", () => {
       const customDns = (servers: string[]) =>
         withProps(spoke, (p) => (p.dhcpOptions = { dnsServers: servers }));
