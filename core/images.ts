@@ -222,7 +222,11 @@ export function closestRegistry(registryName: string, known: Iterable<string>): 
 }
 
 export type ImageVerdict =
-  | { kind: "ok"; loginServer?: string }
+  /**
+   * `port`: the host as written names one (`name.azurecr.io:443`): the kubelet's credential
+   * provider matches images by host and port, so such an image gets no credentials.
+   */
+  | { kind: "ok"; loginServer?: string; port?: string }
   /** Not an Azure registry image: other policies' business. */
   | { kind: "notAzure" }
   /** The kubelet refuses the reference itself (InvalidImageName). */
@@ -251,7 +255,9 @@ export function checkImage(image: string, knownServers: ReadonlySet<string>): Im
   const ref = parsed.ref;
   // A login server the stack or the allow-list knows exists, whatever its form.
   const written = ref.host.replace(/:\d+$/, "");
-  if (knownServers.has(written)) return { kind: "ok", loginServer: written };
+  const port = /:(\d+)$/.exec(ref.host)?.[1];
+  const ok = (loginServer: string): ImageVerdict => ({ kind: "ok", loginServer, ...(port ? { port } : {}) });
+  if (knownServers.has(written)) return ok(written);
   const host = classifyHost(ref.host);
   const withHost = (server: string) => server + image.slice(ref.host.length);
   switch (host.kind) {
@@ -264,10 +270,10 @@ export function checkImage(image: string, knownServers: ReadonlySet<string>): Im
         suggestion: host.suggestion && withHost(host.suggestion),
       };
     case "loginServer": {
-      if (knownServers.has(host.loginServer)) return { kind: "ok", loginServer: host.loginServer };
+      if (knownServers.has(host.loginServer)) return ok(host.loginServer);
       // A regional endpoint of a known registry is that registry.
       if (host.loginServer !== host.defaultLoginServer && knownServers.has(host.defaultLoginServer))
-        return { kind: "ok", loginServer: host.defaultLoginServer };
+        return ok(host.defaultLoginServer);
       const nearest = closestRegistry(host.registryName, knownServers);
       return {
         kind: "unknownRegistry",

@@ -5,6 +5,8 @@
  */
 import { resourceName, parseArmId } from "../core/arm-id";
 import { checkImage, LOGIN_SERVER, parseImage } from "../core/images";
+import { credentialMatch } from "../core/path/authenticate";
+import { KUBELET_401 } from "../core/remediation";
 import { Hop, idOf, pullPath, PullPath, Step } from "../core/path";
 import { clustersOf, DeclaredPull, PullPair, pullPairs, registryByLoginServer } from "../core/pull-pairs";
 import { buildTopology, ClusterNode, RegistryNode, Topology } from "../core/topology";
@@ -83,6 +85,31 @@ function traceHop(h: Hop): TraceHop {
   };
 }
 
+/** The image's own hops: its reference (content) and whether the kubelet sends credentials with it (authenticate). */
+function imageHops(
+  image: string,
+  servers: ReadonlyMap<string, RegistryNode>,
+  evidence: string[],
+): TraceHop[] {
+  const known = new Set(servers.keys());
+  const content = contentHop(image, known, evidence);
+  const v = checkImage(image, known);
+  if (content.verdict !== "pass" || v.kind !== "ok") return [content];
+  const registry = v.loginServer ? servers.get(v.loginServer) : undefined;
+  const m = credentialMatch(image, v, registry);
+  return [
+    content,
+    {
+      step: "authenticate",
+      verdict: m.verdict,
+      ...(m.verdict !== "pass" ? { policy: "k8s-acr-image-reference" } : {}),
+      evidence: registry ? [idOf(registry.res), ...evidence] : evidence,
+      detail: m.pending ? `${m.detail} (waits on ${m.pending})` : m.detail,
+      ...(m.problem ? { message: m.problem, symptom: KUBELET_401 } : {}),
+    },
+  ];
+}
+
 function contentHop(image: string, knownServers: ReadonlySet<string>, evidence: string[]): TraceHop {
   const v = checkImage(image, knownServers);
   switch (v.kind) {
@@ -133,10 +160,18 @@ function pathOf(
   topo: Topology,
   pair: PullPair,
   options: Parameters<typeof pullPath>[2],
-  image?: TraceHop,
+  image: TraceHop[] = [],
 ): TracePath {
   const path = pullPath(topo, pair, options);
-  const hops = [...(image ? [image] : []), ...path.hops.map(traceHop)];
+  // The image's hops in the kubelet's order: its reference first, its credentials before authorize.
+  const hops = [...image.filter((h) => h.step === "content"), ...path.hops.map(traceHop)];
+  const authenticate = image.find((h) => h.step === "authenticate");
+  if (authenticate)
+    hops.splice(
+      hops.findIndex((h) => h.step === "authorize"),
+      0,
+      authenticate,
+    );
   return {
     cluster: idOf(pair.cluster.res),
     registry: idOf(pair.registry.res),
@@ -189,13 +224,13 @@ export function traceWorld(world: World, filter: TraceFilter = {}): TraceReport 
       `no registry '${filter.registry}' in the recording (give its ARM id, name or login server: ${topo.registries.map((r) => r.label).join(", ")})`,
     );
   const servers = registryByLoginServer(topo);
-  const knownServers = new Set(servers.keys());
   const paths: TracePath[] = [];
 
   if (filter.image) {
     const parsed = parseImage(filter.image);
     const host = parsed.ok ? parsed.ref.host.replace(/:\d+$/, "").toLowerCase() : undefined;
-    const content = contentHop(filter.image, knownServers, []);
+    const hopsOfImage = imageHops(filter.image, servers, []);
+    const content = hopsOfImage[0];
     const registry = host ? servers.get(host) : undefined;
     if (content.verdict !== "pass" || !registry) {
       for (const c of clusters)
@@ -209,7 +244,7 @@ export function traceWorld(world: World, filter: TraceFilter = {}): TraceReport 
     } else {
       for (const c of clusters) {
         const pair: PullPair = { cluster: c, registry, evidence: "config", certain: true };
-        paths.push({ ...pathOf(topo, pair, options, content), image: filter.image });
+        paths.push({ ...pathOf(topo, pair, options, hopsOfImage), image: filter.image });
       }
     }
   } else {
@@ -221,8 +256,8 @@ export function traceWorld(world: World, filter: TraceFilter = {}): TraceReport 
     for (const res of topo.workloads) {
       for (const { image } of containerImages(res)) {
         if (typeof image !== "string") continue;
-        const content = contentHop(image, knownServers, [describeWorkload(res)]);
-        if (content.verdict === "pass") continue;
+        const content = imageHops(image, servers, [describeWorkload(res)]).find((h) => h.verdict !== "pass");
+        if (!content) continue;
         for (const c of clustersOf(topo, res).clusters.filter((x) => clusters.includes(x)))
           paths.push({
             cluster: idOf(c.res),

@@ -1,7 +1,9 @@
 import { StackValidationPolicy } from "@pulumi/policy";
+import { credentialMatch } from "../core/path/authenticate";
+import { registryByLoginServer } from "../core/pull-pairs";
 import { describeWorkload } from "../core/workloads";
 import { ALLOWED_LOGIN_SERVERS_SCHEMA, judgedImages } from "./lib/images";
-import { deferToPreview } from "./lib/stack";
+import { deferToPreview, topologyOf } from "./lib/stack";
 
 const NAME = "k8s-acr-image-reference";
 
@@ -19,7 +21,9 @@ export const k8sAcrImageReference: StackValidationPolicy = {
     "`az acr show -n <registry> --query loginServer -o tsv` prints.",
   configSchema: { properties: { allowedLoginServers: ALLOWED_LOGIN_SERVERS_SCHEMA } },
   validateStack: (args, reportViolation) => {
-    const { images, pending } = judgedImages(NAME, args);
+    const { images, pending: imagesPending } = judgedImages(NAME, args);
+    let pending = imagesPending;
+    const servers = registryByLoginServer(topologyOf(args.resources));
     for (const { workload, container, path, image, verdict: v } of images) {
       const where = `Container '${container}' of ${describeWorkload(workload)} (${path})`;
       let finding: string | undefined;
@@ -37,6 +41,13 @@ export const k8sAcrImageReference: StackValidationPolicy = {
               : "Fix: correct the registry host. ") +
             "The registry's login server is what `az acr show -n <registry> --query loginServer -o tsv` prints.";
           break;
+        case "ok": {
+          // authenticate: an image written with a port gets no credentials from the kubelet.
+          const match = credentialMatch(image, v, v.loginServer ? servers.get(v.loginServer) : undefined);
+          if (match.problem) finding = `${where} will fail with ${match.problem}`;
+          pending ??= match.pending;
+          break;
+        }
         default:
           break;
       }

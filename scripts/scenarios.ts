@@ -694,6 +694,18 @@ const SCENARIOS: Scenario[] = [
     declares: [],
   },
   {
+    name: "image-host-with-port",
+    about:
+      "The image names its registry with a port (`contosoacr.azurecr.io:443/...`). The kubelet's credential provider matches " +
+      "images against `*.azurecr.io` by host and port, so it sends no credentials, and the registry refuses the anonymous " +
+      "pull with 401 though the kubelet identity holds AcrPull. The fix is the workload's: drop the port.",
+    resources: healthy(PUBLIC),
+    kubernetes: web(`contosoacr.azurecr.io:443/shop/web:1.4.2@${DIGEST}`),
+    before: [k8sFinding("k8s-acr-image-reference", "mandatory", ["401 Unauthorized", "by host and port"])],
+    after: [k8sFinding("k8s-acr-image-reference", "mandatory")],
+    declares: [],
+  },
+  {
     name: "registry-unknown",
     about: "The image comes from an Azure registry that is neither in the environment nor on the allow-list.",
     resources: healthy(PUBLIC),

@@ -88,10 +88,10 @@ describe("aks-acr-guard trace", () => {
     );
     const right = traceWorld(world, { image: "contosoacr.azurecr.io/shop/web:1.4.2" });
     assert.equal(right.paths[0].verdict, "pulls", JSON.stringify(right.paths[0].hops, null, 2));
-    // The recording has no hub firewall: the route is the peering and the endpoint's connection.
+    // No hub firewall: the route is the peering and the endpoint's connection; the image's credentials before authorize.
     assert.deepEqual(
       right.paths[0].hops.map((h) => h.step),
-      ["content", "resolve", "route", "route", "admit", "authorize"],
+      ["content", "resolve", "route", "route", "admit", "authenticate", "authorize"],
     );
   });
 

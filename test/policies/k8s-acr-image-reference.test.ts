@@ -43,6 +43,30 @@ describe(POLICY, () => {
     );
   });
 
+  it("reports a login server written with a port: the credential provider sends no credentials (401)", async () => {
+    const w = app("contosoacr.azurecr.io:443/web:1.4.2");
+    assertViolation(
+      await run([...base, w]),
+      "mandatory",
+      w,
+      "will fail with ErrImagePull / ImagePullBackOff",
+      "401 Unauthorized",
+      "matches images against patterns such as *.azurecr.io by host and port",
+      "whatever roles the kubelet identity holds",
+      'Fix: set the image to "contosoacr.azurecr.io/web:1.4.2"',
+    );
+  });
+
+  it("accepts the port on a registry that allows anonymous pull, and waits while that is not known", async () => {
+    const anonymous = withProps(
+      registry("contosoacr", { sku: "Standard" }),
+      (p) => (p.anonymousPullEnabled = true),
+    );
+    const w = app("contosoacr.azurecr.io:443/web:1.4.2");
+    assertSilent(await run([anonymous, aks, w]));
+    assertNoMandatory(await run([withUnknown(anonymous, "anonymousPullEnabled"), aks, w]));
+  });
+
   it("reports a first deploy's misspelt image from Analyze's inputs when the engine leaves its outputs empty", async function () {
     this.timeout(60_000);
     // GIVEN a Deployment on a Kubernetes provider made from a cluster this deploy creates: the
