@@ -20,9 +20,22 @@ import {
   RegistryNode,
   RoleDefinitionNode,
   Topology,
+  linked,
   perTopology,
 } from "./topology";
-import { all3, any3, Known, known, sameText, Tri, UNKNOWN } from "./values";
+import {
+  all3,
+  any3,
+  isUnknown,
+  Known,
+  known,
+  listOf,
+  read,
+  readString,
+  sameText,
+  Tri,
+  UNKNOWN,
+} from "./values";
 
 export interface RoleOnRegistry {
   assignment: AssignmentNode;
@@ -176,6 +189,49 @@ export function principalMatches(
     !a.principalUrns.includes(cluster.res.urn) &&
     a.principalUrns.every((u) => topo.identitiesByUrn.has(u) || topo.servicePrincipalsByUrn.has(u));
   return fromOtherIdentity ? false : UNKNOWN;
+}
+
+/**
+ * Whether the assignment's principal is an Entra group the identity belongs to (Azure RBAC honours
+ * group membership): `true` when a GroupMember the stack shows puts it there; `false` when the
+ * principal is no group, or a group whose members the stack shows without it; `"unshown"` when the
+ * assignment names a group (principalType Group, or a group of the stack) whose members it does not
+ * show; UNKNOWN while a member's or the group's id is not known yet.
+ */
+export function memberThroughGroup(topo: Topology, a: AssignmentNode, who: PrincipalRef): Tri | "unshown" {
+  const groups = (topo.byKind.get("group") ?? []).filter((g) => {
+    const objectId = readString(g.props, "objectId");
+    return (
+      a.principalUrns.includes(g.urn) || (known(a.principalId) && sameText(objectId, a.principalId) === true)
+    );
+  });
+  const typed = sameText(readString(a.res.props, "principalType"), "Group") === true;
+  if (groups.length === 0 && !typed) return false;
+  const members = (topo.byKind.get("groupMember") ?? []).filter((m) => {
+    const group = readString(m.props, "groupObjectId");
+    return (
+      groups.some((g) => linked(m, "groupObjectId").includes(g.urn)) ||
+      (known(a.principalId) && known(group) && sameText(group, a.principalId) === true) ||
+      (known(group) && groups.some((g) => sameText(readString(g.props, "objectId"), group) === true))
+    );
+  });
+  // Members named inline on the group (azuread Group's `members`), or as GroupMember resources.
+  const inline = groups.flatMap((g) => listOf(read(g.props, "members")));
+  let pending = false;
+  for (const m of members) {
+    if (linked(m, "memberObjectId").some((u) => who.urns.includes(u))) return true;
+    const id = readString(m.props, "memberObjectId");
+    if (id === UNKNOWN) pending = true;
+    else if (known(id) && sameText(id, who.objectId) === true) return true;
+  }
+  for (const id of inline) {
+    if (isUnknown(id)) pending = true;
+    else if (typeof id === "string" && sameText(id, who.objectId) === true) return true;
+  }
+  if (pending || who.objectId === UNKNOWN) return UNKNOWN;
+  return members.length > 0 || inline.length > 0 || groups.some((g) => read(g.props, "members") !== undefined)
+    ? false
+    : "unshown";
 }
 
 export type ResolvedRole =

@@ -7,6 +7,7 @@ import { GUID, RegistryMode } from "./roles";
 import {
   assignedTo,
   assignmentsNear,
+  memberThroughGroup,
   PullAccessOptions,
   principalMatches,
   rolePulls,
@@ -24,6 +25,11 @@ export interface MisdirectedGrant extends RoleOnRegistry {
 
 export type PullVerdict =
   | { status: "granted"; via: AssignmentNode }
+  /**
+   * A pull role is granted to an Entra group whose members the stack does not show: whether the
+   * pulling identity is one is not known here (not missing: Azure RBAC honours group membership).
+   */
+  | { status: "viaGroup"; via: AssignmentNode; role: string }
   /** The registry lets anyone pull without credentials (`anonymousPullEnabled`, Standard and Premium). */
   | { status: "anonymous" }
   /** Depends on values known only after `pulumi up`; `path` names one. */
@@ -71,6 +77,7 @@ export function evaluatePullAccess(
   const misdirected: MisdirectedGrant[] = [];
   const outside: AssignmentNode[] = [];
   let modeDependent: Extract<PullVerdict, { status: "modeUnknown" }> | undefined;
+  let throughGroup: Extract<PullVerdict, { status: "viaGroup" }> | undefined;
   // The stack owns the wiring between a cluster and a registry it declares: what the observer saw
   // granted outside it is drift and never overrides the declared state (nor can a hand-made
   // component of the observer's type silence it).
@@ -79,7 +86,17 @@ export function evaluatePullAccess(
   for (const a of assignmentsNear(topo, registry)) {
     const scope = scopeCovers(topo, a, registry);
     if (scope === false) continue;
-    const principal = principalMatches(topo, a, identity, cluster);
+    const direct = principalMatches(topo, a, identity, cluster);
+    // Not the identity itself: a group it belongs to (Azure RBAC honours group membership).
+    const group = direct === true ? false : memberThroughGroup(topo, a, identity);
+    if (group === "unshown") {
+      const pulls = rolePulls(topo, a, mode, options);
+      if (scope === true && pulls.grants === true)
+        throughGroup ??= { status: "viaGroup", via: a, role: pulls.label };
+      continue;
+    }
+    const principal =
+      direct === true || group === true ? true : direct === UNKNOWN || group === UNKNOWN ? UNKNOWN : false;
     const pulls = rolePulls(topo, a, mode, options);
     const verdict = all3([scope, principal, pulls.grants]);
     if (owned && isObserved(a.res)) {
@@ -115,6 +132,7 @@ export function evaluatePullAccess(
   if (anonymous === true) return { status: "anonymous" };
   if (anonymous === UNKNOWN) return { status: "pending", path: `${registry.res.name}: anonymousPullEnabled` };
   if (modeDependent) return modeDependent;
+  if (throughGroup) return throughGroup;
   // A mode not known yet (the stack sets it in this update) waits for it; a record that does not
   // say is decided without it, since no role the identity holds pulls in either mode.
   if (mode === UNKNOWN && !isObserved(registry.res))

@@ -18,6 +18,8 @@ export type ResourceKind =
   | "privateEndpoint"
   | "virtualMachineScaleSet"
   | "servicePrincipalPassword"
+  | "group"
+  | "groupMember"
   | "applicationPassword"
   | "registryCredentials"
   | "registryToken"
@@ -69,6 +71,8 @@ const OTHER: Record<string, ResourceKind> = {
   "azuread:index/application:application": "application",
   "azuread:index/serviceprincipalpassword:serviceprincipalpassword": "servicePrincipalPassword",
   "azuread:index/applicationpassword:applicationpassword": "applicationPassword",
+  "azuread:index/group:group": "group",
+  "azuread:index/groupmember:groupmember": "groupMember",
   "aks-acr-guard:observed:registrycredentials": "registryCredentials",
   "aks-acr-guard:observed:imageplatforms": "imagePlatforms",
   "pulumi:providers:kubernetes": "kubernetesProvider",

@@ -33,7 +33,12 @@ const REASONS: Record<string, LeftReason> = {
       "assignment mode (a service-principal cluster's object id is not in its records)",
     config: `${NS}:principalObjectId (the pulling identity's object id); the registry's roleAssignmentMode read by the observer`,
   },
-  "aks-acr-pull-role-unverified": { why: UNVERIFIED, config: PULLS },
+  "aks-acr-pull-role-unverified": {
+    why:
+      "what would make it certain is not in the recording (which registries the cluster pulls from, the registry's " +
+      "role assignment mode, or the members of a group that holds the role), so the program does not guess a fix for it",
+    config: `${PULLS}; a group's members or the registry's mode come from reading them (the finding's command)`,
+  },
   "aks-sp-secret-valid": {
     why: "a service principal's secret lives in Microsoft Entra ID; no declaration of this program renews it",
     config:

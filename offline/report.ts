@@ -13,7 +13,7 @@ import type { PrintsNow } from "./trace";
 export const CAUSE_OF: Record<string, string> = {
   "aks-acr-pull-role": "401 Unauthorized: no pull role for the kubelet identity (solutions 1 and 3)",
   "aks-acr-pull-role-unverified":
-    "401 Unauthorized: no pull role, on registries the stack cannot tie to the cluster (unverified)",
+    "401 Unauthorized: a pull role the stack cannot confirm (a guessed pair, an unrecorded ABAC mode, a group's members; unverified)",
   "aks-sp-secret-valid": "401 Unauthorized: the service principal's secret has expired (solution 2)",
   "aks-sp-secret-expiring": "401 Unauthorized: the service principal's secret expires soon (solution 2)",
   "aks-kubelet-identity-on-vmss":

@@ -48,7 +48,8 @@ export const aksAcrPullRoleUnverified: StackValidationPolicy = {
     "A cluster the stack cannot tie to its registries (no workload on a provider made from its kubeconfig, no role " +
     "assignment, no pulls config) whose pulling identity holds no pull role on them: a pull would fail with 401 if it " +
     "pulls from one. Reported once per cluster. Also a pull through AcrPull alone from a registry whose record does not " +
-    "say its roleAssignmentMode (AcrPull is not honoured in ABAC mode). Organisations that require the pull wiring in " +
+    "say its roleAssignmentMode (AcrPull is not honoured in ABAC mode), and a pull role granted to an Entra group whose " +
+    "members the stack does not show. Organisations that require the pull wiring in " +
     "code set it mandatory.",
   enforcementLevel: "advisory",
   severity: "medium",
@@ -85,6 +86,8 @@ function decide(topo: Topology, config: Record<string, unknown>): Evaluation {
     if (verdict.status === "pending") pending ??= verdict.path;
     if (verdict.status === "modeUnknown" && pair.certain)
       modeUnknown.push(modeMessage(pair.cluster, pair.registry, verdict));
+    if (verdict.status === "viaGroup" && pair.certain)
+      modeUnknown.push(groupMessage(pair.cluster, pair.registry, verdict));
     if (verdict.status !== "missing") continue;
     if (pair.certain)
       certain.push({ message: message(pair.cluster, pair.registry, verdict), urn: pair.cluster.res.urn });
@@ -144,6 +147,25 @@ function modeMessage(
       `Fix: check with \`${showMode(r)}\`; if it is AbacRepositoryPermissions, declare aks-acr-guard's AcrPullAccess ` +
       `with abacRepositoryPermissions: true (it assigns ${reader}), or run: ${assignCommand(c, r, reader)}. Re-reading ` +
       "the registry (AksAcrObserver reads it at 2025-05-01-preview) makes this check certain.",
+    urn: c.res.urn,
+  };
+}
+
+function groupMessage(
+  c: ClusterNode,
+  r: RegistryNode,
+  v: Extract<PullVerdict, { status: "viaGroup" }>,
+): Finding {
+  const group = known(v.via.principalId) ? v.via.principalId : "<group-object-id>";
+  return {
+    message:
+      `Pods on cluster '${c.label}' pulling from '${loginServerOf(r)}' will fail with ${KUBELET_401} unless its ` +
+      `${c.identity.label} is a member of the Entra group that holds ${v.role} on registry '${r.label}' (role assignment ` +
+      `'${v.via.res.name}', principal ${group}): Azure RBAC honours group membership, but this stack does not show the ` +
+      "group's members, so this is not certain.\n" +
+      `Fix: check with az ad group member check --group ${group} --member-id ${known(c.identity.objectId) ? c.identity.objectId : "<kubelet-object-id>"}; ` +
+      "declare the membership (azuread GroupMember) to make this check certain, or declare aks-acr-guard's AcrPullAccess " +
+      `for the identity itself (${assignCommand(c, r, v.role)}).`,
     urn: c.res.urn,
   };
 }

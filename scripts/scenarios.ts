@@ -1220,6 +1220,33 @@ const SCENARIOS: Scenario[] = [
     declares: [],
   },
   {
+    name: "acrpull-through-group",
+    about:
+      "AcrPull on the registry is granted to an Entra group (principalType Group), not to the kubelet identity itself; the " +
+      "recording does not show the group's members. Azure RBAC honours group membership, so the pull may well work: nothing " +
+      "mandatory, an advisory with the command that checks membership, and nothing declared.",
+    resources: replace(healthy(PUBLIC), "Microsoft.Authorization/roleAssignments", {
+      ...assignment("5b0c7a3e-2f1d-4e6a-8b9c-0d1e2f3a4b5c", "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a", ACR_PULL),
+      properties: {
+        ...assignment(
+          "5b0c7a3e-2f1d-4e6a-8b9c-0d1e2f3a4b5c",
+          "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a",
+          ACR_PULL,
+        ).properties,
+        principalType: "Group",
+      },
+    }),
+    kubernetes: web(goodImage),
+    before: [
+      onCluster("aks-acr-pull-role-unverified", "advisory", [
+        "member of the Entra group",
+        "az ad group member check",
+      ]),
+    ],
+    after: [onCluster("aks-acr-pull-role-unverified", "advisory")],
+    declares: [],
+  },
+  {
     name: "kubelet-over-privileged",
     about:
       "The kubelet identity holds Contributor on the registry: it can pull, and much more. AcrPull is enough.",

@@ -327,7 +327,9 @@ function walk(topo: Topology, pair: PullPair, options: PathOptions): PullPath {
               ? `waits on preview: ${access.path}`
               : access.status === "modeUnknown"
                 ? `holds ${access.role}, which pulls unless the registry is in ABAC mode (not recorded)`
-                : access.reason,
+                : access.status === "viaGroup"
+                  ? `${access.role} is granted to a group (${access.via.res.name}) whose members the recording does not show`
+                  : access.reason,
   });
   if (authorize === "fail") first ??= hops[hops.length - 1];
 

@@ -58,6 +58,47 @@ describe(POLICY, () => {
     assertSilent(await run([versioned, aks, a]));
   });
 
+  describe("grants through an Entra group (Azure RBAC honours membership)", () => {
+    const groupId = "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a";
+    const group: PolicyResourceInput = {
+      type: "azuread:index/group:Group",
+      name: "acr-pullers",
+      props: { id: groupId, objectId: groupId, displayName: "acr-pullers", securityEnabled: true },
+    };
+    const toGroup = roleAssignment("pullers-acrpull", {
+      scope: idOf(acr),
+      principalId: groupId,
+      principalType: "Group",
+    });
+    const member = (memberObjectId: string): PolicyResourceInput => ({
+      type: "azuread:index/groupMember:GroupMember",
+      name: `member-${memberObjectId.slice(0, 8)}`,
+      props: { id: `${groupId}/member/${memberObjectId}`, groupObjectId: groupId, memberObjectId },
+      propertyDependencies: { groupObjectId: [group] },
+    });
+    it("counts AcrPull granted to a group the stack shows the kubelet identity joining", async () => {
+      assertSilent(await run([acr, aks, group, toGroup, member(kubeletObjectId(aks))]));
+    });
+    it("reports the group that the stack shows without the kubelet identity: the role is missing", async () => {
+      assertViolation(
+        await run([acr, aks, group, toGroup, member("0f1e2d3c-4b5a-4968-8776-5a4b3c2d1e0f")]),
+        "mandatory",
+        aks,
+        SYMPTOM,
+      );
+    });
+    it("leaves a group whose members the stack does not show to the advisory half: unknown, not missing", async () => {
+      assertNoMandatory(await run([acr, aks, toGroup]));
+      assertViolation(
+        await harness.run(`${POLICY}-unverified`, [acr, aks, toGroup]),
+        "advisory",
+        aks,
+        "is a member of the Entra group that holds AcrPull on registry 'contosoacr'",
+        `az ad group member check --group ${groupId} --member-id ${kubeletObjectId(aks)}`,
+      );
+    });
+  });
+
   describe("anonymous pull", () => {
     const anonymous = (sku: "Basic" | "Standard" | "Premium") =>
       withProps(registry("contosoacr", { sku }), (p) => (p.anonymousPullEnabled = true));
