@@ -408,3 +408,61 @@ export function nsgDenies(
   }
   return undefined;
 }
+
+/**
+ * The hub firewall on the public path, for one FQDN the pull reaches (the login server, or where
+ * layers come from): the registry's public addresses are not known here, so a network rule that
+ * names addresses or service tags may or may not cover them (`uncertain`, never a failure); a
+ * rule to `*` or naming the FQDN decides, and so do application rules on HTTPS. A storage FQDN
+ * stands for an account whose name is not known: a rule naming another account is uncertain too.
+ * None matching: denied (Azure Firewall denies what no rule allows).
+ */
+export function publicFirewallVerdict(
+  rules: { network: NetworkRule[]; application: ApplicationRule[] },
+  source: Cidr,
+  fqdn: string,
+): FirewallVerdict {
+  const unknownAccount = /^\*\.blob\.core\.windows\.net$/i.test(fqdn);
+  const covers = (pattern: string) =>
+    unknownAccount
+      ? /^\*(\.blob)?\.core\.windows\.net$/i.test(pattern) || pattern === "*"
+        ? "yes"
+        : /\.blob\.core\.windows\.net$/i.test(pattern)
+          ? "maybe"
+          : "no"
+      : fqdnCovers(pattern, fqdn)
+        ? "yes"
+        : "no";
+  const decide = (r: NetworkRule | ApplicationRule, m: Match): FirewallVerdict | undefined =>
+    m === "no"
+      ? undefined
+      : m === "maybe" || r.orderUnknown
+        ? { kind: "uncertain", rule: r }
+        : { kind: r.action, rule: r };
+  for (const r of rules.network) {
+    if (!r.ports.some((p) => portCovers(p, 443)) || !r.protocols.some((p) => /^(tcp|any)$/i.test(p)))
+      continue;
+    const from = r.sources.some((spec) => addressCovers(spec, source));
+    if (!from && !r.sourcesUnknown) continue;
+    const to: Match[] = r.destinations.map((d) =>
+      d === "*" || d.toLowerCase() === "any" ? "yes" : parseCidr(d) || !d.includes(".") ? "maybe" : covers(d),
+    );
+    const m: Match = to.includes("yes")
+      ? "yes"
+      : to.includes("maybe") || r.destinationsUnknown
+        ? "maybe"
+        : "no";
+    const v = decide(r, m === "yes" && !from ? "maybe" : m);
+    if (v) return v;
+  }
+  for (const r of rules.application) {
+    if (!r.protocols.some((p) => p === "https:443" || p === "https:")) continue;
+    const from = r.sources.some((spec) => addressCovers(spec, source));
+    if (!from && !r.sourcesUnknown) continue;
+    const to: Match[] = r.fqdns.map(covers);
+    const m: Match = to.includes("yes") ? (from ? "yes" : "maybe") : to.includes("maybe") ? "maybe" : "no";
+    const v = decide(r, m);
+    if (v) return v;
+  }
+  return { kind: "none" };
+}

@@ -982,6 +982,59 @@ const SCENARIOS: Scenario[] = [
     declares: [],
   },
   {
+    name: "hub-firewall-blocks-layers",
+    about:
+      "Egress locked down through the hub firewall on the public path (userDefinedRouting, a public registry): an " +
+      "application rule allows the login server, and the AzureKubernetesService FQDN tag the rest of AKS, but nothing allows " +
+      "the registry's storage (*.blob.core.windows.net), where layers come from. The manifest is fetched, then the layer " +
+      "downloads time out. No declaration of this program writes application rules: the finding gives the command.",
+    resources: healthy({ private: false, outboundType: "userDefinedRouting" }).map((r) =>
+      r.type === "microsoft.network/firewallpolicies/rulecollectiongroups"
+        ? {
+            ...r,
+            properties: {
+              priority: 300,
+              ruleCollections: [
+                {
+                  ruleCollectionType: "FirewallPolicyFilterRuleCollection",
+                  name: "aks-egress",
+                  priority: 100,
+                  action: { type: "Allow" },
+                  rules: [
+                    {
+                      ruleType: "ApplicationRule",
+                      name: "aks-fqdn-tag",
+                      sourceAddresses: ["10.10.0.0/22"],
+                      fqdnTags: ["AzureKubernetesService"],
+                      protocols: [{ protocolType: "Https", port: 443 }],
+                    },
+                    {
+                      ruleType: "ApplicationRule",
+                      name: "acr-login",
+                      sourceAddresses: ["10.10.0.0/22"],
+                      targetFqdns: ["contosoacr.azurecr.io"],
+                      protocols: [{ protocolType: "Https", port: 443 }],
+                    },
+                  ],
+                },
+              ],
+            },
+          }
+        : r,
+    ),
+    kubernetes: web(goodImage),
+    before: [
+      onCluster("aks-acr-hub-firewall", "mandatory", [
+        "will fail with ErrImagePull: 'failed to copy",
+        "*.blob.core.windows.net",
+        "AzureKubernetesService FQDN tag does not cover",
+        "--target-fqdns contosoacr.azurecr.io *.blob.core.windows.net",
+      ]),
+    ],
+    after: [onCluster("aks-acr-hub-firewall", "mandatory")],
+    declares: [],
+  },
+  {
     name: "hub-firewall-blocks",
     about:
       "The cluster's egress goes through the hub firewall (userDefinedRouting), whose policy has no rule to the registry's private endpoint: 443 i/o timeout. The plan adds the rule collection group.",

@@ -1,9 +1,16 @@
 import { parseCidr } from "../cidr";
-import { clusterSubnetInfo, firewallRules, firewallVerdict, FirewallVerdict } from "../firewall";
+import {
+  clusterSubnetInfo,
+  firewallRules,
+  firewallVerdict,
+  FirewallVerdict,
+  publicFirewallVerdict,
+} from "../firewall";
 import { privateEndpointsOf } from "../network";
-import { known, readString, UNKNOWN } from "../values";
+import type { PullPair } from "../pull-pairs";
+import { isUnknown, known, readArmProp, readString, UNKNOWN } from "../values";
 import type { Topology } from "../topology";
-import { HopJudge } from "./hop";
+import { HopJudge, HopVerdict } from "./hop";
 
 export function firewallJudge(topo: Topology): HopJudge | undefined {
   const rules = firewallRules(topo);
@@ -79,4 +86,103 @@ export function firewallJudge(topo: Topology): HopJudge | undefined {
       `--source-addresses ${subnetList} --destination-addresses ${blockedIps.join(" ")} --destination-ports 443 --ip-protocols TCP`;
     return { fails: [message] };
   };
+}
+
+/**
+ * The hub firewall on the public path (outboundType userDefinedRouting, egress through a firewall
+ * the stack shows): the kubelet reaches the login server (route), then downloads layers from the
+ * registry's data endpoint, `<name>.<region>.data.azurecr.io` with dedicated data endpoints, else
+ * its storage, `*.blob.core.windows.net` (layers). The firewall must allow both; the
+ * `AzureKubernetesService` FQDN tag covers neither a customer's registry nor its storage.
+ */
+export function publicFirewallJudge(
+  topo: Topology,
+): ((pair: PullPair, will: string) => PublicFirewall) | undefined {
+  const rules = firewallRules(topo);
+  if (rules.firewalls === 0) return undefined;
+  return ({ cluster, registry }, will) => {
+    const none: PublicFirewall = { route: { fails: [] }, layers: { fails: [] } };
+    const outbound = readString(cluster.res.props, "networkProfile", "outboundType");
+    if (outbound === UNKNOWN) {
+      const wait = { fails: [], pending: `${cluster.res.name}: networkProfile.outboundType` };
+      return { route: wait, layers: wait };
+    }
+    if (!known(outbound) || outbound.toLowerCase() !== "userdefinedrouting") return none;
+    const subnets = clusterSubnetInfo(topo, cluster);
+    if (subnets === UNKNOWN) {
+      const wait = { fails: [], pending: `${cluster.res.name}: agentPoolProfiles[].vnetSubnetID` };
+      return { route: wait, layers: wait };
+    }
+    const sources = subnets.flatMap((s) => s.cidrs);
+    const name = known(registry.name) ? registry.name.toLowerCase() : undefined;
+    if (sources.length === 0 || !name) return none;
+    const location = readString(registry.res.props, "location");
+    const dedicated = readArmProp(registry.res.props, "dataEndpointEnabled");
+    if (isUnknown(dedicated) || location === UNKNOWN) {
+      const wait = { fails: [], pending: `${registry.res.name}: dataEndpointEnabled` };
+      return { route: none.route, layers: wait };
+    }
+    const login = known(registry.loginServer) ? registry.loginServer.toLowerCase() : `${name}.azurecr.io`;
+    const data =
+      dedicated === true && known(location)
+        ? `${name}.${location.toLowerCase()}.data.azurecr.io`
+        : "*.blob.core.windows.net";
+    const judge = (fqdn: string, what: string, symptom: string): HopVerdict => {
+      let uncertain: string | undefined;
+      let pending: string | undefined;
+      for (const source of sources) {
+        const v = publicFirewallVerdict(rules, source, fqdn);
+        if (v.kind === "allow") continue;
+        if (v.kind === "uncertain") {
+          if (v.rule.orderUnknown) pending ??= `${v.rule.where}: its priority`;
+          else uncertain ??= v.rule.where;
+          continue;
+        }
+        const why =
+          v.kind === "deny"
+            ? `${v.rule.where} denies the cluster's subnet ${source.raw} ${fqdn} before any rule allows it`
+            : `no rule allows the cluster's subnet ${source.raw} to reach ${fqdn} on HTTPS 443 (the AzureKubernetesService ` +
+              "FQDN tag does not cover a customer's registry or its storage)";
+        return {
+          fails: [
+            `Pods on cluster '${cluster.label}' pulling from '${login}' ${will} with ${symptom}: its egress goes through the hub ` +
+              `firewall (outboundType: userDefinedRouting) on the public path, which must allow ${what}, and ${why}.\n` +
+              "Fix: add an application rule: az network firewall policy rule-collection-group collection add-filter-collection " +
+              "-g <firewall-group> --policy-name <policy> --rule-collection-group-name <group> -n allow-acr --action Allow " +
+              `--collection-priority 200 --rule-name ${name} --rule-type ApplicationRule --protocols Https=443 ` +
+              `--source-addresses ${sources.map((c) => c.raw).join(" ")} --target-fqdns ${login} ${data}`,
+          ],
+          pending,
+        };
+      }
+      if (!uncertain) return { fails: [], pending };
+      return {
+        fails: [],
+        unsure: [
+          `Pods on cluster '${cluster.label}' pulling from '${login}' ${will} with ${symptom} unless ${uncertain} lets them ` +
+            `reach ${fqdn}: it names addresses, service tags or a storage account where the registry's public addresses are ` +
+            "not known here.\n" +
+            `Fix: check from a node: curl -sI https://${fqdn.replace(/^\*/, "<storage-account>")}/v2/ should answer; or allow ${login} and ${data} in an application rule.`,
+        ],
+        pending,
+      };
+    };
+    return {
+      route: judge(
+        login,
+        `the login server ${login}`,
+        `ErrImagePull: "dial tcp <registry public IP>:443: i/o timeout"`,
+      ),
+      layers: judge(
+        data,
+        `where layers come from, ${data}${dedicated === true ? " (dedicated data endpoints)" : " (the registry's storage)"}`,
+        `ErrImagePull: 'failed to copy: httpReadSeeker: failed open: ... https://${data.replace(/^\*/, "<storage-account>")}/...: i/o timeout'`,
+      ),
+    };
+  };
+}
+
+export interface PublicFirewall {
+  route: HopVerdict;
+  layers: HopVerdict;
 }

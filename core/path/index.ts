@@ -18,7 +18,7 @@ import type { PullPair } from "../pull-pairs";
 import { perTopology, StackResource, Topology } from "../topology";
 import { known, readString, UNKNOWN } from "../values";
 import { egressJudge, publicAdmission, publicRefusal } from "./admit";
-import { firewallJudge } from "./firewall";
+import { firewallJudge, PublicFirewall, publicFirewallJudge } from "./firewall";
 import { HopVerdict, PathOptions, Step } from "./hop";
 import { dnsJudge } from "./resolve";
 import { connectionJudge, peeringJudge } from "./route";
@@ -81,6 +81,7 @@ function judgesOf(topo: Topology, options: PathOptions) {
     connection: connectionJudge(topo),
     egress: egressJudge(topo, options),
     firewall: firewallJudge(topo),
+    publicFirewall: publicFirewallJudge(topo),
   }));
 }
 
@@ -248,7 +249,22 @@ function walk(topo: Topology, pair: PullPair, options: PathOptions): PullPath {
       peIds,
     );
   }
-  if (judges.firewall) {
+  // On the public path the firewall must let the kubelet reach the login server here, and where
+  // layers come from at the layers step; on the private path, the endpoint's IPs carry both.
+  let layers: PublicFirewall["layers"] | undefined;
+  if (judges.publicFirewall && via === "public endpoint" && (pes.length === 0 || publicOnly)) {
+    const f = judges.publicFirewall(pair, will());
+    hop(
+      "route",
+      PATH_POLICIES.firewall,
+      f.route,
+      f.route.fails.length
+        ? "the hub firewall drops the pull to the login server"
+        : "the hub firewall lets the pull reach the login server, or is not on its path",
+      firewallIds,
+    );
+    layers = f.layers;
+  } else if (judges.firewall) {
     const f = judges.firewall(pair, will());
     hop(
       "route",
@@ -332,6 +348,26 @@ function walk(topo: Topology, pair: PullPair, options: PathOptions): PullPath {
                   : access.reason,
   });
   if (authorize === "fail") first ??= hops[hops.length - 1];
+
+  // layers: where the blobs come from, through the hub firewall on the public path.
+  if (layers)
+    hop(
+      "layers",
+      PATH_POLICIES.firewall,
+      {
+        ...layers,
+        fails: layers.fails.map((m) =>
+          m.replace(
+            / (will|would) fail with /,
+            ` $1 ${first && first.step !== "layers" ? `still fail, once ${first.policy}'s finding is fixed,` : "fail"} with `,
+          ),
+        ),
+      },
+      layers.fails.length
+        ? "the hub firewall drops the download of the layers"
+        : "the hub firewall lets the layers through, or is not on their path",
+      firewallIds,
+    );
 
   const verdict = hops.some((h) => h.verdict === "fail")
     ? "fails"
