@@ -33,6 +33,11 @@ export interface PathOptions {
   egressIps?: readonly string[];
   /** Role definition GUIDs the organisation counts as pull roles (aks-acr-pull-role's config). */
   pullRoleDefinitionIds?: readonly string[];
+  /**
+   * Whether to walk the authorize step too (default true). The network policies leave it out: it
+   * is aks-acr-pull-role's, which reads the same evaluatePullAccess with its own config.
+   */
+  authorize?: boolean;
 }
 
 export const SYMPTOM_403 =

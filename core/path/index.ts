@@ -125,7 +125,9 @@ function walk(topo: Topology, pair: PullPair, options: PathOptions): PullPath {
   const pes = privateEndpointsOf(topo, registry);
   const registryId = idOf(registry.res);
   const peIds = pes.map((p) => idOf(p.res));
-  const zoneIds = privateLinkZones(topo).map((z) => idOf(z.res));
+  const zoneIds = perTopology(topo, "pull-path:zone-ids", () =>
+    privateLinkZones(topo).map((z) => idOf(z.res)),
+  );
   const vnetIds = [
     ...new Set([
       ...clusterVnets(topo, pair.cluster).vnets.map((v) => v.raw),
@@ -314,40 +316,45 @@ function walk(topo: Topology, pair: PullPair, options: PathOptions): PullPath {
   }
 
   // authenticate and authorize: the kubelet's identity and its roles (reported by aks-acr-pull-role).
-  const access = evaluatePullAccess(topo, pair, {
-    extraPullRoleGuids: new Set((options.pullRoleDefinitionIds ?? []).map((g) => g.toLowerCase())),
-  });
-  const authorize: Hop["verdict"] =
-    access.status === "granted" || access.status === "anonymous"
-      ? "pass"
-      : access.status === "missing"
-        ? "fail"
-        : "unknown";
-  hops.push({
-    step: "authorize",
-    policy: PATH_POLICIES.pullRole,
-    fails: [],
-    unsure: [],
-    commands: [],
-    evidence: access.status === "granted" ? [idOf(access.via.res)] : [idOf(pair.cluster.res), registryId],
-    verdict: authorize,
-    ...(authorize === "fail" ? { symptom: KUBELET_401 } : {}),
-    detail:
-      access.status === "granted"
-        ? `the kubelet's identity holds a pull role (${access.via.res.name})`
-        : access.status === "anonymous"
-          ? "the registry allows anonymous pull: no role is needed"
-          : access.status === "missing"
-            ? "the kubelet's identity holds no role that pulls from the registry"
-            : access.status === "pending"
-              ? `waits on preview: ${access.path}`
-              : access.status === "modeUnknown"
-                ? `holds ${access.role}, which pulls unless the registry is in ABAC mode (not recorded)`
-                : access.status === "viaGroup"
-                  ? `${access.role} is granted to a group (${access.via.res.name}) whose members the recording does not show`
-                  : access.reason,
-  });
-  if (authorize === "fail") first ??= hops[hops.length - 1];
+  // The layers hop's wording follows the network's first failure, whether or not authorize is walked.
+  const networkFirst: Hop | undefined = first;
+  if (options.authorize !== false) authorizeHop();
+  function authorizeHop() {
+    const access = evaluatePullAccess(topo, pair, {
+      extraPullRoleGuids: new Set((options.pullRoleDefinitionIds ?? []).map((g) => g.toLowerCase())),
+    });
+    const authorize: Hop["verdict"] =
+      access.status === "granted" || access.status === "anonymous"
+        ? "pass"
+        : access.status === "missing"
+          ? "fail"
+          : "unknown";
+    hops.push({
+      step: "authorize",
+      policy: PATH_POLICIES.pullRole,
+      fails: [],
+      unsure: [],
+      commands: [],
+      evidence: access.status === "granted" ? [idOf(access.via.res)] : [idOf(pair.cluster.res), registryId],
+      verdict: authorize,
+      ...(authorize === "fail" ? { symptom: KUBELET_401 } : {}),
+      detail:
+        access.status === "granted"
+          ? `the kubelet's identity holds a pull role (${access.via.res.name})`
+          : access.status === "anonymous"
+            ? "the registry allows anonymous pull: no role is needed"
+            : access.status === "missing"
+              ? "the kubelet's identity holds no role that pulls from the registry"
+              : access.status === "pending"
+                ? `waits on preview: ${access.path}`
+                : access.status === "modeUnknown"
+                  ? `holds ${access.role}, which pulls unless the registry is in ABAC mode (not recorded)`
+                  : access.status === "viaGroup"
+                    ? `${access.role} is granted to a group (${access.via.res.name}) whose members the recording does not show`
+                    : access.reason,
+    });
+    if (authorize === "fail") first ??= hops[hops.length - 1];
+  }
 
   // layers: where the blobs come from, through the hub firewall on the public path.
   if (layers)
@@ -359,7 +366,7 @@ function walk(topo: Topology, pair: PullPair, options: PathOptions): PullPath {
         fails: layers.fails.map((m) =>
           m.replace(
             / (will|would) fail with /,
-            ` $1 ${first && first.step !== "layers" ? `still fail, once ${first.policy}'s finding is fixed,` : "fail"} with `,
+            ` $1 ${networkFirst ? `still fail, once ${networkFirst.policy}'s finding is fixed,` : "fail"} with `,
           ),
         ),
       },

@@ -42,7 +42,8 @@ export function evaluatePairs(
 ): PairEvaluation {
   return perTopology(topo, `${check.name}:${JSON.stringify(config)}`, () => {
     const out: PairEvaluation = { certain: [], unverified: [] };
-    const options = { egressIps: ipv4List(check.name, config, "egressIps") };
+    // The network hops only: the authorize step is aks-acr-pull-role's, from the same function.
+    const options = { egressIps: ipv4List(check.name, config, "egressIps"), authorize: false };
     const guessed = new Map<ClusterNode, { registries: RegistryNode[]; lines: string[] }>();
     for (const pair of pullPairs(topo, declaredPulls(check.name, config))) {
       const hops = hopsOf(pullPath(topo, pair, options), check.name);
