@@ -14,7 +14,7 @@ import * as path from "node:path";
 import { ProgramConfigError } from "../core/program-config";
 import { PACKAGE_ROOT } from "../offline/package-root";
 import type { Report } from "../offline/report";
-import type { TraceFilter, TraceReport } from "../offline/trace";
+import type { TraceFilter } from "../offline/trace";
 import { loadWorld, requirePullPair, WorldError } from "../offline/world";
 
 const USAGE = `usage: aks-acr-guard <diagnose|preview> <world.json>... [--format text|json|markdown]
@@ -116,13 +116,19 @@ async function trace(args: Args, progress: (s: string) => void): Promise<number>
   requirePullPair(world);
   const { traceWorld, renderTraceMarkdown, renderTraceText } = await import("../offline/trace");
   const report = traceWorld(world, args.filter);
-  const render = {
-    text: renderTraceText,
-    markdown: renderTraceMarkdown,
-    json: (t: TraceReport) => JSON.stringify(t, null, 2),
-  };
-  process.stdout.write(render[args.format](report) + "\n");
+  print(args.format, report, renderTraceText, renderTraceMarkdown);
   return report.summary.fails > 0 ? 1 : 0;
+}
+
+/** The report alone on stdout: text, markdown, or JSON. */
+function print<T>(
+  format: Args["format"],
+  report: T,
+  text: (r: T) => string,
+  markdown: (r: T) => string,
+): void {
+  const render = { text, markdown, json: (r: T) => JSON.stringify(r, null, 2) };
+  process.stdout.write(render[format](report) + "\n");
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -143,12 +149,7 @@ export async function main(argv: string[]): Promise<number> {
     });
     const report = await Promise.race([run(args, progress), escaped]);
     const { renderMarkdown, renderText } = await import("../offline/report");
-    const render = {
-      text: renderText,
-      markdown: renderMarkdown,
-      json: (r: Report) => JSON.stringify(r, null, 2),
-    };
-    process.stdout.write(render[args.format](report) + "\n");
+    print(args.format, report, renderText, renderMarkdown);
     return report.summary.mandatoryAfter > 0 ? 1 : 0;
   } catch (e) {
     if (e instanceof UsageError || e instanceof WorldError || e instanceof ProgramConfigError) {

@@ -507,6 +507,11 @@ const replace = (rs: Rec[], type: string, next: Rec | undefined) => {
   return out;
 };
 const without = (rs: Rec[], pred: (r: Rec) => boolean) => rs.filter((r) => !pred(r));
+/** The hub environment with A records written by hand (no zone group), the endpoint serving these names. */
+const recordsByHand = (customDnsConfigs: { fqdn: string; ipAddresses: string[] }[]) =>
+  without(healthy(HUB), (r) => r.id.includes("/privateDnsZoneGroups/")).map((r) =>
+    r.id === IDS.pe ? { ...r, properties: { ...r.properties, customDnsConfigs } } : r,
+  );
 
 /** The demo's environment: AcrPull on the control-plane identity, the spoke-to-hub peering missing, the zone linked to the hub only. */
 const BROKEN_HUB_SPOKE: Rec[] = without(
@@ -766,20 +771,10 @@ const SCENARIOS: Scenario[] = [
       "The hub's A records were written by hand, and the registry's private endpoint was recreated since: it now answers " +
       "at 10.0.1.14, while the zone's record for the registry still says 10.0.1.4, where nothing answers (443 i/o timeout). " +
       "The plan gives the endpoint a DNS zone group, which keeps its records on its IPs.",
-    resources: without(healthy(HUB), (r) => r.id.includes("/privateDnsZoneGroups/")).map((r) =>
-      r.id === IDS.pe
-        ? {
-            ...r,
-            properties: {
-              ...r.properties,
-              customDnsConfigs: [
-                { fqdn: "contosoacr.azurecr.io", ipAddresses: ["10.0.1.14"] },
-                { fqdn: "contosoacr.westeurope.data.azurecr.io", ipAddresses: ["10.0.1.5"] },
-              ],
-            },
-          }
-        : r,
-    ),
+    resources: recordsByHand([
+      { fqdn: "contosoacr.azurecr.io", ipAddresses: ["10.0.1.14"] },
+      { fqdn: "contosoacr.westeurope.data.azurecr.io", ipAddresses: ["10.0.1.5"] },
+    ]),
     kubernetes: web(goodImage),
     before: [
       onCluster("acr-private-dns-link", "mandatory", [
@@ -799,21 +794,11 @@ const SCENARIOS: Scenario[] = [
       "contosoacr.northeurope.data, so nodes that download layers from the replica resolve its public address, which refuses " +
       "them (403). The plan gives the endpoint a DNS zone group, which writes every record.",
     resources: [
-      ...without(healthy(HUB), (r) => r.id.includes("/privateDnsZoneGroups/")).map((r) =>
-        r.id === IDS.pe
-          ? {
-              ...r,
-              properties: {
-                ...r.properties,
-                customDnsConfigs: [
-                  { fqdn: "contosoacr.azurecr.io", ipAddresses: ["10.0.1.4"] },
-                  { fqdn: "contosoacr.westeurope.data.azurecr.io", ipAddresses: ["10.0.1.5"] },
-                  { fqdn: "contosoacr.northeurope.data.azurecr.io", ipAddresses: ["10.0.1.6"] },
-                ],
-              },
-            }
-          : r,
-      ),
+      ...recordsByHand([
+        { fqdn: "contosoacr.azurecr.io", ipAddresses: ["10.0.1.4"] },
+        { fqdn: "contosoacr.westeurope.data.azurecr.io", ipAddresses: ["10.0.1.5"] },
+        { fqdn: "contosoacr.northeurope.data.azurecr.io", ipAddresses: ["10.0.1.6"] },
+      ]),
       rec(
         `${IDS.registry}/replications/northeurope`,
         "Microsoft.ContainerRegistry/registries/replications",

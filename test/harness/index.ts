@@ -2,8 +2,10 @@
  * What policy tests import: the harness started once per test file, and assertions on diagnostics.
  */
 import * as assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { promisify } from "node:util";
 import { PolicyPackClient, Diagnostic, PolicyConfig, REPO_ROOT } from "../../offline/analyzer";
 import { PolicyResourceInput, unknown, urnOf } from "../../offline/resources";
 import { loadWorld, stackOf, World } from "../../offline/world";
@@ -180,4 +182,14 @@ export function scenarioStacks(): { name: string; world: World; resources: Polic
       const world = loadWorld(path.join(dir, name, "world.json"));
       return { name, world, resources: stackOf(world).resources };
     });
+}
+
+/** Runs the built aks-acr-guard command in this folder: its exit code, stdout and stderr. */
+export function aksAcrGuard(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return promisify(execFile)(process.execPath, [path.join(REPO_ROOT, "bin", "aks-acr-guard.js"), ...args], {
+    cwd: REPO_ROOT,
+  }).then(
+    (r) => ({ code: 0, ...r }),
+    (e: { code: number; stdout: string; stderr: string }) => e,
+  );
 }

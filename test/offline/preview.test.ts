@@ -10,7 +10,7 @@ import { loadWorld, stackOf, WorldError } from "../../offline/world";
 import { CAUSE_OF, previewReportOf, renderMarkdown, renderText, Report } from "../../offline/report";
 import { LEFT_POLICIES } from "../../offline/left";
 import { printsNow, traceWorld } from "../../offline/trace";
-import { REPO_ROOT, ScenarioExpected, urnOf, usePolicyPack } from "../harness";
+import { aksAcrGuard, REPO_ROOT, ScenarioExpected, urnOf, usePolicyPack } from "../harness";
 import { sha256 } from "../../core/pull-secrets";
 
 const SCENARIOS = path.join(REPO_ROOT, "scenarios");
@@ -318,13 +318,7 @@ describe("which cluster and registry the program points at", () => {
 
 describe("the aks-acr-guard command", () => {
   const exec = promisify(execFile);
-  const cli = (args: string[]) =>
-    exec(process.execPath, [path.join(REPO_ROOT, "bin", "aks-acr-guard.js"), ...args], {
-      cwd: REPO_ROOT,
-    }).then(
-      (r) => ({ code: 0, ...r }),
-      (e: { code: number; stdout: string; stderr: string }) => e,
-    );
+  const cli = aksAcrGuard;
   const DEMO = path.join("scenarios", "broken-hub-spoke", "world.json");
 
   it("npm run demo: findings, the plan that fixes them, a clean after-state, exit 0; progress on stderr only", async function () {

@@ -1,17 +1,14 @@
 // The trace prints the model the pack reports from: on every bundled recording, the hops it says
 // fail are the pack's mandatory findings of the pull path, no more and no fewer.
 import * as assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { promisify } from "node:util";
 import { PATH_POLICIES } from "../../core/path";
 import { renderTraceMarkdown, renderTraceText, traceWorld } from "../../offline/trace";
 import { loadWorld, WorldError } from "../../offline/world";
-import { REPO_ROOT, ScenarioExpected } from "../harness";
+import { aksAcrGuard, REPO_ROOT, ScenarioExpected } from "../harness";
 
 const SCENARIOS = path.join(REPO_ROOT, "scenarios");
-const exec = promisify(execFile);
 /** The policies that report a hop of a pull path (the pull role, the network, the image's reference). */
 const PATH_POLICY_NAMES = new Set<string>([...Object.values(PATH_POLICIES), "k8s-acr-image-reference"]);
 
@@ -115,13 +112,7 @@ describe("aks-acr-guard trace", () => {
   });
 
   describe("the command", () => {
-    const cli = (args: string[]) =>
-      exec(process.execPath, [path.join(REPO_ROOT, "bin", "aks-acr-guard.js"), ...args], {
-        cwd: REPO_ROOT,
-      }).then(
-        (r) => ({ code: 0, ...r }),
-        (e: { code: number; stdout: string; stderr: string }) => e,
-      );
+    const cli = aksAcrGuard;
 
     it("prints JSON as docs/trace-schema.md documents it; exit 1 when a path fails, 0 when all pull", async () => {
       const broken = await cli(["trace", "scenarios/broken-hub-spoke/world.json", "--format", "json"]);
