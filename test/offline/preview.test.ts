@@ -15,6 +15,15 @@ import { sha256 } from "../../core/pull-secrets";
 
 const SCENARIOS = path.join(REPO_ROOT, "scenarios");
 
+/** The policy each component of the plan fixes (the README's component table). */
+const FIXES: Record<string, string> = {
+  AcrPullAccess: "aks-acr-pull-role",
+  PrivateRegistryDns: "acr-private-dns-link",
+  VnetPeeringPair: "aks-acr-vnet-peering",
+  RegistryEgressAccess: "acr-firewall-aks-egress",
+  HubFirewallRegistryRule: "aks-acr-hub-firewall",
+};
+
 describe("the offline preview", () => {
   const { pack } = usePolicyPack();
 
@@ -49,6 +58,16 @@ describe("the offline preview", () => {
             p.type !== "aks-acr-guard:index:AksAcrObserver",
         )
         .map((p) => p.type.split(":").pop());
+      // The plan and the pack read one model: nothing planned that nothing reported, and every
+      // mandatory finding either fixed by the plan or left, explained (below).
+      const reported = new Set(
+        report.before.filter((d) => d.enforcementLevel === "mandatory").map((d) => d.policyName),
+      );
+      for (const fix of fixes)
+        assert.ok(
+          reported.has(FIXES[fix!]),
+          `${name}: ${fix} is planned, but nothing reports ${FIXES[fix!]}`,
+        );
       if (expected.declares) assert.deepEqual(fixes, expected.declares);
       else
         assert.ok(
