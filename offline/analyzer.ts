@@ -28,6 +28,18 @@ export { PACKAGE_ROOT };
 /** The same folder: in the repository's tests, the repository. */
 export const REPO_ROOT = PACKAGE_ROOT;
 export const POLICIES_DIR = path.join(PACKAGE_ROOT, "policies");
+
+/**
+ * Loaded into the pack's process before the runner: the pack ends when the process that started
+ * it is gone, however that ended (a CI step killed at its timeout, a SIGKILL), instead of running
+ * on at full CPU. Once the parent is gone, the child is adopted and its parent pid changes.
+ */
+const PARENT_WATCH =
+  "data:text/javascript," +
+  encodeURIComponent(
+    "const parent = Number(process.env.AKS_ACR_GUARD_PARENT_PID);" +
+      "if (parent) setInterval(() => { if (process.ppid !== parent) process.exit(0); }, 500).unref();",
+  );
 const RUN_POLICY_PACK = path.join(
   path.dirname(require.resolve("@pulumi/pulumi/package.json")),
   "cmd",
@@ -103,9 +115,9 @@ export class PolicyPackClient {
     env: NodeJS.ProcessEnv = {},
     runner: string = RUN_POLICY_PACK,
   ): Promise<PolicyPackClient> {
-    const child = spawn(process.execPath, [runner, "127.0.0.1:1", "."], {
+    const child = spawn(process.execPath, ["--import", PARENT_WATCH, runner, "127.0.0.1:1", "."], {
       cwd: packDir,
-      env: { ...process.env, ...env },
+      env: { ...process.env, ...env, AKS_ACR_GUARD_PARENT_PID: String(process.pid) },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stderr = "";

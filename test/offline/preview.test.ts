@@ -1,6 +1,6 @@
 import { tokenRecord } from "../fixtures/azure";
 import * as assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -369,6 +369,47 @@ describe("the aks-acr-guard command", () => {
     assert.equal(findings(once).length, 3);
     assert.deepEqual(findings(twice), findings(once));
     assert.doesNotMatch(twice.stdout, /aks-prod-2/);
+  });
+
+  it("ends the policy pack it started when it is killed (a CI step's timeout), however it is killed", async function () {
+    this.timeout(60_000);
+    // GIVEN the command diagnosing the demo, its pack started
+    const command = spawn(
+      process.execPath,
+      [path.join(REPO_ROOT, "bin", "aks-acr-guard.js"), "diagnose", DEMO],
+      {
+        cwd: REPO_ROOT,
+        stdio: ["ignore", "ignore", "pipe"],
+      },
+    );
+    let progress = "";
+    await new Promise<void>((resolve) =>
+      command.stderr!.on("data", (d) => {
+        progress += d;
+        if (progress.includes("analyzing")) resolve();
+      }),
+    );
+    const children = () =>
+      fs
+        .readdirSync(`/proc/${command.pid}/task`)
+        .flatMap((t) => fs.readFileSync(`/proc/${command.pid}/task/${t}/children`, "utf8").split(" "))
+        .filter(Boolean)
+        .map(Number);
+    const [pack] = children();
+    assert.ok(pack, "the command runs the pack as its child");
+    // WHEN it is killed outright, with no chance to stop the pack
+    command.kill("SIGKILL");
+    // THEN the pack ends within seconds instead of running on
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 40 && alive(pack); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(alive(pack), false, `the pack (pid ${pack}) still runs after its command was killed`);
   });
 
   it("refuses a recording with no cluster or no registry (exit 2), saying what to check", async function () {
