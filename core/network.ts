@@ -257,6 +257,22 @@ export function zoneLinks(topo: Topology, zone: ZoneInfo): { vnets: ArmId[]; pen
   return { vnets, pending };
 }
 
+/**
+ * Whether a VNet linked to the zone falls back to public resolution for names the zone does not
+ * hold (the link's `resolutionPolicy: NxDomainRedirect`); otherwise Azure DNS answers NXDOMAIN.
+ */
+export function linkRedirectsNxDomain(topo: Topology, zone: ZoneInfo, vnet: ArmId): Known<boolean> {
+  for (const link of topo.byKind.get("virtualNetworkLink") ?? []) {
+    if (!inZone(topo, link, zone)) continue;
+    const v = readString(link.props, "virtualNetwork", "id");
+    if (!known(v) || parseArmId(v)?.key !== vnet.key) continue;
+    const policy = readArmProp(link.props, "resolutionPolicy");
+    if (isUnknown(policy)) return UNKNOWN;
+    return typeof policy === "string" && policy.toLowerCase() === "nxdomainredirect";
+  }
+  return false;
+}
+
 /** A records of the zone, by relative name (lower case). */
 export function zoneARecords(topo: Topology, zone: ZoneInfo): Set<string> {
   const names = new Set<string>();

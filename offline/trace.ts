@@ -327,7 +327,11 @@ export function renderTraceText(t: TraceReport): string {
     out.push("");
     out.push(
       `${nameOf(p.cluster)} -> ${nameOf(p.registry)}${p.image ? ` (${p.image})` : ""}: ${p.verdict}` +
-        (p.via && p.via !== "unknown" ? ` (the registry's name resolves to its ${p.via})` : "") +
+        (p.via === "no address"
+          ? " (the cluster's DNS answers NXDOMAIN for the registry's name)"
+          : p.via && p.via !== "unknown"
+            ? ` (the registry's name resolves to its ${p.via})`
+            : "") +
         (p.evidence === "no other evidence" ? " [a guess: nothing shows this cluster pulls from it]" : ""),
     );
     p.hops.forEach((h, i) => {

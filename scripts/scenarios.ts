@@ -791,8 +791,8 @@ const SCENARIOS: Scenario[] = [
     about:
       "A geo-replicated registry (West Europe, and a replica in North Europe) behind a hub private endpoint whose A records " +
       "were written by hand: the zone has the login server's and West Europe's data endpoint's, but not " +
-      "contosoacr.northeurope.data, so nodes that download layers from the replica resolve its public address, which refuses " +
-      "them (403). The plan gives the endpoint a DNS zone group, which writes every record.",
+      "contosoacr.northeurope.data, and the zone, linked to the spoke, answers NXDOMAIN for it: nodes that download layers " +
+      "from the replica fail with no such host. The plan gives the endpoint a DNS zone group, which writes every record.",
     resources: [
       ...recordsByHand([
         { fqdn: "contosoacr.azurecr.io", ipAddresses: ["10.0.1.4"] },
@@ -810,6 +810,7 @@ const SCENARIOS: Scenario[] = [
     before: [
       onCluster("acr-private-dns-link", "mandatory", [
         "none for 'contosoacr.northeurope.data'",
+        "lookup contosoacr.northeurope.data.azurecr.io: no such host",
         "one per replica's region",
         "add-record -g rg-dns -z privatelink.azurecr.io -n contosoacr.northeurope.data -a 10.0.1.6",
       ]),

@@ -19,6 +19,11 @@ export interface HopVerdict {
   /** The first value that waits on preview. */
   pending?: string;
   /**
+   * The resolve step's fails that stand whatever the public path does (a linked zone without the
+   * name answers NXDOMAIN: the pull never reaches an address). Also in `fails`.
+   */
+  standing?: string[];
+  /**
    * Commands that fix it where no component can (someone else's resource): the plan gives them.
    * Components' fixes are the plan's own declarations.
    */

@@ -52,7 +52,7 @@ export interface Hop extends Required<Pick<HopVerdict, "fails" | "unsure" | "com
 export interface PullPath {
   pair: PullPair;
   /** Where the cluster's DNS sends the pull. */
-  via: "private endpoint" | "public endpoint" | "unknown";
+  via: "private endpoint" | "public endpoint" | "no address" | "unknown";
   verdict: "pulls" | "fails" | "unknown";
   hops: Hop[];
 }
@@ -177,49 +177,58 @@ function walk(topo: Topology, pair: PullPair, options: PathOptions): PullPath {
       // refuses the cluster (a private endpoint does not close an open public path).
       publicChecked = true;
       const admission = publicAdmission(topo, pair, options);
+      // A name the linked zone lacks gets NXDOMAIN: that fails whatever the public path does.
+      const standing = v.standing ?? [];
+      const others = v.fails.filter((m) => !standing.includes(m));
+      const nowhere = standing.length > 0 && others.length === 0;
+      const evidence = [...zoneIds, registryId];
       if (admission.admits === true) {
-        via = "public endpoint";
+        via = nowhere ? "no address" : "public endpoint";
         hop(
           "resolve",
           PATH_POLICIES.dns,
-          pass,
-          `${login} resolves to the public address, not to private endpoint ${pes.map((p) => `'${p.res.name}'`).join(", ")}; ` +
-            "the registry admits the cluster there, so the pull goes over the public path",
-          [...zoneIds, registryId],
+          { fails: standing },
+          standing.length
+            ? `the cluster's DNS answers NXDOMAIN for a name of ${login}: the linked zone does not hold it`
+            : `${login} resolves to the public address, not to private endpoint ${pes.map((p) => `'${p.res.name}'`).join(", ")}; ` +
+                "the registry admits the cluster there, so the pull goes over the public path",
+          evidence,
         );
       } else if (admission.admits === UNKNOWN) {
-        via = "unknown";
+        via = nowhere ? "no address" : "unknown";
         hop(
           "resolve",
           PATH_POLICIES.dns,
-          { fails: [], pending: admission.pending },
+          { fails: standing, pending: admission.pending },
           `${login} resolves to the public address; whether the registry admits the cluster there waits on preview`,
-          [...zoneIds, registryId],
+          evidence,
         );
       } else if (admission.admits === undefined) {
-        via = "public endpoint";
+        via = nowhere ? "no address" : "public endpoint";
         hop(
           "resolve",
           PATH_POLICIES.dns,
           {
-            fails: [],
-            unsure: v.fails.map(
+            fails: standing,
+            unsure: others.map(
               (m) =>
                 `${m}\n(Not certain: the registry's network rules (defaultAction: Deny) may admit the cluster's egress IPs, which this ` +
                 "stack does not show; set them in config egressIps to decide.)",
             ),
           },
           `${login} resolves to the public address; whether the registry's IP rules admit the cluster's egress is not shown`,
-          [...zoneIds, registryId],
+          evidence,
         );
       } else {
-        via = "public endpoint";
+        via = nowhere ? "no address" : "public endpoint";
         hop(
           "resolve",
           PATH_POLICIES.dns,
           v,
-          `${login} resolves to the public address, where ${publicRefusal(admission)}`,
-          [...zoneIds, registryId],
+          nowhere
+            ? `the cluster's DNS answers NXDOMAIN for a name of ${login}: the linked zone does not hold it`
+            : `${login} resolves to the public address, where ${publicRefusal(admission)}`,
+          evidence,
         );
       }
     }

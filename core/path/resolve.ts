@@ -5,14 +5,17 @@ import {
   hasZoneGroup,
   privateEndpointsOf,
   privateLinkZones,
+  linkRedirectsNxDomain,
   zoneARecordAddresses,
   zoneARecords,
   zoneLinks,
   zonePending,
+  ZoneInfo,
 } from "../network";
 import { resourceName } from "../arm-id";
-import { known, readString, sameText, UNKNOWN } from "../values";
-import { Topology } from "../topology";
+import { Known, known, readString, sameText, UNKNOWN } from "../values";
+import type { ArmId } from "../arm-id";
+import { ClusterNode, Topology } from "../topology";
 import { HopJudge, SYMPTOM_403 } from "./hop";
 
 /**
@@ -46,12 +49,26 @@ export function dnsJudge(topo: Topology): HopJudge | undefined {
       !!zoneSub && !!cluster.id?.subscriptionId && sameText(zoneSub, cluster.id.subscriptionId) === false;
     const zoneRg = `${zone.id?.resourceGroup ?? "<zone-resource-group>"}${elsewhere ? ` --subscription ${zoneSub}` : ""}`;
     const location = readString(registry.res.props, "location");
+    // A name the zone does not hold: a VNet that resolves from the zone gets NXDOMAIN (the pull never
+    // reaches an address, whatever the public path does), unless its link redirects to public DNS.
+    const standing: string[] = [];
+    const nxdomain = answersNxDomain(topo, cluster, zone);
+    const so =
+      nxdomain === true
+        ? "so the cluster's DNS answers NXDOMAIN for it (its VNet resolves from the zone, and the link does not redirect to public DNS)"
+        : "so the name resolves to the registry's public address, which its network rules refuse";
+    const push = (message: string) => {
+      fails.push(message);
+      if (nxdomain === true) standing.push(message);
+    };
+    if (nxdomain === UNKNOWN)
+      pending ??= `${zone.res.name}: its links' virtualNetwork.id and resolutionPolicy`;
     if (serving.length === 0 && name !== undefined) {
-      fails.push(
-        `Pods on cluster '${cluster.label}' pulling from '${name}.azurecr.io' ${will} with ${SYMPTOM_403}: private DNS zone ` +
+      push(
+        `Pods on cluster '${cluster.label}' pulling from '${name}.azurecr.io' ${will} with ` +
+          `${nxdomain === true ? `ErrImagePull: "dial tcp: lookup ${name}.azurecr.io: no such host"` : SYMPTOM_403}: private DNS zone ` +
           `${zone.name} holds no A record for '${name}' (nor '${name}.${known(location) ? location : "<region>"}.data'), and private ` +
-          `endpoint '${pes[0].res.name}' has no DNS zone group that would write them, so the name resolves to the registry's ` +
-          "public address, which its network rules refuse.\n" +
+          `endpoint '${pes[0].res.name}' has no DNS zone group that would write them, ${so}.\n` +
           `Fix: declare aks-acr-guard's PrivateRegistryDns for the registry (it adds the endpoint's DNS zone group), or run: ` +
           `az network private-endpoint dns-zone-group create -g <endpoint-group> --endpoint-name ${pes[0].res.name} -n default ` +
           `--private-dns-zone ${zone.id?.raw ?? zone.name} --zone-name ${zone.name}`,
@@ -76,13 +93,15 @@ export function dnsJudge(topo: Topology): HopJudge | undefined {
         const list = missing.map((d) => `'${d}'`).join(", ");
         const replicas =
           missing.length > 1 || (known(location) && missing[0] !== `${name}.${location.toLowerCase()}.data`);
-        fails.push(
+        push(
           `Pods on cluster '${cluster.label}' pulling from '${name}.azurecr.io' ${will} with ErrImagePull: 'failed to copy: ` +
-            `httpReadSeeker: failed open: ... https://${missing[0]}.azurecr.io/...: 403 Forbidden' (or an i/o timeout): private DNS zone ` +
+            (nxdomain === true
+              ? `httpReadSeeker: failed open: ... dial tcp: lookup ${missing[0]}.azurecr.io: no such host': private DNS zone `
+              : `httpReadSeeker: failed open: ... https://${missing[0]}.azurecr.io/...: 403 Forbidden' (or an i/o timeout): private DNS zone `) +
             `${zone.name} holds an A record for '${name}' but none for ${list}, the registry's data ` +
             `${missing.length > 1 ? "endpoints" : "endpoint"} that image layers download from` +
             `${replicas ? " (a geo-replicated registry has one per replica's region, and the zone needs a record for each)" : ""}, ` +
-            "so that name resolves to the public address, which the registry's network rules refuse.\n" +
+            `${so}.\n` +
             `Fix: declare aks-acr-guard's PrivateRegistryDns for the registry (its DNS zone group writes every record), or run: ` +
             missing
               .map((d) => {
@@ -165,6 +184,33 @@ export function dnsJudge(topo: Topology): HopJudge | undefined {
         );
       }
     }
-    return { fails, unsure, pending };
+    return { fails, unsure, pending, standing };
   };
+}
+
+/**
+ * Whether the cluster's DNS answers NXDOMAIN for a name the zone does not hold: every VNet it
+ * resolves from (its own with Azure DNS, or its custom DNS servers') is linked to the zone, with
+ * no link redirecting to public DNS. False where one is not linked (it resolves the public name).
+ */
+function answersNxDomain(topo: Topology, cluster: ClusterNode, zone: ZoneInfo): Known<boolean> {
+  const { vnets, pending } = clusterVnets(topo, cluster);
+  const links = zoneLinks(topo, zone);
+  if (pending || links.pending) return UNKNOWN;
+  const askers: ArmId[] = [];
+  for (const vnet of vnets) {
+    const path = dnsPathOf(topo, vnet);
+    if (path === UNKNOWN) return UNKNOWN;
+    if (path.kind === "elsewhere") return false;
+    askers.push(...(path.kind === "azure" ? [vnet] : path.vnets));
+  }
+  if (askers.length === 0) return false;
+  let redirect: Known<boolean> = false;
+  for (const a of askers) {
+    if (!links.vnets.some((l) => l.key === a.key)) return false;
+    const r = linkRedirectsNxDomain(topo, zone, a);
+    if (r === true) return false;
+    if (r === UNKNOWN) redirect = UNKNOWN;
+  }
+  return redirect === UNKNOWN ? UNKNOWN : true;
 }

@@ -63,6 +63,46 @@ describe("the private-link path", () => {
         "az network private-dns record-set a add-record -g rg-dns -z privatelink.azurecr.io -n contosoacr.westeurope.data",
       );
     });
+    describe("a linked zone that does not hold the name answers NXDOMAIN", () => {
+      // GIVEN the zone linked to the spoke, its records left out (no zone group, none by hand)
+      const bare = without("pe-contosoacr-dns");
+      const open = withProps(
+        healthy.find((r) => r.name === "contosoacr")!,
+        (p) => {
+          p.publicNetworkAccess = "Enabled";
+          p.networkRuleSet = { defaultAction: "Allow", ipRules: [] };
+        },
+      );
+      const redirecting = withProps(
+        healthy.find((r) => r.name === "link-vnet-aks-prod")!,
+        (p) => {
+          p.resolutionPolicy = "NxDomainRedirect";
+        },
+      );
+      it("fails with no such host, even where the public path would admit the cluster", async () => {
+        for (const stack of [bare, [...bare.filter((r) => r.name !== "contosoacr"), open]])
+          assertViolation(
+            await run(P, stack),
+            "mandatory",
+            aks,
+            'will fail with ErrImagePull: "dial tcp: lookup contosoacr.azurecr.io: no such host"',
+            "answers NXDOMAIN",
+          );
+      });
+      it("falls back to public DNS where the link says NxDomainRedirect: then the public path decides", async () => {
+        const redirected = bare.filter((r) => r.name !== "link-vnet-aks-prod");
+        assertNoMandatory(
+          await run(P, [...redirected.filter((r) => r.name !== "contosoacr"), open, redirecting]),
+        );
+        assertViolation(
+          await run(P, [...redirected, redirecting]),
+          "mandatory",
+          aks,
+          "403 Forbidden",
+          "public address",
+        );
+      });
+    });
     it("reports a hand-written A record on an address the endpoint does not have: the pull times out", async () => {
       const d = assertViolation(
         await run(P, [
