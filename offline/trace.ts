@@ -34,6 +34,11 @@ export interface TracePath {
    * only pair); `no other evidence` marks a guess, which the pack reports in its advisory halves.
    */
   evidence?: PullPair["evidence"];
+  /**
+   * Whether the recording shows this pull for certain (the pack reports its failures as mandatory);
+   * false for a guessed pair, whose failures are the pack's advisory `-unverified` halves.
+   */
+  certain: boolean;
   hops: TraceHop[];
 }
 
@@ -182,6 +187,7 @@ function pathOf(
         : "pulls",
     via: path.via,
     evidence: pair.evidence,
+    certain: pair.certain,
     hops,
   };
 }
@@ -239,6 +245,7 @@ export function traceWorld(world: World, filter: TraceFilter = {}): TraceReport 
           registry: host && LOGIN_SERVER.test(host) ? host : (host ?? filter.image),
           image: filter.image,
           verdict: content.verdict === "fail" ? "fails" : "unknown",
+          certain: true,
           hops: [content],
         });
     } else {
@@ -264,6 +271,8 @@ export function traceWorld(world: World, filter: TraceFilter = {}): TraceReport 
             registry: parsedHost(image),
             image,
             verdict: content.verdict === "fail" ? "fails" : "unknown",
+            // The image's reference fails wherever it runs: the pack reports it on the workload.
+            certain: true,
             hops: [content],
           });
       }
@@ -290,7 +299,7 @@ export interface PrintsNow {
 
 export function printsNow(t: TraceReport): PrintsNow[] {
   return t.paths.flatMap((p) => {
-    if (p.evidence === "no other evidence") return [];
+    if (!p.certain) return [];
     const first = p.hops.find((h) => h.verdict === "fail");
     if (!first?.policy) return [];
     return [
@@ -332,7 +341,7 @@ export function renderTraceText(t: TraceReport): string {
           : p.via && p.via !== "unknown"
             ? ` (the registry's name resolves to its ${p.via})`
             : "") +
-        (p.evidence === "no other evidence" ? " [a guess: nothing shows this cluster pulls from it]" : ""),
+        (p.certain ? "" : " [not certain: nothing shows for sure that this cluster pulls from it]"),
     );
     p.hops.forEach((h, i) => {
       out.push(`  ${String(i + 1).padStart(2)}  ${h.step.padEnd(12)} ${MARK[h.verdict]}  ${h.detail}`);

@@ -2,6 +2,7 @@
 // fail are the pack's mandatory findings of the pull path, no more and no fewer.
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { PATH_POLICIES } from "../../core/path";
 import { renderTraceMarkdown, renderTraceText, traceWorld } from "../../offline/trace";
@@ -21,7 +22,7 @@ describe("aks-acr-guard trace", () => {
         fs.readFileSync(path.join(SCENARIOS, name, "expected.json"), "utf8"),
       ) as ScenarioExpected;
       const trace = traceWorld(loadWorld(path.join(SCENARIOS, name, "world.json")));
-      const certain = trace.paths.filter((p) => p.evidence !== "no other evidence");
+      const certain = trace.paths.filter((p) => p.certain);
       const failing = new Set(
         certain.flatMap((p) => p.hops.filter((h) => h.verdict === "fail").map((h) => h.policy!)),
       );
@@ -129,6 +130,42 @@ describe("aks-acr-guard trace", () => {
       const healthy = await cli(["trace", "scenarios/healthy-hub-spoke/world.json"]);
       assert.equal(healthy.code, 0, healthy.stdout + healthy.stderr);
       assert.match(healthy.stdout, /0 failing, 0 not decidable from the recording, 1 pulling/);
+    });
+
+    it("sets no exit code on a path that is not certain: the pack reports it as advisory", async () => {
+      // GIVEN the healthy public environment and a second cluster, with no role and no workload of its own
+      const world = JSON.parse(
+        fs.readFileSync(path.join(SCENARIOS, "healthy-public", "world.json"), "utf8"),
+      ) as {
+        resources: { id: string; type: string; properties: Record<string, unknown> }[];
+        kubernetes: unknown[];
+      };
+      const cluster = world.resources.find(
+        (r) => r.type.toLowerCase() === "microsoft.containerservice/managedclusters",
+      )!;
+      const other = JSON.parse(
+        JSON.stringify(cluster)
+          .replace(/aks-prod/g, "aks-batch")
+          .replace(/6c1f2a9e-3b7d/g, "7d2e3b0f-4c8e"),
+      ) as typeof cluster;
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aks-acr-guard-trace-"));
+      try {
+        const file = path.join(dir, "world.json");
+        fs.writeFileSync(
+          file,
+          JSON.stringify({ ...world, kubernetes: [], resources: [...world.resources, other] }),
+        );
+        const trace = traceWorld(loadWorld(file));
+        const batch = trace.paths.find((p) => p.cluster.endsWith("/aks-batch"))!;
+        // THEN its pull would fail (no pull role), but nothing shows it pulls: not certain, exit 0
+        assert.equal(batch.verdict, "fails");
+        assert.equal(batch.certain, false);
+        const r = await cli(["trace", file]);
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        assert.match(r.stdout, /aks-batch -> contosoacr: fails .*\[not certain/);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it("exits 2 on an unknown cluster or a filter given to another command", async () => {
