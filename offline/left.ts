@@ -30,7 +30,8 @@ const REASONS: Record<string, LeftReason> = {
   "aks-acr-pull-role": {
     why:
       "the program declares the pull role only when it knows the pulling identity and the registry's role " +
-      "assignment mode (a service-principal cluster's object id is not in its records)",
+      "assignment mode (a service-principal cluster's object id is not in its records); and a registry that refuses the " +
+      "token the nodes' credential provider asks for is the registry's setting or the cluster's version, which it does not own",
     config: `${NS}:principalObjectId (the pulling identity's object id); the registry's roleAssignmentMode read by the observer`,
   },
   "aks-acr-pull-role-unverified": {

@@ -168,15 +168,14 @@ function pathOf(
   image: TraceHop[] = [],
 ): TracePath {
   const path = pullPath(topo, pair, options);
-  // The image's hops in the kubelet's order: its reference first, its credentials before authorize.
+  // The image's hops in the kubelet's order: its reference first; whether its host gets credentials
+  // before the token the credential provider fetches for it, and before authorize.
   const hops = [...image.filter((h) => h.step === "content"), ...path.hops.map(traceHop)];
   const authenticate = image.find((h) => h.step === "authenticate");
-  if (authenticate)
-    hops.splice(
-      hops.findIndex((h) => h.step === "authorize"),
-      0,
-      authenticate,
-    );
+  if (authenticate) {
+    const at = hops.findIndex((h) => h.step === "authenticate" || h.step === "authorize");
+    hops.splice(at < 0 ? hops.length : at, 0, authenticate);
+  }
   return {
     cluster: idOf(pair.cluster.res),
     registry: idOf(pair.registry.res),

@@ -1,4 +1,5 @@
 import { StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import { hopsOf, pullPath } from "../core/path";
 import { PullVerdict, evaluatePullAccess } from "../core/pull-access";
 import { pullPairs } from "../core/pull-pairs";
 import { clusterArgs, KUBELET_401, loginServerOf, registryRef, registryScope } from "../core/remediation";
@@ -26,7 +27,8 @@ export const aksAcrPullRole: StackValidationPolicy = {
   name: NAME,
   description:
     "The identity the kubelet pulls with (kubelet managed identity, or the cluster's service principal) " +
-    "holds a role that grants pull on each registry the cluster pulls from.",
+    "holds a role that grants pull on each registry the cluster pulls from; and the registry accepts the token its " +
+    "credential provider asks for (a registry that refuses ARM-audience tokens, and node pools before Kubernetes 1.30).",
   enforcementLevel: "mandatory",
   severity: "high",
   url: "https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/connectivity/cannot-pull-image-from-acr-to-aks-cluster#cause-1-401-unauthorized-error",
@@ -49,7 +51,9 @@ export const aksAcrPullRoleUnverified: StackValidationPolicy = {
     "assignment, no pulls config) whose pulling identity holds no pull role on them: a pull would fail with 401 if it " +
     "pulls from one. Reported once per cluster. Also a pull through AcrPull alone from a registry whose record does not " +
     "say its roleAssignmentMode (AcrPull is not honoured in ABAC mode), and a pull role granted to an Entra group whose " +
-    "members the stack does not show. Organisations that require the pull wiring in " +
+    "members the stack does not show; and a registry that refuses ARM-audience tokens pulled by node pools on 1.30 to " +
+    "1.32, whose credential provider asks for ACR-audience tokens only from its March 2025 patches on. Organisations " +
+    "that require the pull wiring in " +
     "code set it mandatory.",
   enforcementLevel: "advisory",
   severity: "medium",
@@ -81,7 +85,27 @@ function decide(topo: Topology, config: Record<string, unknown>): Evaluation {
   const certain: Finding[] = [];
   const guessed = new Map<ClusterNode, RegistryNode[]>();
   const modeUnknown: Finding[] = [];
+  const options = { pullRoleDefinitionIds: [...extraPullRoleGuids] };
   for (const pair of pullPairs(topo, declaredPulls(NAME, config))) {
+    // The authenticate hop (the token the credential provider asks for), from the pull path.
+    for (const h of hopsOf(pullPath(topo, pair, options), NAME)) {
+      if (h.step !== "authenticate") continue;
+      if (h.pending) pending ??= h.pending;
+      const on = (message: string): Finding => ({ message, urn: pair.cluster.res.urn });
+      if (pair.certain) {
+        certain.push(...h.fails.map(on));
+        modeUnknown.push(...h.unsure.map(on));
+      } else
+        modeUnknown.push(
+          ...[...h.fails, ...h.unsure].map((m) =>
+            on(
+              `${m}
+(Not certain: nothing in this stack shows that cluster '${pair.cluster.label}' pulls from ` +
+                `'${pair.registry.label}'; set the \`pulls\` config to make it certain.)`,
+            ),
+          ),
+        );
+    }
     const verdict = evaluatePullAccess(topo, pair, { extraPullRoleGuids });
     if (verdict.status === "pending") pending ??= verdict.path;
     if (verdict.status === "modeUnknown" && pair.certain)

@@ -968,6 +968,47 @@ const SCENARIOS: Scenario[] = [
     declares: [],
   },
   {
+    name: "registry-refuses-arm-tokens",
+    about:
+      "An Azure Policy (Modify) has set the registry to refuse ARM-audience tokens (policies.azureADAuthenticationAsArmPolicy: " +
+      "disabled), and the cluster still runs Kubernetes 1.29 (LTS), whose in-tree credential provider asks for ARM-audience " +
+      "tokens: the token exchange is refused and the pull goes without credentials (401), though the kubelet identity holds " +
+      "AcrPull. No declaration fixes it: the cluster's upgrade, or the registry's setting (the command).",
+    resources: withRegistry(
+      healthy(PUBLIC).map((r) =>
+        r.id === IDS.cluster
+          ? {
+              ...r,
+              properties: {
+                ...r.properties,
+                kubernetesVersion: "1.29.15",
+                currentKubernetesVersion: "1.29.15",
+                agentPoolProfiles: (r.properties.agentPoolProfiles as Record<string, unknown>[]).map((p) => ({
+                  ...p,
+                  orchestratorVersion: "1.29.15",
+                  currentOrchestratorVersion: "1.29.15",
+                })),
+              },
+            }
+          : r,
+      ),
+      { policies: { azureADAuthenticationAsArmPolicy: { status: "disabled" } } },
+    ),
+    kubernetes: web(goodImage),
+    before: [
+      onCluster("aks-acr-pull-role", "mandatory", [
+        "401 Unauthorized",
+        "refuses ARM-audience tokens",
+        "'system' (1.29.15)",
+      ]),
+    ],
+    after: [onCluster("aks-acr-pull-role", "mandatory")],
+    declares: [],
+    commands: [
+      "aks-acr-pull-role: az acr config authentication-as-arm update -r contosoacr --status enabled",
+    ],
+  },
+  {
     name: "hub-firewall-blocks-layers",
     about:
       "Egress locked down through the hub firewall on the public path (userDefinedRouting, a public registry): an " +

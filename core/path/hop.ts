@@ -6,6 +6,8 @@
  * behind an earlier one.
  */
 import type { PullPair } from "../pull-pairs";
+import type { StackResource } from "../topology";
+import { known, readString } from "../values";
 
 /** The steps of a pull, in the order the kubelet takes them. */
 export const STEPS = ["resolve", "route", "admit", "authenticate", "authorize", "content", "layers"] as const;
@@ -47,3 +49,9 @@ export interface PathOptions {
 
 export const SYMPTOM_403 =
   'ErrImagePull / ImagePullBackOff: "failed to authorize: failed to fetch anonymous token: unexpected status: 403 Forbidden"';
+
+/** A resource's ARM id, or its URN while it has none. */
+export function idOf(r: StackResource): string {
+  const id = readString(r.props, "id");
+  return known(id) ? id : r.urn;
+}

@@ -15,16 +15,17 @@ import { clusterVnets, privateEndpointsOf, privateLinkZones } from "../network";
 import { evaluatePullAccess } from "../pull-access";
 import { KUBELET_401 } from "../remediation";
 import type { PullPair } from "../pull-pairs";
-import { perTopology, StackResource, Topology } from "../topology";
-import { known, readString, UNKNOWN } from "../values";
+import { perTopology, Topology } from "../topology";
+import { known, UNKNOWN } from "../values";
+import { tokenAudience } from "./authenticate";
 import { egressJudge, publicAdmission, publicRefusal } from "./admit";
 import { firewallJudge, PublicFirewall, publicFirewallJudge } from "./firewall";
-import { HopVerdict, PathOptions, Step } from "./hop";
+import { HopVerdict, idOf, PathOptions, Step } from "./hop";
 import { dnsJudge } from "./resolve";
 import { connectionJudge, peeringJudge } from "./route";
 
 export type { PathOptions, Step } from "./hop";
-export { STEPS } from "./hop";
+export { idOf, STEPS } from "./hop";
 
 /** The public policies that report a hop of the path, by what they check. */
 export const PATH_POLICIES = {
@@ -57,12 +58,6 @@ export interface PullPath {
   hops: Hop[];
 }
 
-/** A resource's ARM id, or its URN while it has none. */
-export function idOf(r: StackResource): string {
-  const id = readString(r.props, "id");
-  return known(id) ? id : r.urn;
-}
-
 /** The path of one pull, walked once per request's topology and options. */
 export function pullPath(topo: Topology, pair: PullPair, options: PathOptions = {}): PullPath {
   const key = `pull-path:${pair.cluster.res.urn}|${pair.registry.res.urn}|${pair.certain}|${JSON.stringify(options)}`;
@@ -75,7 +70,8 @@ export function hopsOf(path: PullPath, policy: string): Hop[] {
 }
 
 function judgesOf(topo: Topology, options: PathOptions) {
-  return perTopology(topo, `pull-path-judges:${JSON.stringify(options)}`, () => ({
+  // Only the egress judge reads the options (egressIps): the others are shared by every caller.
+  return perTopology(topo, `pull-path-judges:${JSON.stringify(options.egressIps ?? [])}`, () => ({
     dns: dnsJudge(topo),
     peering: peeringJudge(topo),
     connection: connectionJudge(topo),
@@ -327,7 +323,12 @@ function walk(topo: Topology, pair: PullPair, options: PathOptions): PullPath {
   // authenticate and authorize: the kubelet's identity and its roles (reported by aks-acr-pull-role).
   // The layers hop's wording follows the network's first failure, whether or not authorize is walked.
   const networkFirst: Hop | undefined = first;
-  if (options.authorize !== false) authorizeHop();
+  if (options.authorize !== false) {
+    // authenticate: the token the credential provider asks for, against what the registry accepts.
+    const t = tokenAudience(topo, pair, will());
+    hop("authenticate", PATH_POLICIES.pullRole, t, t.detail, t.evidence);
+    authorizeHop();
+  }
   function authorizeHop() {
     const access = evaluatePullAccess(topo, pair, {
       extraPullRoleGuids: new Set((options.pullRoleDefinitionIds ?? []).map((g) => g.toLowerCase())),

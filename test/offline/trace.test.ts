@@ -86,11 +86,14 @@ describe("aks-acr-guard trace", () => {
     );
     const right = traceWorld(world, { image: "contosoacr.azurecr.io/shop/web:1.4.2" });
     assert.equal(right.paths[0].verdict, "pulls", JSON.stringify(right.paths[0].hops, null, 2));
-    // No hub firewall: the route is the peering and the endpoint's connection; the image's credentials before authorize.
+    // No hub firewall: the route is the peering and the endpoint's connection; the image's credentials (its host
+    // matched), then the token the credential provider fetches, then authorize.
     assert.deepEqual(
       right.paths[0].hops.map((h) => h.step),
-      ["content", "resolve", "route", "route", "admit", "authenticate", "authorize"],
+      ["content", "resolve", "route", "route", "admit", "authenticate", "authenticate", "authorize"],
     );
+    assert.match(right.paths[0].hops[5].detail, /credential provider matches the image's host/);
+    assert.match(right.paths[0].hops[6].detail, /ARM-audience tokens are not disabled/);
   });
 
   it("refuses a cluster or registry the recording does not have, naming those it has", () => {

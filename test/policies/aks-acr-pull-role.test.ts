@@ -114,6 +114,69 @@ describe(POLICY, () => {
     });
   });
 
+  describe("a registry that refuses ARM-audience tokens (authenticate)", () => {
+    const armOff = withProps(registry("contosoacr"), (p) => {
+      p.policies = { azureADAuthenticationAsArmPolicy: { status: "disabled" } };
+    });
+    const granted = kubeletPull(aks, armOff);
+    /** The cluster with every pool (and the control plane) on `version`. */
+    const on = (version: string) =>
+      withProps(managedCluster("aks-prod"), (p) => {
+        p.kubernetesVersion = version;
+        for (const pool of p.agentPoolProfiles as Record<string, unknown>[])
+          pool.orchestratorVersion = version;
+      });
+    const pulls = (cluster: PolicyResourceInput) => [armOff, cluster, kubeletPull(cluster, armOff)];
+
+    it("is silent on 1.33 and later: the credential provider asks for ACR-audience tokens", async () => {
+      assertSilent(await run([armOff, aks, granted]));
+      assertSilent(await harness.run(`${POLICY}-unverified`, pulls(on("1.34.1"))));
+    });
+    it("reports pools before 1.30, whose in-tree provider asks for ARM-audience tokens, though AcrPull is held", async () => {
+      assertViolation(
+        await run(pulls(on("1.29.15"))),
+        "mandatory",
+        aks,
+        SYMPTOM,
+        "registry 'contosoacr' refuses ARM-audience tokens",
+        "'system' (1.29.15)",
+        "az aks upgrade -g rg-aks -n aks-prod",
+        "az acr config authentication-as-arm update -r contosoacr --status enabled",
+      );
+    });
+    it("judges each pool by its own version: one old pool is enough", async () => {
+      const mixed = withProps(managedCluster("aks-prod"), (p) => {
+        const [system] = p.agentPoolProfiles as Record<string, unknown>[];
+        p.agentPoolProfiles = [system, { ...system, name: "legacy", orchestratorVersion: "1.28" }];
+      });
+      const d = assertViolation(await run(pulls(mixed)), "mandatory", aks, "'legacy' (1.28)");
+      assert.ok(!d.message.includes("'system'"), d.message);
+    });
+    it("leaves 1.30 to 1.32 to the advisory half: the node image's provider patch decides", async () => {
+      assertNoMandatory(await run(pulls(on("1.31.9"))));
+      assertViolation(
+        await harness.run(`${POLICY}-unverified`, pulls(on("1.31.9"))),
+        "advisory",
+        aks,
+        "March 2025",
+        "not certain",
+      );
+    });
+    it("is silent when the registry allows anonymous pull: no token is exchanged", async () => {
+      const open = withProps(armOff, (p) => {
+        p.anonymousPullEnabled = true;
+        p.sku = { name: "Standard" };
+      });
+      assertSilent(await run([open, on("1.29.15")]));
+    });
+    it("says nothing mandatory while the setting or the versions are not known", async () => {
+      assertNoMandatory(
+        await run([withUnknown(armOff, "policies"), on("1.29.15"), kubeletPull(on("1.29.15"), armOff)]),
+      );
+      assertNoMandatory(await run(pulls(withUnknown(on("1.29.15"), "agentPoolProfiles"))));
+    });
+  });
+
   describe("when the pull role is missing", () => {
     it("reports a missing AcrPull for the kubelet identity on the cluster, with the symptom and the fix", async () => {
       const d = assertViolation(
