@@ -58,3 +58,14 @@ export function flattenArm(r: Record<string, unknown>): Record<string, unknown> 
 export function tokenOfArmType(type: unknown): string | undefined {
   return typeof type === "string" ? ARM_TYPE_TOKENS[type.toLowerCase()] : undefined;
 }
+
+/** Each subscription's tenant (lower case), as records carry it (Resource Graph gives every row a `tenantId`). */
+export function subscriptionTenants(records: readonly ArmRecord[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const r of records) {
+    const sub = /^\/subscriptions\/([^/]+)/i.exec(r.id)?.[1]?.toLowerCase();
+    if (sub && typeof r.tenantId === "string" && r.tenantId && !out.has(sub))
+      out.set(sub, r.tenantId.toLowerCase());
+  }
+  return out;
+}

@@ -116,7 +116,14 @@ export function planIntegration(
     const verdict = evaluatePullAccess(topo, { cluster, registry, evidence: "config", certain: true });
     const missing =
       verdict.status === "missing" || (verdict.status === "undetermined" && !!target.principalObjectId);
-    if (missing || declaredBefore) plan.pullRole = { principalId: principal, abac: registry.mode === "abac" };
+    if (verdict.status === "crossTenant")
+      plan.notes.push(
+        `'${registry.label}' is in tenant ${verdict.registryTenant}, where the kubelet's managed identity cannot get a ` +
+          "token: no pull role is declared (a pull secret from a token of the registry's tenant, or a multi-tenant service " +
+          "principal, is the fix)",
+      );
+    else if (missing || declaredBefore)
+      plan.pullRole = { principalId: principal, abac: registry.mode === "abac" };
   } else {
     plan.notes.push(
       `the pulling identity of '${cluster.label}' is not known: set principalObjectId to declare its pull role`,

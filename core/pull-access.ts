@@ -15,7 +15,7 @@ import {
   scopeCovers,
 } from "./grants";
 import type { PullPair } from "./pull-pairs";
-import { AssignmentNode, ClusterNode, isObserved, RegistryNode, Topology } from "./topology";
+import { AssignmentNode, ClusterNode, isObserved, RegistryNode, tenantOf, Topology } from "./topology";
 import { all3, isUnknown, Known, known, readArmProp, readString, sameText, UNKNOWN } from "./values";
 
 export interface MisdirectedGrant extends RoleOnRegistry {
@@ -32,6 +32,11 @@ export type PullVerdict =
   | { status: "viaGroup"; via: AssignmentNode; role: string }
   /** The registry lets anyone pull without credentials (`anonymousPullEnabled`, Standard and Premium). */
   | { status: "anonymous" }
+  /**
+   * The registry is in another Microsoft Entra tenant than the cluster, whose kubelet pulls with a
+   * managed identity: a managed identity cannot get a token for another tenant, so no role helps.
+   */
+  | { status: "crossTenant"; clusterTenant: string; registryTenant: string }
   /** Depends on values known only after `pulumi up`; `path` names one. */
   | { status: "pending"; path: string }
   /**
@@ -70,6 +75,27 @@ export function evaluatePullAccess(
           ? `the cluster's ${identity.label} is not declared in this stack, so its object id is not known`
           : "the cluster shows no kubelet identity",
     };
+  }
+  // Another tenant's registry (decided before any grant: none reaches across). A managed identity
+  // cannot act there; a service principal only as a multi-tenant application, through its service
+  // principal in that tenant (another object id, which the stack does not tie to the cluster's).
+  const clusterTenant = tenantOf(topo, cluster.res);
+  const registryTenant = tenantOf(topo, registry.res);
+  if (
+    clusterTenant &&
+    registryTenant &&
+    clusterTenant !== registryTenant &&
+    anonymousPull(registry) === false
+  ) {
+    return identity.kind === "kubelet"
+      ? { status: "crossTenant", clusterTenant, registryTenant }
+      : {
+          status: "undetermined",
+          reason:
+            `the registry is in tenant ${registryTenant} and the cluster's ${identity.label} in ${clusterTenant}: it pulls ` +
+            "only as a multi-tenant application whose service principal in the registry's tenant holds a pull role, which " +
+            "the stack does not show",
+        };
   }
   const mode = registry.mode;
   let pendingPath: string | undefined;

@@ -161,6 +161,21 @@ export function subscriptionOf(topo: Topology, res: StackResource): string | und
   return known(sub) && sub ? sub : undefined;
 }
 
+/**
+ * The Microsoft Entra tenant a resource is in, where the stack shows it: its record's `tenantId`
+ * (Resource Graph's column, the observer's stamp) or its managed identity's, else its azure-native
+ * provider's `tenantId` config (a stack that reaches another tenant declares a provider for it).
+ */
+export function tenantOf(topo: Topology, res: StackResource): string | undefined {
+  // A record's tenant (Resource Graph's column, or the observer's stamp), then its identity's.
+  for (const own of [readString(res.props, "tenantId"), readString(res.props, "identity", "tenantId")])
+    if (typeof own === "string" && own) return own.toLowerCase();
+  const provider = res.provider ? topo.byUrn.get(res.provider) : undefined;
+  if (!provider || !/^pulumi:providers:azure-native$/.test(provider.type)) return undefined;
+  const tenant = readString(provider.props, "tenantId");
+  return known(tenant) && tenant ? tenant.toLowerCase() : undefined;
+}
+
 /** The resource's own ARM id when its outputs carry one (not every engine or provider puts it there). */
 function ownId(res: StackResource): ArmId | undefined {
   return parseArmId(res.props["id"]);

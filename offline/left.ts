@@ -31,7 +31,8 @@ const REASONS: Record<string, LeftReason> = {
     why:
       "the program declares the pull role only when it knows the pulling identity and the registry's role " +
       "assignment mode (a service-principal cluster's object id is not in its records); and a registry that refuses the " +
-      "token the nodes' credential provider asks for is the registry's setting or the cluster's version, which it does not own",
+      "token the nodes' credential provider asks for is the registry's setting or the cluster's version, which it does not " +
+      "own; nor can a role let a managed identity pull from another tenant's registry",
     config: `${NS}:principalObjectId (the pulling identity's object id); the registry's roleAssignmentMode read by the observer`,
   },
   "aks-acr-pull-role-unverified": {

@@ -9,6 +9,7 @@ import {
   subscriptionCollection,
 } from "../core/arm-id";
 import { ArmRecord, AzureReader, repositoryReference } from "../components/azure/reader";
+import { subscriptionTenants } from "../core/arm-types";
 
 const lower = (s: string) => s.toLowerCase().replace(/\/+$/, "");
 
@@ -16,7 +17,22 @@ export function worldReader(resources: readonly ArmRecord[]): AzureReader {
   const byId = new Map(resources.map((r) => [lower(r.id), r]));
   const ofType = (type: string) => resources.filter((r) => r.type.toLowerCase() === type);
   return {
-    get: async (id) => byId.get(lower(id)),
+    async get(id) {
+      const record = byId.get(lower(id));
+      if (record) return record;
+      // A subscription: its tenant, as the recording's rows (Resource Graph's) carry it.
+      const sub = /^\/subscriptions\/([^/]+)$/.exec(lower(id))?.[1];
+      const tenantId = sub ? subscriptionTenants(resources).get(sub) : undefined;
+      return sub && tenantId
+        ? {
+            id: `/subscriptions/${sub}`,
+            name: sub,
+            type: "Microsoft.Resources/subscriptions",
+            subscriptionId: sub,
+            tenantId,
+          }
+        : undefined;
+    },
     async list(collection) {
       // A subscription-wide list: every resource of the type there.
       const bySubscription = subscriptionCollection(collection);

@@ -11,7 +11,7 @@
 import * as fs from "node:fs";
 import { parseArmId } from "../core/arm-id";
 import { armInputsOf, armShapeOf } from "../core/azure-native-shape";
-import { ArmRecord, flattenArm, tokenOfArmType } from "../core/arm-types";
+import { ArmRecord, flattenArm, subscriptionTenants, tokenOfArmType } from "../core/arm-types";
 import { OBSERVER_TYPE } from "../core/topology";
 import { kubernetesInputsOf, PolicyResourceInput } from "./resources";
 
@@ -236,6 +236,38 @@ function checkResource(file: string, at: string, r: unknown): ArmRecord {
   return o as ArmRecord;
 }
 
+/** The subscription a stack that owns the world deploys into: the cluster's. */
+export function homeSubscription(world: World): string {
+  const id = world.config.clusterId ?? world.resources.find((r) => parseArmId(r.id)?.subscriptionId)?.id;
+  const sub = parseArmId(id)?.subscriptionId;
+  if (!sub) throw new WorldError(world.file, "$.resources", "no record names a subscription");
+  return sub;
+}
+
+/**
+ * The azure-native provider a stack that owns the world declares for another subscription (a
+ * landing zone's connectivity hub, a registry in another tenant), as such a stack declares it:
+ * its `subscriptionId`, and the `tenantId` its records carry (Resource Graph gives every row one).
+ */
+export function subscriptionProviders(
+  world: World,
+): Map<string, { name: string; config: Record<string, string> }> {
+  const home = homeSubscription(world).toLowerCase();
+  const tenants = subscriptionTenants(world.resources);
+  const out = new Map<string, { name: string; config: Record<string, string> }>();
+  for (const r of world.resources) {
+    const sub = parseArmId(r.id)?.subscriptionId;
+    const key = sub?.toLowerCase();
+    if (!sub || !key || key === home || out.has(key) || !tokenOfArmType(r.type)) continue;
+    const tenantId = tenants.get(key);
+    out.set(key, {
+      name: `subscription-${sub}`,
+      config: { subscriptionId: sub, ...(tenantId ? { tenantId } : {}) },
+    });
+  }
+  return out;
+}
+
 /** The name of the observer that carries, offline, what a stack could not declare. */
 export const ENVIRONMENT_OBSERVER = "environment";
 
@@ -259,11 +291,28 @@ export function stackOf(world: World): { resources: PolicyResourceInput[]; ignor
     names.add(`${r.type}::${name}`);
     resources.push({ ...r, name });
   };
+  // Records of another subscription are declared through a provider for it, as the stack would.
+  const providers = new Map(
+    [...subscriptionProviders(world)].map(([sub, p]) => [
+      sub,
+      { type: "pulumi:providers:azure-native", name: p.name, props: p.config, inputs: p.config },
+    ]),
+  );
   for (const r of world.resources) {
     const token = tokenOfArmType(r.type);
+    const provider = providers.get(parseArmId(r.id)?.subscriptionId?.toLowerCase() ?? "");
     if (!token) ignored[r.type] = (ignored[r.type] ?? 0) + 1;
     else if (!armShapeOf(token)) observed.push(r);
-    else add({ type: token, props: flattenArm(r), inputs: armInputsOf(token, r) }, r.name);
+    else
+      add(
+        {
+          type: token,
+          props: flattenArm(r),
+          inputs: armInputsOf(token, r),
+          ...(provider ? { provider } : {}),
+        },
+        r.name,
+      );
   }
   for (const o of world.kubernetes) {
     // kubectl prints `apps/v1` and `v1`; Pulumi's token is `kubernetes:apps/v1:Deployment`, `kubernetes:core/v1:Pod`.

@@ -112,6 +112,18 @@ function decide(topo: Topology, config: Record<string, unknown>): Evaluation {
       modeUnknown.push(modeMessage(pair.cluster, pair.registry, verdict));
     if (verdict.status === "viaGroup" && pair.certain)
       modeUnknown.push(groupMessage(pair.cluster, pair.registry, verdict));
+    if (verdict.status === "crossTenant") {
+      const m = crossTenantMessage(pair.cluster, pair.registry, verdict, pair.certain ? "will" : "would");
+      if (pair.certain) certain.push({ message: m, urn: pair.cluster.res.urn });
+      else
+        modeUnknown.push({
+          message:
+            `${m}\n(Not certain: nothing in this stack shows that cluster '${pair.cluster.label}' pulls from ` +
+            `'${pair.registry.label}'; set the \`pulls\` config to make it certain.)`,
+          urn: pair.cluster.res.urn,
+        });
+      continue;
+    }
     if (verdict.status !== "missing") continue;
     if (pair.certain)
       certain.push({ message: message(pair.cluster, pair.registry, verdict), urn: pair.cluster.res.urn });
@@ -173,6 +185,25 @@ function modeMessage(
       "the registry (AksAcrObserver reads it at 2025-05-01-preview) makes this check certain.",
     urn: c.res.urn,
   };
+}
+
+/** A kubelet managed identity pulling from another tenant's registry: no role can make it work. */
+function crossTenantMessage(
+  c: ClusterNode,
+  r: RegistryNode,
+  v: Extract<PullVerdict, { status: "crossTenant" }>,
+  will: string,
+): string {
+  return (
+    `Pods on cluster '${c.label}' pulling from '${loginServerOf(r)}' ${will} fail with ${KUBELET_401}: registry ` +
+    `'${r.label}' is in Microsoft Entra tenant ${v.registryTenant}, the cluster and its ${c.identity.label} in ` +
+    `${v.clusterTenant}, and a managed identity cannot get a token for another tenant, so no role on the registry lets ` +
+    "it pull (a role assignment to it there fails with PrincipalNotFound).\n" +
+    "Fix: pull with a credential of the registry's tenant: an image pull secret from a repository-scoped token " +
+    `(\`az acr token create -r ${r.label} -n ${c.label}-pull --repository <repository> content/read metadata/read\`, then ` +
+    "aks-acr-guard's AcrImagePullSecret with tokenName and tokenPassword), or run the cluster with the service principal " +
+    "of a multi-tenant application whose service principal in the registry's tenant holds AcrPull."
+  );
 }
 
 function groupMessage(

@@ -55,6 +55,7 @@ const rec = (
   location: "westeurope",
   resourceGroup: rid.split("/")[4],
   subscriptionId: SUB,
+  tenantId: TENANT,
   ...extra,
   properties,
 });
@@ -567,15 +568,21 @@ const BROKEN_HUB_SPOKE_FINDINGS: Finding[] = [
 ];
 
 /** A landing zone's connectivity subscription, where the hub lives. */
+/** A partner's subscription, in a tenant of its own. */
+const PARTNER_SUB = "5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a";
+const PARTNER_TENANT = "0c9b8a7f-6e5d-4c3b-a291-8f7e6d5c4b3a";
 const CONNECTIVITY_SUB = "9c4e2a7b-1d3f-4b6a-8e5c-7f0a2b4d6e8c";
 
 /** The records of resource groups `groups` moved to `sub`, and every reference to them. */
-function movedTo(rs: Rec[], sub: string, groups: string[]): Rec[] {
+/** The records of `groups` moved to subscription `sub` (of tenant `tenant`, by default the same one). */
+function movedTo(rs: Rec[], sub: string, groups: string[], tenant = TENANT): Rec[] {
   const at = new RegExp(`/subscriptions/${SUB}/resourceGroups/(${groups.join("|")})(?=/|")`, "gi");
   const moved = JSON.parse(
     JSON.stringify(rs).replace(at, `/subscriptions/${sub}/resourceGroups/$1`),
   ) as Rec[];
-  return moved.map((r) => (r.id.includes(`/subscriptions/${sub}/`) ? { ...r, subscriptionId: sub } : r));
+  return moved.map((r) =>
+    r.id.includes(`/subscriptions/${sub}/`) ? { ...r, subscriptionId: sub, tenantId: tenant } : r,
+  );
 }
 
 const SCENARIOS: Scenario[] = [
@@ -625,6 +632,32 @@ const SCENARIOS: Scenario[] = [
     ),
     after: [],
     declares: ["AcrPullAccess", "PrivateRegistryDns", "VnetPeeringPair"],
+  },
+  {
+    name: "registry-in-another-tenant",
+    about:
+      "The registry belongs to a partner's Microsoft Entra tenant (its subscription, its tenant), the cluster pulls with its " +
+      "kubelet managed identity: a managed identity cannot get a token for another tenant, so no role on the registry can " +
+      "make the pull work (AcrPull for it there fails with PrincipalNotFound), and the plan declares none. The fix is a pull " +
+      "secret from a repository-scoped token of the registry's tenant, or a multi-tenant service principal.",
+    resources: movedTo(
+      without(healthy(PUBLIC), (r) => r.type === "microsoft.authorization/roleassignments"),
+      PARTNER_SUB,
+      ["rg-acr"],
+      PARTNER_TENANT,
+    ),
+    config: { registryId: IDS.registry.replace(SUB, PARTNER_SUB) },
+    kubernetes: web(goodImage),
+    before: [
+      onCluster("aks-acr-pull-role", "mandatory", [
+        "401 Unauthorized",
+        `is in Microsoft Entra tenant ${PARTNER_TENANT}`,
+        "cannot get a token for another tenant",
+        "az acr token create -r contosoacr",
+      ]),
+    ],
+    after: [onCluster("aks-acr-pull-role", "mandatory")],
+    declares: [],
   },
   {
     name: "sp-secret-expired",

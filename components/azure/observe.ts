@@ -205,7 +205,27 @@ export async function observe(reader: AzureReader, target: ObserveTarget): Promi
       }
     }
   }
+  // The tenant of the cluster's and the registry's subscriptions (a registry in another tenant
+  // cannot be pulled with a managed identity): stamped on their records, as Resource Graph gives it.
+  for (const r of [cluster, registry]) {
+    const kept = records.get(r.id.toLowerCase());
+    const tenant = await tenantOfSubscription(reader, parseArmId(r.id)!.subscriptionId!);
+    if (kept && tenant) records.set(r.id.toLowerCase(), { ...kept, tenantId: tenant });
+  }
   return [...records.values()];
+}
+
+/** A subscription's tenant; undefined where the reader cannot read the subscription. */
+async function tenantOfSubscription(
+  reader: AzureReader,
+  subscriptionId: string,
+): Promise<string | undefined> {
+  try {
+    const s = await reader.get(`/subscriptions/${subscriptionId}`);
+    return typeof s?.tenantId === "string" && s.tenantId ? s.tenantId : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The privatelink zone that most likely serves the registry, among those of the subscriptions given. */

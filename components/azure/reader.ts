@@ -192,6 +192,8 @@ export async function cloudEndpoints(
  */
 export function apiVersionOf(path: string): string {
   const p = path.split("?")[0].toLowerCase();
+  // A subscription itself (its tenantId): the Subscriptions API.
+  if (/^\/subscriptions\/[^/]+\/?$/.test(p)) return "2022-12-01";
   const at = p.lastIndexOf("/providers/");
   const scoped = at < 0 ? "" : p.slice(at);
   if (scoped.startsWith("/providers/microsoft.authorization/")) return "2022-04-01";

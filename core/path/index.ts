@@ -336,7 +336,7 @@ function walk(topo: Topology, pair: PullPair, options: PathOptions): PullPath {
     const authorize: Hop["verdict"] =
       access.status === "granted" || access.status === "anonymous"
         ? "pass"
-        : access.status === "missing"
+        : access.status === "missing" || access.status === "crossTenant"
           ? "fail"
           : "unknown";
     hops.push({
@@ -361,7 +361,9 @@ function walk(topo: Topology, pair: PullPair, options: PathOptions): PullPath {
                   ? `holds ${access.role}, which pulls unless the registry is in ABAC mode (not recorded)`
                   : access.status === "viaGroup"
                     ? `${access.role} is granted to a group (${access.via.res.name}) whose members the recording does not show`
-                    : access.reason,
+                    : access.status === "crossTenant"
+                      ? `the registry is in tenant ${access.registryTenant}, where the kubelet's managed identity (tenant ${access.clusterTenant}) cannot get a token`
+                      : access.reason,
     });
     if (authorize === "fail") first ??= hops[hops.length - 1];
   }

@@ -9,10 +9,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { EngineEvent, LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
-import { ARM_TYPE_TOKENS, ArmRecord } from "../../core/arm-types";
+import { ARM_TYPE_TOKENS, ArmRecord, subscriptionTenants } from "../../core/arm-types";
 import { parseArmId } from "../../core/arm-id";
 import { programTargets } from "../../offline/preview";
-import { World } from "../../offline/world";
+import { homeSubscription, subscriptionProviders, World } from "../../offline/world";
 import { FakeAzure, startFakeAzure } from "./fake-azure";
 import { armIdOf, armInputsOf } from "../../core/azure-native-shape";
 import { kubernetesInputsOf } from "../../offline/resources";
@@ -286,17 +286,17 @@ export function declareWorld(world: World, subscriptionId: string): void {
     .sort((a, b) => a.r.id.split("/").length - b.r.id.split("/").length);
   // A record in another subscription (a landing zone's connectivity hub) is declared through a
   // provider for that subscription, as a stack that owns such an environment declares it.
+  const configs = subscriptionProviders(world);
   const providers = new Map<string, pulumi.ProviderResource>();
   const providerFor = (sub: string) => {
-    if (sub.toLowerCase() === subscriptionId.toLowerCase()) return undefined;
-    if (!providers.has(sub)) {
+    const key = sub.toLowerCase();
+    const p = configs.get(key);
+    if (key === subscriptionId.toLowerCase() || !p) return undefined;
+    if (!providers.has(key)) {
       const metadataHost = new pulumi.Config("azure-native").require("metadataHost");
-      providers.set(
-        sub,
-        new AzureNativeProvider(`subscription-${sub}`, { subscriptionId: sub, metadataHost }),
-      );
+      providers.set(key, new AzureNativeProvider(p.name, { ...p.config, metadataHost }));
     }
-    return providers.get(sub);
+    return providers.get(key);
   };
   for (const { r, token } of records) {
     const parent = [...byId.entries()].find(([id]) => r.id.toLowerCase().startsWith(id + "/"))?.[1];
@@ -322,6 +322,16 @@ export function declareWorld(world: World, subscriptionId: string): void {
       { dependsOn: clusters },
     );
   }
+}
+
+/**
+ * The fake Azure set up for a recorded world a stack will own: what exists outside the stack, what
+ * was changed outside it, and each subscription's tenant.
+ */
+export function seedWorld(ctx: EngineContext, world: World): void {
+  ctx.azure.seed(outsideTheStack(world));
+  ctx.azure.changeOutside(changedOutside(world));
+  for (const [sub, tenant] of subscriptionTenants(world.resources)) ctx.azure.tenants.set(sub, tenant);
 }
 
 /** What the recorded world set outside the stack on resources it declares: the settings azure-native cannot declare. */
@@ -381,8 +391,5 @@ function imagesOf(o: Record<string, unknown>): string[] {
 }
 
 export function subscriptionOf(world: World): string {
-  const id = world.config.clusterId ?? world.resources.find((r) => parseArmId(r.id)?.subscriptionId)?.id;
-  const sub = parseArmId(id)?.subscriptionId;
-  if (!sub) throw new Error(`${world.file}: no subscription to deploy into`);
-  return sub;
+  return homeSubscription(world);
 }

@@ -39,6 +39,8 @@ const API_VERSIONS: Record<string, string[]> = {
   "microsoft.authorization/roledefinitions": ["2022-04-01"],
   "microsoft.managedidentity/userassignedidentities": ["2023-01-31"],
   "microsoft.resources/resourcegroups": ["2021-04-01", "2024-03-01"],
+  // Subscriptions - Get (Microsoft.Resources/subscriptions, the Subscriptions API's versions).
+  "microsoft.resources/subscriptions": ["2016-06-01", "2020-01-01", "2021-01-01", "2022-12-01"],
   "microsoft.compute/virtualmachinescalesets": ["2024-07-01", "2024-11-01"],
   "microsoft.network/privatednszones": ["2024-06-01"],
   "microsoft.network/privatednszones/a": ["2024-06-01"],
@@ -56,6 +58,8 @@ export function typeOfPath(path: string): string | undefined {
   const parts = path.split("?")[0].split("/").filter(Boolean);
   const at = parts.map((p) => p.toLowerCase()).lastIndexOf("providers");
   if (at < 0) {
+    if (parts.length === 2 && parts[0].toLowerCase() === "subscriptions")
+      return "Microsoft.Resources/subscriptions";
     return parts.length >= 3 && parts[2].toLowerCase() === "resourcegroups"
       ? "Microsoft.Resources/resourceGroups"
       : undefined;
@@ -122,6 +126,8 @@ export interface FakeAzure {
   refused: string[];
   resources: Map<string, ArmRecord>;
   kubernetes: Map<string, Record<string, unknown>>;
+  /** Each subscription's tenant, by lower-case subscription id (else HOME_TENANT). */
+  tenants: Map<string, string>;
   seed(records: ArmRecord[]): void;
   /**
    * Settings someone changes outside the stack once it creates a resource, by ARM id: what no
@@ -131,8 +137,11 @@ export interface FakeAzure {
   close(): Promise<void>;
 }
 
+/** The tenant of the subscriptions no test names another for. */
+export const HOME_TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+
 /** Computed properties ARM fills in on a PUT, where the body did not carry them (recordings do). */
-function computed(record: ArmRecord, all: Map<string, ArmRecord>): void {
+function computed(record: ArmRecord, all: Map<string, ArmRecord>, tenantOfId: (id: string) => string): void {
   const p = (record.properties ??= {});
   const type = record.type.toLowerCase();
   p.provisioningState = "Succeeded";
@@ -153,7 +162,7 @@ function computed(record: ArmRecord, all: Map<string, ArmRecord>): void {
       const identity = (record.identity ??= { type: "SystemAssigned" }) as Record<string, unknown>;
       if (String(identity.type).toLowerCase().includes("systemassigned")) {
         identity.principalId ??= guidFrom(record.id, "control-plane");
-        identity.tenantId ??= "72f988bf-86f1-41af-91ab-2d7cd011db47";
+        identity.tenantId ??= tenantOfId(record.id);
       }
       const profile = (p.identityProfile ??= {}) as Record<string, Record<string, unknown>>;
       profile.kubeletidentity ??= {
@@ -212,6 +221,8 @@ export async function startFakeAzure(tls: { key: string; cert: string }): Promis
   const graph = new Map<string, GraphServicePrincipal>();
   const requests: string[] = [];
   const refused: string[] = [];
+  const tenants = new Map<string, string>();
+  const tenantOfId = (id: string) => tenants.get(id.split("/")[2]?.toLowerCase() ?? "") ?? HOME_TENANT;
   let url = "";
 
   const send = (res: import("node:http").ServerResponse, status: number, body: unknown) => {
@@ -336,6 +347,18 @@ export async function startFakeAzure(tls: { key: string; cert: string }): Promis
       });
     }
     const key = lower(path);
+    const subscription = /^\/subscriptions\/([^/]+)$/i.exec(path)?.[1];
+    if (subscription && method === "GET") {
+      // Subscriptions - Get: what the observer reads of it is its tenant.
+      return send(res, 200, {
+        id: `/subscriptions/${subscription}`,
+        subscriptionId: subscription,
+        tenantId: tenants.get(subscription.toLowerCase()) ?? HOME_TENANT,
+        displayName: subscription,
+        state: "Enabled",
+        authorizationSource: "RoleBased",
+      });
+    }
     if (method === "GET") {
       const one = resources.get(key);
       if (one) return send(res, 200, atApiVersion(withInline(one), version));
@@ -378,7 +401,7 @@ export async function startFakeAzure(tls: { key: string; cert: string }): Promis
           ).properties ?? {}),
         },
       };
-      computed(record, resources);
+      computed(record, resources, tenantOfId);
       if (!existing) Object.assign(record.properties!, outside.get(key) ?? {});
       resources.set(key, record);
       expandInline(record);
@@ -542,6 +565,7 @@ export async function startFakeAzure(tls: { key: string; cert: string }): Promis
     refused,
     resources,
     kubernetes,
+    tenants,
     changeOutside(changes) {
       for (const c of changes) outside.set(lower(c.id), c.properties);
     },

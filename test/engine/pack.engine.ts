@@ -14,11 +14,10 @@ import {
   engineContext,
   engineStack,
   Finding,
-  outsideTheStack,
-  changedOutside,
   preview,
   REPO_ROOT,
   up,
+  seedWorld,
   subscriptionOf,
 } from "./engine";
 
@@ -27,8 +26,7 @@ const line = (f: Finding) => `${f.policy} ${f.level} ${f.resource}: ${f.message}
 
 /** A deployed stack that owns a scenario's recorded environment. */
 async function deployed(ctx: EngineContext, world: World, name: string): Promise<Stack> {
-  ctx.azure.seed(outsideTheStack(world));
-  ctx.azure.changeOutside(changedOutside(world));
+  seedWorld(ctx, world);
   const sub = subscriptionOf(world);
   const stack = await engineStack(ctx, name, async () => declareWorld(world, sub), azureConfig(ctx, sub));
   const r = await up(ctx, stack);

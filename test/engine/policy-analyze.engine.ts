@@ -16,17 +16,16 @@ import { EngineEvent, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { loadWorld } from "../../offline/world";
 import {
   azureConfig,
-  changedOutside,
   EngineContext,
   engineContext,
   engineStack,
   environment,
   Finding,
   findingOf,
-  outsideTheStack,
   POLICIES_DIR,
   preview,
   REPO_ROOT,
+  seedWorld,
   subscriptionOf,
   unique,
   up,
@@ -118,8 +117,7 @@ describe("pulumi policy analyze: the pack over deployed stacks, without their pr
 
       before(async () => {
         ctx = await engineContext();
-        ctx.azure.seed(outsideTheStack(world));
-        ctx.azure.changeOutside(changedOutside(world));
+        seedWorld(ctx, world);
         const sub = subscriptionOf(world);
         stack = await engineStack(ctx, name, () => environment(world, sub), azureConfig(ctx, sub));
         const deployed = await up(ctx, stack);

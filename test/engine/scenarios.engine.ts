@@ -17,12 +17,11 @@ import {
   engineContext,
   engineStack,
   Finding,
-  outsideTheStack,
-  changedOutside,
   preview,
   programConfig,
   REPO_ROOT,
   RunResult,
+  seedWorld,
   subscriptionOf,
   up,
 } from "./engine";
@@ -80,8 +79,7 @@ for (const name of names) {
 
     before(async () => {
       ctx = await engineContext();
-      ctx.azure.seed(outsideTheStack(world));
-      ctx.azure.changeOutside(changedOutside(world));
+      seedWorld(ctx, world);
       const sub = subscriptionOf(world);
       stack = await engineStack(
         ctx,

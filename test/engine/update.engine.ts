@@ -12,13 +12,12 @@ import {
   engineContext,
   engineStack,
   EngineContext,
-  outsideTheStack,
-  changedOutside,
   preview,
   REPO_ROOT,
   up,
   environment,
   programConfig,
+  seedWorld,
   subscriptionOf,
 } from "./engine";
 
@@ -44,8 +43,7 @@ describe("a pending change to a cluster under the real engine", function () {
     // GIVEN a stack that owns a cluster and a registry, with no AcrPull for the kubelet identity
     const world = loadWorld(path.join(REPO_ROOT, "scenarios", "kubelet-without-acrpull", "world.json"));
     const sub = subscriptionOf(world);
-    ctx.azure.seed(outsideTheStack(world));
-    ctx.azure.changeOutside(changedOutside(world));
+    seedWorld(ctx, world);
     let current = world;
     const stack = await engineStack(ctx, "update", () => environment(current, sub), {
       ...azureConfig(ctx, sub),

@@ -177,6 +177,59 @@ describe(POLICY, () => {
     });
   });
 
+  describe("a registry in another Microsoft Entra tenant (authorize)", () => {
+    const PARTNER = "0c9b8a7f-6e5d-4c3b-a291-8f7e6d5c4b3a";
+    /** The registry declared through a provider for another tenant, as a stack that reaches one declares it. */
+    const inTenant = (
+      tenantId: string,
+      r: PolicyResourceInput = registry("contosoacr"),
+    ): PolicyResourceInput => ({
+      ...r,
+      provider: {
+        type: "pulumi:providers:azure-native",
+        name: `tenant-${tenantId.slice(0, 8)}`,
+        props: { tenantId, subscriptionId: SUBSCRIPTION },
+      },
+    });
+    const partnerAcr = inTenant(PARTNER);
+
+    it("reports the kubelet managed identity, which cannot get a token there, whatever role it holds", async () => {
+      const d = assertViolation(
+        await run([partnerAcr, aks, kubeletPull(aks, partnerAcr)]),
+        "mandatory",
+        aks,
+        SYMPTOM,
+        `registry 'contosoacr' is in Microsoft Entra tenant ${PARTNER}`,
+        "a managed identity cannot get a token for another tenant",
+        "az acr token create -r contosoacr",
+        "AcrImagePullSecret",
+      );
+      assert.ok(!d.message.includes("--attach-acr"), d.message);
+    });
+    it("is silent when the provider names the cluster's own tenant", async () => {
+      const ours = inTenant(String(prop(aks, "identity", "tenantId")));
+      assertSilent(await run([ours, aks, kubeletPull(aks, ours)]));
+    });
+    it("says nothing mandatory for a service-principal cluster: a multi-tenant application may pull", async () => {
+      const sp = servicePrincipal("sp-aks-prod");
+      const home = String(prop(aks, "identity", "tenantId"));
+      const spCluster = inTenant(home, {
+        ...managedCluster("aks-prod", { servicePrincipalClientId: prop(sp, "clientId") }),
+        propertyDependencies: { servicePrincipalProfile: [sp] },
+      });
+      assertNoMandatory(await run([partnerAcr, spCluster, sp]));
+      // The same cluster and registry in one tenant: the missing role is certain.
+      assertViolation(await run([inTenant(home), spCluster, sp]), "mandatory", spCluster, SYMPTOM);
+    });
+    it("is silent when the registry allows anonymous pull", async () => {
+      const open = inTenant(
+        PARTNER,
+        withProps(registry("contosoacr", { sku: "Standard" }), (p) => (p.anonymousPullEnabled = true)),
+      );
+      assertSilent(await run([open, aks]));
+    });
+  });
+
   describe("when the pull role is missing", () => {
     it("reports a missing AcrPull for the kubelet identity on the cluster, with the symptom and the fix", async () => {
       const d = assertViolation(
