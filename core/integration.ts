@@ -254,8 +254,9 @@ export function planIntegration(
   const ruleSet = registry.res.props["networkRuleSet"] as
     { defaultAction?: unknown; ipRules?: unknown } | undefined;
   const denies = typeof ruleSet?.defaultAction === "string" && ruleSet.defaultAction.toLowerCase() === "deny";
-  // With a private endpoint, the private path is the one to fix (peering, DNS above), not the rules.
-  if (denies && pes.length === 0) {
+  // With a private endpoint, the private path is the one to fix (peering, DNS above), not the rules;
+  // and only where the path's admit hop does not pass.
+  if (denies && pes.length === 0 && needs(PATH_POLICIES.egress)) {
     const egress = clusterEgress(topo, cluster);
     const currentRules = ipRuleValues(Array.isArray(ruleSet?.ipRules) ? ruleSet.ipRules : []);
     const ips = [...(known(egress) && egress ? egress.ips : []), ...(target.egressIps ?? [])];
@@ -291,8 +292,8 @@ export function planIntegration(
         ? sources.map((s) => firewallVerdict({ network: rules.network, application: [] }, s, dest, []))
         : [];
     });
-    const allowed = verdicts.length > 0 && verdicts.every((v) => v.kind === "allow");
-    if (sources.length > 0 && (!allowed || declaredBefore)) {
+    // Whether a rule is needed is the path's firewall hop; the verdicts place it (ahead of a Deny).
+    if (sources.length > 0 && (needs(PATH_POLICIES.firewall) || declaredBefore)) {
       // A Deny that decides first must be preceded: the group goes ahead of the first denying group.
       const denying = verdicts.flatMap((v) => (v.kind === "deny" ? [v.rule] : []));
       const firstDeny = Math.min(...denying.map((r) => r.order[0]));
