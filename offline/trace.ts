@@ -6,6 +6,7 @@
 import { resourceName, parseArmId } from "../core/arm-id";
 import { checkImage, LOGIN_SERVER, parseImage } from "../core/images";
 import { credentialMatch } from "../core/path/authenticate";
+import { architectureFindings, osFindings } from "../core/path/content";
 import { KUBELET_401 } from "../core/remediation";
 import { Hop, idOf, pullPath, PullPath, Step } from "../core/path";
 import { clustersOf, DeclaredPull, PullPair, pullPairs, registryByLoginServer } from "../core/pull-pairs";
@@ -258,21 +259,42 @@ export function traceWorld(world: World, filter: TraceFilter = {}): TraceReport 
       (p) => clusters.includes(p.cluster) && registries.includes(p.registry),
     );
     for (const pair of pairs) paths.push(pathOf(topo, pair, options));
-    // Workload-level causes are hops of the path of the image that hits them.
+    // Workload-level causes are hops of the path of the image that hits them: its reference and
+    // credentials, and the platform its pods ask for (OS, architecture).
+    const windowsPools = (config["k8s-workload-os-selector"] as { windowsNodePools?: unknown } | undefined)
+      ?.windowsNodePools;
+    const platform = [
+      ...osFindings(topo, typeof windowsPools === "boolean" ? windowsPools : undefined).findings,
+      ...architectureFindings(topo).findings,
+    ];
     for (const res of topo.workloads) {
       for (const { image } of containerImages(res)) {
         if (typeof image !== "string") continue;
-        const content = imageHops(image, servers, [describeWorkload(res)]).find((h) => h.verdict !== "pass");
-        if (!content) continue;
+        const own = imageHops(image, servers, [describeWorkload(res)]).find((h) => h.verdict !== "pass");
+        const hops: TraceHop[] = [
+          ...(own ? [own] : []),
+          ...platform
+            .filter((f) => f.res === res && f.images.includes(image))
+            .map((f): TraceHop => ({
+              step: "content",
+              verdict: "fail",
+              policy: f.policy,
+              evidence: [describeWorkload(res)],
+              detail: f.detail,
+              message: f.message,
+              symptom: f.symptom,
+            })),
+        ];
+        if (hops.length === 0) continue;
         for (const c of clustersOf(topo, res).clusters.filter((x) => clusters.includes(x)))
           paths.push({
             cluster: idOf(c.res),
             registry: parsedHost(image),
             image,
-            verdict: content.verdict === "fail" ? "fails" : "unknown",
-            // The image's reference fails wherever it runs: the pack reports it on the workload.
+            verdict: hops.some((h) => h.verdict === "fail") ? "fails" : "unknown",
+            // The workload's causes fail wherever it runs: the pack reports them on the workload.
             certain: true,
-            hops: [content],
+            hops,
           });
       }
     }

@@ -1,21 +1,12 @@
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { clusterOses, isWindowsImage, osPin } from "../core/os";
-import { clustersOf } from "../core/pull-pairs";
-import { perTopology, StackResource, Topology } from "../core/topology";
-import {
-  containerImages,
-  describeWorkload,
-  knownWorkloads,
-  podSpecOf,
-  workloadKind,
-} from "../core/workloads";
-import { Known, UNKNOWN } from "../core/values";
+import { isWindowsImage, osPin } from "../core/os";
+import { osFindings } from "../core/path/content";
+import { containerImages, podSpecOf, workloadKind } from "../core/workloads";
+import { UNKNOWN } from "../core/values";
 import { PolicyConfigError } from "./lib/config";
 import { deferToPreview, resourceOf, topologyOf } from "./lib/stack";
 
 const NAME = "k8s-workload-os-selector";
-const SYMPTOM =
-  'ErrImagePull: "failed to pull and unpack image ...: no match for platform in manifest: not found"';
 
 /** Config `windowsNodePools`: whether the workloads' cluster has Windows pools, where the stack cannot show it. */
 function forcedWindows(config: Record<string, unknown>): boolean | undefined {
@@ -26,61 +17,12 @@ function forcedWindows(config: Record<string, unknown>): boolean | undefined {
   return forced;
 }
 
-/**
- * The cluster with Windows node pools the workload runs on, when that is certain: its own cluster
- * (its provider's kubeconfig, computed from the cluster or naming its API server; or the stack's
- * only cluster); else, when every cluster of the stack has Windows pools, any of them. `undefined`
- * when it runs on none or the stack cannot tell (clusters that differ, no link to one of them): a
- * guess is never mandatory. Read from the request alone, whatever order the engine analyzed in.
- */
-function windowsClusterOf(topo: Topology, w: StackResource): Known<string | undefined> {
-  const { clusters, certain } = clustersOf(topo, w);
-  const decide = (): Known<string | undefined> => {
-    const withWindows: string[] = [];
-    for (const c of clusters) {
-      const oses = clusterOses(topo, c);
-      if (oses === UNKNOWN) return UNKNOWN;
-      if (oses.has("windows")) withWindows.push(c.label);
-    }
-    if (withWindows.length === 0) return undefined;
-    if (certain || withWindows.length === clusters.length) return withWindows[0];
-    return undefined;
-  };
-  // Every cluster of the stack (the workload's own is not known): decided once per request.
-  return certain ? decide() : perTopology(topo, `${NAME}:any-cluster`, decide);
-}
-
 const validateStack: StackValidationPolicy["validateStack"] = (args, reportViolation) => {
-  const forced = forcedWindows(args.getConfig<Record<string, unknown>>());
-  const topo = topologyOf(args.resources);
-  const { workloads, pending: firstPending } = knownWorkloads(topo.workloads, osPin);
-  let pending = firstPending;
-  for (const { res: w, pod, pin, images } of workloads) {
-    const windowsImage = images.find((i): i is string => typeof i === "string" && isWindowsImage(i));
-    const where = `${describeWorkload(w)} (${pod.path})`;
-    if (windowsImage && pin?.os !== "windows") {
-      reportViolation(
-        `Pods of ${where} run Windows-only image "${windowsImage}" but ${pin ? `pin ${pin.os} through ${pin.via}` : "pin no OS"}: ` +
-          `on a Linux node the pull fails with ${SYMPTOM}.\n` +
-          `Fix: set nodeSelector: {"kubernetes.io/os": "windows"} in ${pod.path} (kubectl patch ... -p '{"spec":{"template":{"spec":{"nodeSelector":{"kubernetes.io/os":"windows"}}}}}').`,
-        w.urn,
-      );
-      continue;
-    }
-    if (pin) continue;
-    const cluster = forced === undefined ? windowsClusterOf(topo, w) : forced ? "" : undefined;
-    if (cluster === UNKNOWN) {
-      pending ??= `${w.name}: its cluster's agentPoolProfiles[].osType`;
-      continue;
-    }
-    if (cluster === undefined) continue;
-    reportViolation(
-      `Pods of ${where} pin no OS in ${cluster ? `cluster '${cluster}', which has` : "a cluster with"} Windows node pools: ` +
-        `scheduled on a Windows node, the pull fails with ${SYMPTOM}.\n` +
-        `Fix: set nodeSelector: {"kubernetes.io/os": "linux"} in ${pod.path}, or set this policy to remediate to add it.`,
-      w.urn,
-    );
-  }
+  const { findings, pending } = osFindings(
+    topologyOf(args.resources),
+    forcedWindows(args.getConfig<Record<string, unknown>>()),
+  );
+  for (const f of findings) reportViolation(f.message, f.res.urn);
   if (pending) deferToPreview(pending);
 };
 

@@ -10,8 +10,13 @@ import { loadWorld, WorldError } from "../../offline/world";
 import { aksAcrGuard, REPO_ROOT, ScenarioExpected } from "../harness";
 
 const SCENARIOS = path.join(REPO_ROOT, "scenarios");
-/** The policies that report a hop of a pull path (the pull role, the network, the image's reference). */
-const PATH_POLICY_NAMES = new Set<string>([...Object.values(PATH_POLICIES), "k8s-acr-image-reference"]);
+/** The policies that report a hop of a pull path (the pull role, the network, the image's reference and platform). */
+const PATH_POLICY_NAMES = new Set<string>([
+  ...Object.values(PATH_POLICIES),
+  "k8s-acr-image-reference",
+  "k8s-workload-os-selector",
+  "k8s-image-architecture",
+]);
 
 describe("aks-acr-guard trace", () => {
   for (const name of fs
