@@ -271,7 +271,7 @@ class Declared extends pulumi.CustomResource {
  * declare, named as the offline preview names them (`offline/world.ts` stackOf), children after
  * their parents, and the Kubernetes objects on the default provider.
  */
-export function declareWorld(world: World, subscriptionId: string): void {
+export function declareWorld(world: World, subscriptionId: string): Map<string, pulumi.CustomResource> {
   const names = new Set<string>();
   const unique = (type: string, base: string) => {
     let name = base;
@@ -322,6 +322,7 @@ export function declareWorld(world: World, subscriptionId: string): void {
       { dependsOn: clusters },
     );
   }
+  return byId;
 }
 
 /**
@@ -361,12 +362,18 @@ export function programConfig(world: World): Record<string, string> {
  * AksAcrObserver for what it does not own (node-pool scale sets, Graph credentials).
  */
 export async function environment(world: World, sub: string): Promise<void> {
-  declareWorld(world, sub);
+  const declared = declareWorld(world, sub);
   const { AksAcrObserver } = await import("../../components");
   const config = { ...world.config, ...programTargets(world) };
+  // The observer reads the cluster and the registry once they exist: on a first `up` the stack is
+  // still creating them (their ids, as outputs, say when), and a read before that finds nothing.
+  const once = (id: string | undefined) => {
+    const r = id ? declared.get(id.toLowerCase()) : undefined;
+    return r ? r.id.apply(() => id!) : id;
+  };
   new AksAcrObserver("environment", {
-    clusterId: config.clusterId,
-    registryId: config.registryId,
+    clusterId: once(config.clusterId)!,
+    registryId: once(config.registryId)!,
     firewallPolicyId: config.firewallPolicyId,
     privateDnsZoneId: config.privateDnsZoneId,
     // The registry's images the workloads run: the observer reads their platforms.

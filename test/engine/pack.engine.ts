@@ -28,7 +28,12 @@ const line = (f: Finding) => `${f.policy} ${f.level} ${f.resource}: ${f.message}
 async function deployed(ctx: EngineContext, world: World, name: string): Promise<Stack> {
   seedWorld(ctx, world);
   const sub = subscriptionOf(world);
-  const stack = await engineStack(ctx, name, async () => declareWorld(world, sub), azureConfig(ctx, sub));
+  const stack = await engineStack(
+    ctx,
+    name,
+    async () => void declareWorld(world, sub),
+    azureConfig(ctx, sub),
+  );
   const r = await up(ctx, stack);
   assert.ok(r.ok, r.error);
   return stack;
