@@ -115,15 +115,14 @@ export function evaluatePullAccess(
     const direct = principalMatches(topo, a, identity, cluster);
     // Not the identity itself: a group it belongs to (Azure RBAC honours group membership).
     const group = direct === true ? false : memberThroughGroup(topo, a, identity);
+    const pulls = rolePulls(topo, a, mode, options);
     if (group === "unshown") {
-      const pulls = rolePulls(topo, a, mode, options);
       if (scope === true && pulls.grants === true)
         throughGroup ??= { status: "viaGroup", via: a, role: pulls.label };
       continue;
     }
     const principal =
       direct === true || group === true ? true : direct === UNKNOWN || group === UNKNOWN ? UNKNOWN : false;
-    const pulls = rolePulls(topo, a, mode, options);
     const verdict = all3([scope, principal, pulls.grants]);
     if (owned && isObserved(a.res)) {
       if (verdict === true) outside.push(a);

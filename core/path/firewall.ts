@@ -101,17 +101,17 @@ export function publicFirewallJudge(
   const rules = firewallRules(topo);
   if (rules.firewalls === 0) return undefined;
   return ({ cluster, registry }, will) => {
-    const none: PublicFirewall = { route: { fails: [] }, layers: { fails: [] } };
+    const none: PublicFirewall = { route: { fails: [] }, layers: () => ({ fails: [] }) };
     const outbound = readString(cluster.res.props, "networkProfile", "outboundType");
     if (outbound === UNKNOWN) {
       const wait = { fails: [], pending: `${cluster.res.name}: networkProfile.outboundType` };
-      return { route: wait, layers: wait };
+      return { route: wait, layers: () => wait };
     }
     if (!known(outbound) || outbound.toLowerCase() !== "userdefinedrouting") return none;
     const subnets = clusterSubnetInfo(topo, cluster);
     if (subnets === UNKNOWN) {
       const wait = { fails: [], pending: `${cluster.res.name}: agentPoolProfiles[].vnetSubnetID` };
-      return { route: wait, layers: wait };
+      return { route: wait, layers: () => wait };
     }
     const sources = subnets.flatMap((s) => s.cidrs);
     const name = known(registry.name) ? registry.name.toLowerCase() : undefined;
@@ -120,14 +120,14 @@ export function publicFirewallJudge(
     const dedicated = readArmProp(registry.res.props, "dataEndpointEnabled");
     if (isUnknown(dedicated) || location === UNKNOWN) {
       const wait = { fails: [], pending: `${registry.res.name}: dataEndpointEnabled` };
-      return { route: none.route, layers: wait };
+      return { route: none.route, layers: () => wait };
     }
     const login = known(registry.loginServer) ? registry.loginServer.toLowerCase() : `${name}.azurecr.io`;
     const data =
       dedicated === true && known(location)
         ? `${name}.${location.toLowerCase()}.data.azurecr.io`
         : "*.blob.core.windows.net";
-    const judge = (fqdn: string, what: string, symptom: string): HopVerdict => {
+    const judge = (fqdn: string, what: string, symptom: string, will: string): HopVerdict => {
       let uncertain: string | undefined;
       let pending: string | undefined;
       for (const source of sources) {
@@ -172,17 +172,21 @@ export function publicFirewallJudge(
         login,
         `the login server ${login}`,
         `ErrImagePull: "dial tcp <registry public IP>:443: i/o timeout"`,
+        will,
       ),
-      layers: judge(
-        data,
-        `where layers come from, ${data}${dedicated === true ? " (dedicated data endpoints)" : " (the registry's storage)"}`,
-        `ErrImagePull: 'failed to copy: httpReadSeeker: failed open: ... https://${data.replace(/^\*/, "<storage-account>")}/...: i/o timeout'`,
-      ),
+      layers: (layersWill) =>
+        judge(
+          data,
+          `where layers come from, ${data}${dedicated === true ? " (dedicated data endpoints)" : " (the registry's storage)"}`,
+          `ErrImagePull: 'failed to copy: httpReadSeeker: failed open: ... https://${data.replace(/^\*/, "<storage-account>")}/...: i/o timeout'`,
+          layersWill,
+        ),
     };
   };
 }
 
 export interface PublicFirewall {
   route: HopVerdict;
-  layers: HopVerdict;
+  /** The layers hop, worded by when it shows (it follows the network's first failure, not authorize's). */
+  layers: (will: string) => HopVerdict;
 }

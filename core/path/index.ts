@@ -369,20 +369,15 @@ function walk(topo: Topology, pair: PullPair, options: PathOptions): PullPath {
   }
 
   // layers: where the blobs come from, through the hub firewall on the public path.
-  if (layers)
+  const layersVerdict = layers?.(
+    networkFirst ? `${may} still fail, once ${networkFirst.policy}'s finding is fixed,` : `${may} fail`,
+  );
+  if (layersVerdict)
     hop(
       "layers",
       PATH_POLICIES.firewall,
-      {
-        ...layers,
-        fails: layers.fails.map((m) =>
-          m.replace(
-            / (will|would) fail with /,
-            ` $1 ${networkFirst ? `still fail, once ${networkFirst.policy}'s finding is fixed,` : "fail"} with `,
-          ),
-        ),
-      },
-      layers.fails.length
+      layersVerdict,
+      layersVerdict.fails.length
         ? "the hub firewall drops the download of the layers"
         : "the hub firewall lets the layers through, or is not on their path",
       firewallIds,

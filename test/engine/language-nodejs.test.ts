@@ -15,6 +15,7 @@ import * as analyzerRpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as analyzer from "@pulumi/pulumi/proto/analyzer_pb";
 import * as languageRpc from "@pulumi/pulumi/proto/language_grpc_pb";
 import * as language from "@pulumi/pulumi/proto/language_pb";
+import { alive } from "../harness";
 import { runtimeOptions } from "./language-nodejs";
 
 const REPO = path.resolve(__dirname, "..", "..");
@@ -70,15 +71,6 @@ const unary = <Req, Res>(
   fn: (req: Req, cb: (e: grpc.ServiceError | null, r: Res) => void) => unknown,
   req: Req,
 ) => new Promise<Res>((resolve, reject) => fn(req, (e, r) => (e ? reject(e) : resolve(r))));
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 interface Started {
   info: string;

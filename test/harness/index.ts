@@ -193,3 +193,13 @@ export function aksAcrGuard(args: string[]): Promise<{ code: number; stdout: str
     (e: { code: number; stdout: string; stderr: string }) => e,
   );
 }
+
+/** Whether a process still runs (signal 0 only asks). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -10,7 +10,7 @@ import { loadWorld, stackOf, WorldError } from "../../offline/world";
 import { CAUSE_OF, previewReportOf, renderMarkdown, renderText, Report } from "../../offline/report";
 import { LEFT_POLICIES } from "../../offline/left";
 import { printsNow, traceWorld } from "../../offline/trace";
-import { aksAcrGuard, REPO_ROOT, ScenarioExpected, urnOf, usePolicyPack } from "../harness";
+import { aksAcrGuard, alive, REPO_ROOT, ScenarioExpected, urnOf, usePolicyPack } from "../harness";
 import { sha256 } from "../../core/pull-secrets";
 
 const SCENARIOS = path.join(REPO_ROOT, "scenarios");
@@ -400,14 +400,6 @@ describe("the aks-acr-guard command", () => {
     // WHEN it is killed outright, with no chance to stop the pack
     command.kill("SIGKILL");
     // THEN the pack ends within seconds instead of running on
-    const alive = (pid: number) => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
     for (let i = 0; i < 40 && alive(pack); i++) await new Promise((r) => setTimeout(r, 100));
     assert.equal(alive(pack), false, `the pack (pid ${pack}) still runs after its command was killed`);
   });
