@@ -38,6 +38,8 @@ export type HopJudge = (pair: PullPair, will: string) => HopVerdict;
 export interface PathOptions {
   /** Egress IPs the stack cannot show (a firewall managed elsewhere), taken as the cluster's. */
   egressIps?: readonly string[];
+  /** Private IPs of firewalls or appliances outside the stack that routes may point at (aks-subnet-nsg-acr's config). */
+  knownApplianceIps?: readonly string[];
   /** Role definition GUIDs the organisation counts as pull roles (aks-acr-pull-role's config). */
   pullRoleDefinitionIds?: readonly string[];
   /**

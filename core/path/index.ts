@@ -22,7 +22,7 @@ import { egressJudge, publicAdmission, publicRefusal } from "./admit";
 import { firewallJudge, PublicFirewall, publicFirewallJudge } from "./firewall";
 import { HopVerdict, idOf, PathOptions, Step } from "./hop";
 import { dnsJudge } from "./resolve";
-import { connectionJudge, peeringJudge } from "./route";
+import { connectionJudge, peeringJudge, subnetJudge } from "./route";
 
 export type { PathOptions, Step } from "./hop";
 export { idOf, STEPS } from "./hop";
@@ -34,6 +34,7 @@ export const PATH_POLICIES = {
   egress: "acr-firewall-aks-egress",
   firewall: "aks-acr-hub-firewall",
   pullRole: "aks-acr-pull-role",
+  subnet: "aks-subnet-nsg-acr",
 } as const;
 
 export interface Hop extends Required<Pick<HopVerdict, "fails" | "unsure" | "commands">> {
@@ -60,7 +61,14 @@ export interface PullPath {
 
 /** The path of one pull, walked once per request's topology and options. */
 export function pullPath(topo: Topology, pair: PullPair, options: PathOptions = {}): PullPath {
-  const key = `pull-path:${pair.cluster.res.urn}|${pair.registry.res.urn}|${pair.certain}|${JSON.stringify(options)}`;
+  // Options are keyed by value (absent and empty alike), so callers with the same config share a walk.
+  const o = JSON.stringify([
+    options.egressIps ?? [],
+    options.knownApplianceIps ?? [],
+    options.pullRoleDefinitionIds ?? [],
+    options.authorize !== false,
+  ]);
+  const key = `pull-path:${pair.cluster.res.urn}|${pair.registry.res.urn}|${pair.certain}|${o}`;
   return perTopology(topo, key, () => walk(topo, pair, options));
 }
 
@@ -70,8 +78,10 @@ export function hopsOf(path: PullPath, policy: string): Hop[] {
 }
 
 function judgesOf(topo: Topology, options: PathOptions) {
-  // Only the egress judge reads the options (egressIps): the others are shared by every caller.
-  return perTopology(topo, `pull-path-judges:${JSON.stringify(options.egressIps ?? [])}`, () => ({
+  // Only the egress and subnet judges read the options: the others are shared by every caller.
+  const key = JSON.stringify([options.egressIps ?? [], options.knownApplianceIps ?? []]);
+  return perTopology(topo, `pull-path-judges:${key}`, () => ({
+    subnet: subnetJudge(topo, options.knownApplianceIps ?? []),
     dns: dnsJudge(topo),
     peering: peeringJudge(topo),
     connection: connectionJudge(topo),
@@ -283,6 +293,18 @@ function walk(topo: Topology, pair: PullPair, options: PathOptions): PullPath {
       firewallIds,
     );
   }
+
+  // The cluster's own subnets on the way out, whichever path: NSG rules and routes to appliances.
+  const s = judges.subnet(pair, will());
+  hop(
+    "route",
+    PATH_POLICIES.subnet,
+    s,
+    s.unsure?.length
+      ? "the node subnet's NSG or route table may stop the pull"
+      : "no NSG rule or route on the node subnets stops the pull, as far as the records show",
+    [idOf(pair.cluster.res)],
+  );
 
   // admit: the registry's network rules, where the path is public or not shown.
   if (publicChecked) {

@@ -1,4 +1,6 @@
-import { resourceName } from "../arm-id";
+import { parseArmId, resourceName } from "../arm-id";
+import { cidrContains, parseCidr } from "../cidr";
+import { clusterSubnetInfo, nsgDenies } from "../firewall";
 import {
   clusterVnets,
   Peering,
@@ -12,6 +14,7 @@ import {
   Known,
   known,
   listOf,
+  read,
   readArmProp,
   readArray,
   readString,
@@ -185,5 +188,90 @@ export function connectionJudge(topo: Topology): HopJudge {
     // approved it since; the registry's record of its connections makes that certain.
     if (states.some((s) => s.status === undefined)) return { fails: [], unsure: [message], commands };
     return { fails: [message], commands };
+  };
+}
+
+/**
+ * The cluster's own subnets on the way out: an NSG rule that denies outbound TCP 443 to the
+ * registry (its private-endpoint IPs, the AzureContainerRegistry tag or Internet) ahead of any
+ * allow, and a route that sends that traffic to a virtual appliance the stack does not know as a
+ * firewall. Reported by the advisory aks-subnet-nsg-acr ("may fail"): an NSG's effective rules
+ * and an appliance's behaviour are more than the records show, so the hop is `unknown`, not `fail`.
+ */
+export function subnetJudge(topo: Topology, knownApplianceIps: readonly string[]): HopJudge {
+  const nsgs = new Map(
+    (topo.byKind.get("networkSecurityGroup") ?? []).map((n) => [parseArmId(n.props["id"])?.key, n]),
+  );
+  const tables = new Map(
+    (topo.byKind.get("routeTable") ?? []).map((t) => [parseArmId(t.props["id"])?.key, t]),
+  );
+  const firewallIps = new Set<string>(knownApplianceIps);
+  for (const fw of topo.byKind.get("azureFirewall") ?? []) {
+    for (const c of listOf(read(fw.props, "ipConfigurations"))) {
+      const ip = readArmProp(c, "privateIPAddress");
+      if (typeof ip === "string") firewallIps.add(ip);
+    }
+  }
+  return ({ cluster, registry }) => {
+    const subnets = clusterSubnetInfo(topo, cluster);
+    if (subnets === UNKNOWN)
+      return { fails: [], pending: `${cluster.res.name}: agentPoolProfiles[].vnetSubnetID` };
+    let pending: string | undefined;
+    const peIps = privateEndpointsOf(topo, registry).flatMap((pe) => pe.ips);
+    const targets = peIps.length
+      ? peIps.map((ip) => ({ cidr: parseCidr(ip), tags: ["VirtualNetwork"] }))
+      : [{ cidr: undefined, tags: ["AzureContainerRegistry", "Internet"] }];
+    const findings: string[] = [];
+    let throughAppliance = false;
+    for (const subnet of subnets) {
+      const nsg = subnet.nsg ? nsgs.get(parseArmId(subnet.nsg)?.key) : undefined;
+      for (const t of nsg ? targets : []) {
+        const block = nsgDenies(nsg!, t);
+        if (block === UNKNOWN) pending ??= `${nsg!.name}: securityRules`;
+        else if (block)
+          findings.push(
+            `NSG '${block.nsg.name}' rule '${block.rule}' (priority ${block.priority}) denies outbound TCP 443 to ${block.target} before any allow`,
+          );
+      }
+      const table = subnet.routeTable ? tables.get(parseArmId(subnet.routeTable)?.key) : undefined;
+      for (const route of listOf(read(table?.props, "routes"))) {
+        const prefix = readArmProp(route, "addressPrefix");
+        const hopType = readArmProp(route, "nextHopType");
+        const hop = readArmProp(route, "nextHopIpAddress");
+        const range = typeof prefix === "string" ? parseCidr(prefix) : undefined;
+        if (!range || hopType !== "VirtualAppliance" || typeof hop !== "string" || firewallIps.has(hop))
+          continue;
+        if (!targets.some((t) => (t.cidr ? cidrContains(range, t.cidr) : range.prefix === 0))) continue;
+        throughAppliance = true;
+        findings.push(
+          `route table '${table!.name}' sends ${prefix} to virtual appliance ${hop}, which the stack does not know`,
+        );
+      }
+    }
+    if (findings.length === 0) return { fails: [], pending };
+    const registryName = known(registry.name) ? registry.name.toLowerCase() : registry.label;
+    const server = `${registryName}.azurecr.io`;
+    const location = readString(registry.res.props, "location");
+    const dataServer = `${registryName}.${known(location) ? location.toLowerCase() : "<region>"}.data.azurecr.io`;
+    // An appliance that drops or inspects TLS shows as a handshake that never completes (the
+    // article's cause 7); an NSG deny as a connection that never opens.
+    const symptom = throughAppliance
+      ? `ErrImagePull: 'Get "https://${server}/v2/": net/http: TLS handshake timeout' (or an i/o timeout on 443)`
+      : "ErrImagePull (an i/o timeout on 443)";
+    return {
+      fails: [],
+      pending,
+      unsure: [
+        `Pods on cluster '${cluster.label}' pulling from '${registry.label}' may fail with ${symptom}: ` +
+          `${findings.join("; ")}.\n` +
+          "Fix: add a higher-priority outbound allow for TCP 443 to the registry (az network nsg rule create -g <group> " +
+          "--nsg-name <nsg> -n allow-acr --priority 100 --direction Outbound --access Allow --protocol Tcp " +
+          `--destination-port-ranges 443 --destination-address-prefixes ${peIps.length ? peIps.join(" ") : "AzureContainerRegistry"}), ` +
+          "or point the route at the hub firewall (add the appliance to knownApplianceIps if it is one)" +
+          (throughAppliance
+            ? `; through a virtual appliance, validate that it passes TLS to ${server} and ${dataServer} (its firewall and proxy settings), or route the registry's traffic around it.`
+            : "."),
+      ],
+    };
   };
 }

@@ -82,6 +82,15 @@ describe("aks-acr-guard trace", () => {
       assert.ok(md.includes(real), `the diagram names ${real}`);
   });
 
+  it("shows an NSG that denies the registry as a route hop the recording cannot decide (aks-subnet-nsg-acr's advisory)", () => {
+    const trace = traceWorld(loadWorld(path.join(SCENARIOS, "nsg-denies-acr", "world.json")));
+    const [p] = trace.paths;
+    const nsg = p.hops.find((h) => h.policy === "aks-subnet-nsg-acr")!;
+    assert.deepEqual([nsg.step, nsg.verdict], ["route", "unknown"]);
+    assert.match(nsg.message!, /may fail with .*denies outbound TCP 443/);
+    assert.equal(p.verdict, "unknown");
+  });
+
   it("traces an image: a misspelt host fails at the content hop, the right one walks the network", () => {
     const world = loadWorld(path.join(SCENARIOS, "healthy-hub-spoke", "world.json"));
     const typo = traceWorld(world, { image: "contosoacr.azureacr.io/shop/web:1.4.2" });
@@ -91,14 +100,25 @@ describe("aks-acr-guard trace", () => {
     );
     const right = traceWorld(world, { image: "contosoacr.azurecr.io/shop/web:1.4.2" });
     assert.equal(right.paths[0].verdict, "pulls", JSON.stringify(right.paths[0].hops, null, 2));
-    // No hub firewall: the route is the peering and the endpoint's connection; the image's credentials (its host
-    // matched), then the token the credential provider fetches, then authorize.
+    // No hub firewall: the route is the peering, the endpoint's connection and the node subnets; the image's
+    // credentials (its host matched), then the token the credential provider fetches, then authorize.
     assert.deepEqual(
-      right.paths[0].hops.map((h) => h.step),
-      ["content", "resolve", "route", "route", "admit", "authenticate", "authenticate", "authorize"],
+      right.paths[0].hops.map((h) => [h.step, h.policy ?? "pass"]),
+      [
+        ["content", "pass"],
+        ["resolve", "pass"],
+        ["route", "pass"],
+        ["route", "pass"],
+        ["route", "pass"],
+        ["admit", "pass"],
+        ["authenticate", "pass"],
+        ["authenticate", "pass"],
+        ["authorize", "pass"],
+      ],
     );
-    assert.match(right.paths[0].hops[5].detail, /credential provider matches the image's host/);
-    assert.match(right.paths[0].hops[6].detail, /ARM-audience tokens are not disabled/);
+    assert.match(right.paths[0].hops[4].detail, /no NSG rule or route on the node subnets stops the pull/);
+    assert.match(right.paths[0].hops[6].detail, /credential provider matches the image's host/);
+    assert.match(right.paths[0].hops[7].detail, /ARM-audience tokens are not disabled/);
   });
 
   it("refuses a cluster or registry the recording does not have, naming those it has", () => {
