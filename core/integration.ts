@@ -9,7 +9,6 @@
  */
 import { ArmId, parseArmId, resourceName } from "./arm-id";
 import { clusterEgress, ipRuleValues } from "./egress";
-import { scaleSetsWithoutKubelet, servicePrincipalSecret } from "./drift";
 import { clusterSubnetInfo, firewallRules, firewallVerdict, priorityOf } from "./firewall";
 import { notCovered, parseCidr } from "./cidr";
 import {
@@ -97,7 +96,6 @@ export function planIntegration(
     );
   }
   const plan: IntegrationPlan = { peerings: [], commands: [], notes: [] };
-  const clusterArgs = `-g ${cluster.id!.resourceGroup} -n ${resourceName(cluster.id!)}`;
 
   // Pull role (aks-acr-pull-role).
   const principal =
@@ -327,21 +325,11 @@ export function planIntegration(
     }
   }
 
-  // What only its owner can fix (a private endpoint connection awaiting approval): the path's commands.
+  // What no declaration fixes (a private endpoint connection awaiting approval, the kubelet identity
+  // off the scale sets, an expired secret, the registry's token setting): the path's commands.
   for (const h of path.hops)
     if (h.verdict !== "pass")
       for (const command of h.commands) plan.commands.push({ policy: h.policy, command });
 
-  // Drift nothing declarative fixes.
-  if (scaleSetsWithoutKubelet(topo, cluster).missing.length > 0) {
-    plan.commands.push({ policy: "aks-kubelet-identity-on-vmss", command: `az aks update ${clusterArgs}` });
-  }
-  const secret = servicePrincipalSecret(topo, cluster);
-  if (known(secret) && secret && secret.end.getTime() <= Date.now()) {
-    plan.commands.push({
-      policy: "aks-sp-secret-valid",
-      command: `az aks update-credentials ${clusterArgs} --reset-service-principal --service-principal <client-id> --client-secret <new-secret>`,
-    });
-  }
   return plan;
 }

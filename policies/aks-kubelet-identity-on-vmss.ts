@@ -1,7 +1,5 @@
 import { StackValidationPolicy } from "@pulumi/policy";
-import { scaleSetsWithoutKubelet } from "../core/drift";
-import { clusterArgs, KUBELET_401 } from "../core/remediation";
-import { readString } from "../core/values";
+import { kubeletOnScaleSets } from "../core/path/identity";
 import { deferToPreview, topologyOf } from "./lib/stack";
 
 export const aksKubeletIdentityOnVmss: StackValidationPolicy = {
@@ -19,20 +17,9 @@ export const aksKubeletIdentityOnVmss: StackValidationPolicy = {
     const topo = topologyOf(args.resources);
     let pending: string | undefined;
     for (const cluster of topo.clusters) {
-      const found = scaleSetsWithoutKubelet(topo, cluster);
-      pending ??= found.pending;
-      const kubelet = readString(cluster.res.props, "identityProfile", "kubeletidentity", "resourceId");
-      for (const { scaleSetName } of found.missing) {
-        reportViolation(
-          `Pods on cluster '${cluster.label}' scheduled on node pool scale set '${scaleSetName}' will fail with ${KUBELET_401}: ` +
-            `the scale set does not carry the kubelet identity (${typeof kubelet === "string" ? kubelet : "identityProfile.kubeletidentity.resourceId"}), ` +
-            "so its nodes have no identity to pull with. AKS never removes it: something changed the scale set outside AKS " +
-            "(Microsoft's article, cause 1, solution 4).\n" +
-            `Fix: nothing to declare (AKS owns the scale set): reconcile with az aks update ${clusterArgs(cluster)}, and consider ` +
-            `node resource group lockdown (az aks update ${clusterArgs(cluster)} --nrg-lockdown-restriction-level ReadOnly).`,
-          cluster.res.urn,
-        );
-      }
+      const h = kubeletOnScaleSets(topo, cluster);
+      pending ??= h?.pending;
+      for (const m of h?.fails ?? []) reportViolation(m, cluster.res.urn);
     }
     if (pending) deferToPreview(pending);
   },

@@ -671,7 +671,8 @@ const SCENARIOS: Scenario[] = [
     after: [onCluster("aks-sp-secret-valid", "mandatory")],
     declares: [],
     commands: [
-      "aks-sp-secret-valid: az aks update-credentials -g rg-aks -n aks-prod --reset-service-principal",
+      `aks-sp-secret-valid: SECRET=$(az ad sp credential reset --id ${SP_APP_ID} --query password -o tsv) && ` +
+        `az aks update-credentials -g rg-aks -n aks-prod --reset-service-principal --service-principal ${SP_APP_ID} --client-secret "$SECRET"`,
     ],
   },
   {

@@ -18,6 +18,7 @@ import type { PullPair } from "../pull-pairs";
 import { perTopology, Topology } from "../topology";
 import { known, UNKNOWN } from "../values";
 import { tokenAudience } from "./authenticate";
+import { kubeletOnScaleSets, spSecretValid } from "./identity";
 import { egressJudge, publicAdmission, publicRefusal } from "./admit";
 import { firewallJudge, PublicFirewall, publicFirewallJudge } from "./firewall";
 import { HopVerdict, idOf, PathOptions, Step } from "./hop";
@@ -346,7 +347,10 @@ function walk(topo: Topology, pair: PullPair, options: PathOptions): PullPath {
   // The layers hop's wording follows the network's first failure, whether or not authorize is walked.
   const networkFirst: Hop | undefined = first;
   if (options.authorize !== false) {
-    // authenticate: the token the credential provider asks for, against what the registry accepts.
+    // authenticate: the kubelet's own credential (its identity on the nodes, or its secret), then
+    // the token the credential provider asks for, against what the registry accepts.
+    for (const c of [kubeletOnScaleSets(topo, pair.cluster), spSecretValid(topo, pair.cluster, new Date())])
+      if (c) hop("authenticate", c.policy, c, c.detail, c.evidence);
     const t = tokenAudience(topo, pair, will());
     hop("authenticate", PATH_POLICIES.pullRole, t, t.detail, t.evidence);
     authorizeHop();

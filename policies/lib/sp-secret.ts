@@ -1,7 +1,4 @@
 /** What aks-sp-secret-valid and aks-sp-secret-expiring share: the fix for a service-principal secret. */
-import { clusterArgs } from "../../core/remediation";
-import { ClusterNode } from "../../core/topology";
-import { known } from "../../core/values";
 
 export const SP_SECRET_URL =
   "https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/connectivity/cannot-pull-image-from-acr-to-aks-cluster#solution-2-make-sure-service-principal-isnt-expired";
@@ -11,13 +8,4 @@ export const SP_SECRET_STEPS =
   "`az aks update-credentials -g <group> -n <cluster> --reset-service-principal --service-principal <client-id> --client-secret <secret>`; " +
   "or move the cluster to a managed identity (`az aks update -g <group> -n <cluster> --enable-managed-identity`).";
 
-export function spSecretFix(c: ClusterNode): string {
-  const clientId = known(c.identity.clientId) ? c.identity.clientId : "<client-id>";
-  return (
-    `Fix: nothing declarative: run SECRET=$(az ad sp credential reset --id ${clientId} --query password -o tsv), then ` +
-    `az aks update-credentials ${clusterArgs(c)} --reset-service-principal --service-principal ${clientId} --client-secret "$SECRET"; ` +
-    `or move to a managed identity: az aks update ${clusterArgs(c)} --enable-managed-identity`
-  );
-}
-
-export const day = (d: Date) => d.toISOString().slice(0, 10);
+export { day, spSecretFix } from "../../core/path/identity";

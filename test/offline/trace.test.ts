@@ -14,6 +14,8 @@ const SCENARIOS = path.join(REPO_ROOT, "scenarios");
 const PATH_POLICY_NAMES = new Set<string>([
   ...Object.values(PATH_POLICIES),
   "k8s-acr-image-reference",
+  "aks-kubelet-identity-on-vmss",
+  "aks-sp-secret-valid",
   "k8s-workload-os-selector",
   "k8s-image-architecture",
 ]);
@@ -113,12 +115,17 @@ describe("aks-acr-guard trace", () => {
         ["admit", "pass"],
         ["authenticate", "pass"],
         ["authenticate", "pass"],
+        ["authenticate", "pass"],
         ["authorize", "pass"],
       ],
     );
     assert.match(right.paths[0].hops[4].detail, /no NSG rule or route on the node subnets stops the pull/);
     assert.match(right.paths[0].hops[6].detail, /credential provider matches the image's host/);
-    assert.match(right.paths[0].hops[7].detail, /ARM-audience tokens are not disabled/);
+    assert.match(
+      right.paths[0].hops[7].detail,
+      /every node pool scale set shown carries the kubelet identity/,
+    );
+    assert.match(right.paths[0].hops[8].detail, /ARM-audience tokens are not disabled/);
   });
 
   it("refuses a cluster or registry the recording does not have, naming those it has", () => {
