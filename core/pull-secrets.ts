@@ -34,7 +34,16 @@ function jwtExpiry(token: string): Date | undefined {
   }
 }
 
-export type ReadSecret = { entries: PullSecretEntry[] } | { malformed: string } | typeof UNKNOWN | undefined;
+export type ReadSecret =
+  | { entries: PullSecretEntry[] }
+  /**
+   * Why the kubelet cannot use it; `fatal` where it cannot even parse it (not JSON, `auths` not an
+   * object, an `auth` that is not base64 of username:password): then it pulls no image of the pod
+   * at all; otherwise it skips the secret and tries its own credential.
+   */
+  | { malformed: string; fatal: boolean }
+  | typeof UNKNOWN
+  | undefined;
 
 export const sha256 = (s: string) => "sha256:" + createHash("sha256").update(s, "utf8").digest("hex");
 
@@ -61,17 +70,20 @@ export function readPullSecret(res: StackResource): ReadSecret {
   if (typeof plain === "string") text = plain;
   else if (typeof encoded === "string") {
     text = decodeBase64(encoded);
-    if (text === undefined) return { malformed: "data[.dockerconfigjson] is not valid base64" };
-  } else return { malformed: "it has no .dockerconfigjson key" };
+    if (text === undefined) return { malformed: "data[.dockerconfigjson] is not valid base64", fatal: false };
+  } else return { malformed: "it has no .dockerconfigjson key", fatal: false };
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    return { malformed: ".dockerconfigjson is not JSON" };
+    return { malformed: ".dockerconfigjson is not JSON", fatal: true };
   }
   const auths = read(json, "auths");
   if (auths === null || typeof auths !== "object" || Array.isArray(auths))
-    return { malformed: ".dockerconfigjson has no auths object" };
+    return {
+      malformed: ".dockerconfigjson has no auths object",
+      fatal: auths !== undefined && auths !== null,
+    };
   const entries: PullSecretEntry[] = [];
   for (const [server, v] of Object.entries(auths as Record<string, unknown>)) {
     let username = read(v, "username");
@@ -81,7 +93,7 @@ export function readPullSecret(res: StackResource): ReadSecret {
       const decoded = decodeBase64(auth);
       const colon = decoded?.indexOf(":") ?? -1;
       if (decoded === undefined || colon < 0)
-        return { malformed: `the auth of ${server} is not base64 of username:password` };
+        return { malformed: `the auth of ${server} is not base64 of username:password`, fatal: true };
       username = decoded.slice(0, colon);
       password = decoded.slice(colon + 1);
     }

@@ -60,6 +60,12 @@ const REASONS: Record<string, LeftReason> = {
       `${NS}:pullSecretNamespace declares a pull secret built from live credentials in that namespace; ` +
       "or pull with the kubelet identity and remove imagePullSecrets",
   },
+  "k8s-acr-pull-secret-valid-unverified": {
+    why:
+      "the secret fails the pull only if the kubelet identity of its cluster cannot pull either, which the records do not " +
+      "show; the program does not guess a fix for it",
+    config: `${NS}:pullSecretNamespace declares a working pull secret; or grant the kubelet identity a pull role (the program's AcrPullAccess)`,
+  },
   "k8s-acr-image-reference": { why: WORKLOAD, config: "none: correct the image in the workload" },
   "k8s-acr-registry-known": {
     why: WORKLOAD,

@@ -19,6 +19,8 @@ export const CAUSE_OF: Record<string, string> = {
   "aks-kubelet-identity-on-vmss":
     "401 Unauthorized: the kubelet identity is missing from the node pools (solution 4)",
   "k8s-acr-pull-secret-valid": "401 Unauthorized: the image pull secret is wrong (solutions 5 and 6)",
+  "k8s-acr-pull-secret-valid-unverified":
+    "401 Unauthorized: the image pull secret is wrong (solutions 5 and 6)",
   "k8s-acr-image-reference": "Image not found: the image reference is wrong",
   "k8s-acr-registry-known": "Image not found: a registry outside the stack and the allow-list",
   "acr-private-dns-link":

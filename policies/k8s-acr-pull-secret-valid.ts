@@ -1,7 +1,8 @@
-import { StackValidationPolicy } from "@pulumi/policy";
+import { StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { credentialEnds } from "../core/drift";
 import { principalCanPull } from "../core/grants";
-import { registryByLoginServer } from "../core/pull-pairs";
+import { evaluatePullAccess } from "../core/pull-access";
+import { clustersOf, registryByLoginServer } from "../core/pull-pairs";
 import {
   ENTRA_TOKEN_USERNAME,
   EntryProblem,
@@ -12,8 +13,8 @@ import {
 } from "../core/pull-secrets";
 import { kubectlName } from "../core/workloads";
 import { known, UNKNOWN } from "../core/values";
-import { isObserved } from "../core/topology";
-import { deferToPreview, topologyOf } from "./lib/stack";
+import { isObserved, perTopology, RegistryNode, StackResource, Topology } from "../core/topology";
+import { deferToPreview, Evaluation, topologyOf } from "./lib/stack";
 
 const NAME = "k8s-acr-pull-secret-valid";
 
@@ -40,70 +41,187 @@ function explain(p: EntryProblem, registry: string): string {
   }
 }
 
+const DESCRIPTION =
+  "An image pull secret for an Azure registry works: built from the admin account only while it is enabled and with its " +
+  "current password, from a service principal that exists, has not expired, and may pull, from a repository-scoped token " +
+  "that exists, is enabled and has a live password (where the registry's tokens are known), or from a Microsoft Entra " +
+  "token that has not expired. Secret values are never shown.";
+const URL =
+  "https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/connectivity/cannot-pull-image-from-acr-to-aks-cluster#solution-5-make-sure-the-service-principal-is-correct-and-the-secret-is-valid";
+const STEPS =
+  "Rebuild the secret from live credentials each run (aks-acr-guard's AcrImagePullSecret), or drop it and pull with the " +
+  "kubelet identity (`az aks update --attach-acr`).";
+
 export const k8sAcrPullSecretValid: StackValidationPolicy = {
   name: NAME,
   description:
-    "An image pull secret for an Azure registry works: built from the admin account only while it is enabled and with its " +
-    "current password, from a service principal that exists, has not expired, and may pull, from a repository-scoped token " +
-    "that exists, is enabled and has a live password (where the registry's tokens are known), or from a Microsoft Entra " +
-    "token that has not expired. Secret values are never shown.",
+    `${DESCRIPTION} The kubelet tries a pod's pull secrets and then its own credential: a broken secret fails the pull ` +
+    "where the cluster it runs in cannot pull from the registry with its kubelet identity either.",
   enforcementLevel: "mandatory",
   severity: "high",
-  url: "https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/connectivity/cannot-pull-image-from-acr-to-aks-cluster#solution-5-make-sure-the-service-principal-is-correct-and-the-secret-is-valid",
-  remediationSteps:
-    "Rebuild the secret from live credentials each run (aks-acr-guard's AcrImagePullSecret), or drop it and pull with the " +
-    "kubelet identity (`az aks update --attach-acr`).",
+  url: URL,
+  remediationSteps: STEPS,
   validateStack: (args, reportViolation) => {
-    const topo = topologyOf(args.resources);
-    const byServer = registryByLoginServer(topo);
-    const now = new Date();
-    const ctx = {
-      servicePrincipalEnds: (clientId: string) => {
-        const ends = credentialEnds(topo, clientId);
-        return ends === UNKNOWN ? UNKNOWN : ends.map((e) => e.end);
-      },
-      canPull: principalCanPull.bind(undefined, topo),
-      observedServicePrincipals: [...topo.servicePrincipalsByUrn.values()].some((s) => isObserved(s.res)),
-    };
-    let pending: string | undefined;
-    for (const res of topo.byUrn.values()) {
-      if (!isPullSecret(res)) continue;
-      const secret = readPullSecret(res);
-      const where = `pull secret ${kubectlName(res)}`;
-      if (secret === UNKNOWN) {
-        pending ??= `${res.name}: data`;
-        continue;
-      }
-      if (!secret) continue;
-      if ("malformed" in secret) {
-        reportViolation(
-          `Pods using ${where} pull anonymously and fail with "401 Unauthorized": the kubelet cannot read it, because ` +
-            `${secret.malformed}.\nFix: declare aks-acr-guard's AcrImagePullSecret, or recreate it: kubectl create secret ` +
-            "docker-registry <name> --docker-server=<registry>.azurecr.io --docker-username=<username> --docker-password=<password>",
-          res.urn,
-        );
-        continue;
-      }
-      for (const entry of secret.entries) {
-        const registry = registryOfServer(byServer, entry.server);
-        if (!registry) continue;
-        const problems = judgeEntry(topo, entry, registry, ctx, now);
-        if (problems === UNKNOWN) {
-          pending ??= `${res.name}: ${entry.server}`;
-          continue;
-        }
-        if (problems.length === 0) continue;
-        const name = known(registry.name) ? registry.name : registry.label;
-        reportViolation(
-          `Pods using ${where} to pull from ${entry.server} will fail with ErrImagePull: "failed to authorize: failed to fetch ` +
-            `oauth token: unexpected status: 401 Unauthorized": ${problems.map((p) => explain(p, name)).join("; ")}.\n` +
-            "Fix: declare aks-acr-guard's AcrImagePullSecret (it rebuilds the secret from live credentials on every run), or " +
-            `pull with the kubelet identity instead: az aks update -g <cluster-group> -n <cluster> --attach-acr ${name}, and ` +
-            "remove imagePullSecrets.",
-          res.urn,
-        );
-      }
-    }
+    const { certain, pending } = evaluate(args);
+    for (const f of certain) reportViolation(f.message, f.urn);
     if (pending) deferToPreview(pending);
   },
 };
+
+export const k8sAcrPullSecretValidUnverified: StackValidationPolicy = {
+  name: `${NAME}-unverified`,
+  description:
+    `${NAME}, where the pull fails only if the kubelet's own credential cannot pull either, and the stack does not show ` +
+    "whether it can (no cluster tied to the secret, or a pull role it cannot decide). Organisations that pull only with " +
+    "secrets set it mandatory.",
+  enforcementLevel: "advisory",
+  severity: "medium",
+  url: URL,
+  remediationSteps: STEPS,
+  validateStack: (args, reportViolation) => {
+    for (const f of evaluate(args).unverified) reportViolation(f.message, f.urn);
+  },
+};
+
+/**
+ * Every broken entry of every pull secret, split by what happens to the pull: the kubelet merges a
+ * pod's pull secrets with its own credential provider's and tries each in turn, so a broken secret
+ * fails the pull only where the kubelet identity of the secret's cluster cannot pull from the
+ * registry either (certain); where the stack cannot tell, it is the advisory half's; where that
+ * identity pulls, the pull works and nothing is reported.
+ */
+function evaluate(args: StackValidationArgs): Evaluation {
+  const topo = topologyOf(args.resources);
+  return perTopology(topo, NAME, () => decide(topo));
+}
+
+function decide(topo: Topology): Evaluation {
+  const byServer = registryByLoginServer(topo);
+  const now = new Date();
+  const ctx = {
+    servicePrincipalEnds: (clientId: string) => {
+      const ends = credentialEnds(topo, clientId);
+      return ends === UNKNOWN ? UNKNOWN : ends.map((e) => e.end);
+    },
+    canPull: principalCanPull.bind(undefined, topo),
+    observedServicePrincipals: [...topo.servicePrincipalsByUrn.values()].some((s) => isObserved(s.res)),
+  };
+  const out: Evaluation = { certain: [], unverified: [] };
+  for (const res of topo.byUrn.values()) {
+    if (!isPullSecret(res)) continue;
+    const secret = readPullSecret(res);
+    const where = `pull secret ${kubectlName(res)}`;
+    if (secret === UNKNOWN) {
+      out.pending ??= `${res.name}: data`;
+      continue;
+    }
+    if (!secret) continue;
+    const fix =
+      "Fix: declare aks-acr-guard's AcrImagePullSecret (it rebuilds the secret from live credentials on every run), or " +
+      "pull with the kubelet identity instead";
+    if ("malformed" in secret) {
+      if (secret.fatal)
+        // The kubelet cannot parse it: it pulls no image of the pods that name it, whatever else it holds.
+        out.certain.push({
+          message:
+            `Pods using ${where} will fail with ErrImagePull: "Failed to pull image ...: <a JSON or base64 error>": the ` +
+            `kubelet cannot parse the secret, because ${secret.malformed}, and then pulls none of their images, with no ` +
+            `credential tried.
+${fix}; or recreate it: kubectl create secret docker-registry <name> ` +
+            "--docker-server=<registry>.azurecr.io --docker-username=<username> --docker-password=<password>",
+          urn: res.urn,
+        });
+      else
+        // Skipped: the kubelet tries its own credential; whether that pulls is not known here.
+        out.unverified.push({
+          message:
+            `Pods using ${where} get no credential from it: the kubelet skips it, because ${secret.malformed}; they fail ` +
+            `with "401 Unauthorized" unless the kubelet's own credential can pull from their registry.
+${fix}; or ` +
+            "recreate it: kubectl create secret docker-registry <name> --docker-server=<registry>.azurecr.io " +
+            "--docker-username=<username> --docker-password=<password>",
+          urn: res.urn,
+        });
+      continue;
+    }
+    for (const entry of secret.entries) {
+      const registry = registryOfServer(byServer, entry.server);
+      if (!registry) continue;
+      const problems = judgeEntry(topo, entry, registry, ctx, now);
+      if (problems === UNKNOWN) {
+        out.pending ??= `${res.name}: ${entry.server}`;
+        continue;
+      }
+      if (problems.length === 0) continue;
+      const name = known(registry.name) ? registry.name : registry.label;
+      const fallback = kubeletFallback(topo, res, registry);
+      if (fallback.kind === "pulls") continue;
+      if (fallback.kind === "pending") {
+        out.pending ??= fallback.path;
+        continue;
+      }
+      const why = problems.map((p) => explain(p, name)).join("; ");
+      const attach = `az aks update -g ${fallback.kind === "fails" ? fallback.group : "<cluster-group>"} -n ${fallback.kind === "fails" ? fallback.cluster : "<cluster>"} --attach-acr ${name}`;
+      if (fallback.kind === "fails")
+        out.certain.push({
+          message:
+            `Pods using ${where} to pull from ${entry.server} will fail with ErrImagePull: "failed to authorize: failed to fetch ` +
+            `oauth token: unexpected status: 401 Unauthorized": ${why}; and the kubelet's own credential, which it tries next, ` +
+            `cannot pull from registry '${name}' either (cluster '${fallback.cluster}': ${fallback.why}).
+` +
+            `${fix}: ${attach}, and remove imagePullSecrets.`,
+          urn: res.urn,
+        });
+      else
+        out.unverified.push({
+          message:
+            `Pods using ${where} to pull from ${entry.server} get no working credential from it: ${why}. The kubelet then ` +
+            `tries its own credential: the pull fails with "401 Unauthorized" unless that can pull from registry '${name}', ` +
+            `which this stack does not show (${fallback.why}), so this is not certain.
+${fix}: ${attach}, and remove ` +
+            "imagePullSecrets.",
+          urn: res.urn,
+        });
+    }
+  }
+  return out;
+}
+
+type Fallback =
+  | { kind: "pulls" }
+  | { kind: "pending"; path: string }
+  | { kind: "fails"; cluster: string; group: string; why: string }
+  | { kind: "unknown"; why: string };
+
+/** Whether the kubelet identity of the secret's cluster pulls from the registry when the secret fails. */
+function kubeletFallback(topo: Topology, secret: StackResource, registry: RegistryNode): Fallback {
+  const { clusters, certain } = clustersOf(topo, secret);
+  if (!certain || clusters.length !== 1)
+    return { kind: "unknown", why: "the stack does not tie the secret to one cluster" };
+  const [cluster] = clusters;
+  const v = evaluatePullAccess(topo, { cluster, registry, evidence: "workload", certain: true });
+  switch (v.status) {
+    case "granted":
+    case "anonymous":
+      return { kind: "pulls" };
+    case "pending":
+      return { kind: "pending", path: v.path };
+    case "missing":
+    case "crossTenant":
+      return {
+        kind: "fails",
+        cluster: cluster.label,
+        group:
+          known(cluster.resourceGroup) && cluster.resourceGroup ? cluster.resourceGroup : "<cluster-group>",
+        why:
+          v.status === "missing"
+            ? `its ${cluster.identity.label} holds no pull role on it`
+            : `the registry is in another tenant than its kubelet managed identity`,
+      };
+    default:
+      return {
+        kind: "unknown",
+        why: `whether cluster '${cluster.label}''s ${cluster.identity.label} pulls from it is not shown`,
+      };
+  }
+}

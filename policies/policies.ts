@@ -15,7 +15,7 @@ import { aksKubeletIdentityOnVmss } from "./aks-kubelet-identity-on-vmss";
 import { aksSpSecretExpiring } from "./aks-sp-secret-expiring";
 import { aksSpSecretValid } from "./aks-sp-secret-valid";
 import { k8sAcrImageReference } from "./k8s-acr-image-reference";
-import { k8sAcrPullSecretValid } from "./k8s-acr-pull-secret-valid";
+import { k8sAcrPullSecretValid, k8sAcrPullSecretValidUnverified } from "./k8s-acr-pull-secret-valid";
 import { k8sAcrRegistryKnown } from "./k8s-acr-registry-known";
 import { k8sImageTagPinned } from "./k8s-image-tag-pinned";
 import { k8sWorkloadOsSelector } from "./k8s-workload-os-selector";
@@ -46,6 +46,7 @@ export const policies: Policies = (<Policies>[
   aksSpSecretExpiring,
   aksKubeletIdentityOnVmss,
   k8sAcrPullSecretValid,
+  k8sAcrPullSecretValidUnverified,
   k8sAcrImageReference,
   k8sAcrRegistryKnown,
   acrPrivateDnsLink,

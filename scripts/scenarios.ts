@@ -705,22 +705,26 @@ const SCENARIOS: Scenario[] = [
   {
     name: "pull-secret-admin-disabled",
     about:
-      "Pods pull with an image pull secret built from the registry's admin user, which has since been disabled: 401. The secret lives in the cluster, not in a stack; its fix is AcrImagePullSecret or the identity.",
-    resources: healthy(PUBLIC),
+      "Pods pull with an image pull secret built from the registry's admin user, which has since been disabled, and the " +
+      "kubelet identity holds no pull role (the reason the team used a secret): the kubelet tries the secret, then its own " +
+      "credential, and both get 401. The secret lives in the cluster, not in a stack; the plan grants the kubelet identity " +
+      "AcrPull, with which the pull works whatever the secret holds.",
+    resources: without(healthy(PUBLIC), (r) => r.type === "microsoft.authorization/roleassignments"),
     kubernetes: [
       deployment("web", goodImage, { imagePullSecrets: [{ name: "acr-contosoacr" }] }),
       ADMIN_SECRET,
     ],
     before: [
+      onCluster("aks-acr-pull-role", "mandatory", ["401 Unauthorized"]),
       {
         policy: "k8s-acr-pull-secret-valid",
         level: "mandatory",
         resource: "apps/acr-contosoacr",
-        contains: ["adminUserEnabled"],
+        contains: ["adminUserEnabled", "cannot pull from registry 'contosoacr' either"],
       },
     ],
-    after: [{ policy: "k8s-acr-pull-secret-valid", level: "mandatory", resource: "apps/acr-contosoacr" }],
-    declares: [],
+    after: [],
+    declares: ["AcrPullAccess"],
   },
   {
     name: "image-reference-typo",

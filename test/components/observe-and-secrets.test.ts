@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { tokenRecord } from "../fixtures/azure";
+import { managedCluster, tokenRecord } from "../fixtures/azure";
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { observe } from "../../components/azure/observe";
@@ -752,7 +752,9 @@ describe("AcrImagePullSecret closes the loop with k8s-acr-pull-secret-valid", ()
 
   it("a secret built from a rotated password is reported; the one AcrImagePullSecret builds from live credentials is not", async () => {
     const policy = "k8s-acr-pull-secret-valid";
-    const stale = await run(policy, [registryRes, credentials(CANARY.admin), secret("rotated-away-0")]);
+    // The stack's only cluster, whose kubelet identity cannot pull: the secret decides the pull.
+    const aks = managedCluster("aks-prod");
+    const stale = await run(policy, [registryRes, aks, credentials(CANARY.admin), secret("rotated-away-0")]);
     assertViolation(stale, "mandatory", secret("rotated-away-0"), "401 Unauthorized");
     for (const d of stale) assertNoCanary(d.message, "a diagnostic");
     assertSilent(await run(policy, [registryRes, credentials(CANARY.admin), secret(CANARY.admin)]));

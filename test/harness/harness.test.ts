@@ -13,6 +13,7 @@ const IMPLEMENTED: Record<string, string> = {
   "aks-sp-secret-expiring": "advisory",
   "aks-kubelet-identity-on-vmss": "mandatory",
   "k8s-acr-pull-secret-valid": "mandatory",
+  "k8s-acr-pull-secret-valid-unverified": "advisory",
   "k8s-acr-image-reference": "mandatory",
   "k8s-acr-registry-known": "advisory",
   "k8s-image-tag-pinned": "advisory",

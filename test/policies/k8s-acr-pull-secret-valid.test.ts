@@ -3,6 +3,8 @@ import { sha256 } from "../../core/pull-secrets";
 import {
   daysFromNow,
   idOf,
+  kubeletPull,
+  managedCluster,
   observer,
   prop,
   registry,
@@ -16,7 +18,9 @@ import {
   assertNoMandatory,
   assertSilent,
   assertViolation,
+  PolicyResourceInput,
   usePolicy,
+  usePolicyPack,
   withProps,
   withUnknown,
 } from "../harness";
@@ -25,7 +29,12 @@ const POLICY = "k8s-acr-pull-secret-valid";
 const CANARY = "CANARY-pw-7f3a9c1e-do-not-print";
 
 describe(POLICY, () => {
-  const { pack, run } = usePolicy(POLICY);
+  const { pack, run: runAlone } = usePolicy(POLICY);
+  const harness = usePolicyPack();
+  // The kubelet tries a pod's pull secrets, then its own credential: a broken secret fails the pull
+  // where the cluster's kubelet identity cannot pull either. The stack's only cluster, with no pull role.
+  const aks = managedCluster("aks-prod");
+  const run = (resources: PolicyResourceInput[]) => runAlone([aks, ...resources]);
 
   const acr = registry("contosoacr", { adminUserEnabled: true });
   const credentials = (...passwords: string[]) =>
@@ -198,12 +207,69 @@ describe(POLICY, () => {
     });
   });
 
-  it("reports a secret the kubelet cannot read", async () => {
-    const broken = withProps(
-      adminSecret(),
-      (p) => ((p.data as Record<string, string>)[".dockerconfigjson"] = "%%%not-base64%%%"),
-    );
-    assertViolation(await run([acr, broken]), "mandatory", broken, "is not valid base64");
+  describe("a secret the kubelet cannot use", () => {
+    const encoded = (json: string) =>
+      withProps(adminSecret(), (p) => {
+        (p.data as Record<string, string>)[".dockerconfigjson"] = Buffer.from(json).toString("base64");
+      });
+    it("reports one it cannot parse: it then pulls none of the pod's images, whatever else it holds", async () => {
+      const notJson = encoded("{not json");
+      assertViolation(
+        await runAlone([acr, aks, kubeletPull(aks, acr), notJson]),
+        "mandatory",
+        notJson,
+        "cannot parse the secret",
+        "is not JSON",
+      );
+      const badAuth = encoded(
+        JSON.stringify({ auths: { "contosoacr.azurecr.io": { auth: "bm8tY29sb24=" } } }),
+      );
+      assertViolation(await run([acr, badAuth]), "mandatory", badAuth, "is not base64 of username:password");
+    });
+    it("leaves one it skips (no auths) to the advisory half: the kubelet tries its own credential next", async () => {
+      const skipped = encoded(JSON.stringify({ credsStore: "none" }));
+      assertNoMandatory(await run([acr, skipped]));
+      assertViolation(
+        await harness.run(`${POLICY}-unverified`, [aks, acr, skipped]),
+        "advisory",
+        skipped,
+        "the kubelet skips it",
+        "has no auths object",
+      );
+    });
+  });
+
+  describe("the kubelet's own credential, which it tries after the pod's secrets", () => {
+    const disabled = registry("contosoacr");
+    it("is silent where the cluster's kubelet identity pulls from the registry: the pull works", async () => {
+      assertSilent(await runAlone([disabled, aks, kubeletPull(aks, disabled), adminSecret()]));
+    });
+    it("says which cluster cannot pull either, and how it could", async () => {
+      const s = adminSecret();
+      assertViolation(
+        await run([disabled, s]),
+        "mandatory",
+        s,
+        "cannot pull from registry 'contosoacr' either (cluster 'aks-prod'",
+        "az aks update -g rg-aks -n aks-prod --attach-acr contosoacr",
+      );
+    });
+    it("leaves a secret no cluster is tied to to the advisory half", async () => {
+      const s = adminSecret();
+      const second = managedCluster("aks-test");
+      assertNoMandatory(await runAlone([disabled, aks, second, s]));
+      assertViolation(
+        await harness.run(`${POLICY}-unverified`, [disabled, aks, second, s]),
+        "advisory",
+        s,
+        "not certain",
+        "the stack does not tie the secret to one cluster",
+      );
+      assertViolation(await harness.run(`${POLICY}-unverified`, [disabled, s]), "advisory", s, "not certain");
+    });
+    it("says nothing mandatory while the kubelet identity's pull role waits on preview", async () => {
+      assertNoMandatory(await runAlone([disabled, withUnknown(aks, "identityProfile"), adminSecret()]));
+    });
   });
 
   it("ignores secrets for registries outside the stack", async () => {

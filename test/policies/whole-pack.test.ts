@@ -73,7 +73,8 @@ const broken: PolicyResourceInput[] = [
     ...dockerConfigSecret("acr-admin", "contosoacr.azurecr.io", "contosoacr", CANARY),
     props: { ...dockerConfigSecret("acr-admin", "contosoacr.azurecr.io", "contosoacr", CANARY).props },
   },
-  dockerConfigSecret("acr-sp", "contosoacr.azurecr.io", prop(sp, "clientId"), CANARY),
+  // On the service-principal cluster, whose own credential cannot pull either: the secret decides the pull.
+  { ...dockerConfigSecret("acr-sp", "contosoacr.azurecr.io", prop(sp, "clientId"), CANARY), provider: spK8s },
   deployment("web", { containers: [{ name: "web", image: "contosoacr.azureacr.io/web:latest" }] }),
   // A workload on the service-principal cluster, through a provider made from its kubeconfig: it
   // certainly pulls from the registry, where its service principal holds no role.
