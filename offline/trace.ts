@@ -7,12 +7,15 @@ import { resourceName, parseArmId } from "../core/arm-id";
 import { checkImage, LOGIN_SERVER, parseImage } from "../core/images";
 import { credentialMatch } from "../core/path/authenticate";
 import { architectureFindings, osFindings } from "../core/path/content";
+import { PULL_SECRET_POLICY, pullSecretFindings } from "../core/path/pull-secret";
 import { KUBELET_401 } from "../core/remediation";
 import { Hop, idOf, pullPath, PullPath, Step } from "../core/path";
 import { clustersOf, DeclaredPull, PullPair, pullPairs, registryByLoginServer } from "../core/pull-pairs";
 import { buildTopology, ClusterNode, RegistryNode, Topology } from "../core/topology";
 import { known } from "../core/values";
-import { containerImages, describeWorkload } from "../core/workloads";
+import { containerImages, describeWorkload, kubectlName, podSpecOf } from "../core/workloads";
+import { read } from "../core/values";
+import type { StackResource } from "../core/topology";
 import { toStackResource } from "./resources";
 import { stackOf, World, WorldError } from "./world";
 
@@ -267,12 +270,27 @@ export function traceWorld(world: World, filter: TraceFilter = {}): TraceReport 
       ...osFindings(topo, typeof windowsPools === "boolean" ? windowsPools : undefined).findings,
       ...architectureFindings(topo).findings,
     ];
+    const secrets = pullSecretFindings(topo).certain;
     for (const res of topo.workloads) {
+      const named = pullSecretsOf(res);
       for (const { image } of containerImages(res)) {
         if (typeof image !== "string") continue;
         const own = imageHops(image, servers, [describeWorkload(res)]).find((h) => h.verdict !== "pass");
+        const host = parsedHost(image).toLowerCase();
         const hops: TraceHop[] = [
           ...(own ? [own] : []),
+          // The pod's pull secrets, where they fail the pull (the kubelet's own credential cannot either).
+          ...secrets
+            .filter((f) => named.has(secretKey(f.res)) && (!f.server || f.server.toLowerCase() === host))
+            .map((f): TraceHop => ({
+              step: "authenticate",
+              verdict: "fail",
+              policy: PULL_SECRET_POLICY,
+              evidence: [describeWorkload(res), kubectlName(f.res)],
+              detail: `pull secret ${kubectlName(f.res)} gives no working credential, nor does the kubelet's own`,
+              message: f.message,
+              symptom: symptomOf(f.message),
+            })),
           ...platform
             .filter((f) => f.res === res && f.images.includes(image))
             .map((f): TraceHop => ({
@@ -419,4 +437,24 @@ export function renderTraceMarkdown(t: TraceReport): string {
     if (first?.message) out.push("", "The pods print now:", "", "```", first.message, "```");
   });
   return out.join("\n");
+}
+
+/** `namespace/name` of a Kubernetes object. */
+function secretKey(res: StackResource): string {
+  const ns = read(res.props, "metadata", "namespace");
+  return `${typeof ns === "string" ? ns : "default"}/${String(read(res.props, "metadata", "name") ?? res.name)}`;
+}
+
+/** The pull secrets a workload's pods name (`imagePullSecrets`), as `namespace/name`. */
+function pullSecretsOf(res: StackResource): Set<string> {
+  const pod = podSpecOf(res);
+  const ns = read(res.props, "metadata", "namespace");
+  const out = new Set<string>();
+  if (!pod || typeof pod.spec !== "object") return out;
+  const list = read(pod.spec, "imagePullSecrets");
+  for (const s of Array.isArray(list) ? list : []) {
+    const name = read(s, "name");
+    if (typeof name === "string") out.add(`${typeof ns === "string" ? ns : "default"}/${name}`);
+  }
+  return out;
 }

@@ -99,8 +99,7 @@ function decide(topo: Topology, config: Record<string, unknown>): Evaluation {
         modeUnknown.push(
           ...[...h.fails, ...h.unsure].map((m) =>
             on(
-              `${m}
-(Not certain: nothing in this stack shows that cluster '${pair.cluster.label}' pulls from ` +
+              `${m}\n(Not certain: nothing in this stack shows that cluster '${pair.cluster.label}' pulls from ` +
                 `'${pair.registry.label}'; set the \`pulls\` config to make it certain.)`,
             ),
           ),

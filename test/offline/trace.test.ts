@@ -16,6 +16,7 @@ const PATH_POLICY_NAMES = new Set<string>([
   "k8s-acr-image-reference",
   "aks-kubelet-identity-on-vmss",
   "aks-sp-secret-valid",
+  "k8s-acr-pull-secret-valid",
   "k8s-workload-os-selector",
   "k8s-image-architecture",
 ]);
