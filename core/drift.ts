@@ -3,8 +3,8 @@
  * node-pool scale set (solution 4), and an expired service-principal secret (solution 2). Both are
  * read from declared resources or from the records AksAcrObserver registers (ARM/Graph JSON).
  */
-import { parseArmId, resourceName } from "./arm-id";
-import { ClusterNode, linked, StackResource, Topology } from "./topology";
+import { ArmId, parseArmId, resourceName } from "./arm-id";
+import { ClusterNode, linked, perTopology, StackResource, Topology } from "./topology";
 import {
   isUnknown,
   Known,
@@ -39,9 +39,18 @@ export function scaleSetsWithoutKubelet(
   const kubelet = known(kubeletId) ? parseArmId(kubeletId) : undefined;
   if (!kubelet || !known(nodeRg)) return { missing };
   let pending: string | undefined;
-  for (const vmss of topo.byKind.get("virtualMachineScaleSet") ?? []) {
-    const id = parseArmId(vmss.props["id"]);
-    if (!id || sameText(id.resourceGroup, nodeRg) !== true) continue;
+  // Scale sets by resource group (lower case), once per topology.
+  const byGroup = perTopology(topo, "drift:scale-sets-by-group", () => {
+    const m = new Map<string, { vmss: StackResource; id: ArmId }[]>();
+    for (const vmss of topo.byKind.get("virtualMachineScaleSet") ?? []) {
+      const id = parseArmId(vmss.props["id"]);
+      if (!id?.resourceGroup) continue;
+      const k = id.resourceGroup.toLowerCase();
+      m.set(k, [...(m.get(k) ?? []), { vmss, id }]);
+    }
+    return m;
+  });
+  for (const { vmss, id } of byGroup.get(nodeRg.toLowerCase()) ?? []) {
     const identities = readObject(vmss.props, "identity", "userAssignedIdentities");
     if (identities === UNKNOWN) {
       pending ??= `${vmss.name}: identity.userAssignedIdentities`;

@@ -7,7 +7,7 @@
 import { parseArmId } from "./arm-id";
 import { Cidr, cidrContains, parseCidr } from "./cidr";
 import { clusterSubnets } from "./network";
-import { ClusterNode, StackResource, Topology } from "./topology";
+import { ClusterNode, perTopology, StackResource, Topology } from "./topology";
 import { isUnknown, Known, read, UNKNOWN, listOf, readArmProp } from "./values";
 
 function strings(v: unknown): string[] {
@@ -27,31 +27,50 @@ export interface SubnetInfo {
 
 /** The cluster's node subnets with their address ranges, NSG and route table, where the stack shows them. */
 export function clusterSubnetInfo(topo: Topology, cluster: ClusterNode): Known<SubnetInfo[]> {
+  // Every hop of every pair asks: once per cluster and topology.
+  return perTopology(topo, `firewall:cluster-subnets:${cluster.res.urn}`, () =>
+    subnetInfoRead(topo, cluster),
+  );
+}
+
+function subnetInfoRead(topo: Topology, cluster: ClusterNode): Known<SubnetInfo[]> {
   const { subnets, pending } = clusterSubnets(topo, cluster);
   if (pending) return UNKNOWN;
-  const wanted = new Map(subnets.map((s) => [s.key, s]));
+  const all = allSubnets(topo);
   const found = new Map<string, SubnetInfo>();
-  const add = (item: unknown) => {
-    const id = read(item, "id");
-    const key = typeof id === "string" ? parseArmId(id)?.key : undefined;
-    if (!key || !wanted.has(key)) return;
-    const prefixes = [
-      ...strings(readArmProp(item, "addressPrefix")),
-      ...strings(readArmProp(item, "addressPrefixes")),
-    ];
-    const nsg = readArmProp(item, "networkSecurityGroup", "id");
-    const rt = readArmProp(item, "routeTable", "id");
-    found.set(key, {
-      id: id as string,
-      cidrs: prefixes.map(parseCidr).filter((c): c is Cidr => c !== undefined),
-      nsg: typeof nsg === "string" ? nsg : undefined,
-      routeTable: typeof rt === "string" ? rt : undefined,
-    });
-  };
-  for (const s of topo.byKind.get("subnet") ?? []) add(s.props);
-  for (const v of topo.byKind.get("virtualNetwork") ?? [])
-    for (const s of listOf(read(v.props, "subnets"))) add(s);
+  for (const s of subnets) {
+    const info = all.get(s.key);
+    if (info) found.set(s.key, info);
+  }
   return [...found.values()];
+}
+
+/** Every subnet the stack shows (resources, and inline in VNets), by id key: read once per topology. */
+function allSubnets(topo: Topology): Map<string, SubnetInfo> {
+  return perTopology(topo, "firewall:all-subnets", () => {
+    const out = new Map<string, SubnetInfo>();
+    const add = (item: unknown) => {
+      const id = read(item, "id");
+      const key = typeof id === "string" ? parseArmId(id)?.key : undefined;
+      if (!key) return;
+      const prefixes = [
+        ...strings(readArmProp(item, "addressPrefix")),
+        ...strings(readArmProp(item, "addressPrefixes")),
+      ];
+      const nsg = readArmProp(item, "networkSecurityGroup", "id");
+      const rt = readArmProp(item, "routeTable", "id");
+      out.set(key, {
+        id: id as string,
+        cidrs: prefixes.map(parseCidr).filter((c): c is Cidr => c !== undefined),
+        nsg: typeof nsg === "string" ? nsg : undefined,
+        routeTable: typeof rt === "string" ? rt : undefined,
+      });
+    };
+    for (const s of topo.byKind.get("subnet") ?? []) add(s.props);
+    for (const v of topo.byKind.get("virtualNetwork") ?? [])
+      for (const s of listOf(read(v.props, "subnets"))) add(s);
+    return out;
+  });
 }
 
 interface RuleBase {

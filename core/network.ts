@@ -9,6 +9,7 @@ import {
   ClusterNode,
   clusterPools,
   linked,
+  perTopology,
   RegistryNode,
   registryPrivateEndpoints,
   StackResource,
@@ -73,6 +74,11 @@ export interface PrivateEndpointInfo {
 }
 
 export function privateEndpointsOf(topo: Topology, reg: RegistryNode): PrivateEndpointInfo[] {
+  // Every hop of every pair asks: once per registry and topology.
+  return perTopology(topo, `network:private-endpoints:${reg.res.urn}`, () => privateEndpointsRead(topo, reg));
+}
+
+function privateEndpointsRead(topo: Topology, reg: RegistryNode): PrivateEndpointInfo[] {
   return registryPrivateEndpoints(topo, reg).map((res) => {
     const subnet = readString(res.props, "subnet", "id");
     const ips = new Set<string>();
@@ -216,6 +222,49 @@ function inZone(topo: Topology, child: StackResource, zone: ZoneInfo): boolean {
 }
 
 /**
+ * The links or record sets of `zone`, from an index built once per topology (every registry zone
+ * has the same name: scanning every child for every zone is quadratic in a tenant's teams). A child
+ * with a known id belongs to the zone its id is under and to any it is linked to by dependency; one
+ * without (a preview), or a zone without an id, is judged by inZone, as before.
+ */
+function zoneChildren(
+  topo: Topology,
+  kind: "virtualNetworkLink" | "privateRecordSet",
+  zone: ZoneInfo,
+): StackResource[] {
+  const index = perTopology(topo, `network:zone-children:${kind}`, () => {
+    const zones = privateLinkZones(topo);
+    const byUrn = new Map(zones.map((z) => [z.res.urn, z]));
+    const byKey = new Map(zones.flatMap((z) => (z.id ? [[z.id.key, z] as const] : [])));
+    const withoutId = zones.filter((z) => !z.id);
+    const out = new Map<string, StackResource[]>();
+    const add = (z: ZoneInfo, child: StackResource) => {
+      const list = out.get(z.res.urn) ?? [];
+      if (!list.includes(child)) list.push(child);
+      out.set(z.res.urn, list);
+    };
+    for (const child of topo.byKind.get(kind) ?? []) {
+      const id = readString(child.props, "id");
+      const key = known(id) ? parseArmId(id)?.key : undefined;
+      if (!key) {
+        for (const z of zones) if (inZone(topo, child, z)) add(z, child);
+        continue;
+      }
+      for (const urn of linked(child, "privateZoneName")) {
+        const z = byUrn.get(urn);
+        if (z) add(z, child);
+      }
+      const under = /^(.*?\/providers\/microsoft\.network\/privatednszones\/[^/]+)\//.exec(key)?.[1];
+      const z = under ? byKey.get(under) : undefined;
+      if (z) add(z, child);
+      for (const other of withoutId) if (inZone(topo, child, other)) add(other, child);
+    }
+    return out;
+  });
+  return index.get(zone.res.urn) ?? [];
+}
+
+/**
  * Whether which links, record sets and zone groups belong to `zone` waits on values not known yet
  * (the zone's id, or a child's id with nothing else to place it): judge the zone then.
  */
@@ -243,8 +292,7 @@ export function zonePending(topo: Topology, zone: ZoneInfo): boolean {
 export function zoneLinks(topo: Topology, zone: ZoneInfo): { vnets: ArmId[]; pending: boolean } {
   const vnets: ArmId[] = [];
   let pending = false;
-  for (const link of topo.byKind.get("virtualNetworkLink") ?? []) {
-    if (!inZone(topo, link, zone)) continue;
+  for (const link of zoneChildren(topo, "virtualNetworkLink", zone)) {
     const v = readString(link.props, "virtualNetwork", "id");
     if (v === UNKNOWN) pending = true;
     else if (v) {
@@ -262,8 +310,7 @@ export function zoneLinks(topo: Topology, zone: ZoneInfo): { vnets: ArmId[]; pen
  * hold (the link's `resolutionPolicy: NxDomainRedirect`); otherwise Azure DNS answers NXDOMAIN.
  */
 export function linkRedirectsNxDomain(topo: Topology, zone: ZoneInfo, vnet: ArmId): Known<boolean> {
-  for (const link of topo.byKind.get("virtualNetworkLink") ?? []) {
-    if (!inZone(topo, link, zone)) continue;
+  for (const link of zoneChildren(topo, "virtualNetworkLink", zone)) {
     const v = readString(link.props, "virtualNetwork", "id");
     if (!known(v) || parseArmId(v)?.key !== vnet.key) continue;
     const policy = readArmProp(link.props, "resolutionPolicy");
@@ -276,8 +323,7 @@ export function linkRedirectsNxDomain(topo: Topology, zone: ZoneInfo, vnet: ArmI
 /** A records of the zone, by relative name (lower case). */
 export function zoneARecords(topo: Topology, zone: ZoneInfo): Set<string> {
   const names = new Set<string>();
-  for (const rs of topo.byKind.get("privateRecordSet") ?? []) {
-    if (!inZone(topo, rs, zone)) continue;
+  for (const rs of zoneChildren(topo, "privateRecordSet", zone)) {
     const type = readString(rs.props, "recordType") ?? readString(rs.props, "type");
     if (known(type) && !/(^|\/)a$/i.test(type)) continue;
     const name = readString(rs.props, "relativeRecordSetName") ?? readString(rs.props, "name");
@@ -289,8 +335,7 @@ export function zoneARecords(topo: Topology, zone: ZoneInfo): Set<string> {
 /** The addresses of the zone's A records, by relative name (lower case); UNKNOWN where not known yet. */
 export function zoneARecordAddresses(topo: Topology, zone: ZoneInfo): Map<string, Known<string[]>> {
   const out = new Map<string, Known<string[]>>();
-  for (const rs of topo.byKind.get("privateRecordSet") ?? []) {
-    if (!inZone(topo, rs, zone)) continue;
+  for (const rs of zoneChildren(topo, "privateRecordSet", zone)) {
     const type = readString(rs.props, "recordType") ?? readString(rs.props, "type");
     if (known(type) && !/(^|\/)a$/i.test(type)) continue;
     const name = readString(rs.props, "relativeRecordSetName") ?? readString(rs.props, "name");
@@ -325,7 +370,7 @@ export function endpointRecords(pe: PrivateEndpointInfo): { name: string; fqdn: 
 /** Whether a private endpoint has a DNS zone group that puts its records in `zone` (Azure manages them). */
 export function hasZoneGroup(topo: Topology, pe: StackResource, zone: ZoneInfo): boolean {
   const peName = readString(pe.props, "name") ?? pe.name;
-  return (topo.byKind.get("privateDnsZoneGroup") ?? []).some((g) => {
+  return zoneGroupsNamed(topo, pe.urn, String(peName)).some((g) => {
     const ofPe =
       linked(g, "privateEndpointName").includes(pe.urn) ||
       // A group planned for an endpoint the program does not declare names it by name (and group).
@@ -352,6 +397,51 @@ export function hasZoneGroup(topo: Topology, pe: StackResource, zone: ZoneInfo):
 }
 
 /**
+ * The zone groups that may be an endpoint's: linked to it, or naming it (by `privateEndpointName`
+ * or in their id), from an index built once per topology; hasZoneGroup decides among them. The
+ * groups whose endpoint cannot be read yet are every endpoint's candidates.
+ */
+function zoneGroupsNamed(topo: Topology, peUrn: string, peName: string): StackResource[] {
+  const index = perTopology(topo, "network:zone-groups", () => {
+    const byUrn = new Map<string, StackResource[]>();
+    const byName = new Map<string, StackResource[]>();
+    const anyone: StackResource[] = [];
+    const push = (m: Map<string, StackResource[]>, k: string, g: StackResource) => {
+      const list = m.get(k) ?? [];
+      if (!list.includes(g)) list.push(g);
+      m.set(k, list);
+    };
+    for (const g of topo.byKind.get("privateDnsZoneGroup") ?? []) {
+      let placed = false;
+      for (const u of linked(g, "privateEndpointName")) {
+        push(byUrn, u, g);
+        placed = true;
+      }
+      const named = readString(g.props, "privateEndpointName");
+      if (known(named)) {
+        push(byName, named.toLowerCase(), g);
+        placed = true;
+      }
+      const id = readString(g.props, "id");
+      const inId = known(id) ? /\/privateendpoints\/([^/]+)\//i.exec(id)?.[1] : undefined;
+      if (inId) {
+        push(byName, inId.toLowerCase(), g);
+        placed = true;
+      }
+      if (!placed) anyone.push(g);
+    }
+    return { byUrn, byName, anyone };
+  });
+  return [
+    ...new Set([
+      ...(index.byUrn.get(peUrn) ?? []),
+      ...(index.byName.get(peName.toLowerCase()) ?? []),
+      ...index.anyone,
+    ]),
+  ];
+}
+
+/**
  * Where a VNet's names are resolved: `azure` (no custom DNS servers: Azure DNS, which answers from
  * the private DNS zones linked to this VNet), or the VNets of the stack that hold its custom DNS
  * servers (`dhcpOptions.dnsServers`: a resolver in the hub answers from the zones linked to *its*
@@ -366,11 +456,17 @@ export type DnsPath =
 
 export function dnsPathOf(topo: Topology, vnet: ArmId): Known<DnsPath> {
   const all = topo.byKind.get("virtualNetwork") ?? [];
-  const idKey = (r: StackResource) => {
-    const id = read(r.props, "id");
-    return typeof id === "string" ? parseArmId(id)?.key : undefined;
-  };
-  const res = all.find((r) => idKey(r) === vnet.key);
+  // VNets by id key, once per topology (the first of a key, as a scan would find it).
+  const byKey = perTopology(topo, "network:vnets-by-key", () => {
+    const m = new Map<string, StackResource>();
+    for (const r of all) {
+      const id = read(r.props, "id");
+      const key = typeof id === "string" ? parseArmId(id)?.key : undefined;
+      if (key && !m.has(key)) m.set(key, r);
+    }
+    return m;
+  });
+  const res = byKey.get(vnet.key);
   if (!res) return { kind: "azure" }; // the stack does not show the VNet's settings: Azure's default
   const servers = readArmProp(res.props, "dhcpOptions", "dnsServers");
   if (isUnknown(servers)) return UNKNOWN;

@@ -696,22 +696,46 @@ function controlPlane(res: StackResource, topo: Topology): PrincipalRef[] {
  * manual) whose `privateLinkServiceId` is the registry, by property dependency or by id.
  */
 export function registryPrivateEndpoints(topo: Topology, reg: RegistryNode): StackResource[] {
-  return (topo.byKind.get("privateEndpoint") ?? []).filter((pe) => {
-    const viaDeps = [
-      ...linked(pe, "privateLinkServiceConnections"),
-      ...linked(pe, "manualPrivateLinkServiceConnections"),
-    ];
-    if (viaDeps.includes(reg.res.urn)) return true;
-    for (const key of ["privateLinkServiceConnections", "manualPrivateLinkServiceConnections"]) {
-      const list = readArray(pe.props, key);
-      if (!known(list)) continue;
-      for (const c of list) {
-        const target = readArmProp(c, "privateLinkServiceId");
-        const id = typeof target === "string" ? parseArmId(target) : undefined;
-        if (id && (reg.id ? id.key === reg.id.key : sameText(resourceName(id), reg.name) === true))
-          return true;
+  // Indexed once per topology by what names the target (every endpoint, every registry: a fleet's
+  // recording has thousands of each).
+  const index = perTopology(topo, "registry-private-endpoints", () => {
+    const byUrn = new Map<string, StackResource[]>();
+    const byKey = new Map<string, StackResource[]>();
+    const byName = new Map<string, StackResource[]>();
+    const push = (m: Map<string, StackResource[]>, k: string, pe: StackResource) => {
+      const list = m.get(k) ?? [];
+      if (list[list.length - 1] !== pe) list.push(pe);
+      m.set(k, list);
+    };
+    for (const pe of topo.byKind.get("privateEndpoint") ?? []) {
+      for (const u of [
+        ...linked(pe, "privateLinkServiceConnections"),
+        ...linked(pe, "manualPrivateLinkServiceConnections"),
+      ])
+        push(byUrn, u, pe);
+      for (const key of ["privateLinkServiceConnections", "manualPrivateLinkServiceConnections"]) {
+        const list = readArray(pe.props, key);
+        if (!known(list)) continue;
+        for (const c of list) {
+          const target = readArmProp(c, "privateLinkServiceId");
+          const id = typeof target === "string" ? parseArmId(target) : undefined;
+          if (!id) continue;
+          push(byKey, id.key, pe);
+          const name = resourceName(id);
+          if (name) push(byName, name.toLowerCase(), pe);
+        }
       }
     }
-    return false;
+    const order = new Map((topo.byKind.get("privateEndpoint") ?? []).map((pe, i) => [pe, i]));
+    return { byUrn, byKey, byName, order };
   });
+  const found = new Set([
+    ...(index.byUrn.get(reg.res.urn) ?? []),
+    ...(reg.id
+      ? (index.byKey.get(reg.id.key) ?? [])
+      : known(reg.name)
+        ? (index.byName.get(reg.name.toLowerCase()) ?? [])
+        : []),
+  ]);
+  return [...found].sort((a, b) => index.order.get(a)! - index.order.get(b)!);
 }
