@@ -198,6 +198,57 @@ export interface ZoneInfo {
 }
 
 export function privateLinkZones(topo: Topology): ZoneInfo[] {
+  return perTopology(topo, "network:private-link-zones", () => readPrivateLinkZones(topo));
+}
+
+/**
+ * The zones that may serve a registry whose endpoints are `pes` and whose name is `name`: those an
+ * endpoint's DNS zone group points at, or that hold an A record of the name, in privateLinkZones'
+ * order. The zones indexed by what names them, once per topology: a fleet has a zone per team.
+ */
+export function servingZones(
+  topo: Topology,
+  pes: readonly { res: StackResource }[],
+  name: string | undefined,
+): ZoneInfo[] {
+  const zones = privateLinkZones(topo);
+  const index = perTopology(topo, "network:zones-index", () => {
+    const byUrn = new Map(zones.map((z) => [z.res.urn, z]));
+    const byKey = new Map(zones.flatMap((z) => (z.id ? [[z.id.key, z] as const] : [])));
+    const byRecord = new Map<string, ZoneInfo[]>();
+    for (const z of zones)
+      for (const n of zoneARecords(topo, z)) byRecord.set(n, [...(byRecord.get(n) ?? []), z]);
+    const order = new Map(zones.map((z, i) => [z, i]));
+    return { byUrn, byKey, byRecord, order, withoutId: zones.filter((z) => !z.id) };
+  });
+  const candidates = new Set<ZoneInfo>(index.withoutId);
+  if (name !== undefined) for (const z of index.byRecord.get(name) ?? []) candidates.add(z);
+  for (const pe of pes) {
+    const peName = readString(pe.res.props, "name") ?? pe.res.name;
+    for (const g of zoneGroupsNamed(topo, pe.res.urn, String(peName))) {
+      for (const u of linked(g, "privateDnsZoneConfigs")) {
+        const z = index.byUrn.get(u);
+        if (z) candidates.add(z);
+      }
+      for (const c of listOf(readArray(g.props, "privateDnsZoneConfigs"))) {
+        const zid = readArmProp(c, "privateDnsZoneId");
+        const key = typeof zid === "string" ? parseArmId(zid)?.key : undefined;
+        const z = key ? index.byKey.get(key) : undefined;
+        if (z) candidates.add(z);
+      }
+    }
+  }
+  // The same test as a scan of every zone, over the zones that can pass it, in the zones' order.
+  return [...candidates]
+    .filter(
+      (z) =>
+        pes.some((pe) => hasZoneGroup(topo, pe.res, z)) ||
+        (name !== undefined && zoneARecords(topo, z).has(name)),
+    )
+    .sort((a, b) => index.order.get(a)! - index.order.get(b)!);
+}
+
+function readPrivateLinkZones(topo: Topology): ZoneInfo[] {
   return (topo.byKind.get("privateZone") ?? []).flatMap((res) => {
     const name = readString(res.props, "name") ?? readString(res.props, "privateZoneName");
     if (!known(name) || !PRIVATE_LINK_ZONES.includes(name.toLowerCase())) return [];
@@ -270,6 +321,11 @@ function zoneChildren(
  */
 export function zonePending(topo: Topology, zone: ZoneInfo): boolean {
   if (readString(zone.res.props, "id") === UNKNOWN) return true;
+  // The rest does not depend on the zone: decided once per topology.
+  return perTopology(topo, "network:zone-children-pending", () => childrenPending(topo));
+}
+
+function childrenPending(topo: Topology): boolean {
   const placed = (child: StackResource) =>
     readString(child.props, "id") !== UNKNOWN ||
     linked(child, "privateZoneName").length > 0 ||
@@ -322,6 +378,10 @@ export function linkRedirectsNxDomain(topo: Topology, zone: ZoneInfo, vnet: ArmI
 
 /** A records of the zone, by relative name (lower case). */
 export function zoneARecords(topo: Topology, zone: ZoneInfo): Set<string> {
+  return perTopology(topo, `network:a-records:${zone.res.urn}`, () => readARecords(topo, zone));
+}
+
+function readARecords(topo: Topology, zone: ZoneInfo): Set<string> {
   const names = new Set<string>();
   for (const rs of zoneChildren(topo, "privateRecordSet", zone)) {
     const type = readString(rs.props, "recordType") ?? readString(rs.props, "type");

@@ -236,6 +236,26 @@ function checkResource(file: string, at: string, r: unknown): ArmRecord {
   return o as ArmRecord;
 }
 
+/**
+ * Pulumi names are unique per type: a repeated name (the same name in two groups) gets the first
+ * free suffix, `-2`, `-3`, ... (counted from the last one given, so a fleet of same-named zones is
+ * named in linear time). The offline preview and the engine suite name a world's records alike.
+ */
+export function uniqueNamer(): (type: string, base: string) => string {
+  const names = new Set<string>();
+  const next = new Map<string, number>();
+  return (type, base) => {
+    const k = `${type}::${base}`;
+    let name = base;
+    for (let n = next.get(k) ?? 2; names.has(`${type}::${name}`); n++) {
+      name = `${base}-${n}`;
+      next.set(k, n + 1);
+    }
+    names.add(`${type}::${name}`);
+    return name;
+  };
+}
+
 /** The subscription a stack that owns the world deploys into: the cluster's. */
 export function homeSubscription(world: World): string {
   const id = world.config.clusterId ?? world.resources.find((r) => parseArmId(r.id)?.subscriptionId)?.id;
@@ -283,13 +303,9 @@ export function stackOf(world: World): { resources: PolicyResourceInput[]; ignor
   const resources: PolicyResourceInput[] = [];
   const ignored: Record<string, number> = {};
   const observed: ArmRecord[] = [];
-  // Pulumi names are unique per type: a repeated name (same name in two groups) gets a suffix.
-  const names = new Set<string>();
+  const unique = uniqueNamer();
   const add = (r: Omit<PolicyResourceInput, "name">, base: string) => {
-    let name = base;
-    for (let n = 2; names.has(`${r.type}::${name}`); n++) name = `${base}-${n}`;
-    names.add(`${r.type}::${name}`);
-    resources.push({ ...r, name });
+    resources.push({ ...r, name: unique(r.type, base) });
   };
   // Records of another subscription are declared through a provider for it, as the stack would.
   const providers = new Map(

@@ -3,6 +3,7 @@ import {
   dnsPathOf,
   endpointRecords,
   hasZoneGroup,
+  servingZones,
   privateEndpointsOf,
   privateLinkZones,
   linkRedirectsNxDomain,
@@ -35,11 +36,7 @@ export function dnsJudge(topo: Topology): HopJudge | undefined {
     if (pes.length === 0) return { fails };
     const name = known(registry.name) ? registry.name.toLowerCase() : undefined;
     // The zone that serves this registry: the one its endpoint's zone group or A records point at.
-    const serving = zones.filter(
-      (z) =>
-        pes.some((pe) => hasZoneGroup(topo, pe.res, z)) ||
-        (name !== undefined && zoneARecords(topo, z).has(name)),
-    );
+    const serving = servingZones(topo, pes, name);
     const zone = serving[0] ?? zones[0];
     if (zonePending(topo, zone))
       return { fails, pending: `${zone.res.name}: which links, records and zone groups are its own` };

@@ -12,7 +12,7 @@ import { EngineEvent, LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulum
 import { ARM_TYPE_TOKENS, ArmRecord, subscriptionTenants } from "../../core/arm-types";
 import { parseArmId } from "../../core/arm-id";
 import { programTargets } from "../../offline/preview";
-import { homeSubscription, subscriptionProviders, World } from "../../offline/world";
+import { homeSubscription, subscriptionProviders, uniqueNamer, World } from "../../offline/world";
 import { FakeAzure, startFakeAzure } from "./fake-azure";
 import { armIdOf, armInputsOf } from "../../core/azure-native-shape";
 import { kubernetesInputsOf } from "../../offline/resources";
@@ -272,13 +272,7 @@ class Declared extends pulumi.CustomResource {
  * their parents, and the Kubernetes objects on the default provider.
  */
 export function declareWorld(world: World, subscriptionId: string): Map<string, pulumi.CustomResource> {
-  const names = new Set<string>();
-  const unique = (type: string, base: string) => {
-    let name = base;
-    for (let n = 2; names.has(`${type}::${name}`); n++) name = `${base}-${n}`;
-    names.add(`${type}::${name}`);
-    return name;
-  };
+  const unique = uniqueNamer();
   const byId = new Map<string, pulumi.CustomResource>();
   const records = world.resources
     .map((r) => ({ r, token: declarable(r) }))
