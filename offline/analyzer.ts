@@ -95,6 +95,9 @@ function call<Req, Res>(
   });
 }
 
+/** Analyze requests in flight at once (the engine's steps run in parallel too). */
+const IN_FLIGHT = 16;
+
 export class PolicyPackClient {
   private infoCache?: PackInfo;
 
@@ -270,16 +273,26 @@ export class PolicyPackClient {
 
   /**
    * The start of a run: ConfigureStack, then Remediate and Analyze for the stack, the providers and
-   * each resource, one at a time in the order given (a step runs after what it depends on).
+   * each resource. The engine runs independent steps in parallel; so does this, a few requests in
+   * flight at a time (a recording of a fleet has thousands of resources, and one at a time the
+   * round trips dominate), and the diagnostics come back in the order given.
    */
   async analyzeEach(
     resources: PolicyResourceInput[],
     stackOutputs: Record<string, unknown> = {},
   ): Promise<Diagnostic[]> {
     await this.configureStack();
-    const each: Diagnostic[] = [];
-    for (const r of engineResources(resources, stackOutputs)) each.push(...(await this.analyze(r)));
-    return each;
+    const all = engineResources(resources, stackOutputs);
+    const results: Diagnostic[][] = new Array(all.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < all.length) {
+        const i = next++;
+        results[i] = await this.analyze(all[i]);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, all.length) }, worker));
+    return results.flat();
   }
 
   /** AnalyzeStack: the stack, the providers and every resource, in no particular order. */
