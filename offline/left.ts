@@ -67,6 +67,10 @@ const REASONS: Record<string, LeftReason> = {
     config: `${NS}:pullSecretNamespace declares a working pull secret; or grant the kubelet identity a pull role (the program's AcrPullAccess)`,
   },
   "k8s-acr-image-reference": { why: WORKLOAD, config: "none: correct the image in the workload" },
+  "k8s-acr-image-reference-unverified": {
+    why: WORKLOAD,
+    config: "none: name the registry by its login server in the workload, or upgrade the node image",
+  },
   "k8s-acr-registry-known": {
     why: WORKLOAD,
     config: "policy config `allowedLoginServers` if the registry exists; otherwise correct the image",

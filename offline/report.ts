@@ -22,6 +22,8 @@ export const CAUSE_OF: Record<string, string> = {
   "k8s-acr-pull-secret-valid-unverified":
     "401 Unauthorized: the image pull secret is wrong (solutions 5 and 6)",
   "k8s-acr-image-reference": "Image not found: the image reference is wrong",
+  "k8s-acr-image-reference-unverified":
+    "401 Unauthorized: the image names its registry in a form older nodes' credential provider does not match",
   "k8s-acr-registry-known": "Image not found: a registry outside the stack and the allow-list",
   "acr-private-dns-link":
     "403 Forbidden (or i/o timeout): the private DNS zone does not send the cluster to the private endpoint (not linked, records missing or stale)",

@@ -111,10 +111,14 @@ function imageHops(
     {
       step: "authenticate",
       verdict: m.verdict,
-      ...(m.verdict !== "pass" ? { policy: "k8s-acr-image-reference" } : {}),
+      ...(m.verdict === "fail"
+        ? { policy: "k8s-acr-image-reference" }
+        : m.verdict === "unknown"
+          ? { policy: m.doubt ? "k8s-acr-image-reference-unverified" : "k8s-acr-image-reference" }
+          : {}),
       evidence: registry ? [idOf(registry.res), ...evidence] : evidence,
       detail: m.pending ? `${m.detail} (waits on ${m.pending})` : m.detail,
-      ...(m.problem ? { message: m.problem, symptom: KUBELET_401 } : {}),
+      ...(m.problem ? { message: m.problem, symptom: KUBELET_401 } : m.doubt ? { message: m.doubt } : {}),
     },
   ];
 }

@@ -1,6 +1,7 @@
-import { StackValidationPolicy } from "@pulumi/policy";
+import { StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { credentialMatch } from "../core/path/authenticate";
 import { registryByLoginServer } from "../core/pull-pairs";
+import { perTopology, Topology } from "../core/topology";
 import { describeWorkload } from "../core/workloads";
 import { ALLOWED_LOGIN_SERVERS_SCHEMA, judgedImages } from "./lib/images";
 import { deferToPreview, topologyOf } from "./lib/stack";
@@ -21,38 +22,75 @@ export const k8sAcrImageReference: StackValidationPolicy = {
     "`az acr show -n <registry> --query loginServer -o tsv` prints.",
   configSchema: { properties: { allowedLoginServers: ALLOWED_LOGIN_SERVERS_SCHEMA } },
   validateStack: (args, reportViolation) => {
-    const { images, pending: imagesPending } = judgedImages(NAME, args);
-    let pending = imagesPending;
-    const servers = registryByLoginServer(topologyOf(args.resources));
-    for (const { workload, container, path, image, verdict: v } of images) {
-      const where = `Container '${container}' of ${describeWorkload(workload)} (${path})`;
-      let finding: string | undefined;
-      switch (v.kind) {
-        case "malformed":
-          finding =
-            `${where} will fail with InvalidImageName: couldn't parse image reference "${image}": ${v.reason}.\n` +
-            `Fix: write it as <registry>.azurecr.io/<repository>:<tag>, lower case.`;
-          break;
-        case "brokenHost":
-          finding =
-            `${where} will fail with ErrImagePull / ImagePullBackOff pulling "${image}": ${v.problem}.\n` +
-            (v.suggestion
-              ? `Fix: set the image to "${v.suggestion}". `
-              : "Fix: correct the registry host. ") +
-            "The registry's login server is what `az acr show -n <registry> --query loginServer -o tsv` prints.";
-          break;
-        case "ok": {
-          // authenticate: an image written with a port gets no credentials from the kubelet.
-          const match = credentialMatch(image, v, v.loginServer ? servers.get(v.loginServer) : undefined);
-          if (match.problem) finding = `${where} will fail with ${match.problem}`;
-          pending ??= match.pending;
-          break;
-        }
-        default:
-          break;
-      }
-      if (finding) reportViolation(finding, workload.urn);
-    }
+    const { findings, pending } = evaluate(args);
+    for (const f of findings) reportViolation(f.message, f.urn);
     if (pending) deferToPreview(pending);
   },
 };
+
+export const k8sAcrImageReferenceUnverified: StackValidationPolicy = {
+  name: `${NAME}-unverified`,
+  description:
+    "An image that names its registry in a form the nodes' credential provider matched only from July 2026 (a " +
+    "geo-replica's regional endpoint, name.region.geo.azurecr.io, or a domain-name-label login server): on older nodes " +
+    "it gets no credentials (401), and the records do not show the nodes' provider.",
+  enforcementLevel: "advisory",
+  severity: "medium",
+  url: "https://learn.microsoft.com/azure/container-registry/container-registry-geo-replication",
+  remediationSteps:
+    "Name the registry by its login server (`az acr show -n <registry> --query loginServer -o tsv`), or upgrade the " +
+    "node image (`az aks nodepool upgrade --node-image-only`).",
+  configSchema: { properties: { allowedLoginServers: ALLOWED_LOGIN_SERVERS_SCHEMA } },
+  validateStack: (args, reportViolation) => {
+    for (const f of evaluate(args).doubts) reportViolation(f.message, f.urn);
+  },
+};
+
+interface ImageFindings {
+  findings: { message: string; urn: string }[];
+  doubts: { message: string; urn: string }[];
+  pending?: string;
+}
+
+/** Both halves' findings, once per request. */
+function evaluate(args: StackValidationArgs): ImageFindings {
+  const topo = topologyOf(args.resources);
+  return perTopology(topo, `${NAME}:${JSON.stringify(args.getConfig())}`, () => decide(args, topo));
+}
+
+function decide(args: StackValidationArgs, topo: Topology): ImageFindings {
+  const findings: ImageFindings["findings"] = [];
+  const doubts: ImageFindings["doubts"] = [];
+  const { images, pending: imagesPending } = judgedImages(NAME, args);
+  let pending = imagesPending;
+  const servers = registryByLoginServer(topo);
+  for (const { workload, container, path, image, verdict: v } of images) {
+    const where = `Container '${container}' of ${describeWorkload(workload)} (${path})`;
+    let finding: string | undefined;
+    switch (v.kind) {
+      case "malformed":
+        finding =
+          `${where} will fail with InvalidImageName: couldn't parse image reference "${image}": ${v.reason}.\n` +
+          `Fix: write it as <registry>.azurecr.io/<repository>:<tag>, lower case.`;
+        break;
+      case "brokenHost":
+        finding =
+          `${where} will fail with ErrImagePull / ImagePullBackOff pulling "${image}": ${v.problem}.\n` +
+          (v.suggestion ? `Fix: set the image to "${v.suggestion}". ` : "Fix: correct the registry host. ") +
+          "The registry's login server is what `az acr show -n <registry> --query loginServer -o tsv` prints.";
+        break;
+      case "ok": {
+        // authenticate: an image written with a port gets no credentials from the kubelet.
+        const match = credentialMatch(image, v, v.loginServer ? servers.get(v.loginServer) : undefined);
+        if (match.problem) finding = `${where} will fail with ${match.problem}`;
+        if (match.doubt) doubts.push({ message: `${where} may fail with ${match.doubt}`, urn: workload.urn });
+        pending ??= match.pending;
+        break;
+      }
+      default:
+        break;
+    }
+    if (finding) findings.push({ message: finding, urn: workload.urn });
+  }
+  return { findings, doubts, pending };
+}

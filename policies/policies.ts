@@ -14,7 +14,7 @@ import { aksSubnetNsgAcr } from "./aks-subnet-nsg-acr";
 import { aksKubeletIdentityOnVmss } from "./aks-kubelet-identity-on-vmss";
 import { aksSpSecretExpiring } from "./aks-sp-secret-expiring";
 import { aksSpSecretValid } from "./aks-sp-secret-valid";
-import { k8sAcrImageReference } from "./k8s-acr-image-reference";
+import { k8sAcrImageReference, k8sAcrImageReferenceUnverified } from "./k8s-acr-image-reference";
 import { k8sAcrPullSecretValid, k8sAcrPullSecretValidUnverified } from "./k8s-acr-pull-secret-valid";
 import { k8sAcrRegistryKnown } from "./k8s-acr-registry-known";
 import { k8sImageTagPinned } from "./k8s-image-tag-pinned";
@@ -48,6 +48,7 @@ export const policies: Policies = (<Policies>[
   k8sAcrPullSecretValid,
   k8sAcrPullSecretValidUnverified,
   k8sAcrImageReference,
+  k8sAcrImageReferenceUnverified,
   k8sAcrRegistryKnown,
   acrPrivateDnsLink,
   acrPrivateDnsLinkUnverified,

@@ -749,6 +749,24 @@ const SCENARIOS: Scenario[] = [
     declares: [],
   },
   {
+    name: "image-regional-endpoint",
+    about:
+      "The image names a geo-replica's regional endpoint (`contosoacr.westeurope.geo.azurecr.io/...`). Nodes whose " +
+      "credential provider predates July 2026 match only `*.azurecr.io` (a host needs as many labels as the pattern): " +
+      "there the image gets no credentials and the pull a 401. The recording does not show the nodes' provider, so this is " +
+      "advisory; the fix is the workload's: the registry's login server.",
+    resources: healthy(PUBLIC),
+    kubernetes: web(`contosoacr.westeurope.geo.azurecr.io/shop/web:1.4.2@${DIGEST}`),
+    before: [
+      k8sFinding("k8s-acr-image-reference-unverified", "advisory", [
+        "a geo-replica's regional endpoint",
+        "not certain",
+      ]),
+    ],
+    after: [k8sFinding("k8s-acr-image-reference-unverified", "advisory")],
+    declares: [],
+  },
+  {
     name: "registry-unknown",
     about: "The image comes from an Azure registry that is neither in the environment nor on the allow-list.",
     resources: healthy(PUBLIC),

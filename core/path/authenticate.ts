@@ -18,7 +18,23 @@ export interface CredentialMatch {
   detail: string;
   /** Where it fails: why, and the fix (the caller names the workload). */
   problem?: string;
+  /** Where it may fail, by what the records cannot show (the nodes' credential provider): why, and the fix. */
+  doubt?: string;
   pending?: string;
+}
+
+/**
+ * A login server form the node's credential provider matched only from July 2026: a geo-replica's
+ * regional endpoint (`name.region.geo.azurecr.io`, five labels where the kubelet's `matchImages`
+ * listed only `*.azurecr.io`, whose label count must be equal) or a domain-name-label one
+ * (`name-hash.azurecr.io`, which the provider's own pattern of a registry name did not accept).
+ */
+function lateForm(host: string): string | undefined {
+  const labels = host.toLowerCase().split(".");
+  if (labels.length === 5 && labels[2] === "geo") return "a geo-replica's regional endpoint";
+  if (labels.length === 3 && /^[a-z0-9]{5,50}-[a-z0-9]{16}$/.test(labels[0]))
+    return "a domain-name-label login server";
+  return undefined;
 }
 
 export function credentialMatch(
@@ -26,9 +42,29 @@ export function credentialMatch(
   v: ImageVerdict,
   registry: RegistryNode | undefined,
 ): CredentialMatch {
-  if (v.kind !== "ok" || !v.port || !v.loginServer)
+  if (v.kind !== "ok" || !v.loginServer)
     return { verdict: "pass", detail: "the kubelet's credential provider matches the image's host" };
   const anonymous = registry ? anonymousPull(registry) : false;
+  const host = image.split("/")[0].replace(/:\d+$/, "");
+  const late = v.port ? undefined : lateForm(host);
+  if (!v.port && !late)
+    return { verdict: "pass", detail: "the kubelet's credential provider matches the image's host" };
+  if (late) {
+    if (anonymous === true)
+      return { verdict: "pass", detail: `${host} is ${late}; the registry allows anonymous pull anyway` };
+    return {
+      verdict: "unknown",
+      detail: `${host} is ${late}, which node credential providers match only from July 2026`,
+      doubt:
+        `${KUBELET_401} on nodes whose credential provider does not match ${late} ('${host}'): the kubelet's ` +
+        "matchImages listed only *.azurecr.io (a host must have as many labels as the pattern) and the provider's " +
+        "pattern of a registry name took one label without '-', until AKS's node configuration and provider releases of " +
+        "July 2026; on such nodes the image gets no credentials and the registry refuses the anonymous pull. The records " +
+        "do not show the nodes' provider, so this is not certain.\n" +
+        `Fix: name the registry by its login server, "${v.loginServer}${image.slice(image.indexOf("/"))}" (pulls then ` +
+        "reach the replica nearest the cluster), or upgrade the node image (az aks nodepool upgrade --node-image-only).",
+    };
+  }
   if (anonymous === true)
     return {
       verdict: "pass",

@@ -15,6 +15,7 @@ const IMPLEMENTED: Record<string, string> = {
   "k8s-acr-pull-secret-valid": "mandatory",
   "k8s-acr-pull-secret-valid-unverified": "advisory",
   "k8s-acr-image-reference": "mandatory",
+  "k8s-acr-image-reference-unverified": "advisory",
   "k8s-acr-registry-known": "advisory",
   "k8s-image-tag-pinned": "advisory",
   "acr-private-dns-link": "mandatory",

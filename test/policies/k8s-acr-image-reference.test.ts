@@ -7,6 +7,7 @@ import {
   assertViolation,
   PolicyPackClient,
   usePolicy,
+  usePolicyPack,
   withUnknown,
 } from "../harness";
 
@@ -65,6 +66,45 @@ describe(POLICY, () => {
     const w = app("contosoacr.azurecr.io:443/web:1.4.2");
     assertSilent(await run([anonymous, aks, w]));
     assertNoMandatory(await run([withUnknown(anonymous, "anonymousPullEnabled"), aks, w]));
+  });
+
+  describe("login server forms older nodes' credential provider does not match (-unverified)", () => {
+    const harness = usePolicyPack();
+    const UNVERIFIED = `${POLICY}-unverified`;
+    it("asks about a regional endpoint: matchImages listed only *.azurecr.io until July 2026", async () => {
+      const w = app("contosoacr.westeurope.geo.azurecr.io/web:1.4.2");
+      assertNoMandatory(await run([...base, w]));
+      assertViolation(
+        await harness.run(UNVERIFIED, [...base, w]),
+        "advisory",
+        w,
+        "may fail with",
+        "401 Unauthorized",
+        "a geo-replica's regional endpoint",
+        "not certain",
+        'name the registry by its login server, "contosoacr.azurecr.io/web:1.4.2"',
+      );
+    });
+    it("asks about a domain-name-label login server", async () => {
+      const dnl = registryWithLoginServer("contosodnl", "contosodnl-e7ggejfuhzhgedc8.azurecr.io");
+      const w = app("contosodnl-e7ggejfuhzhgedc8.azurecr.io/web:1.4.2");
+      assertViolation(
+        await harness.run(UNVERIFIED, [dnl, aks, w]),
+        "advisory",
+        w,
+        "a domain-name-label login server",
+      );
+    });
+    it("is silent for the plain login server, and for a registry that allows anonymous pull", async () => {
+      assertSilent(await harness.run(UNVERIFIED, [...base, app("contosoacr.azurecr.io/web:1.4.2")]));
+      const anonymous = withProps(
+        registry("contosoacr", { sku: "Standard" }),
+        (p) => (p.anonymousPullEnabled = true),
+      );
+      assertSilent(
+        await harness.run(UNVERIFIED, [anonymous, aks, app("contosoacr.westeurope.geo.azurecr.io/web:1")]),
+      );
+    });
   });
 
   it("reports a first deploy's misspelt image from Analyze's inputs when the engine leaves its outputs empty", async function () {

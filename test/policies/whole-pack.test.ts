@@ -84,6 +84,8 @@ const broken: PolicyResourceInput[] = [
     provider: spK8s,
   },
   deployment("api", { containers: [{ name: "api", image: "fabrikamacr.azurecr.io/api" }] }),
+  // A geo-replica's regional endpoint, which older nodes' credential provider does not match.
+  deployment("geo", { containers: [{ name: "geo", image: "contosoacr.westeurope.geo.azurecr.io/geo:1.0" }] }),
   workload("Deployment", "iis", { containers: [{ image: "mcr.microsoft.com/windows/nanoserver:ltsc2022" }] }),
   {
     type: "azuread:index/servicePrincipalPassword:ServicePrincipalPassword",
