@@ -501,6 +501,19 @@ function zoneGroupsNamed(topo: Topology, peUrn: string, peName: string): StackRe
   ];
 }
 
+/** The VNets the stack or recording shows, by id key, once per topology (the first of a key). */
+export function vnetsByKey(topo: Topology): Map<string, StackResource> {
+  return perTopology(topo, "network:vnets-by-key", () => {
+    const m = new Map<string, StackResource>();
+    for (const r of topo.byKind.get("virtualNetwork") ?? []) {
+      const id = read(r.props, "id");
+      const key = typeof id === "string" ? parseArmId(id)?.key : undefined;
+      if (key && !m.has(key)) m.set(key, r);
+    }
+    return m;
+  });
+}
+
 /**
  * Where a VNet's names are resolved: `azure` (no custom DNS servers: Azure DNS, which answers from
  * the private DNS zones linked to this VNet), or the VNets of the stack that hold its custom DNS
@@ -516,17 +529,7 @@ export type DnsPath =
 
 export function dnsPathOf(topo: Topology, vnet: ArmId): Known<DnsPath> {
   const all = topo.byKind.get("virtualNetwork") ?? [];
-  // VNets by id key, once per topology (the first of a key, as a scan would find it).
-  const byKey = perTopology(topo, "network:vnets-by-key", () => {
-    const m = new Map<string, StackResource>();
-    for (const r of all) {
-      const id = read(r.props, "id");
-      const key = typeof id === "string" ? parseArmId(id)?.key : undefined;
-      if (key && !m.has(key)) m.set(key, r);
-    }
-    return m;
-  });
-  const res = byKey.get(vnet.key);
+  const res = vnetsByKey(topo).get(vnet.key);
   if (!res) return { kind: "azure" }; // the stack does not show the VNet's settings: Azure's default
   const servers = readArmProp(res.props, "dhcpOptions", "dnsServers");
   if (isUnknown(servers)) return UNKNOWN;

@@ -2,7 +2,7 @@ import { notCovered } from "../cidr";
 import { clusterEgress, ipRuleValues, reachesPrivateEndpoint } from "../egress";
 import { privateEndpointsOf } from "../network";
 import { parseArmId, resourceName } from "../arm-id";
-import { listOf, readArray, readString, known, UNKNOWN } from "../values";
+import { listOf, readArmProp, readArray, readString, known, UNKNOWN } from "../values";
 import type { PullPair } from "../pull-pairs";
 import type { Topology } from "../topology";
 import { HopJudge, PathOptions, SYMPTOM_403 } from "./hop";
@@ -89,7 +89,7 @@ export function egressJudge(topo: Topology, options: PathOptions): HopJudge {
     if (connections === UNKNOWN) return wait(`${registry.res.name}: privateEndpointConnections`);
     const shown = new Set(pes.map((pe) => String(readString(pe.res.props, "id")).toLowerCase()));
     const outside = listOf(connections)
-      .map((c) => readString(c, "privateEndpoint", "id"))
+      .map((c) => readArmProp(c, "privateEndpoint", "id"))
       .filter((id): id is string => typeof id === "string" && !shown.has(id.toLowerCase()));
     if (outside.length > 0) {
       return {

@@ -1,4 +1,4 @@
-import { parseArmId, resourceName } from "../arm-id";
+import { ArmId, parseArmId, resourceName } from "../arm-id";
 import { cidrContains, parseCidr } from "../cidr";
 import { clusterSubnetInfo, nsgDenies } from "../firewall";
 import {
@@ -8,6 +8,7 @@ import {
   peerings,
   PrivateEndpointInfo,
   privateEndpointsOf,
+  vnetsByKey,
 } from "../network";
 import {
   isUnknown,
@@ -31,7 +32,9 @@ export function peeringJudge(topo: Topology): HopJudge {
   const all = peerings(topo);
   return ({ cluster, registry }, will) => {
     const fails: string[] = [];
+    const unsure: string[] = [];
     let pending: string | undefined;
+    const shown = vnetsByKey(topo);
     const { vnets, pending: vnetPending } = clusterVnets(topo, cluster);
     if (vnetPending) pending ??= `${cluster.res.name}: agentPoolProfiles[].vnetSubnetID`;
     for (const pe of privateEndpointsOf(topo, registry)) {
@@ -46,8 +49,24 @@ export function peeringJudge(topo: Topology): HopJudge {
         const there = peeringBetween(all, vnet, peVnet);
         const back = peeringBetween(all, peVnet, vnet);
         const problems: string[] = [];
-        const check = (p: Peering | undefined, from: string, to: string, other: Peering | undefined) => {
-          if (!p) return problems.push(`no peering from '${from}' to '${to}'`);
+        const unshown: string[] = [];
+        const check = (
+          p: Peering | undefined,
+          from: string,
+          to: string,
+          other: Peering | undefined,
+          fromVnet: ArmId,
+        ) => {
+          if (!p) {
+            // The VNet the side would be in is not shown (another subscription, another team): Azure
+            // shows the other side Connected only while this one exists, and Initiated while it does
+            // not; otherwise nothing here tells.
+            const state = other && known(other.state) ? other.state.toLowerCase() : undefined;
+            if (!shown.has(fromVnet.key) && state === "connected") return undefined;
+            if (!shown.has(fromVnet.key) && state !== "initiated")
+              return unshown.push(`from '${from}' to '${to}'`);
+            return problems.push(`no peering from '${from}' to '${to}'`);
+          }
           // Even Connected, a peering with allowVirtualNetworkAccess: false carries no traffic between the VNets.
           if (p.allowsAccess === false)
             problems.push(
@@ -74,9 +93,20 @@ export function peeringJudge(topo: Topology): HopJudge {
           }
           return undefined;
         };
-        check(there, resourceName(vnet)!, resourceName(peVnet)!, back);
-        check(back, resourceName(peVnet)!, resourceName(vnet)!, there);
-        if (problems.length === 0) continue;
+        check(there, resourceName(vnet)!, resourceName(peVnet)!, back, vnet);
+        check(back, resourceName(peVnet)!, resourceName(vnet)!, there, peVnet);
+        if (problems.length === 0) {
+          if (unshown.length > 0)
+            unsure.push(
+              `Pods on cluster '${cluster.label}' pulling from '${registry.label}' ${will} with ErrImagePull: "dial tcp ` +
+                `${pe.ips[0] ?? "<private-endpoint-ip>"}:443: i/o timeout" unless the peering${unshown.length > 1 ? "s" : ""} ${unshown.join(" and ")} ` +
+                `exist${unshown.length > 1 ? "" : "s"}: the registry's private endpoint '${pe.res.name}' is in '${resourceName(peVnet)}', the cluster in ` +
+                `'${resourceName(vnet)}', and the stack or recording does not show the VNet a peering would be in.\n` +
+                "Fix: to make this certain, record or declare that VNet (capture-world.sh reads every subscription the ids point into; " +
+                `its identity needs Reader there), or check: az network vnet peering list -g ${peVnet.resourceGroup} --vnet-name ${resourceName(peVnet)} --subscription ${peVnet.subscriptionId}`,
+            );
+          continue;
+        }
         fails.push(
           `Pods on cluster '${cluster.label}' pulling from '${registry.label}' ${will} with ErrImagePull: "dial tcp ` +
             `${pe.ips[0] ?? "<private-endpoint-ip>"}:443: i/o timeout": the registry's private endpoint '${pe.res.name}' is in VNet ` +
@@ -88,7 +118,7 @@ export function peeringJudge(topo: Topology): HopJudge {
         );
       }
     }
-    return { fails, pending };
+    return { fails, unsure, pending };
   };
 }
 
