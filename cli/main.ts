@@ -15,7 +15,7 @@ import { ProgramConfigError } from "../core/program-config";
 import { PACKAGE_ROOT } from "../offline/package-root";
 import type { Report } from "../offline/report";
 import type { TraceFilter } from "../offline/trace";
-import { loadWorld, requirePullPair, WorldError } from "../offline/world";
+import { loadWorld, requirePullPair, unreadOf, WorldError } from "../offline/world";
 
 const USAGE = `usage: aks-acr-guard <diagnose|preview> <world.json>... [--format text|json|markdown]
        aks-acr-guard trace <world.json>... [--cluster ID] [--registry ID] [--image REF] [--format text|json|markdown]
@@ -101,9 +101,14 @@ export async function run(args: Args, progress: (s: string) => void): Promise<Re
   try {
     if (args.command === "diagnose") {
       const { resources, ignored, before } = await diagnoseWorld(world, pack, progress);
-      return makeReport("diagnose", world.file, { ignored, findings: findingsOf(before, resources), now });
+      return makeReport("diagnose", world.file, {
+        ignored,
+        unread: unreadOf(world),
+        findings: findingsOf(before, resources),
+        now,
+      });
     }
-    return previewReportOf(world.file, await offlinePreview(world, pack, progress), now);
+    return previewReportOf(world.file, await offlinePreview(world, pack, progress), now, unreadOf(world));
   } finally {
     await pack.stop();
   }

@@ -97,15 +97,27 @@ export function readPullSecret(res: StackResource): ReadSecret {
       username = decoded.slice(0, colon);
       password = decoded.slice(colon + 1);
     }
+    // A recording keeps no password: capture-world.sh writes its hash, and an Entra token's expiry.
+    const recordedHash = read(v, "passwordHash");
+    const recordedExpiry = read(v, "tokenExpires");
     const tokenExpires =
-      username === ENTRA_TOKEN_USERNAME && typeof password === "string" ? jwtExpiry(password) : undefined;
+      username === ENTRA_TOKEN_USERNAME && typeof password === "string"
+        ? jwtExpiry(password)
+        : typeof recordedExpiry === "string" && !Number.isNaN(Date.parse(recordedExpiry))
+          ? new Date(recordedExpiry)
+          : undefined;
     entries.push({
       server: server
         .replace(/^https?:\/\//, "")
         .replace(/\/.*$/, "")
         .toLowerCase(),
       username: typeof username === "string" ? username : undefined,
-      passwordHash: typeof password === "string" ? sha256(password) : undefined,
+      passwordHash:
+        typeof password === "string"
+          ? sha256(password)
+          : typeof recordedHash === "string" && /^sha256:[0-9a-f]{64}$/i.test(recordedHash)
+            ? recordedHash.toLowerCase()
+            : undefined,
       ...(tokenExpires ? { tokenExpires } : {}),
     });
   }

@@ -79,6 +79,8 @@ export interface Report {
   command: "diagnose" | "preview";
   world: string;
   ignored: Record<string, number>;
+  /** What the recording says its capture could not read (capture-world.sh's coverage). */
+  unread: string[];
   findings: Finding[];
   plan: PlanEntry[];
   after: Finding[];
@@ -132,6 +134,7 @@ export function makeReport(
   world: string,
   parts: {
     ignored: Record<string, number>;
+    unread?: string[];
     findings: Finding[];
     plan?: PlanEntry[];
     after?: Finding[];
@@ -147,6 +150,7 @@ export function makeReport(
     command,
     world,
     ignored: parts.ignored,
+    unread: parts.unread ?? [],
     findings: parts.findings,
     plan: parts.plan ?? [],
     after: parts.after ?? [],
@@ -163,9 +167,15 @@ export function makeReport(
 }
 
 /** The report of an offline preview: findings before and after, the plan, and the program's commands. */
-export function previewReportOf(world: string, r: PreviewReport, now: PrintsNow[] = []): Report {
+export function previewReportOf(
+  world: string,
+  r: PreviewReport,
+  now: PrintsNow[] = [],
+  unread: string[] = [],
+): Report {
   return makeReport("preview", world, {
     now,
+    unread,
     ignored: r.ignored,
     findings: findingsOf(r.before, r.resources),
     plan: planEntries(r.plan),
@@ -236,6 +246,16 @@ function planLines(r: Report): string[] {
   return [...lines, ""];
 }
 
+/** What the capture could not read: the checks that depend on it ask instead of failing. */
+function unreadLines(r: Report): string[] {
+  if (r.unread.length === 0) return [];
+  return [
+    "Not read by the capture (what depends on these is asked about, not failed):",
+    ...r.unread.map((u) => `  - ${u}`),
+    "",
+  ];
+}
+
 export function renderText(r: Report): string {
   const ignored = Object.entries(r.ignored)
     .map(([t, n]) => `${n} ${t}`)
@@ -243,6 +263,7 @@ export function renderText(r: Report): string {
   const out = [
     `aks-acr-guard ${r.command} of ${r.world} (a recording: no Azure account is used)`,
     ignored ? `(types no policy reads, ignored: ${ignored})` : "",
+    ...unreadLines(r),
     countLine(r),
     "",
     ...nowLines(r).map((l) => l.replace(/^- /, "  ")),
@@ -368,6 +389,7 @@ export function renderMarkdown(r: Report): string {
   const out = [
     `## aks-acr-guard ${r.command}: ${r.summary.mandatory} mandatory, ${r.summary.advisory} advisory`,
     "",
+    ...unreadLines(r).map(inert),
     countLine(r),
     "",
     ...nowLines(r).map(inert),

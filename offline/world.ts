@@ -21,6 +21,18 @@ export interface World {
   kubernetes: KubernetesObject[];
   config: Record<string, string>;
   policyConfig: Record<string, Record<string, unknown>>;
+  /** What the capture says it read and could not (capture-world.sh's `coverage` section), if it says. */
+  coverage?: Coverage;
+}
+
+/**
+ * capture-world.sh's account of itself: the subscriptions it asked for and whether Resource Graph
+ * showed them, and the reads that failed (an error) or were skipped (no permission, no context).
+ */
+export interface Coverage {
+  subscriptions: { id: string; read: boolean }[];
+  failed: { read: string; error: string }[];
+  skipped: { read: string; why: string }[];
 }
 
 export interface KubernetesObject {
@@ -81,8 +93,35 @@ export function loadWorld(...files: string[]): World {
     });
     Object.assign(world.config, part.config);
     Object.assign(world.policyConfig, part.policyConfig);
+    if (part.coverage) {
+      const into = (world.coverage ??= { subscriptions: [], failed: [], skipped: [] });
+      // A subscription one capture read counts as read, whichever file says so.
+      for (const sub of part.coverage.subscriptions) {
+        const same = into.subscriptions.find((x) => x.id.toLowerCase() === sub.id.toLowerCase());
+        if (same) same.read ||= sub.read;
+        else into.subscriptions.push({ ...sub });
+      }
+      into.failed.push(...part.coverage.failed);
+      into.skipped.push(...part.coverage.skipped);
+    }
   }
   return world;
+}
+
+/** What the recording says it could not read, a line each: what depends on it is asked, not failed. */
+export function unreadOf(world: World): string[] {
+  const c = world.coverage;
+  if (!c) return [];
+  return [
+    ...c.subscriptions
+      .filter((s) => !s.read)
+      .map(
+        (s) =>
+          `subscription ${s.id}: Resource Graph showed none of it (the capture's identity needs Reader there)`,
+      ),
+    ...c.failed.map((f) => `${f.read}: ${f.error}`),
+    ...c.skipped.map((f) => `${f.read}: ${f.why}`),
+  ];
 }
 
 /** JSON with object keys sorted: two captures of one record compare equal whatever their key order. */
@@ -189,6 +228,7 @@ function loadFile(file: string): World {
       throw new WorldError(file, `$.config.${k}`, `expected a string, got ${JSON.stringify(v)}`);
     world.config[k] = v;
   }
+  if (root.coverage !== undefined) world.coverage = coverageOf(file, root.coverage);
   const policyConfig = root.policyConfig ?? {};
   if (!isObject(policyConfig))
     throw new WorldError(file, "$.policyConfig", "expected an object: policy name to its config object");
@@ -198,6 +238,38 @@ function loadFile(file: string): World {
     world.policyConfig[k] = v;
   }
   return world;
+}
+
+function coverageOf(file: string, c: unknown): Coverage {
+  if (!isObject(c))
+    throw new WorldError(file, "$.coverage", "expected an object (capture-world.sh's coverage)");
+  const list = <T>(key: string, item: (x: Record<string, unknown>) => T | undefined, form: string): T[] => {
+    const v = c[key] ?? [];
+    if (!Array.isArray(v)) throw new WorldError(file, `$.coverage.${key}`, `expected an array of ${form}`);
+    return v.map((x, i) => {
+      const got = isObject(x) ? item(x) : undefined;
+      if (got === undefined) throw new WorldError(file, `$.coverage.${key}[${i}]`, `expected ${form}`);
+      return got;
+    });
+  };
+  const str = (x: Record<string, unknown>, k: string) => (typeof x[k] === "string" ? x[k] : undefined);
+  return {
+    subscriptions: list(
+      "subscriptions",
+      (x) => (str(x, "id") && typeof x.read === "boolean" ? { id: str(x, "id")!, read: x.read } : undefined),
+      '{"id": "<subscription>", "read": true|false}',
+    ),
+    failed: list(
+      "failed",
+      (x) => (str(x, "read") ? { read: str(x, "read")!, error: str(x, "error") ?? "" } : undefined),
+      '{"read": "<what>", "error": "<why>"}',
+    ),
+    skipped: list(
+      "skipped",
+      (x) => (str(x, "read") ? { read: str(x, "read")!, why: str(x, "why") ?? "" } : undefined),
+      '{"read": "<what>", "why": "<why>"}',
+    ),
+  };
 }
 
 function kubernetesObjects(file: string, at: string, o: unknown): KubernetesObject[] {
@@ -288,6 +360,38 @@ export function subscriptionProviders(
   return out;
 }
 
+/** The annotation capture-world.sh puts on each Kubernetes object: the ARM id of its cluster. */
+export const CLUSTER_ANNOTATION = "aks-acr-guard.io/cluster";
+
+function clusterAnnotation(o: KubernetesObject): string | undefined {
+  const a = (o.metadata.annotations as Record<string, unknown> | undefined)?.[CLUSTER_ANNOTATION];
+  return typeof a === "string" ? a : undefined;
+}
+
+/**
+ * The Kubernetes provider a stack declares for each recorded cluster, as one made from the cluster's
+ * kubeconfig names its API server: so a fleet recording's workloads are placed on their own cluster.
+ */
+function kubernetesProviders(world: World): Map<string, PolicyResourceInput> {
+  const out = new Map<string, PolicyResourceInput>();
+  const named = new Set(world.kubernetes.map((o) => clusterAnnotation(o)?.toLowerCase()));
+  for (const r of world.resources) {
+    if (r.type.toLowerCase() !== "microsoft.containerservice/managedclusters") continue;
+    if (!named.has(r.id.toLowerCase())) continue;
+    const p = (r.properties ?? {}) as Record<string, unknown>;
+    const host = [p.fqdn, p.privateFQDN].find((h): h is string => typeof h === "string" && h !== "");
+    if (!host) continue;
+    const kubeconfig = `apiVersion: v1\nkind: Config\nclusters:\n- name: ${r.name}\n  cluster:\n    server: https://${host}:443\n`;
+    out.set(r.id.toLowerCase(), {
+      type: "pulumi:providers:kubernetes",
+      name: `cluster-${r.name}`,
+      props: { kubeconfig },
+      inputs: { kubeconfig },
+    });
+  }
+  return out;
+}
+
 /** The name of the observer that carries, offline, what a stack could not declare. */
 export const ENVIRONMENT_OBSERVER = "environment";
 
@@ -330,11 +434,21 @@ export function stackOf(world: World): { resources: PolicyResourceInput[]; ignor
         r.name,
       );
   }
+  const kubeProviders = kubernetesProviders(world);
   for (const o of world.kubernetes) {
     // kubectl prints `apps/v1` and `v1`; Pulumi's token is `kubernetes:apps/v1:Deployment`, `kubernetes:core/v1:Pod`.
     const group = o.apiVersion.includes("/") ? o.apiVersion : `core/${o.apiVersion}`;
     const base = o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name;
-    add({ type: `kubernetes:${group}:${o.kind}`, props: o, inputs: kubernetesInputsOf(o) }, base);
+    const provider = kubeProviders.get(clusterAnnotation(o)?.toLowerCase() ?? "");
+    add(
+      {
+        type: `kubernetes:${group}:${o.kind}`,
+        props: o,
+        inputs: kubernetesInputsOf(o),
+        ...(provider ? { provider } : {}),
+      },
+      base,
+    );
   }
   if (observed.length) add({ type: OBSERVER_TYPE, props: { observed }, inputs: {} }, ENVIRONMENT_OBSERVER);
   return { resources, ignored };

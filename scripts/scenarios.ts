@@ -111,6 +111,9 @@ function cluster(o: Options): Rec {
       provisioningState: "Succeeded",
       kubernetesVersion: "1.33.3",
       dnsPrefix: "aks-prod",
+      // The API server's names, as Resource Graph returns them: a kube context is checked against these.
+      fqdn: "aks-prod-4f9c2d1e.hcp.westeurope.azmk8s.io",
+      azurePortalFQDN: "aks-prod-4f9c2d1e.portal.hcp.westeurope.azmk8s.io",
       nodeResourceGroup: NODE_RG,
       enableRBAC: true,
       agentPoolProfiles: pools,
