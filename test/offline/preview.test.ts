@@ -1,4 +1,3 @@
-import { tokenRecord } from "../fixtures/azure";
 import * as assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -11,7 +10,6 @@ import { CAUSE_OF, previewReportOf, renderMarkdown, renderText, Report } from ".
 import { LEFT_POLICIES } from "../../offline/left";
 import { printsNow, traceWorld } from "../../offline/trace";
 import { aksAcrGuard, alive, REPO_ROOT, ScenarioExpected, urnOf, usePolicyPack } from "../harness";
-import { sha256 } from "../../core/pull-secrets";
 
 const SCENARIOS = path.join(REPO_ROOT, "scenarios");
 
@@ -668,116 +666,6 @@ describe("the reports", () => {
     assert.ok(at("401 Unauthorized: no pull role") < at("✖ mandatory aks-acr-pull-role"));
     assert.ok(
       at("443 i/o timeout: no route to the private endpoint") < at("✖ mandatory aks-acr-vnet-peering"),
-    );
-  });
-});
-
-describe("scripts/capture-world.sh", () => {
-  const { pack } = usePolicyPack();
-  const exec = promisify(execFile);
-  const FAKES = path.join(REPO_ROOT, "test", "offline", "fake-cli");
-  const CANARY_PASSWORD = "CanaryCapturePw-5e1b9d07";
-  const captures = fs.mkdtempSync(path.join(os.tmpdir(), "capture-"));
-  after(() => fs.rmSync(captures, { recursive: true, force: true }));
-
-  async function capture(
-    name: string,
-    extra: string[] = [],
-    worldFile = path.join(SCENARIOS, name, "world.json"),
-  ) {
-    const out = path.join(captures, "world.json");
-    const world = JSON.parse(fs.readFileSync(worldFile, "utf8"));
-    await exec(
-      "bash",
-      [
-        path.join(REPO_ROOT, "scripts", "capture-world.sh"),
-        "-c",
-        world.config.clusterId,
-        "-r",
-        world.config.registryId,
-        "-o",
-        out,
-        ...extra,
-      ],
-      {
-        env: {
-          ...process.env,
-          PATH: `${FAKES}:${process.env.PATH}`,
-          WORLD: worldFile,
-          CANARY_PASSWORD,
-        },
-      },
-    );
-    return out;
-  }
-
-  for (const [name, extra] of [
-    ["broken-hub-spoke", []],
-    ["sp-secret-expired", []],
-    ["admin-user-enabled", []],
-    ["pull-secret-admin-disabled", ["--include-pull-secrets"]],
-    ["image-architecture-mismatch", []],
-    ["abac-registry", []],
-  ] as const) {
-    it(`records '${name}' through az and kubectl so that the pack finds what the scenario expects`, async function () {
-      this.timeout(60_000);
-      const file = await capture(name, [...extra]);
-      const text = fs.readFileSync(file, "utf8");
-      assert.ok(!text.includes(CANARY_PASSWORD), "admin passwords are recorded as hashes only");
-      const world = loadWorld(file);
-      const { resources } = stackOf(world);
-      await pack().configure();
-      const found = (await pack().analyzeAll(resources)).map((d) => [
-        d.policyName,
-        d.enforcementLevel,
-        d.urn.split("::").pop(),
-      ]);
-      const expected = JSON.parse(
-        fs.readFileSync(path.join(SCENARIOS, name, "expected.json"), "utf8"),
-      ) as ScenarioExpected;
-      assert.deepEqual(
-        found,
-        expected.before.map((e) => [e.policy, e.level, e.resource]),
-      );
-    });
-  }
-
-  it("records the registry's repository tokens with their expiry, never a password value", async function () {
-    this.timeout(60_000);
-    // GIVEN a world whose registry has a pull token, and a CLI that prints its password value
-    const world = JSON.parse(fs.readFileSync(path.join(SCENARIOS, "healthy-public", "world.json"), "utf8"));
-    const token = tokenRecord(world.config.registryId, "ci-pull", { expiry: "2026-03-01T00:00:00Z" });
-    const worldFile = path.join(captures, "with-token.json");
-    fs.writeFileSync(worldFile, JSON.stringify({ ...world, resources: [...world.resources, token] }));
-    const text = fs.readFileSync(await capture("healthy-public", [], worldFile), "utf8");
-    assert.ok(!text.includes(CANARY_PASSWORD), "no token password value");
-    const recorded = JSON.parse(text).resources.find((r: { type: string }) => r.type.endsWith("/tokens"));
-    assert.deepEqual(recorded.properties, token.properties);
-  });
-
-  it("records admin passwords as SHA-256 hashes, and refuses a bad id with the expected form", async function () {
-    this.timeout(60_000);
-    const world = JSON.parse(fs.readFileSync(await capture("admin-user-enabled"), "utf8"));
-    const creds = world.resources.find(
-      (r: { type: string }) => r.type === "Microsoft.ContainerRegistry/registries/credentials",
-    );
-    assert.deepEqual(creds.properties.passwordHashes, [
-      sha256(CANARY_PASSWORD),
-      sha256(`second-${CANARY_PASSWORD}`),
-    ]);
-    await assert.rejects(
-      exec("bash", [
-        path.join(REPO_ROOT, "scripts", "capture-world.sh"),
-        "-c",
-        "aks-prod",
-        "-r",
-        "contosoacr",
-      ]),
-      (e: { code: number; stderr: string }) =>
-        e.code === 2 &&
-        /-c aks-prod is not \/subscriptions\/<sub>\/resourceGroups\/<group>\/providers\/Microsoft.ContainerService\/managedClusters\/<name>/.test(
-          e.stderr,
-        ),
     );
   });
 });
