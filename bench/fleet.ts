@@ -11,8 +11,10 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { PolicyPackClient, stackRequest } from "../offline/analyzer";
+import { configureFor } from "../offline/preview";
 import { traceWorld } from "../offline/trace";
-import { loadWorld } from "../offline/world";
+import { loadWorld, stackOf } from "../offline/world";
 
 const ROOT = path.join(__dirname, "..");
 const TEAM = JSON.parse(
@@ -55,70 +57,90 @@ const rows: {
   resources: number;
   trace: number;
   fails: number;
+  pack?: number;
   diagnose?: number;
   mb?: number;
 }[] = [];
-for (const n of teams) {
-  const file = world(n);
-  const w = loadWorld(file);
-  const t0 = process.hrtime.bigint();
-  const report = traceWorld(w);
-  const trace = Number(process.hrtime.bigint() - t0) / 1e6;
-  const row: (typeof rows)[number] = {
-    teams: n,
-    resources: w.resources.length,
-    trace,
-    fails: report.summary.fails,
-  };
-  if (process.env.FLEET_DIAGNOSE !== "0") {
-    const t1 = process.hrtime.bigint();
-    let out = "";
-    try {
-      out = execFileSync(
-        "/usr/bin/time",
-        [
-          "-f",
-          "%M",
-          process.execPath,
-          path.join(ROOT, "bin", "aks-acr-guard.js"),
-          "diagnose",
-          file,
-          "--format",
-          "json",
-        ],
-        { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 30 },
+async function packAlone(w: ReturnType<typeof loadWorld>): Promise<number> {
+  const pack = await PolicyPackClient.start();
+  try {
+    await configureFor(w, pack);
+    const req = stackRequest(stackOf(w).resources);
+    const t = process.hrtime.bigint();
+    await pack.send(req);
+    return Number(process.hrtime.bigint() - t) / 1e6;
+  } finally {
+    await pack.stop();
+  }
+}
+
+async function main() {
+  for (const n of teams) {
+    const file = world(n);
+    const w = loadWorld(file);
+    const t0 = process.hrtime.bigint();
+    const report = traceWorld(w);
+    const trace = Number(process.hrtime.bigint() - t0) / 1e6;
+    const row: (typeof rows)[number] = {
+      teams: n,
+      resources: w.resources.length,
+      trace,
+      fails: report.summary.fails,
+    };
+    row.pack = await packAlone(w);
+    if (process.env.FLEET_DIAGNOSE !== "0") {
+      const t1 = process.hrtime.bigint();
+      let out = "";
+      try {
+        out = execFileSync(
+          "/usr/bin/time",
+          [
+            "-f",
+            "%M",
+            process.execPath,
+            path.join(ROOT, "bin", "aks-acr-guard.js"),
+            "diagnose",
+            file,
+            "--format",
+            "json",
+          ],
+          { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 30 },
+        );
+      } catch (e) {
+        // Exit 1: findings, as every tenth team is broken.
+        const err = e as { stdout?: string; stderr?: string; status?: number };
+        if (err.status !== 1) throw e;
+        out = err.stdout ?? "";
+        row.mb = Number(/(\d+)\s*$/.exec(err.stderr ?? "")?.[1] ?? 0) / 1024;
+      }
+      row.diagnose = Number(process.hrtime.bigint() - t1) / 1e6;
+      const mandatory = (JSON.parse(out) as { findings: { level: string }[] }).findings.filter(
+        (f) => f.level === "mandatory",
+      ).length;
+      console.log(
+        `${n} teams: diagnose finds ${mandatory} mandatory finding(s), for ${Math.floor(n / 10)} broken team(s)`,
       );
-    } catch (e) {
-      // Exit 1: findings, as every tenth team is broken.
-      const err = e as { stdout?: string; stderr?: string; status?: number };
-      if (err.status !== 1) throw e;
-      out = err.stdout ?? "";
-      row.mb = Number(/(\d+)\s*$/.exec(err.stderr ?? "")?.[1] ?? 0) / 1024;
     }
-    row.diagnose = Number(process.hrtime.bigint() - t1) / 1e6;
-    const mandatory = (JSON.parse(out) as { findings: { level: string }[] }).findings.filter(
-      (f) => f.level === "mandatory",
-    ).length;
+    rows.push(row);
+    if (!process.env.FLEET_KEEP) fs.rmSync(file, { force: true });
+  }
+  for (const r of rows)
     console.log(
-      `${n} teams: diagnose finds ${mandatory} mandatory finding(s), for ${Math.floor(n / 10)} broken team(s)`,
+      `${String(r.teams).padStart(5)} teams, ${String(r.resources).padStart(6)} records: trace ${r.trace.toFixed(0).padStart(7)} ms` +
+        ` (${r.fails} failing paths), pack ${r.pack!.toFixed(0).padStart(6)} ms` +
+        (r.diagnose !== undefined
+          ? `, diagnose ${r.diagnose.toFixed(0).padStart(7)} ms${r.mb ? `, ${r.mb.toFixed(0)} MB` : ""}`
+          : ""),
+    );
+  for (let i = 1; i < rows.length; i++) {
+    const k = rows[i].teams / rows[i - 1].teams;
+    const g = (a?: number, b?: number) => (a && b ? (b / a).toFixed(1) + "x" : "-");
+    console.log(
+      `${k}x the teams: trace ${g(rows[i - 1].trace, rows[i].trace)}, pack ${g(rows[i - 1].pack, rows[i].pack)}, ` +
+        `diagnose ${g(rows[i - 1].diagnose, rows[i].diagnose)} ` +
+        `(target: at most ${(1.2 * k).toFixed(0)}x)`,
     );
   }
-  rows.push(row);
-  if (!process.env.FLEET_KEEP) fs.rmSync(file, { force: true });
 }
-for (const r of rows)
-  console.log(
-    `${String(r.teams).padStart(5)} teams, ${String(r.resources).padStart(6)} records: trace ${r.trace.toFixed(0).padStart(7)} ms` +
-      ` (${r.fails} failing paths)` +
-      (r.diagnose !== undefined
-        ? `, diagnose ${r.diagnose.toFixed(0).padStart(7)} ms${r.mb ? `, ${r.mb.toFixed(0)} MB` : ""}`
-        : ""),
-  );
-for (let i = 1; i < rows.length; i++) {
-  const k = rows[i].teams / rows[i - 1].teams;
-  const g = (a?: number, b?: number) => (a && b ? (b / a).toFixed(1) + "x" : "-");
-  console.log(
-    `${k}x the teams: trace ${g(rows[i - 1].trace, rows[i].trace)}, diagnose ${g(rows[i - 1].diagnose, rows[i].diagnose)} ` +
-      `(target: at most ${(1.2 * k).toFixed(0)}x)`,
-  );
-}
+
+void main();

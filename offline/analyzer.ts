@@ -195,6 +195,7 @@ export class PolicyPackClient {
       );
     const req = new proto.ConfigureAnalyzerRequest();
     const map = req.getPolicyconfigMap();
+    const levels: EnforcementLevel[] = [];
     for (const p of info.policies) {
       const { enforcementLevel, ...props } = overrides[p.name] ?? {};
       const properties: Record<string, unknown> = {};
@@ -211,10 +212,12 @@ export class PolicyPackClient {
         );
       }
       cfg.setEnforcementlevel(LEVEL_CODES[level]);
+      levels.push(level);
       cfg.setProperties(Struct.fromJavaScript(properties as never));
       map.set(p.name, cfg);
     }
     await call(this.client.configure.bind(this.client), req);
+    this.remediating = levels.includes("remediate");
     await this.configureStack();
   }
 
@@ -227,6 +230,17 @@ export class PolicyPackClient {
     stack.setDryRun(dryRun);
     await call(this.client.configureStack.bind(this.client), stack);
   }
+
+  /**
+   * Whether any policy is at level `remediate` (its default, or as configured last). @pulumi/policy's
+   * Remediate skips every policy at another level, so where none is, its answer is empty for every
+   * resource and the round trip is left out: a fleet recording has thousands of resources.
+   */
+  private async remediates(): Promise<boolean> {
+    this.remediating ??= (await this.info()).policies.some((p) => p.enforcementLevel === "remediate");
+    return this.remediating;
+  }
+  private remediating?: boolean;
 
   /**
    * Remediate, as the engine calls it before each Analyze: what policies at level `remediate`
@@ -248,7 +262,7 @@ export class PolicyPackClient {
   /** Remediate, then Analyze with the remediated inputs: one resource's step. */
   async analyze(r: PolicyResourceInput): Promise<Diagnostic[]> {
     let inputs = inputsOf(r);
-    for (const m of await this.remediate(r)) inputs = m.properties;
+    if (await this.remediates()) for (const m of await this.remediate(r)) inputs = m.properties;
     const req = analyzeRequest({ ...r, inputs });
     const res = await call<proto.AnalyzeRequest, proto.AnalyzeResponse>(
       this.client.analyze.bind(this.client),
