@@ -15,7 +15,16 @@ import {
   scopeCovers,
 } from "./grants";
 import type { PullPair } from "./pull-pairs";
-import { AssignmentNode, ClusterNode, isObserved, RegistryNode, tenantOf, Topology } from "./topology";
+import {
+  AssignmentNode,
+  ClusterNode,
+  isObserved,
+  RegistryNode,
+  tenantOf,
+  Topology,
+  unreadScopes,
+} from "./topology";
+import { isScopeAncestorOrSelf, parseArmId } from "./arm-id";
 import { all3, isUnknown, Known, known, readArmProp, readString, sameText, UNKNOWN } from "./values";
 
 export interface MisdirectedGrant extends RoleOnRegistry {
@@ -44,6 +53,11 @@ export type PullVerdict =
    * version before 2025-05-01-preview): `via` is the role that pulls in RBAC mode only.
    */
   | { status: "modeUnknown"; via: AssignmentNode; role: string }
+  /**
+   * No assignment shown grants a pull role, but an observer (a recording's capture) could not read
+   * the assignments that apply at `scope`: one of them may.
+   */
+  | { status: "unread"; scope: string }
   /** The stack does not show what the kubelet pulls with (e.g. a service principal declared elsewhere). */
   | { status: "undetermined"; reason: string }
   | {
@@ -168,6 +182,13 @@ export function evaluatePullAccess(
     return { status: "pending", path: `${cluster.res.name}: ${identity.kind} identity object id` };
   }
   if (registry.isNew) return { status: "pending", path: `${registry.res.name}: id` };
+  // An observer (a recording's capture) that could not read the assignments applying here: the
+  // one that grants the role may be among them.
+  const unread = unreadScopes(topo).find((u) => {
+    const scope = u.reads === "roleAssignments" ? parseArmId(u.scope) : undefined;
+    return scope !== undefined && registry.id !== undefined && isScopeAncestorOrSelf(scope, registry.id);
+  });
+  if (unread) return { status: "unread", scope: unread.scope };
   return { status: "missing", mode, ineffective, misdirected, outside };
 }
 

@@ -20,6 +20,7 @@ import {
   readObject,
   readString,
   known,
+  listOf,
   sameText,
 } from "./values";
 
@@ -222,6 +223,29 @@ function registryMode(res: StackResource): Known<RegistryMode> {
   if (mode === UNKNOWN) return UNKNOWN;
   if (mode === undefined && isObserved(res)) return UNKNOWN;
   return mode?.toLowerCase() === "abacrepositorypermissions" ? "abac" : "rbac";
+}
+
+/**
+ * A scope whose records an observer could not read (`reads`: "roleAssignments", "resources"): an
+ * AksAcrObserver's `unread` output, or a recording's coverage. Nothing absent there is certain.
+ */
+export interface UnreadScope {
+  scope: string;
+  reads: string;
+}
+
+/** The unread scopes every observer of the stack reports, once per topology. */
+export function unreadScopes(topo: Topology): UnreadScope[] {
+  return perTopology(topo, "topology:unread-scopes", () =>
+    [...topo.byUrn.values()]
+      .filter((r) => r.type === OBSERVER_TYPE)
+      .flatMap((r) => listOf(read(r.props, "unread")))
+      .flatMap((u) => {
+        const scope = read(u, "scope");
+        const reads = read(u, "reads");
+        return typeof scope === "string" && typeof reads === "string" ? [{ scope, reads }] : [];
+      }),
+  );
 }
 
 /** The component whose outputs carry what it observed outside the stack, as ARM JSON records. */

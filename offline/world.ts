@@ -12,7 +12,7 @@ import * as fs from "node:fs";
 import { parseArmId } from "../core/arm-id";
 import { armInputsOf, armShapeOf } from "../core/azure-native-shape";
 import { ArmRecord, flattenArm, subscriptionTenants, tokenOfArmType } from "../core/arm-types";
-import { OBSERVER_TYPE } from "../core/topology";
+import { OBSERVER_TYPE, UnreadScope } from "../core/topology";
 import { kubernetesInputsOf, PolicyResourceInput } from "./resources";
 
 export interface World {
@@ -31,7 +31,8 @@ export interface World {
  */
 export interface Coverage {
   subscriptions: { id: string; read: boolean }[];
-  failed: { read: string; error: string }[];
+  /** `scope` and `reads` (e.g. "roleAssignments") where the read that failed held what applies there. */
+  failed: { read: string; error: string; scope?: string; reads?: string }[];
   skipped: { read: string; why: string }[];
 }
 
@@ -107,6 +108,23 @@ export function loadWorld(...files: string[]): World {
   }
   return world;
 }
+
+/**
+ * The scopes whose records the recording may lack, and what it lacks there: an unread subscription
+ * lacks everything, a failed role-assignment read the assignments that apply at its scope. The
+ * pack reads them from the environment observer (`unread`) and takes no absence there for certain.
+ */
+export function unreadScopesOf(world: World): UnreadScope[] {
+  const c = world.coverage;
+  if (!c) return [];
+  return [
+    ...c.subscriptions
+      .filter((s) => !s.read)
+      .flatMap((s) => READS.map((reads) => ({ scope: `/subscriptions/${s.id}`, reads }))),
+    ...c.failed.flatMap((f) => (f.scope && f.reads ? [{ scope: f.scope, reads: f.reads }] : [])),
+  ];
+}
+const READS = ["resources", "roleAssignments"];
 
 /** What the recording says it could not read, a line each: what depends on it is asked, not failed. */
 export function unreadOf(world: World): string[] {
@@ -261,8 +279,15 @@ function coverageOf(file: string, c: unknown): Coverage {
     ),
     failed: list(
       "failed",
-      (x) => (str(x, "read") ? { read: str(x, "read")!, error: str(x, "error") ?? "" } : undefined),
-      '{"read": "<what>", "error": "<why>"}',
+      (x) =>
+        str(x, "read")
+          ? {
+              read: str(x, "read")!,
+              error: str(x, "error") ?? "",
+              ...(str(x, "scope") ? { scope: str(x, "scope"), reads: str(x, "reads") ?? "" } : {}),
+            }
+          : undefined,
+      '{"read": "<what>", "error": "<why>"[, "scope": "<ARM scope>", "reads": "roleAssignments"]}',
     ),
     skipped: list(
       "skipped",
@@ -450,6 +475,11 @@ export function stackOf(world: World): { resources: PolicyResourceInput[]; ignor
       base,
     );
   }
-  if (observed.length) add({ type: OBSERVER_TYPE, props: { observed }, inputs: {} }, ENVIRONMENT_OBSERVER);
+  const unread = unreadScopesOf(world);
+  if (observed.length || unread.length)
+    add(
+      { type: OBSERVER_TYPE, props: { observed, ...(unread.length ? { unread } : {}) }, inputs: {} },
+      ENVIRONMENT_OBSERVER,
+    );
   return { resources, ignored };
 }

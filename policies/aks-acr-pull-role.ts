@@ -111,6 +111,17 @@ function decide(topo: Topology, config: Record<string, unknown>): Evaluation {
       modeUnknown.push(modeMessage(pair.cluster, pair.registry, verdict));
     if (verdict.status === "viaGroup" && pair.certain)
       modeUnknown.push(groupMessage(pair.cluster, pair.registry, verdict));
+    if (verdict.status === "unread" && pair.certain)
+      modeUnknown.push({
+        message:
+          `Pods on cluster '${pair.cluster.label}' will fail with ${KUBELET_401} unless a role assignment the recording could not ` +
+          `read grants its ${pair.cluster.identity.label} a pull role on '${pair.registry.label}': none it shows does, and the role ` +
+          `assignments that apply at ${verdict.scope} could not be read (its coverage says so).\n` +
+          `Fix: check with: az role assignment list --scope ${registryScope(pair.registry)} --include-inherited ` +
+          `--assignee ${known(pair.cluster.identity.objectId) && pair.cluster.identity.objectId ? pair.cluster.identity.objectId : "<kubelet-object-id>"}; ` +
+          "if none pulls, declare aks-acr-guard's AcrPullAccess for this cluster and registry.",
+        urn: pair.cluster.res.urn,
+      });
     if (verdict.status === "crossTenant") {
       const m = crossTenantMessage(pair.cluster, pair.registry, verdict, pair.certain ? "will" : "would");
       if (pair.certain) certain.push({ message: m, urn: pair.cluster.res.urn });

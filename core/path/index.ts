@@ -12,7 +12,7 @@
  * to the resolve hop's finding, not to one of its own.
  */
 import { clusterVnets, privateEndpointsOf, privateLinkZones } from "../network";
-import { evaluatePullAccess } from "../pull-access";
+import { evaluatePullAccess, PullVerdict } from "../pull-access";
 import { KUBELET_401 } from "../remediation";
 import type { PullPair } from "../pull-pairs";
 import { perTopology, Topology } from "../topology";
@@ -374,22 +374,7 @@ function walk(topo: Topology, pair: PullPair, options: PathOptions): PullPath {
       evidence: access.status === "granted" ? [idOf(access.via.res)] : [idOf(pair.cluster.res), registryId],
       verdict: authorize,
       ...(authorize === "fail" ? { symptom: KUBELET_401 } : {}),
-      detail:
-        access.status === "granted"
-          ? `the kubelet's identity holds a pull role (${access.via.res.name})`
-          : access.status === "anonymous"
-            ? "the registry allows anonymous pull: no role is needed"
-            : access.status === "missing"
-              ? "the kubelet's identity holds no role that pulls from the registry"
-              : access.status === "pending"
-                ? `waits on preview: ${access.path}`
-                : access.status === "modeUnknown"
-                  ? `holds ${access.role}, which pulls unless the registry is in ABAC mode (not recorded)`
-                  : access.status === "viaGroup"
-                    ? `${access.role} is granted to a group (${access.via.res.name}) whose members the recording does not show`
-                    : access.status === "crossTenant"
-                      ? `the registry is in tenant ${access.registryTenant}, where the kubelet's managed identity (tenant ${access.clusterTenant}) cannot get a token`
-                      : access.reason,
+      detail: authorizeDetail(access),
     });
     if (authorize === "fail") first ??= hops[hops.length - 1];
   }
@@ -415,4 +400,28 @@ function walk(topo: Topology, pair: PullPair, options: PathOptions): PullPath {
       ? "unknown"
       : "pulls";
   return { pair, via, verdict, hops };
+}
+
+/** What the authorize hop says, for each verdict of evaluatePullAccess. */
+function authorizeDetail(access: PullVerdict): string {
+  switch (access.status) {
+    case "granted":
+      return `the kubelet's identity holds a pull role (${access.via.res.name})`;
+    case "anonymous":
+      return "the registry allows anonymous pull: no role is needed";
+    case "missing":
+      return "the kubelet's identity holds no role that pulls from the registry";
+    case "pending":
+      return `waits on preview: ${access.path}`;
+    case "modeUnknown":
+      return `holds ${access.role}, which pulls unless the registry is in ABAC mode (not recorded)`;
+    case "viaGroup":
+      return `${access.role} is granted to a group (${access.via.res.name}) whose members the recording does not show`;
+    case "crossTenant":
+      return `the registry is in tenant ${access.registryTenant}, where the kubelet's managed identity (tenant ${access.clusterTenant}) cannot get a token`;
+    case "unread":
+      return `no role shown pulls, and the role assignments that apply at ${access.scope} were not read`;
+    case "undetermined":
+      return access.reason;
+  }
 }

@@ -164,6 +164,29 @@ describe("scripts/capture-world.sh", () => {
     assert.ok(!(await findings(file)).some((f) => f.includes("aks-acr-pull-role")));
   });
 
+  it("says when it could not read the role assignments above the registry, and the pack does not call the role missing", async function () {
+    this.timeout(60_000);
+    // GIVEN a kubelet with no pull role in the subscription, and an identity that cannot list the
+    // assignments of the management groups above the registry
+    const file = scenarioFile("kubelet-without-acrpull");
+    assert.ok((await findings(file)).includes("mandatory aks-acr-pull-role aks-prod"));
+    const { file: out } = await capture(file, undefined, { DENY_ROLE_LIST: "1" });
+    const world = loadWorld(out);
+    assert.match(
+      unreadOf(world)[0],
+      /^az role assignment list --scope .*registries\/contosoacr --include-inherited .*AuthorizationFailed/,
+    );
+    // THEN the missing role is asked about, not certain, and says why
+    const diags = (await diagnoseWorld(world, pack())).before.filter((d) =>
+      d.policyName.startsWith("aks-acr-pull-role"),
+    );
+    assert.deepEqual(
+      diags.map((d) => `${d.enforcementLevel} ${d.policyName}`),
+      ["advisory aks-acr-pull-role-unverified"],
+    );
+    assert.match(diags[0].message, /role assignments that apply at .*contosoacr could not be read/);
+  });
+
   it("refuses a kube context of another cluster, and records with the right one", async function () {
     this.timeout(60_000);
     const file = scenarioFile("pull-secret-admin-disabled");
