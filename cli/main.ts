@@ -91,7 +91,9 @@ export async function run(args: Args, progress: (s: string) => void): Promise<Re
   requirePullPair(world);
   // The pack's client and the program's SDK load here, not at start: --help answers at once.
   const { PolicyPackClient } = await import("../offline/analyzer");
-  const { diagnoseWorld, offlinePreview } = await import("../offline/preview");
+  const { diagnoseWorld, offlinePreview, programTargets } = await import("../offline/preview");
+  // Which cluster and registry the program points at, before minutes of analysis, not after.
+  if (args.command === "preview") programTargets(world);
   const { findingsOf, makeReport, previewReportOf } = await import("../offline/report");
   const { printsNow, traceWorld } = await import("../offline/trace");
   // What the pods print now: the first failing hop of each path, from the model the pack reports from.

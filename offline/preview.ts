@@ -97,6 +97,10 @@ function answerInvoke(world: World, token: string, inputs: Record<string, unknow
  * recording holds. Refused, with the JSON path, when config names one the recording lacks or when
  * several could be meant.
  */
+/** Ids for a message: the first five, and how many more (a fleet recording holds thousands). */
+const listed = (ids: string[]) =>
+  ids.length > 5 ? `${ids.slice(0, 5).join(", ")} and ${ids.length - 5} more` : ids.join(", ");
+
 export function programTargets(world: World): Record<string, string> {
   const out: Record<string, string> = {};
   for (const { key, type, what } of PULL_PAIR_KINDS) {
@@ -117,7 +121,10 @@ export function programTargets(world: World): Record<string, string> {
       throw new WorldError(
         world.file,
         `$.config.${key}`,
-        `is not set and the recording holds ${found.length} ${what}s; expected one of: ${found.map((r) => r.id).join(", ")}`,
+        `is not set and the recording holds ${found.length} ${what}s; expected one of: ${listed(found.map((r) => r.id))}. ` +
+          "preview plans the fix of one cluster and registry: name them in the recording's config " +
+          '({"config": {"clusterId": "<id>", "registryId": "<id>"}}, in it or in a file given beside it); ' +
+          "diagnose and trace judge every cluster and registry of a recording",
       );
     }
   }

@@ -328,7 +328,16 @@ describe("which cluster and registry the program points at", () => {
     const twin = { ...cluster, id: cluster.id.replace("aks-prod", "aks-dev"), name: "aks-dev" };
     assert.throws(
       () => programTargets({ ...world, config: {}, resources: [...world.resources, twin] }),
-      /\$\.config\.clusterId: is not set and the recording holds 2 managed clusters; expected one of: .*aks-prod, .*aks-dev/,
+      /\$\.config\.clusterId: is not set and the recording holds 2 managed clusters; expected one of: .*aks-prod, .*aks-dev\. preview plans the fix of one cluster and registry: name them in the recording's config/,
+    );
+    // A fleet: the first five ids and a count, not thousands of ids
+    const fleet = Array.from({ length: 40 }, (_, i) => ({
+      ...cluster,
+      id: cluster.id.replace("aks-prod", `aks-${i}`),
+    }));
+    assert.throws(
+      () => programTargets({ ...world, config: {}, resources: [...world.resources, ...fleet] }),
+      (e: Error) => /aks-2, .*aks-3 and 36 more\. /.test(e.message) && e.message.length < 1200,
     );
   });
 });
@@ -400,6 +409,28 @@ describe("the aks-acr-guard command", () => {
     // THEN the pack ends within seconds instead of running on
     for (let i = 0; i < 40 && alive(pack); i++) await new Promise((r) => setTimeout(r, 100));
     assert.equal(alive(pack), false, `the pack (pid ${pack}) still runs after its command was killed`);
+  });
+
+  it("refuses to preview a fleet recording that names no cluster, before analyzing it (exit 2)", async function () {
+    this.timeout(60_000);
+    const world = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, DEMO), "utf8")) as {
+      resources: { id: string; name: string; type: string }[];
+    };
+    const cluster = world.resources.find((r) => r.type.toLowerCase().endsWith("managedclusters"))!;
+    const twin = { ...cluster, id: cluster.id.replace("aks-prod", "aks-dev"), name: "aks-dev" };
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aks-acr-guard-fleet-"));
+    try {
+      const file = path.join(dir, "fleet.json");
+      fs.writeFileSync(file, JSON.stringify({ resources: [...world.resources, twin] }));
+      const r = await cli(["preview", file]);
+      assert.equal(r.code, 2, r.stdout);
+      assert.match(r.stderr, /preview plans the fix of one cluster and registry/);
+      assert.doesNotMatch(r.stderr, /analyzing|pulumi config/);
+      // diagnose judges the whole recording
+      assert.notEqual((await cli(["diagnose", file])).code, 2);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("refuses a recording with no cluster or no registry (exit 2), saying what to check", async function () {
