@@ -83,3 +83,45 @@ describe("a recording that misses part of a landing zone", () => {
     assert.deepEqual(await findings(w), ["mandatory acr-firewall-aks-egress"]);
   });
 });
+
+describe("a fleet recording's workloads", () => {
+  const { pack } = usePolicyPack();
+  const ANNOTATION = "aks-acr-guard.io/cluster";
+
+  /** healthy-public plus a second cluster whose kubelet holds no role, each running the web Deployment. */
+  function fleet(annotate: boolean): World {
+    const w = scenario("healthy-public");
+    const prod = w.resources.find((r) => r.type.toLowerCase().endsWith("managedclusters"))!;
+    const dev = JSON.parse(
+      JSON.stringify(prod)
+        .replace(/aks-prod/g, "aks-dev")
+        .replace(/6c1f2a9e-3b7d-4e5f-9a8b-0c1d2e3f4a5b/g, "6c1f2a9e-3b7d-4e5f-9a8b-0c1d2e3f4d00"),
+    ) as Rec;
+    w.resources.push(dev);
+    const web = w.kubernetes[0];
+    const on = (cluster: Rec) => ({
+      ...web,
+      metadata: { ...web.metadata, ...(annotate ? { annotations: { [ANNOTATION]: cluster.id } } : {}) },
+    });
+    w.kubernetes = annotate
+      ? [on(prod), { ...on(dev), metadata: { ...on(dev).metadata, name: "web-dev" } }]
+      : [web];
+    w.config = {};
+    return w;
+  }
+  const levels = async (w: World) =>
+    (await diagnoseWorld(w, pack())).before
+      .filter((d) => d.policyName.startsWith("aks-acr-pull-role"))
+      .map((d) => `${d.enforcementLevel} ${d.policyName} ${d.urn.split("::").pop()}`);
+
+  it("places each workload on the cluster capture-world.sh marked it with, so a missing role there is certain", async () => {
+    assert.deepEqual(await levels(fleet(true)), ["mandatory aks-acr-pull-role aks-dev"]);
+  });
+
+  it("does not call it certain where the workloads do not say their cluster", async () => {
+    assert.deepEqual(
+      (await levels(fleet(false))).filter((l) => l.startsWith("mandatory")),
+      [],
+    );
+  });
+});
