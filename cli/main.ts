@@ -1,13 +1,13 @@
 /**
  * `aks-acr-guard`: the policy pack and the program over a recorded environment, without Azure.
  *
- *   aks-acr-guard diagnose <world.json>... [--format text|json|markdown]
- *   aks-acr-guard preview  <world.json>... [--format text|json|markdown]
- *   aks-acr-guard trace    <world.json>... [--cluster ID] [--registry ID] [--image REF] [--format ...]
+ *   aks-acr-guard diagnose <world.json>... [--format F [--output FILE]]... [--fail-on LEVEL]
+ *   aks-acr-guard preview  <world.json>... [--format F [--output FILE]]... [--fail-on LEVEL] [--after-plan]
+ *   aks-acr-guard trace    <world.json>... [--cluster ID] [--registry ID] [--image REF] [--format ...] [--fail-on LEVEL]
  *   aks-acr-guard --help | --version
  *
- * Exit 0 when nothing mandatory remains (after the plan, for preview), 1 when something does,
- * 2 on bad input. The report alone goes to stdout; progress goes to stderr.
+ * Exit 0 clean, 1 findings at or above --fail-on (default mandatory), 2 bad input, 3 internal
+ * error. The report goes to stdout (or each --output file); progress goes to stderr.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -17,8 +17,8 @@ import type { Report } from "../offline/report";
 import type { TraceFilter } from "../offline/trace";
 import { loadWorld, requirePullPair, unreadOf, WorldError } from "../offline/world";
 
-const USAGE = `usage: aks-acr-guard <diagnose|preview> <world.json>... [--format text|json|markdown]
-       aks-acr-guard trace <world.json>... [--cluster ID] [--registry ID] [--image REF] [--format text|json|markdown]
+const USAGE = `usage: aks-acr-guard <diagnose|preview> <world.json>... [--format F [--output FILE]]... [--fail-on LEVEL] [--after-plan]
+       aks-acr-guard trace <world.json>... [--cluster ID] [--registry ID] [--image REF] [--format F [--output FILE]]... [--fail-on LEVEL]
        aks-acr-guard --help | --version
 
   diagnose   run the policy pack over a recorded environment and print the findings
@@ -28,8 +28,15 @@ const USAGE = `usage: aks-acr-guard <diagnose|preview> <world.json>... [--format
              --cluster and --registry take an ARM id or a name (a registry also its login server);
              --image traces one image reference from each cluster
 
-Exit status: 0 when nothing mandatory remains (after the plan, for preview; no failing path, for
-trace), 1 when something does, 2 on bad input.
+  --format F        text (default), json or markdown; give several, each with its --output, in one run
+  --output FILE     write the report of the --format before it to FILE instead of stdout
+  --fail-on LEVEL   mandatory (default), advisory or none: the findings that make the exit status 1
+                    (trace: mandatory is a failing path the recording shows for certain, advisory any
+                    failing path)
+  --after-plan      preview: judge the findings left after the plan, not those found before it
+
+Exit status: 0 clean, 1 findings at or above --fail-on (for preview, the findings before the plan
+unless --after-plan), 2 bad input (usage, an unreadable or invalid world, config), 3 internal error.
 
 A world is ARM resource JSON as Azure Resource Graph returns it ({"resources": [...]}, or the raw
 output of az graph query -o json), Kubernetes objects as kubectl get -o json prints them, or both
@@ -48,10 +55,19 @@ export function packageVersion(): string {
     .version;
 }
 
+type Format = "text" | "json" | "markdown";
+const FORMATS: readonly Format[] = ["text", "json", "markdown"];
+type FailOn = "mandatory" | "advisory" | "none";
+const FAIL_ON: readonly FailOn[] = ["mandatory", "advisory", "none"];
+
 interface Args {
   command: "diagnose" | "preview" | "trace";
   files: string[];
-  format: "text" | "json" | "markdown";
+  /** Each report to write: its format and, unless stdout, its file. */
+  outputs: { format: Format; file?: string }[];
+  failOn: FailOn;
+  /** preview: judge the findings after the plan. */
+  afterPlan: boolean;
   /** trace's filters. */
   filter: TraceFilter;
 }
@@ -63,26 +79,45 @@ export function parseArgs(argv: string[]): Args | Answer {
   if (command !== "diagnose" && command !== "preview" && command !== "trace")
     throw new UsageError(command === undefined ? USAGE : `unknown command '${command}'\n${USAGE}`);
   const files: string[] = [];
-  let format: Args["format"] = "text";
+  const outputs: Args["outputs"] = [];
+  let failOn: FailOn = "mandatory";
+  let afterPlan = false;
   const filter: TraceFilter = {};
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
-    const option = /^--(cluster|registry|image)(=.*)?$/.exec(a);
-    if (option) {
-      if (command !== "trace") throw new UsageError(`--${option[1]} is trace's option\n${USAGE}`);
+    const option = /^--(cluster|registry|image|format|output|fail-on)(=.*)?$/.exec(a);
+    if (a === "--after-plan") {
+      if (command !== "preview") throw new UsageError(`--after-plan is preview's option\n${USAGE}`);
+      afterPlan = true;
+    } else if (option) {
+      const name = option[1];
       const v = option[2] ? option[2].slice(1) : rest[++i];
-      if (!v || v.startsWith("--")) throw new UsageError(`--${option[1]} needs a value\n${USAGE}`);
-      filter[option[1] as keyof TraceFilter] = v;
-    } else if (a === "--format" || a.startsWith("--format=")) {
-      const v = a.includes("=") ? a.split("=")[1] : rest[++i];
-      if (v !== "text" && v !== "json" && v !== "markdown")
-        throw new UsageError(`--format is ${JSON.stringify(v)}; expected text, json or markdown`);
-      format = v;
+      if (!v || v.startsWith("--")) throw new UsageError(`--${name} needs a value\n${USAGE}`);
+      if (name === "format") {
+        if (!FORMATS.includes(v as Format))
+          throw new UsageError(`--format is ${JSON.stringify(v)}; expected ${FORMATS.join(", ")}`);
+        outputs.push({ format: v as Format });
+      } else if (name === "output") {
+        const last = outputs[outputs.length - 1];
+        if (!last || last.file !== undefined)
+          throw new UsageError(`--output ${v} needs a --format before it (--format F --output FILE)`);
+        last.file = v;
+      } else if (name === "fail-on") {
+        if (!FAIL_ON.includes(v as FailOn))
+          throw new UsageError(`--fail-on is ${JSON.stringify(v)}; expected ${FAIL_ON.join(", ")}`);
+        failOn = v as FailOn;
+      } else {
+        if (command !== "trace") throw new UsageError(`--${name} is trace's option\n${USAGE}`);
+        filter[name as keyof TraceFilter] = v;
+      }
     } else if (a.startsWith("-")) throw new UsageError(`unknown option '${a}'\n${USAGE}`);
     else files.push(a);
   }
   if (files.length === 0) throw new UsageError(`${command} needs a world file\n${USAGE}`);
-  return { command, files, format, filter };
+  if (outputs.length === 0) outputs.push({ format: "text" });
+  if (outputs.filter((o) => o.file === undefined).length > 1)
+    throw new UsageError("only one --format can go to stdout; give the others an --output FILE");
+  return { command, files, outputs, failOn, afterPlan, filter };
 }
 
 export async function run(args: Args, progress: (s: string) => void): Promise<Report> {
@@ -123,20 +158,49 @@ async function trace(args: Args, progress: (s: string) => void): Promise<number>
   requirePullPair(world);
   const { traceWorld, renderTraceMarkdown, renderTraceText } = await import("../offline/trace");
   const report = traceWorld(world, args.filter);
-  print(args.format, report, renderTraceText, renderTraceMarkdown);
-  // A guessed pair (nothing shows the cluster pulls from the registry) is the pack's advisory: no gate.
-  return report.paths.some((p) => p.verdict === "fails" && p.certain) ? 1 : 0;
+  write(args.outputs, report, renderTraceText, renderTraceMarkdown);
+  // A guessed pair (nothing shows the cluster pulls from the registry) is the pack's advisory.
+  const failing = report.paths.filter((p) => p.verdict === "fails");
+  const at: Record<FailOn, boolean> = {
+    mandatory: failing.some((p) => p.certain),
+    advisory: failing.length > 0,
+    none: false,
+  };
+  return at[args.failOn] ? 1 : 0;
 }
 
-/** The report alone on stdout: text, markdown, or JSON. */
-function print<T>(
-  format: Args["format"],
+/** Whether the report holds findings at or above the threshold: before the plan, or after it. */
+export function failsAt(report: Report, failOn: FailOn, afterPlan: boolean): boolean {
+  const findings = report.command === "preview" && afterPlan ? report.after : report.findings;
+  const levels: Record<FailOn, string[]> = {
+    mandatory: ["mandatory"],
+    advisory: ["mandatory", "advisory"],
+    none: [],
+  };
+  return findings.some((f) => levels[failOn].includes(f.level));
+}
+
+/** Each report: text, markdown or JSON, to its file or to stdout. */
+function write<T>(
+  outputs: Args["outputs"],
   report: T,
   text: (r: T) => string,
   markdown: (r: T) => string,
 ): void {
   const render = { text, markdown, json: (r: T) => JSON.stringify(r, null, 2) };
-  process.stdout.write(render[format](report) + "\n");
+  for (const o of outputs) {
+    const body = render[o.format](report) + "\n";
+    if (o.file === undefined) process.stdout.write(body);
+    else {
+      try {
+        fs.writeFileSync(o.file, body);
+      } catch (e) {
+        throw new UsageError(
+          `--output ${o.file}: cannot be written (${(e as NodeJS.ErrnoException).code ?? e})`,
+        );
+      }
+    }
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -157,8 +221,8 @@ export async function main(argv: string[]): Promise<number> {
     });
     const report = await Promise.race([run(args, progress), escaped]);
     const { renderMarkdown, renderText } = await import("../offline/report");
-    print(args.format, report, renderText, renderMarkdown);
-    return report.summary.mandatoryAfter > 0 ? 1 : 0;
+    write(args.outputs, report, renderText, renderMarkdown);
+    return failsAt(report, args.failOn, args.afterPlan) ? 1 : 0;
   } catch (e) {
     if (e instanceof UsageError || e instanceof WorldError || e instanceof ProgramConfigError) {
       process.stderr.write(`aks-acr-guard: ${(e as Error).message}\n`);
@@ -167,6 +231,6 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(
       `aks-acr-guard: internal error, please report it: ${(e as Error).stack ?? String(e)}\n`,
     );
-    return 1;
+    return 3;
   }
 }

@@ -171,7 +171,7 @@ describe("the package, installed from its tarball into a user's project", functi
     assert.equal(diagnosed.code, 1, diagnosed.stderr);
     const report = JSON.parse(diagnosed.stdout) as { summary: { mandatory: number } };
     assert.equal(report.summary.mandatory, 3);
-    const previewed = await npx("preview", DEMO);
+    const previewed = await npx("preview", DEMO, "--after-plan");
     assert.equal(previewed.code, 0, previewed.stderr);
     assert.match(previewed.stdout, /Findings with the plan applied:\n {2}none/);
   });

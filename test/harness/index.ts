@@ -184,11 +184,22 @@ export function scenarioStacks(): { name: string; world: World; resources: Polic
     });
 }
 
-/** Runs the built aks-acr-guard command in this folder: its exit code, stdout and stderr. */
-export function aksAcrGuard(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return promisify(execFile)(process.execPath, [path.join(REPO_ROOT, "bin", "aks-acr-guard.js"), ...args], {
-    cwd: REPO_ROOT,
-  }).then(
+/**
+ * Runs the built aks-acr-guard command in this folder: its exit code, stdout and stderr. `preload`
+ * is a module Node loads first (`--require`), to break something on purpose.
+ */
+export function aksAcrGuard(
+  args: string[],
+  preload?: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const node = preload ? ["--require", preload] : [];
+  return promisify(execFile)(
+    process.execPath,
+    [...node, path.join(REPO_ROOT, "bin", "aks-acr-guard.js"), ...args],
+    {
+      cwd: REPO_ROOT,
+    },
+  ).then(
     (r) => ({ code: 0, ...r }),
     (e: { code: number; stdout: string; stderr: string }) => e,
   );

@@ -211,7 +211,12 @@ describe(`the packed package in a new TypeScript project (${cellFromEnv().label}
     const demo = path.join("node_modules", "aks-acr-guard", "scenarios", "broken-hub-spoke", "world.json");
     const { stdout } = await run(
       process.execPath,
-      [path.join("node_modules", "aks-acr-guard", "bin", "aks-acr-guard.js"), "preview", demo],
+      [
+        path.join("node_modules", "aks-acr-guard", "bin", "aks-acr-guard.js"),
+        "preview",
+        demo,
+        "--after-plan",
+      ],
       {
         cwd: dir,
       },

@@ -349,7 +349,7 @@ describe("the aks-acr-guard command", () => {
 
   it("npm run demo: findings, the plan that fixes them, a clean after-state, exit 0; progress on stderr only", async function () {
     this.timeout(60_000);
-    const { code, stdout, stderr } = await cli(["preview", DEMO]);
+    const { code, stdout, stderr } = await cli(["preview", DEMO, "--after-plan"]);
     assert.equal(code, 0, stdout + stderr);
     assert.match(stdout, /✖ mandatory aks-acr-pull-role on ManagedCluster 'aks-prod'/);
     assert.match(stdout, /401 Unauthorized: no pull role for the kubelet identity/);
@@ -523,13 +523,96 @@ describe("the aks-acr-guard command", () => {
       const { code, stdout } = await cli([flag]);
       assert.equal(code, 0);
       assert.match(stdout, /usage: aks-acr-guard <diagnose\|preview>/);
-      assert.match(stdout, /Exit status: 0 when nothing mandatory remains/);
+      assert.match(stdout, /Exit status: 0 clean, 1 findings at or above --fail-on/);
+      assert.match(stdout, /3 internal error/);
     }
     const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as {
       version: string;
     };
     assert.equal((await cli(["--version"])).stdout.trim(), pkg.version);
     assert.equal((await cli(["diagnose", "no-such-world.json", "--help"])).code, 0);
+  });
+
+  it("exits as a gate needs: 0 clean, 1 at or above --fail-on, 2 bad input; preview judges before the plan unless --after-plan", async function () {
+    this.timeout(120_000);
+    const scenario = (n: string) => path.join("scenarios", n, "world.json");
+    const code = async (...args: string[]) => (await cli(args)).code;
+    // GIVEN the demo (mandatory findings the plan fixes), an advisory-only and a healthy recording
+    for (const [args, expected] of [
+      [["diagnose", DEMO], 1],
+      [["diagnose", DEMO, "--fail-on", "none"], 0],
+      [["diagnose", scenario("image-tag-latest")], 0],
+      [["diagnose", scenario("image-tag-latest"), "--fail-on", "advisory"], 1],
+      [["diagnose", scenario("healthy-hub-spoke"), "--fail-on", "advisory"], 0],
+      [["preview", DEMO], 1],
+      [["preview", DEMO, "--after-plan"], 0],
+      [["preview", DEMO, "--fail-on=none"], 0],
+      [["trace", DEMO], 1],
+      [["trace", DEMO, "--fail-on", "none"], 0],
+      [["trace", scenario("healthy-hub-spoke"), "--fail-on", "advisory"], 0],
+      [["diagnose", DEMO, "--fail-on", "sometimes"], 2],
+      [["diagnose", DEMO, "--output", "x.json"], 2],
+      [["diagnose", DEMO, "--format", "json", "--format", "text"], 2],
+      [["trace", DEMO, "--after-plan"], 2],
+    ] as const)
+      assert.equal(await code(...args), expected, args.join(" "));
+  });
+
+  it("exits 3 on an internal error (a policy pack that cannot start), not 1 as findings would", async function () {
+    this.timeout(60_000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aks-acr-guard-broken-"));
+    try {
+      const preload = path.join(dir, "no-spawn.js");
+      fs.writeFileSync(
+        preload,
+        'require("node:child_process").spawn = () => { throw new Error("spawn refused by the test"); };\n',
+      );
+      const r = await cli(["diagnose", DEMO], preload);
+      assert.equal(r.code, 3, r.stderr);
+      assert.match(r.stderr, /internal error, please report it: Error: spawn refused by the test/);
+      assert.equal(r.stdout, "");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("writes several formats in one run, each whole to its --output, one to stdout", async function () {
+    this.timeout(60_000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aks-acr-guard-out-"));
+    try {
+      const json = path.join(dir, "report.json");
+      const md = path.join(dir, "report.md");
+      const r = await cli([
+        "diagnose",
+        DEMO,
+        "--format",
+        "json",
+        "--output",
+        json,
+        "--format",
+        "markdown",
+        "--output",
+        md,
+        "--format",
+        "text",
+      ]);
+      assert.equal(r.code, 1);
+      assert.match(r.stdout, /^aks-acr-guard diagnose of /);
+      assert.equal((JSON.parse(fs.readFileSync(json, "utf8")) as Report).summary.mandatory, 3);
+      assert.match(fs.readFileSync(md, "utf8"), /^## aks-acr-guard diagnose: 3 mandatory/);
+      const unwritable = await cli([
+        "diagnose",
+        DEMO,
+        "--format",
+        "json",
+        "--output",
+        path.join(dir, "no", "such", "dir.json"),
+      ]);
+      assert.equal(unwritable.code, 2);
+      assert.match(unwritable.stderr, /--output .*dir\.json: cannot be written \(ENOENT\)/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("diagnose exits 1 while something mandatory is found", async function () {
@@ -548,7 +631,7 @@ describe("the aks-acr-guard command", () => {
     [
       "a bad format",
       ["diagnose", DEMO, "--format", "yaml"],
-      /--format is "yaml"; expected text, json or markdown/,
+      /--format is "yaml"; expected text, json, markdown/,
     ],
     [
       "an unreadable file",
