@@ -10,9 +10,8 @@
  * error. The report goes to stdout (or each --output file); progress goes to stderr.
  */
 import * as fs from "node:fs";
-import * as path from "node:path";
 import { ProgramConfigError } from "../core/program-config";
-import { PACKAGE_ROOT } from "../offline/package-root";
+import { packageVersion } from "../offline/package-root";
 import type { Report } from "../offline/report";
 import type { TraceFilter } from "../offline/trace";
 import { loadWorld, requirePullPair, unreadOf, WorldError } from "../offline/world";
@@ -28,7 +27,9 @@ const USAGE = `usage: aks-acr-guard <diagnose|preview> <world.json>... [--format
              --cluster and --registry take an ARM id or a name (a registry also its login server);
              --image traces one image reference from each cluster
 
-  --format F        text (default), json or markdown; give several, each with its --output, in one run
+  --format F        text (default), json, markdown, sarif (SARIF 2.1.0), github (workflow-command
+                    annotations) or azure-devops (##vso[task.logissue]); trace: text, json or markdown.
+                    Give several, each with its --output, in one run
   --output FILE     write the report of the --format before it to FILE instead of stdout
   --fail-on LEVEL   mandatory (default), advisory or none: the findings that make the exit status 1
                     (trace: mandatory is a failing path the recording shows for certain, advisory any
@@ -49,14 +50,10 @@ export class Answer {
   constructor(readonly text: string) {}
 }
 
-/** This package's version, from its package.json. */
-export function packageVersion(): string {
-  return (JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string })
-    .version;
-}
-
-type Format = "text" | "json" | "markdown";
-const FORMATS: readonly Format[] = ["text", "json", "markdown"];
+type Format = "text" | "json" | "markdown" | "sarif" | "github" | "azure-devops";
+const FORMATS: readonly Format[] = ["text", "json", "markdown", "sarif", "github", "azure-devops"];
+/** What trace prints: its hops have no findings for a CI system's formats. */
+const TRACE_FORMATS: readonly Format[] = ["text", "json", "markdown"];
 type FailOn = "mandatory" | "advisory" | "none";
 const FAIL_ON: readonly FailOn[] = ["mandatory", "advisory", "none"];
 
@@ -94,8 +91,11 @@ export function parseArgs(argv: string[]): Args | Answer {
       const v = option[2] ? option[2].slice(1) : rest[++i];
       if (!v || v.startsWith("--")) throw new UsageError(`--${name} needs a value\n${USAGE}`);
       if (name === "format") {
-        if (!FORMATS.includes(v as Format))
-          throw new UsageError(`--format is ${JSON.stringify(v)}; expected ${FORMATS.join(", ")}`);
+        const formats = command === "trace" ? TRACE_FORMATS : FORMATS;
+        if (!formats.includes(v as Format))
+          throw new UsageError(
+            `--format is ${JSON.stringify(v)}; expected ${formats.join(", ")}${command === "trace" ? " (trace)" : ""}`,
+          );
         outputs.push({ format: v as Format });
       } else if (name === "output") {
         const last = outputs[outputs.length - 1];
@@ -136,6 +136,13 @@ export async function run(args: Args, progress: (s: string) => void): Promise<Re
   progress("starting the policy pack");
   const pack = await PolicyPackClient.start();
   try {
+    const policies = (await pack.info()).policies.map((p) => ({
+      name: p.name,
+      level: p.enforcementLevel,
+      description: p.description,
+      url: p.url,
+      remediationSteps: p.remediationSteps,
+    }));
     if (args.command === "diagnose") {
       const { resources, ignored, before } = await diagnoseWorld(world, pack, progress);
       return makeReport("diagnose", world.file, {
@@ -143,9 +150,16 @@ export async function run(args: Args, progress: (s: string) => void): Promise<Re
         unread: unreadOf(world),
         findings: findingsOf(before, resources),
         now,
+        policies,
       });
     }
-    return previewReportOf(world.file, await offlinePreview(world, pack, progress), now, unreadOf(world));
+    return previewReportOf(
+      world.file,
+      await offlinePreview(world, pack, progress),
+      now,
+      unreadOf(world),
+      policies,
+    );
   } finally {
     await pack.stop();
   }
@@ -158,7 +172,7 @@ async function trace(args: Args, progress: (s: string) => void): Promise<number>
   requirePullPair(world);
   const { traceWorld, renderTraceMarkdown, renderTraceText } = await import("../offline/trace");
   const report = traceWorld(world, args.filter);
-  write(args.outputs, report, renderTraceText, renderTraceMarkdown);
+  write(args.outputs, report, { text: renderTraceText, markdown: renderTraceMarkdown });
   // A guessed pair (nothing shows the cluster pulls from the registry) is the pack's advisory.
   const failing = report.paths.filter((p) => p.verdict === "fails");
   const at: Record<FailOn, boolean> = {
@@ -180,16 +194,14 @@ export function failsAt(report: Report, failOn: FailOn, afterPlan: boolean): boo
   return findings.some((f) => levels[failOn].includes(f.level));
 }
 
-/** Each report: text, markdown or JSON, to its file or to stdout. */
+/** Each report in its format (a renderer per format it supports), to its file or to stdout. */
 function write<T>(
   outputs: Args["outputs"],
   report: T,
-  text: (r: T) => string,
-  markdown: (r: T) => string,
+  render: Partial<Record<Format, (r: T) => string>>,
 ): void {
-  const render = { text, markdown, json: (r: T) => JSON.stringify(r, null, 2) };
   for (const o of outputs) {
-    const body = render[o.format](report) + "\n";
+    const body = (render[o.format] ?? ((r: T) => JSON.stringify(r, null, 2)))(report) + "\n";
     if (o.file === undefined) process.stdout.write(body);
     else {
       try {
@@ -221,7 +233,14 @@ export async function main(argv: string[]): Promise<number> {
     });
     const report = await Promise.race([run(args, progress), escaped]);
     const { renderMarkdown, renderText } = await import("../offline/report");
-    write(args.outputs, report, renderText, renderMarkdown);
+    const ci = await import("../offline/ci-formats");
+    write(args.outputs, report, {
+      text: renderText,
+      markdown: renderMarkdown,
+      sarif: (r) => ci.renderSarif(r, args.afterPlan),
+      github: (r) => ci.renderGithub(r, args.afterPlan),
+      "azure-devops": (r) => ci.renderAzureDevops(r, args.afterPlan),
+    });
     return failsAt(report, args.failOn, args.afterPlan) ? 1 : 0;
   } catch (e) {
     if (e instanceof UsageError || e instanceof WorldError || e instanceof ProgramConfigError) {

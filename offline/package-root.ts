@@ -20,3 +20,9 @@ function packageRoot(): string {
 }
 
 export const PACKAGE_ROOT = packageRoot();
+
+/** This package's version, from its package.json. */
+export function packageVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string })
+    .version;
+}

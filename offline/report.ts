@@ -95,6 +95,16 @@ export interface Report {
    */
   now: (PrintsNow & { cause: string })[];
   summary: { mandatory: number; advisory: number; mandatoryAfter: number };
+  /** The pack's policies as it describes them (GetAnalyzerInfo): the rules of a SARIF log. */
+  policies: ReportPolicy[];
+}
+
+export interface ReportPolicy {
+  name: string;
+  level: string;
+  description: string;
+  url: string;
+  remediationSteps: string;
 }
 
 /** Names findings by the resources they came from. */
@@ -141,6 +151,7 @@ export function makeReport(
     commands?: string[];
     notes?: string[];
     now?: PrintsNow[];
+    policies?: ReportPolicy[];
   },
 ): Report {
   const count = (fs: Finding[], level: string) => fs.filter((f) => f.level === level).length;
@@ -163,6 +174,7 @@ export function makeReport(
       advisory: count(parts.findings, "advisory"),
       mandatoryAfter: count(after, "mandatory"),
     },
+    policies: parts.policies ?? [],
   };
 }
 
@@ -172,10 +184,12 @@ export function previewReportOf(
   r: PreviewReport,
   now: PrintsNow[] = [],
   unread: string[] = [],
+  policies: ReportPolicy[] = [],
 ): Report {
   return makeReport("preview", world, {
     now,
     unread,
+    policies,
     ignored: r.ignored,
     findings: findingsOf(r.before, r.resources),
     plan: planEntries(r.plan),
