@@ -391,63 +391,120 @@ export function inlineCode(text: string): string {
   return `${ticks} ${flat} ${ticks}`;
 }
 
-export function renderMarkdown(r: Report): string {
-  const table = (fs: Finding[]) =>
-    fs.length === 0
-      ? ["None."]
-      : [
-          "| level | policy | resource | cause |",
-          "|---|---|---|---|",
-          ...fs.map((f) => `| ${f.level} | \`${f.policy}\` | ${inert(f.resource)} | ${inert(f.cause)} |`),
-        ];
-  const out = [
+/** What a pull-request comment holds: GitHub takes 65,536 characters; the rest is left for a header. */
+export const MARKDOWN_LIMIT = 60_000;
+
+/**
+ * Markdown lines within a size: groups of lines (a finding's row, its details) are added whole while
+ * they fit, and what does not is counted in one line that says where the rest is.
+ */
+class Page {
+  readonly out: string[] = [];
+  private size = 0;
+  /** Kept free for the lines that say what was left out. */
+  private static readonly RESERVE = 3_000;
+  constructor(private readonly limit: number) {}
+  private fits(lines: string[]): boolean {
+    const n = lines.reduce((k, l) => k + l.length + 1, 0);
+    if (this.size + n > this.limit - Page.RESERVE) return false;
+    this.size += n;
+    return true;
+  }
+  /** Adds lines that must be there (headings, notes): always, counted. */
+  line(...lines: string[]): void {
+    this.size += lines.reduce((k, l) => k + l.length + 1, 0);
+    this.out.push(...lines);
+  }
+  /** Adds each group while it fits; then one line naming how many `what` are left out. */
+  groups(what: string, groups: string[][]): void {
+    const shown = groups.findIndex((g) => !this.fits(g));
+    const end = shown < 0 ? groups.length : shown;
+    for (const g of groups.slice(0, end)) this.out.push(...g);
+    if (end < groups.length)
+      this.line(
+        `_${groups.length - end} more ${what} not shown: this comment stays under ${this.limit.toLocaleString("en-US")} ` +
+          "characters; `--format json` and `--format sarif` hold them all._",
+        "",
+      );
+  }
+}
+
+export function renderMarkdown(r: Report, limit = MARKDOWN_LIMIT): string {
+  const page = new Page(limit);
+  const table = (what: string, fs: Finding[]) => {
+    if (fs.length === 0) return page.line("None.");
+    page.line("| level | policy | resource | cause |", "|---|---|---|---|");
+    page.groups(
+      what,
+      fs.map((f) => [`| ${f.level} | \`${f.policy}\` | ${inert(f.resource)} | ${inert(f.cause)} |`]),
+    );
+  };
+  page.line(
     `## aks-acr-guard ${r.command}: ${r.summary.mandatory} mandatory, ${r.summary.advisory} advisory`,
     "",
-    ...unreadLines(r).map(inert),
-    countLine(r),
-    "",
-    ...nowLines(r).map(inert),
-    ...mermaid(r.findings),
-    "",
-    "### Findings",
-    "",
-    ...table(r.findings),
-    "",
-  ];
-  for (const f of r.findings) {
-    out.push(
+  );
+  page.groups(
+    "unread scopes",
+    unreadLines(r).map((l) => [inert(l)]),
+  );
+  page.line(countLine(r), "");
+  page.groups(
+    "failing pulls",
+    nowLines(r).map((l) => [inert(l)]),
+  );
+  page.groups("diagrams", [mermaid(r.findings)]);
+  page.line("", "### Findings", "");
+  table("findings", r.findings);
+  page.line("");
+  page.groups(
+    "findings' details",
+    r.findings.map((f) => [
       `<details><summary>${inert(f.policy)} on ${inert(f.resource)}</summary>`,
       "",
       ...fenced("text", f.message.split("\n")),
       "</details>",
       "",
-    );
-  }
+    ]),
+  );
   if (r.command === "preview") {
-    out.push("### Plan", "");
+    page.line("### Plan", "");
     const fixes = r.plan.filter((p) => p.inputs);
-    out.push(
-      ...(fixes.length === 0
-        ? [`${inert(nothingToDeclare(r)).replace(/^n/, "N")}.`]
-        : fixes.map((p) => `- create ${inlineCode(p.type)} **${inert(p.name)}**`)),
-      "",
-    );
-    if (r.commands.length > 0) out.push("### Not declarable: run", "", ...fenced("sh", r.commands), "");
-    if (r.notes.length > 0)
-      out.push("### The program could not decide", "", ...r.notes.map((n) => `- ${inert(n)}`), "");
-    out.push("### After the plan", "", ...table(r.after), "");
+    if (fixes.length === 0) page.line(`${inert(nothingToDeclare(r)).replace(/^n/, "N")}.`);
+    else
+      page.groups(
+        "planned resources",
+        fixes.map((p) => [`- create ${inlineCode(p.type)} **${inert(p.name)}**`]),
+      );
+    page.line("");
+    if (r.commands.length > 0) {
+      page.line("### Not declarable: run", "");
+      page.groups("commands", [fenced("sh", r.commands)]);
+      page.line("");
+    }
+    if (r.notes.length > 0) {
+      page.line("### The program could not decide", "");
+      page.groups(
+        "notes",
+        r.notes.map((n) => [`- ${inert(n)}`]),
+      );
+      page.line("");
+    }
+    page.line("### After the plan", "");
+    table("findings after the plan", r.after);
+    page.line("");
     if (r.left.length > 0) {
-      out.push("### Left after the plan", "");
-      for (const l of r.left) {
-        out.push(
+      page.line("### Left after the plan", "");
+      page.groups(
+        "findings left",
+        r.left.map((l) => [
           `- **${inert(l.policy)}** on ${inert(l.resource)} (${l.level})`,
           `  - why: ${inert(l.why)}`,
           `  - config that would let it fix this: ${inert(l.config)}`,
           ...l.fix.map((f) => `  - fix: ${inlineCode(f)}`),
-        );
-      }
-      out.push("");
+        ]),
+      );
+      page.line("");
     }
   }
-  return out.join("\n");
+  return page.out.join("\n");
 }

@@ -660,6 +660,27 @@ describe("the reports", () => {
     report = previewReportOf("broken-hub-spoke", r, printsNow(traceWorld(world)));
   });
 
+  it("markdown stays under 60,000 characters for a fleet, saying what it leaves out; a small report is whole", () => {
+    // GIVEN the demo's report, and the same findings for 400 clusters
+    const small = renderMarkdown(report);
+    assert.ok(small.length < 20_000);
+    assert.doesNotMatch(small, /not shown/);
+    const many = (fs: Report["findings"]) =>
+      Array.from({ length: 400 }, (_, i) =>
+        fs.map((f) => ({ ...f, resource: f.resource.replace("aks-prod", `aks-${i}`) })),
+      ).flat();
+    const fleet = { ...report, findings: many(report.findings), after: many(report.findings) };
+    // WHEN it is rendered THEN it fits a pull-request comment and says where the rest is
+    const md = renderMarkdown(fleet);
+    assert.ok(md.length <= 60_000, `${md.length} characters`);
+    assert.match(
+      md,
+      /_\d+ more findings' details not shown: this comment stays under 60,000 characters; `--format json` and `--format sarif` hold them all\._/,
+    );
+    // AND whatever it shows, it shows whole: every details block is closed
+    assert.equal((md.match(/<details>/g) ?? []).length, (md.match(/<\/details>/g) ?? []).length);
+  });
+
   it("leads with a count and what the pods print now, by cluster: the first failing step, not the article's order", () => {
     const text = renderText(report);
     const lines = text.split("\n");
