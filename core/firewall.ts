@@ -4,7 +4,7 @@
  * Rules are read into one shape; raw ARM items (`properties` nested) and azure-native outputs
  * (flattened) both work.
  */
-import { parseArmId } from "./arm-id";
+import { parseArmId, resourceName } from "./arm-id";
 import { Cidr, cidrContains, parseCidr } from "./cidr";
 import { clusterSubnets } from "./network";
 import { ClusterNode, perTopology, StackResource, Topology } from "./topology";
@@ -76,6 +76,8 @@ function allSubnets(topo: Topology): Map<string, SubnetInfo> {
 interface RuleBase {
   where: string;
   action: "allow" | "deny";
+  /** The firewall policy's rule collection group it is in (a classic firewall's rules have none). */
+  group?: { policyId?: string; name: string };
   /**
    * Where Azure Firewall takes it up within its type: the rule collection group's priority (0 for a
    * classic firewall), the rule collection's, then the rule's place in the collection.
@@ -163,7 +165,13 @@ function withGroups(
 /** A network or application rule of a rule collection, whichever kind of firewall it belongs to. */
 function readRule(
   r: unknown,
-  collection: { where: string; action: "allow" | "deny"; order: number[]; orderUnknown: boolean },
+  collection: {
+    where: string;
+    action: "allow" | "deny";
+    order: number[];
+    orderUnknown: boolean;
+    group?: { policyId?: string; name: string };
+  },
   kind: "network" | "application",
   groups: Map<string, Known<string[]>>,
 ): NetworkRule | ApplicationRule {
@@ -196,10 +204,16 @@ function readRule(
   };
 }
 
-function collectionOf(rc: unknown, where: string, groupPriority: Known<number>) {
+function collectionOf(
+  rc: unknown,
+  where: string,
+  groupPriority: Known<number>,
+  group?: { policyId?: string; name: string },
+) {
   const priority = priorityOf(readArmProp(rc, "priority"), 65000);
   return {
     where,
+    ...(group ? { group } : {}),
     action: actionOf(readArmProp(rc, "action")),
     order: [sortable(groupPriority), sortable(priority)],
     orderUnknown: groupPriority === UNKNOWN || priority === UNKNOWN,
@@ -239,11 +253,13 @@ export function firewallRules(
   const classic = topo.byKind.get("azureFirewall") ?? [];
   for (const g of groups) {
     const groupPriority = priorityOf(readArmProp(g.props, "priority"), 65000);
+    const group = groupOf(g);
     for (const rc of listOf(readArmProp(g.props, "ruleCollections"))) {
       const collection = collectionOf(
         rc,
         `rule collection '${String(read(rc, "name"))}' of '${g.name}'`,
         groupPriority,
+        group,
       );
       listOf(readArmProp(rc, "rules")).forEach((r, i) => {
         const type = String(read(r, "ruleType") ?? "");
@@ -484,4 +500,110 @@ export function publicFirewallVerdict(
     if (v) return v;
   }
   return { kind: "none" };
+}
+
+/** A rule collection group's name and firewall policy (its id's parent), as ARM names them. */
+function groupOf(g: StackResource): { policyId?: string; name: string } {
+  const id = read(g.props, "id");
+  const name = read(g.props, "name");
+  const m =
+    typeof id === "string"
+      ? /^(.*\/firewallPolicies\/[^/]+)\/ruleCollectionGroups\/([^/]+)$/i.exec(id)
+      : null;
+  return { policyId: m?.[1], name: m?.[2] ?? (typeof name === "string" ? name : g.name) };
+}
+
+/** The rule collection group priority HubFirewallRegistryRule takes where nothing denies first. */
+export const DEFAULT_FIREWALL_PRIORITY = 200;
+
+/** The highest priority below `limit` (and at least `floor`, Azure's highest) that `taken` leaves free. */
+export function freePriorityBelow(
+  limit: number,
+  taken: readonly number[],
+  start = DEFAULT_FIREWALL_PRIORITY,
+  floor = 100,
+): number | undefined {
+  for (let p = Math.min(limit - 1, start); p >= floor; p--) if (!taken.includes(p)) return p;
+  return undefined;
+}
+
+/**
+ * Where an allow goes in a firewall policy so that it decides before `deny` (or anywhere, with no
+ * deny): a new rule collection group at a free priority ahead of the denying one; where none is
+ * free, a collection in the denying group ahead of the denying collection. Undefined where the
+ * stack does not show which policy (several, or a classic firewall), or no place is free.
+ */
+export type AllowPlacement =
+  | { policy: string; newGroup: { name: string; priority: number } }
+  | { policy: string; inGroup: { name: string; collectionPriority: number } };
+
+export const ALLOW_GROUP_NAME = "aks-acr-guard-allow-acr";
+
+export function allowPlacement(topo: Topology, deny: RuleBase | undefined): AllowPlacement | undefined {
+  const groups = (topo.byKind.get("firewallPolicyRuleCollectionGroup") ?? []).map((g) => ({
+    g,
+    ...groupOf(g),
+  }));
+  const policies = [...new Set(groups.flatMap((g) => (g.policyId ? [g.policyId.toLowerCase()] : [])))];
+  const policy =
+    deny?.group?.policyId ?? (policies.length === 1 ? groups.find((g) => g.policyId)?.policyId : undefined);
+  if (!policy || (deny && !deny.group)) return undefined;
+  const ofPolicy = groups.filter((g) => g.policyId?.toLowerCase() === policy.toLowerCase());
+  const known = (v: Known<number>): v is number => v !== UNKNOWN && Number.isInteger(v);
+  const taken = ofPolicy.map((g) => priorityOf(readArmProp(g.g.props, "priority"), NaN)).filter(known);
+  const priority = freePriorityBelow(deny ? deny.order[0] : Infinity, taken);
+  if (priority !== undefined) return { policy, newGroup: { name: ALLOW_GROUP_NAME, priority } };
+  if (!deny?.group) return undefined;
+  const denying = ofPolicy.find((g) => g.name.toLowerCase() === deny.group!.name.toLowerCase());
+  const collections = listOf(readArmProp(denying?.g.props, "ruleCollections"))
+    .map((rc) => priorityOf(readArmProp(rc, "priority"), NaN))
+    .filter(known);
+  const collectionPriority = freePriorityBelow(deny.order[1], collections, 65000);
+  return collectionPriority === undefined
+    ? undefined
+    : { policy, inGroup: { name: deny.group.name, collectionPriority } };
+}
+
+/**
+ * The `az` commands that place an allow filter collection as `placement` says: the group first
+ * where it is new, then the collection (`rule`: the collection's own arguments, from --rule-name on).
+ */
+export function allowCommands(placement: AllowPlacement, collection: string, rule: string): string[] {
+  const id = parseArmId(placement.policy)!;
+  const at = `--subscription ${id.subscriptionId} -g ${id.resourceGroup} --policy-name ${resourceName(id)}`;
+  const group = "newGroup" in placement ? placement.newGroup.name : placement.inGroup.name;
+  const collectionPriority = "newGroup" in placement ? 100 : placement.inGroup.collectionPriority;
+  return [
+    ...("newGroup" in placement
+      ? [
+          `az network firewall policy rule-collection-group create ${at} -n ${group} --priority ${placement.newGroup.priority}`,
+        ]
+      : []),
+    `az network firewall policy rule-collection-group collection add-filter-collection ${at} ` +
+      `--rule-collection-group-name ${group} -n ${collection} --action Allow --collection-priority ${collectionPriority} ${rule}`,
+  ];
+}
+
+/**
+ * The `az` commands that let TCP 443 out of an NSG that denies it: an allow at a free priority ahead
+ * of the deny; where none is free (the deny holds 100, Azure's highest, or every number above it is
+ * taken), the deny moves to the first free priority after its own and the allow takes its place.
+ */
+export function nsgAllowCommands(block: NsgBlock, destinations: string): string[] {
+  const id = parseArmId(read(block.nsg.props, "id"));
+  const at = id
+    ? `--subscription ${id.subscriptionId} -g ${id.resourceGroup} --nsg-name ${resourceName(id)}`
+    : `--nsg-name ${block.nsg.name}`;
+  const taken = listOf(readArmProp(block.nsg.props, "securityRules"))
+    .filter((r) => String(readArmProp(r, "direction") ?? "").toLowerCase() === "outbound")
+    .map((r) => priorityOf(readArmProp(r, "priority"), NaN))
+    .filter((p): p is number => p !== UNKNOWN && Number.isInteger(p));
+  const allow = (priority: number) =>
+    `az network nsg rule create ${at} -n allow-acr-443 --priority ${priority} --direction Outbound --access Allow ` +
+    `--protocol Tcp --destination-port-ranges 443 --destination-address-prefixes ${destinations}`;
+  const free = freePriorityBelow(block.priority, taken, block.priority - 1);
+  if (free !== undefined) return [allow(free)];
+  let moved = block.priority + 1;
+  while (taken.includes(moved)) moved++;
+  return [`az network nsg rule update ${at} -n ${block.rule} --priority ${moved}`, allow(block.priority)];
 }

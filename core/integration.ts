@@ -9,7 +9,16 @@
  */
 import { ArmId, parseArmId, resourceName } from "./arm-id";
 import { clusterEgress, ipRuleValues } from "./egress";
-import { clusterSubnetInfo, firewallRules, firewallVerdict, priorityOf } from "./firewall";
+import {
+  allowCommands,
+  allowPlacement,
+  clusterSubnetInfo,
+  DEFAULT_FIREWALL_PRIORITY,
+  firewallRules,
+  firewallVerdict,
+  freePriorityBelow,
+  priorityOf,
+} from "./firewall";
 import { notCovered, parseCidr } from "./cidr";
 import {
   clusterVnets,
@@ -68,16 +77,6 @@ export function observedTopology(records: readonly unknown[]): Topology {
     propertyDependencies: {},
   };
   return buildTopology([observer]);
-}
-
-/** HubFirewallRegistryRule's rule collection group priority where nothing denies first. */
-const DEFAULT_FIREWALL_PRIORITY = 200;
-
-/** The highest rule collection group priority below `limit` (and at least 100) no other group holds. */
-export function freePriorityBelow(limit: number, taken: number[]): number | undefined {
-  for (let p = Math.min(limit - 1, DEFAULT_FIREWALL_PRIORITY); p >= 100; p--)
-    if (!taken.includes(p)) return p;
-  return undefined;
 }
 
 export function planIntegration(
@@ -304,15 +303,19 @@ export function planIntegration(
           `the hub firewall's ${deny.where} denies the cluster's subnets TCP 443 to the registry's private endpoint, and no ` +
             `rule collection group can be placed ahead of its group (priority ${firstDeny}): no rule is declared`,
         );
+        // No group fits ahead of it: a collection inside the denying group, ahead of the denying collection.
+        const placement = allowPlacement(topo, deny);
+        const rule =
+          `--rule-name aks-to-acr-443 --rule-type NetworkRule --ip-protocols TCP --destination-ports 443 ` +
+          `--source-addresses ${sources.map((c) => c.raw).join(" ")} --destination-addresses ${peIps.join(" ")}`;
         const policy = parseArmId(target.firewallPolicyId)!;
         plan.commands.push({
           policy: "aks-acr-hub-firewall",
-          command:
-            `az network firewall policy rule-collection-group collection add-filter-collection --subscription ${policy.subscriptionId} ` +
-            `-g ${policy.resourceGroup} --policy-name ${resourceName(policy)} --rule-collection-group-name <the denying rule's group> ` +
-            `--name allow-acr-private-endpoint --collection-priority <lower than the denying collection's> --action Allow ` +
-            `--rule-name aks-to-acr-443 --rule-type NetworkRule --ip-protocols TCP --destination-ports 443 ` +
-            `--source-addresses ${sources.map((c) => c.raw).join(" ")} --destination-addresses ${peIps.join(" ")}`,
+          command: placement
+            ? allowCommands(placement, "allow-acr-private-endpoint", rule).join(" && ")
+            : `az network firewall policy rule-collection-group collection add-filter-collection --subscription ${policy.subscriptionId} ` +
+              `-g ${policy.resourceGroup} --policy-name ${resourceName(policy)} --rule-collection-group-name ${deny.group?.name ?? "<the denying rule's group>"} ` +
+              `--name allow-acr-private-endpoint --collection-priority <lower than the denying collection's> --action Allow ${rule}`,
         });
       } else {
         plan.firewall = {

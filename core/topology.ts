@@ -248,6 +248,16 @@ export function unreadScopes(topo: Topology): UnreadScope[] {
   );
 }
 
+/**
+ * Whether the stack is a recording of an environment (the offline preview's environment observer
+ * says so): then nothing it lacks was made outside it, only not read (see unreadScopes).
+ */
+export function isRecording(topo: Topology): boolean {
+  return perTopology(topo, "topology:recording", () =>
+    [...topo.byUrn.values()].some((r) => r.type === OBSERVER_TYPE && read(r.props, "recording") === true),
+  );
+}
+
 /** The component whose outputs carry what it observed outside the stack, as ARM JSON records. */
 export const OBSERVER_TYPE = "aks-acr-guard:index:AksAcrObserver";
 

@@ -1,6 +1,8 @@
 import { StackValidationPolicy } from "@pulumi/policy";
 import { addressCount, parseCidr } from "../core/cidr";
-import { registryPrivateEndpoints } from "../core/topology";
+import { clusterEgress } from "../core/egress";
+import { pullPairs } from "../core/pull-pairs";
+import { RegistryNode, registryPrivateEndpoints, Topology } from "../core/topology";
 import { read, readArray, readString, known, UNKNOWN } from "../core/values";
 import { PolicyConfigError } from "./lib/config";
 import { deferToPreview, topologyOf } from "./lib/stack";
@@ -49,12 +51,14 @@ export const acrPublicNetworkOpen: StackValidationPolicy = {
       if (publicDisabled) continue;
       const denies = known(defaultAction) && defaultAction.toLowerCase() === "deny";
       const problems: string[] = [];
+      const wide: string[] = [];
       if (denies && known(ipRules)) {
         for (const rule of ipRules) {
           const range =
             read(rule, "iPAddressOrRange") ?? read(rule, "ipAddressOrRange") ?? read(rule, "value");
           const cidr = typeof range === "string" ? parseCidr(range) : undefined;
           if (!cidr) continue;
+          if (cidr.prefix === 0 || cidr.prefix < minPrefix) wide.push(range as string);
           if (cidr.prefix === 0)
             problems.push(
               `IP rule ${range} lets every address on the internet pull (and push, with credentials)`,
@@ -77,9 +81,10 @@ export const acrPublicNetworkOpen: StackValidationPolicy = {
       if (problems.length === 0) continue;
       reportViolation(
         `Registry '${reg.label}': ${problems.join("; ")}.\n` +
-          "Fix: admit only the cluster's egress IPs (aks-acr-guard's RegistryEgressAccess, or az acr network-rule add " +
-          `-n ${reg.label} --ip-address <egress-ip>), remove wide rules (az acr network-rule remove -n ${reg.label} ` +
-          `--ip-address <range>)` +
+          `Fix: admit only the clusters' egress IPs (aks-acr-guard's RegistryEgressAccess${admitCommands(topo, reg)})` +
+          (wide.length > 0
+            ? `, remove the wide rules (${wide.map((w) => `az acr network-rule remove -n ${reg.label} --ip-address ${w}`).join(" && ")})`
+            : "") +
           (pes.length > 0
             ? `, and close the public endpoint: az acr update -n ${reg.label} --public-network-enabled false (first ` +
               "make sure every cluster that pulls resolves the private endpoint, with no acr-private-dns-link or " +
@@ -92,3 +97,16 @@ export const acrPublicNetworkOpen: StackValidationPolicy = {
     if (pending) deferToPreview(pending);
   },
 };
+
+/** The commands that admit the egress IPs of the clusters that pull from `reg`, where the stack shows them. */
+function admitCommands(topo: Topology, reg: RegistryNode): string {
+  const ips = new Set<string>();
+  for (const pair of pullPairs(topo)) {
+    if (pair.registry !== reg) continue;
+    const egress = clusterEgress(topo, pair.cluster);
+    if (egress && egress !== UNKNOWN) egress.ips.forEach((ip) => ips.add(ip));
+  }
+  return ips.size > 0
+    ? `, or ${[...ips].map((ip) => `az acr network-rule add -n ${reg.label} --ip-address ${ip}`).join(" && ")}`
+    : "; the stack shows no egress IP of a cluster that pulls from it";
+}

@@ -4,7 +4,7 @@ import { PullVerdict, evaluatePullAccess } from "../core/pull-access";
 import { pullPairs } from "../core/pull-pairs";
 import { clusterArgs, KUBELET_401, loginServerOf, registryRef, registryScope } from "../core/remediation";
 import { pullRoleFor, PULL_ACTION, ABAC_PULL_DATA_ACTION } from "../core/roles";
-import { ClusterNode, perTopology, RegistryNode, Topology } from "../core/topology";
+import { ClusterNode, isRecording, perTopology, RegistryNode, Topology } from "../core/topology";
 import { known, readString } from "../core/values";
 import { declaredPulls, GUID_LIST_SCHEMA, guidList, PULLS_SCHEMA } from "./lib/config";
 import { deferToPreview, Evaluation, Finding, topologyOf } from "./lib/stack";
@@ -136,7 +136,10 @@ function decide(topo: Topology, config: Record<string, unknown>): Evaluation {
     }
     if (verdict.status !== "missing") continue;
     if (pair.certain)
-      certain.push({ message: message(pair.cluster, pair.registry, verdict), urn: pair.cluster.res.urn });
+      certain.push({
+        message: message(pair.cluster, pair.registry, verdict, isRecording(topo)),
+        urn: pair.cluster.res.urn,
+      });
     else guessed.set(pair.cluster, [...(guessed.get(pair.cluster) ?? []), pair.registry]);
   }
   const unverified = [...guessed].map(([c, unsorted]) => {
@@ -235,7 +238,13 @@ function groupMessage(
   };
 }
 
-function message(c: ClusterNode, r: RegistryNode, v: Extract<PullVerdict, { status: "missing" }>): string {
+function message(
+  c: ClusterNode,
+  r: RegistryNode,
+  v: Extract<PullVerdict, { status: "missing" }>,
+  /** The stack is a recording of the environment: nothing was granted outside it. */
+  recording: boolean,
+): string {
   // A record that does not say its mode: no role held pulls in either, and the fix names both.
   const mode = v.mode;
   const modeKnown = known(mode);
@@ -278,12 +287,15 @@ function message(c: ClusterNode, r: RegistryNode, v: Extract<PullVerdict, { stat
     );
   }
   const assign = assignCommand(c, r, role.name);
-  lines.push(
-    outsideIds.length > 0
-      ? `Adopt it into the stack: pulumi import azure-native:authorization:RoleAssignment <name> ${outsideIds[0]}`
-      : "If the role was granted outside this stack (az aks update --attach-acr, another stack), the stack does not own it: " +
-          "adopt it with `pulumi import azure-native:authorization:RoleAssignment <name> <role-assignment-id>`.",
-  );
+  if (outsideIds.length > 0)
+    lines.push(
+      `Adopt it into the stack: pulumi import azure-native:authorization:RoleAssignment <name> ${outsideIds[0]}`,
+    );
+  else if (!recording)
+    lines.push(
+      "If the role was granted outside this stack (--attach-acr, another stack), the stack does not own it: " +
+        "adopt it with `pulumi import azure-native:authorization:RoleAssignment <name> <role-assignment-id>`.",
+    );
   lines.push(
     !modeKnown
       ? `Fix: declare aks-acr-guard's AcrPullAccess for this cluster and registry (abacRepositoryPermissions: true on an ` +

@@ -77,7 +77,9 @@ function decide(args: StackValidationArgs, topo: Topology): ImageFindings {
         finding =
           `${where} will fail with ErrImagePull / ImagePullBackOff pulling "${image}": ${v.problem}.\n` +
           (v.suggestion ? `Fix: set the image to "${v.suggestion}". ` : "Fix: correct the registry host. ") +
-          "The registry's login server is what `az acr show -n <registry> --query loginServer -o tsv` prints.";
+          (servers.size > 0
+            ? `The login servers of the registries this stack shows: ${[...servers.keys()].sort().join(", ")}.`
+            : `The registry's login server is the loginServer property of its record (az acr list --query "[].loginServer" -o tsv).`);
         break;
       case "ok": {
         // authenticate: an image written with a port gets no credentials from the kubelet.

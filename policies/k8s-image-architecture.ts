@@ -19,7 +19,7 @@ export const k8sImageArchitecture: StackValidationPolicy = {
   url: ARCH_URL,
   remediationSteps:
     "Publish a multi-architecture image (`az acr login -n <registry>`, then docker buildx build --platform " +
-    "linux/amd64,linux/arm64 --push -t <login server>/<repository>:<tag> .; az acr build takes one platform per build), " +
+    "linux/amd64,linux/arm64 --push -t <login server>/<repository>:<tag> .; ACR Tasks builds one platform per run), " +
     "or pin the workload to an architecture its image offers " +
     '(`kubectl patch deployment <name> -p \'{"spec":{"template":{"spec":{"nodeSelector":{"kubernetes.io/arch":"amd64"}}}}}\'`).',
   validateStack: (args, reportViolation) => {

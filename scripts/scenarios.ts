@@ -1114,7 +1114,7 @@ const SCENARIOS: Scenario[] = [
         "will fail with ErrImagePull: 'failed to copy",
         "*.blob.core.windows.net",
         "AzureKubernetesService FQDN tag does not cover",
-        "--target-fqdns contosoacr.azurecr.io *.blob.core.windows.net",
+        "--target-fqdns contosoacr.azurecr.io '*.blob.core.windows.net'",
       ]),
     ],
     after: [onCluster("aks-acr-hub-firewall", "mandatory")],

@@ -111,8 +111,9 @@ export function egressJudge(topo: Topology, options: PathOptions): HopJudge {
           `Pods on cluster '${cluster.label}' pulling from '${registry.label}' ${will} with ${SYMPTOM_403}: the registry's ` +
             `public network access is Disabled and ${pes.length ? "none of its private endpoints is in, or peered with, the cluster's VNet" : "it has no private endpoint in this stack"}.\n` +
             "Fix: give the cluster a private path (a private endpoint in or peered with its VNet: aks-acr-guard's VnetPeeringPair " +
-            `and PrivateRegistryDns), or open selected networks: az acr update -n ${registry.label} --public-network-enabled true ` +
-            `--default-action Deny, then az acr network-rule add -n ${registry.label} --ip-address <egress-ip>`,
+            "and PrivateRegistryDns)" +
+            // A registry reached through private endpoints is private by design: never reopen it to the internet.
+            (pes.length > 0 ? "." : reopenCommands(topo, pair, options)),
         ],
       };
     }
@@ -127,4 +128,19 @@ export function egressJudge(topo: Topology, options: PathOptions): HopJudge {
       ],
     };
   };
+}
+
+/**
+ * The other fix of a registry with no private endpoint at all: open selected networks to the
+ * cluster's egress IPs, where the stack shows them.
+ */
+function reopenCommands(topo: Topology, { cluster, registry }: PullPair, options: PathOptions): string {
+  const egress = clusterEgress(topo, cluster);
+  const ips = [...(egress && egress !== UNKNOWN ? egress.ips : []), ...(options.egressIps ?? [])];
+  if (ips.length === 0)
+    return ", or open selected networks to the cluster's egress IPs (aks-acr-guard's RegistryEgressAccess; the stack does not show them)";
+  return (
+    `, or open selected networks to its egress: az acr update -n ${registry.label} --public-network-enabled true ` +
+    `--default-action Deny && ${ips.map((ip) => `az acr network-rule add -n ${registry.label} --ip-address ${ip}`).join(" && ")}`
+  );
 }

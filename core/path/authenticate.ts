@@ -62,7 +62,8 @@ export function credentialMatch(
         "July 2026; on such nodes the image gets no credentials and the registry refuses the anonymous pull. The records " +
         "do not show the nodes' provider, so this is not certain.\n" +
         `Fix: name the registry by its login server, "${v.loginServer}${image.slice(image.indexOf("/"))}" (pulls then ` +
-        "reach the replica nearest the cluster), or upgrade the node image (az aks nodepool upgrade --node-image-only).",
+        "reach the replica nearest the cluster), or upgrade the node pools to a node image of July 2026 or later (a " +
+        "node-image-only upgrade of each pool).",
     };
   }
   if (anonymous === true)

@@ -89,7 +89,7 @@ function judgeArchitecture(
         `Pods of ${describeWorkload(w)} that land on node pool ${where} of cluster '${label}' will fail with ${ARCH_SYMPTOM}: ` +
         `image "${image}" offers only ${offered} (its manifest, as the registry answered it)` +
         `${pin ? `, and the workload pins ${pin.arches.join(", ")} through ${pin.via}` : ", and the workload pins no architecture"}.\n` +
-        `Fix: publish a multi-architecture image (${buildCommand(image)}; az acr build takes one platform per build), ` +
+        `Fix: publish a multi-architecture image (${buildCommand(image)}; ACR Tasks builds one platform per run), ` +
         "or pin the workload to an architecture the image offers: " +
         `nodeSelector: {"kubernetes.io/arch": "${offeredArch(known.platforms) ?? "amd64"}"} in ${pod.path}.`,
     });

@@ -1,7 +1,11 @@
 import { parseCidr } from "../cidr";
 import {
+  allowCommands,
+  allowPlacement,
+  ApplicationRule,
   clusterSubnetInfo,
   firewallRules,
+  NetworkRule,
   firewallVerdict,
   FirewallVerdict,
   publicFirewallVerdict,
@@ -77,13 +81,14 @@ export function firewallJudge(topo: Topology): HopJudge | undefined {
         : `no network rule allows its subnets (${sources.map((s) => s.raw).join(", ")}) to the private-endpoint ` +
           `${blockedIps.length > 1 ? "IPs" : "IP"} ${blockedIps.join(", ")} on TCP 443, nor an application rule ${fqdns.join(" and ")}`;
     const subnetList = sources.map((s) => s.raw).join(" ");
+    const rule =
+      `--rule-name ${name ?? "acr"} --rule-type NetworkRule --source-addresses ${subnetList} ` +
+      `--destination-addresses ${blockedIps.join(" ")} --destination-ports 443 --ip-protocols TCP`;
     const message =
       `Pods on cluster '${cluster.label}' pulling from '${registry.label}' ${will} with ${symptom(blockedIps[0])}: its egress goes through the hub firewall (outboundType: userDefinedRouting), and ` +
       `${why} (Microsoft's article, cause 4, solution 2).\n` +
-      "Fix: declare aks-acr-guard's HubFirewallRegistryRule (at a priority ahead of any Deny that matches), or run: az network firewall policy rule-collection-group " +
-      "collection add-filter-collection -g <firewall-group> --policy-name <policy> --rule-collection-group-name <group> " +
-      `-n allow-acr --action Allow --collection-priority 200 --rule-name ${name ?? "acr"} --rule-type NetworkRule ` +
-      `--source-addresses ${subnetList} --destination-addresses ${blockedIps.join(" ")} --destination-ports 443 --ip-protocols TCP`;
+      "Fix: declare aks-acr-guard's HubFirewallRegistryRule (at a priority ahead of any Deny that matches), or run: " +
+      placedAllow(topo, denied?.kind === "deny" ? denied.rule : undefined, rule);
     return { fails: [message] };
   };
 }
@@ -126,7 +131,7 @@ export function publicFirewallJudge(
     const data =
       dedicated === true && known(location)
         ? `${name}.${location.toLowerCase()}.data.azurecr.io`
-        : "*.blob.core.windows.net";
+        : "'*.blob.core.windows.net'"; // quoted: the shell would expand it
     const judge = (fqdn: string, what: string, symptom: string, will: string): HopVerdict => {
       let uncertain: string | undefined;
       let pending: string | undefined;
@@ -147,10 +152,13 @@ export function publicFirewallJudge(
           fails: [
             `Pods on cluster '${cluster.label}' pulling from '${login}' ${will} with ${symptom}: its egress goes through the hub ` +
               `firewall (outboundType: userDefinedRouting) on the public path, which must allow ${what}, and ${why}.\n` +
-              "Fix: add an application rule: az network firewall policy rule-collection-group collection add-filter-collection " +
-              "-g <firewall-group> --policy-name <policy> --rule-collection-group-name <group> -n allow-acr --action Allow " +
-              `--collection-priority 200 --rule-name ${name} --rule-type ApplicationRule --protocols Https=443 ` +
-              `--source-addresses ${sources.map((c) => c.raw).join(" ")} --target-fqdns ${login} ${data}`,
+              "Fix: add an application rule: " +
+              placedAllow(
+                topo,
+                v.kind === "deny" ? v.rule : undefined,
+                `--rule-name ${name} --rule-type ApplicationRule --protocols Https=443 ` +
+                  `--source-addresses ${sources.map((c) => c.raw).join(" ")} --target-fqdns ${login} ${data}`,
+              ),
           ],
           pending,
         };
@@ -189,4 +197,18 @@ export interface PublicFirewall {
   route: HopVerdict;
   /** The layers hop, worded by when it shows (it follows the network's first failure, not authorize's). */
   layers: (will: string) => HopVerdict;
+}
+
+/**
+ * The commands that add an allow collection ahead of `deny` (or anywhere), named as the stack shows
+ * the firewall policy; with placeholders only where it does not show which policy, or no free place.
+ */
+function placedAllow(topo: Topology, deny: NetworkRule | ApplicationRule | undefined, rule: string): string {
+  const placement = allowPlacement(topo, deny);
+  if (placement) return allowCommands(placement, "allow-acr", rule).join(" && ");
+  return (
+    "az network firewall policy rule-collection-group collection add-filter-collection -g <firewall-group> " +
+    "--policy-name <policy> --rule-collection-group-name <group> -n allow-acr --action Allow " +
+    `--collection-priority <ahead of the deny> ${rule}`
+  );
 }

@@ -1,6 +1,6 @@
 import { ArmId, parseArmId, resourceName } from "../arm-id";
 import { cidrContains, parseCidr } from "../cidr";
-import { clusterSubnetInfo, nsgDenies } from "../firewall";
+import { clusterSubnetInfo, nsgAllowCommands, nsgDenies } from "../firewall";
 import {
   clusterVnets,
   Peering,
@@ -50,6 +50,12 @@ export function peeringJudge(topo: Topology): HopJudge {
         const back = peeringBetween(all, peVnet, vnet);
         const problems: string[] = [];
         const unshown: string[] = [];
+        /** What the fix does, side by side: create a missing side, re-create a broken pair, open access. */
+        const fixes = new Set<string>();
+        const at = (v: ArmId) =>
+          `--subscription ${v.subscriptionId} -g ${v.resourceGroup} --vnet-name ${resourceName(v)}`;
+        const create = (a: ArmId, b: ArmId) =>
+          `az network vnet peering create ${at(a)} -n to-${resourceName(b)} --remote-vnet ${b.raw} --allow-vnet-access`;
         const check = (
           p: Peering | undefined,
           from: string,
@@ -65,14 +71,18 @@ export function peeringJudge(topo: Topology): HopJudge {
             if (!shown.has(fromVnet.key) && state === "connected") return undefined;
             if (!shown.has(fromVnet.key) && state !== "initiated")
               return unshown.push(`from '${from}' to '${to}'`);
+            fixes.add(create(fromVnet, fromVnet === vnet ? peVnet : vnet));
             return problems.push(`no peering from '${from}' to '${to}'`);
           }
           // Even Connected, a peering with allowVirtualNetworkAccess: false carries no traffic between the VNets.
-          if (p.allowsAccess === false)
+          if (p.allowsAccess === false) {
             problems.push(
               `peering '${p.name}' from '${from}' to '${to}' has allowVirtualNetworkAccess: false`,
             );
-          else if (p.allowsAccess === UNKNOWN) pending ??= `${p.name}: allowVirtualNetworkAccess`;
+            fixes.add(
+              `az network vnet peering update ${at(fromVnet)} -n ${p.name} --set allowVirtualNetworkAccess=true`,
+            );
+          } else if (p.allowsAccess === UNKNOWN) pending ??= `${p.name}: allowVirtualNetworkAccess`;
           // A side being created has no state yet: with its pair present it connects (a Disconnected
           // pair is reported on the pair's own check); alone, whether it will is not known yet.
           if (p.state === UNKNOWN) return other ? undefined : (pending ??= `${p.name}: peeringState`);
@@ -90,6 +100,12 @@ export function peeringJudge(topo: Topology): HopJudge {
           if (known(p.state) && p.state.toLowerCase() === "initiated" && !other) return undefined;
           if (known(p.state) && p.state.toLowerCase() !== "connected") {
             problems.push(`peering '${p.name}' from '${from}' to '${to}' is ${p.state}, not Connected`);
+            // A Disconnected pair is re-created: both sides deleted, then both created.
+            const toVnet = fromVnet === vnet ? peVnet : vnet;
+            fixes.add(`az network vnet peering delete ${at(fromVnet)} -n ${p.name}`);
+            if (other) fixes.add(`az network vnet peering delete ${at(toVnet)} -n ${other.name}`);
+            fixes.add(create(fromVnet, toVnet));
+            fixes.add(create(toVnet, fromVnet));
           }
           return undefined;
         };
@@ -113,14 +129,19 @@ export function peeringJudge(topo: Topology): HopJudge {
             `'${resourceName(peVnet)}', the cluster in '${resourceName(vnet)}', and ${problems.join("; ")} ` +
             "(Microsoft's article, cause 4, solution 1).\n" +
             "Fix: declare aks-acr-guard's VnetPeeringPair for the two VNets (a Disconnected peering: delete both sides first), " +
-            `or run: az network vnet peering create -g ${vnet.resourceGroup} --vnet-name ${resourceName(vnet)} -n to-${resourceName(peVnet)} ` +
-            `--remote-vnet ${peVnet.raw} --allow-vnet-access, and the same from '${resourceName(peVnet)}'.`,
+            `or run: ${orderedFixes(fixes).join(" && ")}`,
         );
       }
     }
     return { fails, unsure, pending };
   };
 }
+
+/** Deletions before creations (a re-created pair), each command once. */
+const orderedFixes = (fixes: Set<string>) => [
+  ...[...fixes].filter((f) => f.includes(" peering delete ")),
+  ...[...fixes].filter((f) => !f.includes(" peering delete ")),
+];
 
 const CONNECTION_KEYS = ["privateLinkServiceConnections", "manualPrivateLinkServiceConnections"] as const;
 
@@ -252,16 +273,22 @@ export function subnetJudge(topo: Topology, knownApplianceIps: readonly string[]
       ? peIps.map((ip) => ({ cidr: parseCidr(ip), tags: ["VirtualNetwork"] }))
       : [{ cidr: undefined, tags: ["AzureContainerRegistry", "Internet"] }];
     const findings: string[] = [];
+    const nsgFixes: string[] = [];
     let throughAppliance = false;
     for (const subnet of subnets) {
       const nsg = subnet.nsg ? nsgs.get(parseArmId(subnet.nsg)?.key) : undefined;
       for (const t of nsg ? targets : []) {
         const block = nsgDenies(nsg!, t);
         if (block === UNKNOWN) pending ??= `${nsg!.name}: securityRules`;
-        else if (block)
+        else if (block) {
           findings.push(
             `NSG '${block.nsg.name}' rule '${block.rule}' (priority ${block.priority}) denies outbound TCP 443 to ${block.target} before any allow`,
           );
+          const fix = nsgAllowCommands(block, peIps.length ? peIps.join(" ") : "AzureContainerRegistry").join(
+            " && ",
+          );
+          if (!nsgFixes.includes(fix)) nsgFixes.push(fix);
+        }
       }
       const table = subnet.routeTable ? tables.get(parseArmId(subnet.routeTable)?.key) : undefined;
       for (const route of listOf(read(table?.props, "routes"))) {
@@ -294,13 +321,16 @@ export function subnetJudge(topo: Topology, knownApplianceIps: readonly string[]
       unsure: [
         `Pods on cluster '${cluster.label}' pulling from '${registry.label}' may fail with ${symptom}: ` +
           `${findings.join("; ")}.\n` +
-          "Fix: add a higher-priority outbound allow for TCP 443 to the registry (az network nsg rule create -g <group> " +
-          "--nsg-name <nsg> -n allow-acr --priority 100 --direction Outbound --access Allow --protocol Tcp " +
-          `--destination-port-ranges 443 --destination-address-prefixes ${peIps.length ? peIps.join(" ") : "AzureContainerRegistry"}), ` +
-          "or point the route at the hub firewall (add the appliance to knownApplianceIps if it is one)" +
+          (nsgFixes.length
+            ? `Fix: allow outbound TCP 443 to the registry ahead of the deny: ${nsgFixes.join("; and ")}` +
+              (throughAppliance ? "; and " : ".")
+            : "Fix: ") +
+          (throughAppliance
+            ? "point the route at the hub firewall (add the appliance to knownApplianceIps if it is one)"
+            : "") +
           (throughAppliance
             ? `; through a virtual appliance, validate that it passes TLS to ${server} and ${dataServer} (its firewall and proxy settings), or route the registry's traffic around it.`
-            : "."),
+            : ""),
       ],
     };
   };

@@ -127,8 +127,12 @@ describe("reading a recorded environment", () => {
       JSON.stringify({ resources: [arm, { ...arm, id: arm.id + "x", type: "microsoft.web/sites" }] }),
     );
     const { resources, ignored } = stackOf(loadWorld(f));
-    assert.equal(resources.length, 1);
-    assert.equal(resources[0].type, "azure-native:containerregistry:Registry");
+    // The registry, and the environment observer that says the stack is a recording
+    assert.deepEqual(
+      resources.map((r) => r.type),
+      ["azure-native:containerregistry:Registry", "aks-acr-guard:index:AksAcrObserver"],
+    );
+    assert.deepEqual(resources[1].props, { observed: [], recording: true });
     assert.equal(resources[0].props.loginServer, "acr1.azurecr.io");
     assert.equal(urnOf(resources[0]).endsWith("::acr1"), true);
     assert.deepEqual(ignored, { "microsoft.web/sites": 1 });
@@ -164,6 +168,7 @@ describe("reading a recorded environment", () => {
         ["azure-native:containerregistry:Registry", "acr1"],
         ["kubernetes:apps/v1:Deployment", "apps/web"],
         ["kubernetes:core/v1:Pod", "debug"],
+        ["aks-acr-guard:index:AksAcrObserver", "environment"],
       ],
     );
   });

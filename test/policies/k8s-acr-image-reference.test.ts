@@ -40,7 +40,7 @@ describe(POLICY, () => {
       "ErrImagePull",
       '"azureacr.io" is not an Azure registry domain: did you mean azurecr.io?',
       'Fix: set the image to "contosoacr.azurecr.io/web:1.4.2"',
-      "az acr show",
+      "The login servers of the registries this stack shows: contosoacr.azurecr.io.",
     );
   });
 
