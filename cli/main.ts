@@ -129,10 +129,12 @@ export async function run(args: Args, progress: (s: string) => void): Promise<Re
   const { diagnoseWorld, offlinePreview, programTargets } = await import("../offline/preview");
   // Which cluster and registry the program points at, before minutes of analysis, not after.
   if (args.command === "preview") programTargets(world);
-  const { findingsOf, makeReport, previewReportOf } = await import("../offline/report");
+  const { findingsOf, makeReport, previewReportOf, reportPaths } = await import("../offline/report");
   const { printsNow, traceWorld } = await import("../offline/trace");
   // What the pods print now: the first failing hop of each path, from the model the pack reports from.
-  const now = printsNow(traceWorld(world));
+  const traced = traceWorld(world);
+  const now = printsNow(traced);
+  const paths = reportPaths(traced);
   progress("starting the policy pack");
   const pack = await PolicyPackClient.start();
   try {
@@ -151,6 +153,7 @@ export async function run(args: Args, progress: (s: string) => void): Promise<Re
         findings: findingsOf(before, resources),
         now,
         policies,
+        paths,
       });
     }
     return previewReportOf(
@@ -159,6 +162,7 @@ export async function run(args: Args, progress: (s: string) => void): Promise<Re
       now,
       unreadOf(world),
       policies,
+      paths,
     );
   } finally {
     await pack.stop();

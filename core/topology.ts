@@ -249,12 +249,12 @@ export function unreadScopes(topo: Topology): UnreadScope[] {
 }
 
 /**
- * Whether the stack is a recording of an environment (the offline preview's environment observer
- * says so): then nothing it lacks was made outside it, only not read (see unreadScopes).
+ * Whether the stack declares an AksAcrObserver (a recording's environment, offline, stands for
+ * one): what it observes outside the stack is in its records, so a grant made outside would show.
  */
-export function isRecording(topo: Topology): boolean {
-  return perTopology(topo, "topology:recording", () =>
-    [...topo.byUrn.values()].some((r) => r.type === OBSERVER_TYPE && read(r.props, "recording") === true),
+export function hasObserver(topo: Topology): boolean {
+  return perTopology(topo, "topology:has-observer", () =>
+    [...topo.byUrn.values()].some((r) => r.type === OBSERVER_TYPE),
   );
 }
 

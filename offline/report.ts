@@ -7,7 +7,7 @@ import { Diagnostic } from "./analyzer";
 import { LeftFinding, leftFindings } from "./left";
 import { PlannedResource, PreviewReport } from "./preview";
 import { PolicyResourceInput, urnOf } from "./resources";
-import type { PrintsNow } from "./trace";
+import { pathDiagram, type PrintsNow, type TraceHop, type TracePath, type TraceReport } from "./trace";
 
 /** The cause in Microsoft's article (CAUSES.md) each policy stands for; the report groups by it. */
 export const CAUSE_OF: Record<string, string> = {
@@ -97,6 +97,29 @@ export interface Report {
   summary: { mandatory: number; advisory: number; mandatoryAfter: number };
   /** The pack's policies as it describes them (GetAnalyzerInfo): the rules of a SARIF log. */
   policies: ReportPolicy[];
+  /**
+   * The pull paths that fail or cannot be decided (before the plan), hop by hop as `trace` walks
+   * them, without the messages (the findings carry those): what the markdown's diagrams draw.
+   */
+  paths: ReportPath[];
+}
+
+export type ReportPath = Pick<TracePath, "cluster" | "registry" | "image" | "verdict" | "certain"> & {
+  hops: Omit<TraceHop, "message">[];
+};
+
+/** The paths of a trace a report keeps: those that do not pull, without the hops' messages. */
+export function reportPaths(t: TraceReport): ReportPath[] {
+  return t.paths
+    .filter((p) => p.verdict !== "pulls")
+    .map((p) => ({
+      cluster: p.cluster,
+      registry: p.registry,
+      ...(p.image ? { image: p.image } : {}),
+      verdict: p.verdict,
+      certain: p.certain,
+      hops: p.hops.map(({ message: _message, ...h }) => h),
+    }));
 }
 
 export interface ReportPolicy {
@@ -152,6 +175,7 @@ export function makeReport(
     notes?: string[];
     now?: PrintsNow[];
     policies?: ReportPolicy[];
+    paths?: ReportPath[];
   },
 ): Report {
   const count = (fs: Finding[], level: string) => fs.filter((f) => f.level === level).length;
@@ -175,6 +199,7 @@ export function makeReport(
       mandatoryAfter: count(after, "mandatory"),
     },
     policies: parts.policies ?? [],
+    paths: parts.paths ?? [],
   };
 }
 
@@ -185,11 +210,13 @@ export function previewReportOf(
   now: PrintsNow[] = [],
   unread: string[] = [],
   policies: ReportPolicy[] = [],
+  paths: ReportPath[] = [],
 ): Report {
   return makeReport("preview", world, {
     now,
     unread,
     policies,
+    paths,
     ignored: r.ignored,
     findings: findingsOf(r.before, r.resources),
     plan: planEntries(r.plan),
@@ -331,40 +358,6 @@ function nowLines(r: Report): string[] {
 }
 
 /** The path cluster -> network -> registry, links marked broken by the findings. */
-function mermaid(fs: Finding[]): string[] {
-  const broken = new Set(fs.filter((f) => f.level === "mandatory").map((f) => f.policy));
-  const edges: [string, string, string, string[]][] = [
-    ["cluster", "identity", "kubelet identity", ["aks-kubelet-identity-on-vmss", "aks-sp-secret-valid"]],
-    ["identity", "registry", "pull role", ["aks-acr-pull-role", "k8s-acr-pull-secret-valid"]],
-    ["cluster", "vnet", "node subnet", ["aks-subnet-nsg-acr"]],
-    ["vnet", "firewall", "egress", ["aks-acr-hub-firewall"]],
-    ["vnet", "dns", "DNS link", ["acr-private-dns-link"]],
-    ["vnet", "pe", "peering", ["aks-acr-vnet-peering"]],
-    ["pe", "registry", "private link", []],
-    ["firewall", "registry", "network rules", ["acr-firewall-aks-egress", "acr-network-rules-sku"]],
-  ];
-  const lines = [
-    "```mermaid",
-    "flowchart LR",
-    '  cluster["AKS cluster"]',
-    '  identity["kubelet identity"]',
-    '  vnet["cluster VNet"]',
-    '  firewall["egress / firewall"]',
-    '  dns["privatelink DNS"]',
-    '  pe["private endpoint"]',
-    '  registry["ACR registry"]',
-  ];
-  const red: number[] = [];
-  edges.forEach(([a, b, label, policies], i) => {
-    const bad = policies.some((p) => broken.has(p));
-    if (bad) red.push(i);
-    lines.push(`  ${a} -->|"${bad ? "✖ " : ""}${label}"| ${b}`);
-  });
-  if (red.length > 0) lines.push(`  linkStyle ${red.join(",")} stroke:#d00,stroke-width:3px`);
-  lines.push("```");
-  return lines;
-}
-
 /** The longest run of backticks in a text. */
 const longestTicks = (text: string) => Math.max(0, ...(text.match(/`+/g) ?? []).map((t) => t.length));
 
@@ -452,7 +445,17 @@ export function renderMarkdown(r: Report, limit = MARKDOWN_LIMIT): string {
     "failing pulls",
     nowLines(r).map((l) => [inert(l)]),
   );
-  page.groups("diagrams", [mermaid(r.findings)]);
+  // The failing paths as the recording shows them, naming their real resources (trace's model).
+  page.groups(
+    "pull path diagrams",
+    r.paths
+      .filter((p) => p.verdict === "fails")
+      .map((p, n) => [
+        `**${inert(p.cluster.split("/").pop() ?? p.cluster)} → ${inert(p.registry.split("/").pop() ?? p.registry)}**`,
+        "",
+        ...pathDiagram(p, n),
+      ]),
+  );
   page.line("", "### Findings", "");
   table("findings", r.findings);
   page.line("");

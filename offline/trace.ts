@@ -403,7 +403,37 @@ export function renderTraceText(t: TraceReport): string {
   return out.join("\n");
 }
 
-const mermaidText = (s: string) => s.replace(/["<>]/g, "'");
+/** Text inside a Mermaid label, inert: no quote, angle bracket or backtick of a name closes it. */
+const mermaidText = (s: string) => s.replace(/["<>`]/g, "'");
+
+/**
+ * A path as a Mermaid flowchart naming the resources each hop crosses, as the recording shows them:
+ * the cluster, each hop with its evidence (VNets, zone, endpoint, firewall, role assignment...), the
+ * registry; failing hops red, undecidable ones yellow. `n` keeps node ids apart on one page.
+ */
+export function pathDiagram(
+  p: Pick<TracePath, "cluster" | "registry" | "hops">,
+  n: number,
+  fence = "```",
+): string[] {
+  const out = [
+    `${fence}mermaid`,
+    "flowchart LR",
+    `  c${n}["${mermaidText(nameOf(p.cluster))}<br/>ManagedCluster"]`,
+  ];
+  let prev = `c${n}`;
+  p.hops.forEach((h, i) => {
+    const node = `h${n}_${i}`;
+    const names = h.evidence.map(nameOf).slice(0, 3).join(", ");
+    out.push(`  ${node}["${h.step}: ${h.verdict}${names ? `<br/>${mermaidText(names)}` : ""}"]`);
+    out.push(`  ${prev} --> ${node}`);
+    if (h.verdict !== "pass") out.push(`  class ${node} ${h.verdict}`);
+    prev = node;
+  });
+  out.push(`  r${n}["${mermaidText(nameOf(p.registry))}<br/>Registry"]`, `  ${prev} --> r${n}`);
+  out.push("  classDef fail fill:#fdd,stroke:#c00", "  classDef unknown fill:#ffd,stroke:#aa0", fence);
+  return out;
+}
 
 export function renderTraceMarkdown(t: TraceReport): string {
   const out: string[] = ["# Pull paths", ""];
@@ -417,20 +447,7 @@ export function renderTraceMarkdown(t: TraceReport): string {
       `## ${nameOf(p.cluster)} → ${nameOf(p.registry)}${p.image ? ` (\`${p.image}\`)` : ""}: ${p.verdict}`,
       "",
     );
-    // The diagram names the resources each hop crosses: the cluster, the evidence, the registry.
-    out.push("```mermaid", "flowchart LR");
-    out.push(`  c${n}["${mermaidText(nameOf(p.cluster))}<br/>ManagedCluster"]`);
-    let prev = `c${n}`;
-    p.hops.forEach((h, i) => {
-      const node = `h${n}_${i}`;
-      const names = h.evidence.map(nameOf).slice(0, 3).join(", ");
-      out.push(`  ${node}["${h.step}: ${h.verdict}${names ? `<br/>${mermaidText(names)}` : ""}"]`);
-      out.push(`  ${prev} --> ${node}`);
-      if (h.verdict !== "pass") out.push(`  class ${node} ${h.verdict}`);
-      prev = node;
-    });
-    out.push(`  r${n}["${mermaidText(nameOf(p.registry))}<br/>Registry"]`, `  ${prev} --> r${n}`);
-    out.push("  classDef fail fill:#fdd,stroke:#c00", "  classDef unknown fill:#ffd,stroke:#aa0", "```", "");
+    out.push(...pathDiagram(p, n), "");
     out.push("| # | step | verdict | policy | detail |", "|---|---|---|---|---|");
     p.hops.forEach((h, i) =>
       out.push(

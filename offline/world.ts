@@ -475,15 +475,11 @@ export function stackOf(world: World): { resources: PolicyResourceInput[]; ignor
       base,
     );
   }
-  // Always there: it says the stack is a recording of the environment (nothing is granted or
-  // declared "outside" it), and what the capture could not read.
+  // Always there, as the AksAcrObserver a stack that owns the environment declares: what it
+  // observed, and what the capture could not read.
   const unread = unreadScopesOf(world);
   add(
-    {
-      type: OBSERVER_TYPE,
-      props: { observed, recording: true, ...(unread.length ? { unread } : {}) },
-      inputs: {},
-    },
+    { type: OBSERVER_TYPE, props: { observed, ...(unread.length ? { unread } : {}) }, inputs: {} },
     ENVIRONMENT_OBSERVER,
   );
   return { resources, ignored };

@@ -4,7 +4,7 @@ import { PullVerdict, evaluatePullAccess } from "../core/pull-access";
 import { pullPairs } from "../core/pull-pairs";
 import { clusterArgs, KUBELET_401, loginServerOf, registryRef, registryScope } from "../core/remediation";
 import { pullRoleFor, PULL_ACTION, ABAC_PULL_DATA_ACTION } from "../core/roles";
-import { ClusterNode, isRecording, perTopology, RegistryNode, Topology } from "../core/topology";
+import { ClusterNode, hasObserver, perTopology, RegistryNode, Topology } from "../core/topology";
 import { known, readString } from "../core/values";
 import { declaredPulls, GUID_LIST_SCHEMA, guidList, PULLS_SCHEMA } from "./lib/config";
 import { deferToPreview, Evaluation, Finding, topologyOf } from "./lib/stack";
@@ -137,7 +137,7 @@ function decide(topo: Topology, config: Record<string, unknown>): Evaluation {
     if (verdict.status !== "missing") continue;
     if (pair.certain)
       certain.push({
-        message: message(pair.cluster, pair.registry, verdict, isRecording(topo)),
+        message: message(pair.cluster, pair.registry, verdict, hasObserver(topo)),
         urn: pair.cluster.res.urn,
       });
     else guessed.set(pair.cluster, [...(guessed.get(pair.cluster) ?? []), pair.registry]);
@@ -242,8 +242,8 @@ function message(
   c: ClusterNode,
   r: RegistryNode,
   v: Extract<PullVerdict, { status: "missing" }>,
-  /** The stack is a recording of the environment: nothing was granted outside it. */
-  recording: boolean,
+  /** An observer watches the stack's environment: a grant made outside it would be in `v.outside`. */
+  observed: boolean,
 ): string {
   // A record that does not say its mode: no role held pulls in either, and the fix names both.
   const mode = v.mode;
@@ -291,7 +291,7 @@ function message(
     lines.push(
       `Adopt it into the stack: pulumi import azure-native:authorization:RoleAssignment <name> ${outsideIds[0]}`,
     );
-  else if (!recording)
+  else if (!observed)
     lines.push(
       "If the role was granted outside this stack (--attach-acr, another stack), the stack does not own it: " +
         "adopt it with `pulumi import azure-native:authorization:RoleAssignment <name> <role-assignment-id>`.",

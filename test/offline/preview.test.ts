@@ -6,7 +6,14 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { configureFor, offlinePreview, programTargets } from "../../offline/preview";
 import { loadWorld, stackOf, WorldError } from "../../offline/world";
-import { CAUSE_OF, previewReportOf, renderMarkdown, renderText, Report } from "../../offline/report";
+import {
+  CAUSE_OF,
+  previewReportOf,
+  renderMarkdown,
+  renderText,
+  Report,
+  reportPaths,
+} from "../../offline/report";
 import { LEFT_POLICIES } from "../../offline/left";
 import { printsNow, traceWorld } from "../../offline/trace";
 import { aksAcrGuard, alive, REPO_ROOT, ScenarioExpected, urnOf, usePolicyPack } from "../harness";
@@ -127,12 +134,12 @@ describe("reading a recorded environment", () => {
       JSON.stringify({ resources: [arm, { ...arm, id: arm.id + "x", type: "microsoft.web/sites" }] }),
     );
     const { resources, ignored } = stackOf(loadWorld(f));
-    // The registry, and the environment observer that says the stack is a recording
+    // The registry, and the environment's observer, as a stack that owns the environment declares one
     assert.deepEqual(
       resources.map((r) => r.type),
       ["azure-native:containerregistry:Registry", "aks-acr-guard:index:AksAcrObserver"],
     );
-    assert.deepEqual(resources[1].props, { observed: [], recording: true });
+    assert.deepEqual(resources[1].props, { observed: [] });
     assert.equal(resources[0].props.loginServer, "acr1.azurecr.io");
     assert.equal(urnOf(resources[0]).endsWith("::acr1"), true);
     assert.deepEqual(ignored, { "microsoft.web/sites": 1 });
@@ -662,7 +669,8 @@ describe("the reports", () => {
     this.timeout(60_000);
     const world = loadWorld(path.join(SCENARIOS, "broken-hub-spoke", "world.json"));
     const r = await offlinePreview(world, pack());
-    report = previewReportOf("broken-hub-spoke", r, printsNow(traceWorld(world)));
+    const traced = traceWorld(world);
+    report = previewReportOf("broken-hub-spoke", r, printsNow(traced), [], [], reportPaths(traced));
   });
 
   it("markdown stays under 60,000 characters for a fleet, saying what it leaves out; a small report is whole", () => {
@@ -759,14 +767,17 @@ describe("the reports", () => {
     assert.deepEqual([...LEFT_POLICIES].sort(), Object.keys(CAUSE_OF).sort());
   });
 
-  it("markdown marks the broken links of the path in a Mermaid diagram", () => {
+  it("markdown draws each failing path as trace walks it, naming the real resources, the failing hops red", () => {
     const md = renderMarkdown(report);
-    assert.match(md, /```mermaid\nflowchart LR/);
-    assert.match(md, /identity -->\|"✖ pull role"\| registry/);
-    assert.match(md, /vnet -->\|"✖ peering"\| pe/);
-    assert.match(md, /vnet -->\|"✖ DNS link"\| dns/);
-    assert.match(md, /cluster -->\|"kubelet identity"\| identity/);
-    assert.match(md, /linkStyle [0-9,]+ stroke:#d00/);
+    assert.match(md, /\*\*aks-prod → contosoacr\*\*\n\n```mermaid\nflowchart LR/);
+    assert.match(md, /c0\["aks-prod<br\/>ManagedCluster"\]/);
+    assert.match(md, /\["resolve: fail<br\/>privatelink\.azurecr\.io, contosoacr"\]/);
+    assert.match(md, /\["route: fail<br\/>vnet-aks, vnet-hub"\]/);
+    assert.match(md, /\["authorize: fail<br\/>aks-prod, contosoacr"\]/);
+    assert.match(md, /r0\["contosoacr<br\/>Registry"\]/);
+    assert.equal((md.match(/^ {2}class h0_\d+ fail$/gm) ?? []).length, 3);
+    // Only what exists: a healthy recording draws no diagram at all
+    assert.doesNotMatch(renderMarkdown({ ...report, paths: [] }), /```mermaid/);
     assert.match(md, /\| mandatory \| `aks-acr-pull-role` \| ManagedCluster 'aks-prod' \|/);
   });
 
