@@ -13,9 +13,13 @@ import { Hop, idOf, pullPath, PullPath, Step } from "../core/path";
 import { clustersOf, DeclaredPull, PullPair, pullPairs, registryByLoginServer } from "../core/pull-pairs";
 import { buildTopology, ClusterNode, RegistryNode, Topology } from "../core/topology";
 import { known } from "../core/values";
-import { containerImages, describeWorkload, kubectlName, podSpecOf } from "../core/workloads";
-import { read } from "../core/values";
-import type { StackResource } from "../core/topology";
+import {
+  containerImages,
+  describeWorkload,
+  kubectlName,
+  namespacedName,
+  pullSecretNames,
+} from "../core/workloads";
 import { toStackResource } from "./resources";
 import { stackOf, World, WorldError } from "./world";
 
@@ -276,7 +280,7 @@ export function traceWorld(world: World, filter: TraceFilter = {}): TraceReport 
     ];
     const secrets = pullSecretFindings(topo).certain;
     for (const res of topo.workloads) {
-      const named = pullSecretsOf(res);
+      const named = pullSecretNames(res);
       for (const { image } of containerImages(res)) {
         if (typeof image !== "string") continue;
         const own = imageHops(image, servers, [describeWorkload(res)]).find((h) => h.verdict !== "pass");
@@ -285,7 +289,7 @@ export function traceWorld(world: World, filter: TraceFilter = {}): TraceReport 
           ...(own ? [own] : []),
           // The pod's pull secrets, where they fail the pull (the kubelet's own credential cannot either).
           ...secrets
-            .filter((f) => named.has(secretKey(f.res)) && (!f.server || f.server.toLowerCase() === host))
+            .filter((f) => named.has(namespacedName(f.res)) && (!f.server || f.server.toLowerCase() === host))
             .map((f): TraceHop => ({
               step: "authenticate",
               verdict: "fail",
@@ -458,24 +462,4 @@ export function renderTraceMarkdown(t: TraceReport): string {
     if (first?.message) out.push("", "The pods print now:", "", "```", first.message, "```");
   });
   return out.join("\n");
-}
-
-/** `namespace/name` of a Kubernetes object. */
-function secretKey(res: StackResource): string {
-  const ns = read(res.props, "metadata", "namespace");
-  return `${typeof ns === "string" ? ns : "default"}/${String(read(res.props, "metadata", "name") ?? res.name)}`;
-}
-
-/** The pull secrets a workload's pods name (`imagePullSecrets`), as `namespace/name`. */
-function pullSecretsOf(res: StackResource): Set<string> {
-  const pod = podSpecOf(res);
-  const ns = read(res.props, "metadata", "namespace");
-  const out = new Set<string>();
-  if (!pod || typeof pod.spec !== "object") return out;
-  const list = read(pod.spec, "imagePullSecrets");
-  for (const s of Array.isArray(list) ? list : []) {
-    const name = read(s, "name");
-    if (typeof name === "string") out.add(`${typeof ns === "string" ? ns : "default"}/${name}`);
-  }
-  return out;
 }

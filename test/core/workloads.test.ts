@@ -1,5 +1,11 @@
 import * as assert from "node:assert/strict";
-import { containerImages, describeWorkload, workloadKind } from "../../core/workloads";
+import {
+  containerImages,
+  describeWorkload,
+  namespacedName,
+  pullSecretNames,
+  workloadKind,
+} from "../../core/workloads";
 import { UNKNOWN } from "../../core/values";
 import { toStackResource, withUnknown } from "../../offline/resources";
 import { workload } from "../fixtures/kubernetes";
@@ -76,5 +82,22 @@ describe("core/workloads", () => {
       ),
       "StatefulSet 'data/db'",
     );
+  });
+
+  it("names the pull secrets a workload's pods use in the workload's namespace, and a secret by namespace/name", () => {
+    const deployment = toStackResource(
+      workload("Deployment", "web", {
+        namespace: "apps",
+        containers: [{ image: "contosoacr.azurecr.io/web:1", name: "web" }],
+        imagePullSecrets: ["acr-pull", "fallback"],
+      }),
+    );
+    assert.deepEqual([...pullSecretNames(deployment)], ["apps/acr-pull", "apps/fallback"]);
+    const bare = toStackResource(
+      workload("Pod", "debug", { containers: [{ image: "busybox:1.36", name: "b" }] }),
+    );
+    assert.deepEqual([...pullSecretNames(bare)], []);
+    assert.equal(namespacedName(bare), "default/debug");
+    assert.equal(namespacedName(deployment), "apps/web");
   });
 });
