@@ -110,6 +110,37 @@ describe("scripts/capture-world.sh", () => {
     );
   });
 
+  it("follows the ids from the registry's subscription into a hub in a third one", async function () {
+    this.timeout(60_000);
+    // GIVEN the cluster in one subscription, the registry in a second, their hub in a third
+    const third = "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b";
+    const text = fs
+      .readFileSync(scenarioFile("hub-in-another-subscription"), "utf8")
+      .replace(
+        /\/subscriptions\/3f2b1c9e-6d4a-4e8b-9a7c-2d1e0f9b8a76\/resourceGroups\/rg-acr/g,
+        `/subscriptions/${third}/resourceGroups/rg-acr`,
+      );
+    const w = JSON.parse(text) as WorldJson;
+    for (const r of w.resources)
+      if (r.id.includes(third)) (r as { subscriptionId?: string }).subscriptionId = third;
+    // WHEN it is captured with the cluster's and the registry's ids alone
+    const { file } = await capture(writeWorld("three-subscriptions", w));
+    const world = readWorld(file);
+    // THEN all three are read, the hub's found through the registry's private endpoint connection
+    const coverage = (world as unknown as { coverage: { subscriptions: { id: string; read: boolean }[] } })
+      .coverage;
+    assert.deepEqual(
+      coverage.subscriptions.map((s) => s.id).sort(),
+      ["3f2b1c9e-6d4a-4e8b-9a7c-2d1e0f9b8a76", third, "9c4e2a7b-1d3f-4b6a-8e5c-7f0a2b4d6e8c"].sort(),
+    );
+    assert.ok(coverage.subscriptions.every((s) => s.read));
+    for (const name of ["contosoacr", "vnet-hub", "pe-contosoacr", "privatelink.azurecr.io"])
+      assert.ok(
+        world.resources.some((r) => r.name === name),
+        `${name} recorded`,
+      );
+  });
+
   it("records what it could not read, and the pack asks about it instead of failing it", async function () {
     this.timeout(60_000);
     // GIVEN an identity that cannot read the hub's subscription, nor list the admin credentials
