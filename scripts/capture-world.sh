@@ -132,6 +132,11 @@ types="'microsoft.containerservice/managedclusters','microsoft.containerregistry
 resources_query="resources | where type in~ ($(echo "$types" | tr -d '\n'))"
 
 sub_of() { echo "$1" | cut -d/ -f3 | lower; }
+# The subscriptions the recorded ids point into.
+referenced() {
+  jq -r '.. | strings | select(test("^/subscriptions/[^/]+/resourcegroups/"; "i")) | split("/")[2]' "$tmp/rows.jsonl" |
+    lower | sort -u | tr '\n' ' '
+}
 asked=""
 pending="$(
   {
@@ -147,6 +152,8 @@ if [ -n "$management_group" ]; then
   graph "subscriptions of $management_group" "$tmp/subscriptions.jsonl" \
     "resourcecontainers | where type =~ 'microsoft.resources/subscriptions'" --management-groups "$management_group" || true
   asked="$(jq -r '.subscriptionId // (.id | split("/")[2])' "$tmp/subscriptions.jsonl" | lower | sort -u | tr '\n' ' ')"
+  # A hub outside the management group: followed from the ids like any other.
+  pending="$pending $(referenced)"
 fi
 
 # The subscriptions the pull crosses: read those asked for, then every subscription the recorded ids
@@ -164,7 +171,7 @@ while :; do
   graph "subscriptions, round $round" "$tmp/subscriptions.jsonl" \
     "resourcecontainers | where type =~ 'microsoft.resources/subscriptions'" --subscriptions "${batch[@]}" || true
   asked="$asked $pending"
-  pending="$(jq -r '.. | strings | select(test("^/subscriptions/[^/]+/resourcegroups/"; "i")) | split("/")[2]' "$tmp/rows.jsonl" | lower | sort -u | tr '\n' ' ')"
+  pending="$(referenced)"
 done
 read -ra all_subs <<<"$asked"
 [ "${#all_subs[@]}" -gt 0 ] || die "no subscription to read"

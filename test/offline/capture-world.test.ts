@@ -306,6 +306,20 @@ describe("scripts/capture-world.sh", () => {
     assert.deepEqual(world.config, {});
     assert.equal(world.resources.filter((r) => r.type.endsWith("managedclusters")).length, 1);
     assert.ok(world.kubernetes.length > 0);
+    // A management group holding the cluster's subscription, its hub outside it: followed by the ids
+    const hubbed = scenarioFile("hub-in-another-subscription");
+    const { file: mg } = await capture(hubbed, ["--management-group", "mg-platform"], {
+      MG_SUBSCRIPTIONS: sub,
+    });
+    const group = readWorld(mg) as unknown as WorldJson & {
+      coverage: { managementGroup: string; subscriptions: { id: string; read: boolean }[] };
+    };
+    assert.equal(group.coverage.managementGroup, "mg-platform");
+    assert.deepEqual(
+      group.coverage.subscriptions.map((s) => s.id).sort(),
+      [sub, "9c4e2a7b-1d3f-4b6a-8e5c-7f0a2b4d6e8c"].sort(),
+    );
+    assert.ok(group.resources.some((r) => r.name === "vnet-hub"));
     // A management group the identity cannot read: exit 1, saying what to check
     await assert.rejects(
       capture(file, ["--management-group", "unknown-mg"]),
