@@ -11,6 +11,7 @@
  */
 import * as fs from "node:fs";
 import { ProgramConfigError } from "../core/program-config";
+import { judged } from "../offline/ci-formats";
 import { packageVersion } from "../offline/package-root";
 import type { Report } from "../offline/report";
 import type { TraceFilter } from "../offline/trace";
@@ -189,7 +190,7 @@ async function trace(args: Args, progress: (s: string) => void): Promise<number>
 
 /** Whether the report holds findings at or above the threshold: before the plan, or after it. */
 export function failsAt(report: Report, failOn: FailOn, afterPlan: boolean): boolean {
-  const findings = report.command === "preview" && afterPlan ? report.after : report.findings;
+  const findings = judged(report, afterPlan);
   const levels: Record<FailOn, string[]> = {
     mandatory: ["mandatory"],
     advisory: ["mandatory", "advisory"],

@@ -144,22 +144,26 @@ export function knownWorkloads<P>(
   return { workloads: out, pending };
 }
 
-/** `namespace/name` of a Kubernetes object (`default` where it names no namespace). */
-export function namespacedName(res: StackResource): string {
+/** The namespace a Kubernetes object is in: `default` where it names none. */
+const namespaceOf = (res: StackResource) => {
   const ns = read(res.props, "metadata", "namespace");
-  return `${typeof ns === "string" ? ns : "default"}/${String(read(res.props, "metadata", "name") ?? res.name)}`;
+  return typeof ns === "string" ? ns : "default";
+};
+
+/** `namespace/name` of a Kubernetes object. */
+export function namespacedName(res: StackResource): string {
+  return `${namespaceOf(res)}/${String(read(res.props, "metadata", "name") ?? res.name)}`;
 }
 
-/** The pull secrets a workload's pods name (`imagePullSecrets`), as `namespace/name`. */
+/** The pull secrets a workload's pods name (`imagePullSecrets`), as `namespace/name`, in its own namespace. */
 export function pullSecretNames(res: StackResource): Set<string> {
   const pod = podSpecOf(res);
-  const ns = read(res.props, "metadata", "namespace");
   const out = new Set<string>();
   if (!pod || typeof pod.spec !== "object") return out;
   const list = read(pod.spec, "imagePullSecrets");
   for (const s of Array.isArray(list) ? list : []) {
     const name = read(s, "name");
-    if (typeof name === "string") out.add(`${typeof ns === "string" ? ns : "default"}/${name}`);
+    if (typeof name === "string") out.add(`${namespaceOf(res)}/${name}`);
   }
   return out;
 }

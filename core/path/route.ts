@@ -62,6 +62,7 @@ export function peeringJudge(topo: Topology): HopJudge {
           to: string,
           other: Peering | undefined,
           fromVnet: ArmId,
+          toVnet: ArmId,
         ) => {
           if (!p) {
             // The VNet the side would be in is not shown (another subscription, another team): Azure
@@ -71,7 +72,7 @@ export function peeringJudge(topo: Topology): HopJudge {
             if (!shown.has(fromVnet.key) && state === "connected") return undefined;
             if (!shown.has(fromVnet.key) && state !== "initiated")
               return unshown.push(`from '${from}' to '${to}'`);
-            fixes.add(create(fromVnet, fromVnet === vnet ? peVnet : vnet));
+            fixes.add(create(fromVnet, toVnet));
             return problems.push(`no peering from '${from}' to '${to}'`);
           }
           // Even Connected, a peering with allowVirtualNetworkAccess: false carries no traffic between the VNets.
@@ -101,7 +102,6 @@ export function peeringJudge(topo: Topology): HopJudge {
           if (known(p.state) && p.state.toLowerCase() !== "connected") {
             problems.push(`peering '${p.name}' from '${from}' to '${to}' is ${p.state}, not Connected`);
             // A Disconnected pair is re-created: both sides deleted, then both created.
-            const toVnet = fromVnet === vnet ? peVnet : vnet;
             fixes.add(`az network vnet peering delete ${at(fromVnet)} -n ${p.name}`);
             if (other) fixes.add(`az network vnet peering delete ${at(toVnet)} -n ${other.name}`);
             fixes.add(create(fromVnet, toVnet));
@@ -109,8 +109,8 @@ export function peeringJudge(topo: Topology): HopJudge {
           }
           return undefined;
         };
-        check(there, resourceName(vnet)!, resourceName(peVnet)!, back, vnet);
-        check(back, resourceName(peVnet)!, resourceName(vnet)!, there, peVnet);
+        check(there, resourceName(vnet)!, resourceName(peVnet)!, back, vnet, peVnet);
+        check(back, resourceName(peVnet)!, resourceName(vnet)!, there, peVnet, vnet);
         if (problems.length === 0) {
           if (unshown.length > 0)
             unsure.push(
@@ -321,16 +321,20 @@ export function subnetJudge(topo: Topology, knownApplianceIps: readonly string[]
       unsure: [
         `Pods on cluster '${cluster.label}' pulling from '${registry.label}' may fail with ${symptom}: ` +
           `${findings.join("; ")}.\n` +
-          (nsgFixes.length
-            ? `Fix: allow outbound TCP 443 to the registry ahead of the deny: ${nsgFixes.join("; and ")}` +
-              (throughAppliance ? "; and " : ".")
-            : "Fix: ") +
-          (throughAppliance
-            ? "point the route at the hub firewall (add the appliance to knownApplianceIps if it is one)"
-            : "") +
-          (throughAppliance
-            ? `; through a virtual appliance, validate that it passes TLS to ${server} and ${dataServer} (its firewall and proxy settings), or route the registry's traffic around it.`
-            : ""),
+          "Fix: " +
+          [
+            ...(nsgFixes.length
+              ? [`allow outbound TCP 443 to the registry ahead of the deny: ${nsgFixes.join("; and ")}`]
+              : []),
+            ...(throughAppliance
+              ? [
+                  "point the route at the hub firewall (add the appliance to knownApplianceIps if it is one); through a " +
+                    `virtual appliance, validate that it passes TLS to ${server} and ${dataServer} (its firewall and proxy ` +
+                    "settings), or route the registry's traffic around it",
+                ]
+              : []),
+          ].join("; and ") +
+          ".",
       ],
     };
   };
