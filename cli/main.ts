@@ -1,8 +1,8 @@
 /**
  * `aks-acr-guard`: the policy pack and the program over a recorded environment, without Azure.
  *
- *   aks-acr-guard diagnose <world.json>... [--format F [--output FILE]]... [--fail-on LEVEL]
- *   aks-acr-guard preview  <world.json>... [--format F [--output FILE]]... [--fail-on LEVEL] [--after-plan]
+ *   aks-acr-guard diagnose <world.json>... [--format F [--output FILE]]... [--fail-on LEVEL] [--suppressions FILE]
+ *   aks-acr-guard preview  <world.json>... [--format F [--output FILE]]... [--fail-on LEVEL] [--suppressions FILE] [--after-plan]
  *   aks-acr-guard trace    <world.json>... [--cluster ID] [--registry ID] [--image REF] [--format ...] [--fail-on LEVEL]
  *   aks-acr-guard --help | --version
  *
@@ -11,13 +11,14 @@
  */
 import * as fs from "node:fs";
 import { ProgramConfigError } from "../core/program-config";
+import { SuppressionError } from "../core/suppressions";
 import { judged } from "../offline/ci-formats";
 import { packageVersion } from "../offline/package-root";
 import type { Report } from "../offline/report";
 import type { TraceFilter } from "../offline/trace";
 import { loadWorld, requirePullPair, unreadOf, WorldError } from "../offline/world";
 
-const USAGE = `usage: aks-acr-guard <diagnose|preview> <world.json>... [--format F [--output FILE]]... [--fail-on LEVEL] [--after-plan]
+const USAGE = `usage: aks-acr-guard <diagnose|preview> <world.json>... [--format F [--output FILE]]... [--fail-on LEVEL] [--suppressions FILE] [--after-plan]
        aks-acr-guard trace <world.json>... [--cluster ID] [--registry ID] [--image REF] [--format F [--output FILE]]... [--fail-on LEVEL]
        aks-acr-guard --help | --version
 
@@ -36,6 +37,11 @@ const USAGE = `usage: aks-acr-guard <diagnose|preview> <world.json>... [--format
                     (trace: mandatory is a failing path the recording shows for certain, advisory any
                     failing path)
   --after-plan      preview: judge the findings left after the plan, not those found before it
+  --suppressions FILE
+                    diagnose and preview: findings accepted for a reason until a date, as JSON
+                    [{"policy", "resource" (ARM id, URN or name), "reason", "expires": "YYYY-MM-DD"}].
+                    They leave the findings and the gate and are listed as suppressed; one that has
+                    expired or matches no finding is listed to review (and fails --fail-on advisory)
 
 Exit status: 0 clean, 1 findings at or above --fail-on (for preview, the findings before the plan
 unless --after-plan), 2 bad input (usage, an unreadable or invalid world, config), 3 internal error.
@@ -68,6 +74,8 @@ interface Args {
   afterPlan: boolean;
   /** trace's filters. */
   filter: TraceFilter;
+  /** diagnose and preview: a file of suppressions. */
+  suppressions?: string;
 }
 
 export function parseArgs(argv: string[]): Args | Answer {
@@ -80,10 +88,11 @@ export function parseArgs(argv: string[]): Args | Answer {
   const outputs: Args["outputs"] = [];
   let failOn: FailOn = "mandatory";
   let afterPlan = false;
+  let suppressions: string | undefined;
   const filter: TraceFilter = {};
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
-    const option = /^--(cluster|registry|image|format|output|fail-on)(=.*)?$/.exec(a);
+    const option = /^--(cluster|registry|image|format|output|fail-on|suppressions)(=.*)?$/.exec(a);
     if (a === "--after-plan") {
       if (command !== "preview") throw new UsageError(`--after-plan is preview's option\n${USAGE}`);
       afterPlan = true;
@@ -107,6 +116,12 @@ export function parseArgs(argv: string[]): Args | Answer {
         if (!FAIL_ON.includes(v as FailOn))
           throw new UsageError(`--fail-on is ${JSON.stringify(v)}; expected ${FAIL_ON.join(", ")}`);
         failOn = v as FailOn;
+      } else if (name === "suppressions") {
+        if (command === "trace")
+          throw new UsageError(`--suppressions is diagnose's and preview's option\n${USAGE}`);
+        if (suppressions !== undefined)
+          throw new UsageError("--suppressions is given twice; put them in one file");
+        suppressions = v;
       } else {
         if (command !== "trace") throw new UsageError(`--${name} is trace's option\n${USAGE}`);
         filter[name as keyof TraceFilter] = v;
@@ -118,10 +133,24 @@ export function parseArgs(argv: string[]): Args | Answer {
   if (outputs.length === 0) outputs.push({ format: "text" });
   if (outputs.filter((o) => o.file === undefined).length > 1)
     throw new UsageError("only one --format can go to stdout; give the others an --output FILE");
-  return { command, files, outputs, failOn, afterPlan, filter };
+  return { command, files, outputs, failOn, afterPlan, filter, ...(suppressions ? { suppressions } : {}) };
 }
 
 export async function run(args: Args, progress: (s: string) => void): Promise<Report> {
+  // A bad file is refused before minutes of analysis, not after.
+  const { applySuppressions, readSuppressions, requirePackPolicies } = await import("../offline/suppressed");
+  const suppressions = args.suppressions === undefined ? undefined : readSuppressions(args.suppressions);
+  const report = await analyse(args, progress);
+  if (args.suppressions === undefined || suppressions === undefined) return report;
+  requirePackPolicies(
+    args.suppressions,
+    suppressions,
+    report.policies.map((p) => p.name),
+  );
+  return applySuppressions(report, suppressions, new Date());
+}
+
+async function analyse(args: Args, progress: (s: string) => void): Promise<Report> {
   progress(`reading ${args.files.join(", ")}`);
   const world = loadWorld(...args.files);
   requirePullPair(world);
@@ -196,7 +225,11 @@ export function failsAt(report: Report, failOn: FailOn, afterPlan: boolean): boo
     advisory: ["mandatory", "advisory"],
     none: [],
   };
-  return findings.some((f) => levels[failOn].includes(f.level));
+  // A suppression that expired or matches nothing is advisory: it fails only --fail-on advisory.
+  return (
+    findings.some((f) => levels[failOn].includes(f.level)) ||
+    (failOn === "advisory" && report.stale.length > 0)
+  );
 }
 
 /** Each report in its format (a renderer per format it supports), to its file or to stdout. */
@@ -248,7 +281,12 @@ export async function main(argv: string[]): Promise<number> {
     });
     return failsAt(report, args.failOn, args.afterPlan) ? 1 : 0;
   } catch (e) {
-    if (e instanceof UsageError || e instanceof WorldError || e instanceof ProgramConfigError) {
+    if (
+      e instanceof UsageError ||
+      e instanceof WorldError ||
+      e instanceof ProgramConfigError ||
+      e instanceof SuppressionError
+    ) {
       process.stderr.write(`aks-acr-guard: ${(e as Error).message}\n`);
       return 2;
     }

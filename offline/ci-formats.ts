@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import type { Log, ReportingDescriptor, Result } from "sarif";
 import { packageVersion } from "./package-root";
 import type { Finding, Report } from "./report";
+import { staleLine, SuppressedFinding } from "./suppressed";
 
 const TOOL_URI = "https://www.npmjs.com/package/aks-acr-guard";
 
@@ -19,6 +20,11 @@ export function fingerprint(f: Finding): string {
 /** The findings the gate judges. */
 export function judged(report: Report, afterPlan: boolean): Finding[] {
   return report.command === "preview" && afterPlan ? report.after : report.findings;
+}
+
+/** The findings `--suppressions` hid from those the gate judges. */
+function suppressedOf(report: Report, afterPlan: boolean): SuppressedFinding[] {
+  return report.command === "preview" && afterPlan ? report.suppressedAfter : report.suppressed;
 }
 
 const sarifLevel = (level: string): Result.level => (level === "mandatory" ? "error" : "warning");
@@ -47,7 +53,7 @@ export function renderSarif(report: Report, afterPlan = false): string {
   });
   // The first world file, as the location every finding is read from.
   const artifact = report.world.split(" + ")[0];
-  const results: Result[] = judged(report, afterPlan).map((f) => ({
+  const result = (f: Finding): Result => ({
     ruleId: f.policy,
     ruleIndex: names.indexOf(f.policy),
     level: sarifLevel(f.level),
@@ -60,7 +66,17 @@ export function renderSarif(report: Report, afterPlan = false): string {
     ],
     partialFingerprints: { "aksAcrGuardFinding/v1": fingerprint(f) },
     properties: { cause: f.cause, resource: f.resource },
-  }));
+  });
+  // A suppressed finding stays in the log, marked as accepted (code scanning shows it dismissed).
+  const results: Result[] = [
+    ...judged(report, afterPlan).map(result),
+    ...suppressedOf(report, afterPlan).map((f): Result => ({
+      ...result(f),
+      suppressions: [
+        { kind: "external", status: "accepted", justification: `${f.reason} (until ${f.expires})` },
+      ],
+    })),
+  ];
   const log: Log = {
     $schema: "https://json.schemastore.org/sarif-2.1.0.json",
     version: "2.1.0",
@@ -70,6 +86,17 @@ export function renderSarif(report: Report, afterPlan = false): string {
           driver: { name: "aks-acr-guard", version: packageVersion(), informationUri: TOOL_URI, rules },
         },
         automationDetails: { id: `aks-acr-guard/${report.command}/` },
+        // Suppressions to review: the run's configuration, not a finding of the environment.
+        invocations: [
+          {
+            executionSuccessful: true,
+            toolConfigurationNotifications: report.stale.map((st) => ({
+              level: "warning" as const,
+              message: { text: `suppression ${staleLine(st)}` },
+              descriptor: { id: st.policy },
+            })),
+          },
+        ],
         results,
       },
     ],
@@ -83,13 +110,16 @@ const ghProperty = (s: string) => ghData(s).replace(/:/g, "%3A").replace(/,/g, "
 
 /** One `::error` (mandatory) or `::warning` (advisory) workflow command per finding: an annotation. */
 export function renderGithub(report: Report, afterPlan = false): string {
-  return judged(report, afterPlan)
-    .map(
+  return [
+    ...judged(report, afterPlan).map(
       (f) =>
         `::${f.level === "mandatory" ? "error" : "warning"} title=${ghProperty(`${f.policy} on ${f.resource}`)}::` +
         ghData(f.message),
-    )
-    .join("\n");
+    ),
+    ...report.stale.map(
+      (st) => `::warning title=${ghProperty("suppression to review")}::${ghData(staleLine(st))}`,
+    ),
+  ].join("\n");
 }
 
 /** Azure Pipelines' escaping of a logging command's message, and of a property value. */
@@ -98,11 +128,15 @@ const adoProperty = (s: string) => adoData(s).replace(/;/g, "%3B").replace(/\]/g
 
 /** One `##vso[task.logissue]` per finding: an error (mandatory) or a warning (advisory) on the run. */
 export function renderAzureDevops(report: Report, afterPlan = false): string {
-  return judged(report, afterPlan)
-    .map(
+  return [
+    ...judged(report, afterPlan).map(
       (f) =>
         `##vso[task.logissue type=${f.level === "mandatory" ? "error" : "warning"};code=${adoProperty(f.policy)}]` +
         adoData(`${f.policy} on ${f.resource}: ${f.message}`),
-    )
-    .join("\n");
+    ),
+    ...report.stale.map(
+      (st) =>
+        `##vso[task.logissue type=warning;code=${adoProperty(st.policy)}]${adoData(`suppression ${staleLine(st)}`)}`,
+    ),
+  ].join("\n");
 }

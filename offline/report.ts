@@ -5,6 +5,7 @@
  */
 import { Diagnostic } from "./analyzer";
 import { LeftFinding, leftFindings } from "./left";
+import { StaleSuppression, staleLine, SuppressedFinding } from "./suppressed";
 import { PlannedResource, PreviewReport } from "./preview";
 import { PolicyResourceInput, urnOf } from "./resources";
 import { pathDiagram, type PrintsNow, type TraceHop, type TracePath, type TraceReport } from "./trace";
@@ -61,6 +62,8 @@ export interface Finding {
   resourceId: string;
   /** Its type and name, as a person reads it. */
   resource: string;
+  /** The Pulumi URN the finding is reported on. */
+  urn: string;
   message: string;
 }
 
@@ -102,6 +105,12 @@ export interface Report {
    * them, without the messages (the findings carry those): what the markdown's diagrams draw.
    */
   paths: ReportPath[];
+  /** `--suppressions`: the findings it hides, with the suppression's reason and date. */
+  suppressed: SuppressedFinding[];
+  /** `preview`: the findings after the plan it hides. */
+  suppressedAfter: SuppressedFinding[];
+  /** Suppressions that expired or match no finding. */
+  stale: StaleSuppression[];
 }
 
 export type ReportPath = Pick<TracePath, "cluster" | "registry" | "image" | "verdict" | "certain"> & {
@@ -147,6 +156,7 @@ export function findingsOf(ds: Diagnostic[], resources: readonly PolicyResourceI
       cause: CAUSE_OF[d.policyName] ?? d.policyName,
       resourceId: armId ?? name,
       resource: `${type} '${name}'`,
+      urn: d.urn,
       message: body,
     };
   });
@@ -200,6 +210,9 @@ export function makeReport(
     },
     policies: parts.policies ?? [],
     paths: parts.paths ?? [],
+    suppressed: [],
+    suppressedAfter: [],
+    stale: [],
   };
 }
 
@@ -309,6 +322,7 @@ export function renderText(r: Report): string {
     "",
     ...nowLines(r).map((l) => l.replace(/^- /, "  ")),
     ...grouped("Findings in the recorded environment:", r.findings),
+    ...suppressionLines(r).map((l) => l.replace(/^- /, "  ")),
   ];
   if (r.command === "preview") {
     out.push(...planLines(r));
@@ -329,6 +343,23 @@ export function renderText(r: Report): string {
     }
   }
   return out.join("\n");
+}
+
+/** The findings suppressions hide, and the suppressions to review (a list, for text and markdown alike). */
+function suppressionLines(r: Report): string[] {
+  const out: string[] = [];
+  const hidden = [
+    ...r.suppressed,
+    ...r.suppressedAfter.filter((a) => !r.suppressed.some((b) => b.urn === a.urn && b.policy === a.policy)),
+  ];
+  if (hidden.length > 0)
+    out.push(
+      "Suppressed (--suppressions):",
+      ...hidden.map((f) => `- ${f.level} ${f.policy} on ${f.resource}: "${f.reason}", until ${f.expires}`),
+      "",
+    );
+  if (r.stale.length > 0) out.push("Suppressions to review:", ...r.stale.map((s) => `- ${staleLine(s)}`), "");
+  return out;
 }
 
 /** One line: what was found, and what is left after the plan. */
@@ -459,6 +490,10 @@ export function renderMarkdown(r: Report, limit = MARKDOWN_LIMIT): string {
   page.line("", "### Findings", "");
   table("findings", r.findings);
   page.line("");
+  page.groups(
+    "suppressions",
+    suppressionLines(r).map((l) => [l.endsWith(":") ? `**${inert(l)}**` : inert(l)]),
+  );
   page.groups(
     "findings' details",
     r.findings.map((f) => [

@@ -1,6 +1,7 @@
 // Every policy of the pack, in CAUSES.md's order. Importing this list starts no server.
 import { Policies, Policy, ReportViolation, StackValidationPolicy } from "@pulumi/policy";
 import { reportedUrn } from "../core/topology";
+import { honouringSuppressions } from "./lib/suppressions";
 import { acrAdminUserDisabled } from "./acr-admin-user-disabled";
 import { acrFirewallAksEgress, acrFirewallAksEgressUnverified } from "./acr-firewall-aks-egress";
 import { acrNetworkRulesSku } from "./acr-network-rules-sku";
@@ -68,4 +69,4 @@ export const policies: Policies = (<Policies>[
   acrNetworkRulesSku,
   acrPublicNetworkOpen,
   k8sImageTagPinned,
-]).map(reportingOnObservers);
+]).map((p) => honouringSuppressions(reportingOnObservers(p)));

@@ -91,6 +91,42 @@ describe("the policy pack's config and switches under the real engine", function
     assert.ok(allowed.ok, allowed.error);
   });
 
+  it("honours suppressions in --policy-pack-config: one in force hides the finding, an expired one says so, one without a date is refused", async () => {
+    const stack = await deployed(ctx, scenario("kubelet-without-acrpull"), "suppressions");
+    const strict = await preview(ctx, stack, { policyPack: true });
+    const pull = strict.findings.filter((f) => f.policy === "aks-acr-pull-role" && f.level === "mandatory");
+    assert.ok(pull.length > 0, strict.findings.map(line).join("\n"));
+    const suppress = (expires: string) => ({
+      "aks-acr-pull-role": {
+        suppressions: pull.map((f) => ({
+          resource: f.resource,
+          reason: "granted by hand (PLAT-1)",
+          expires,
+        })),
+      },
+    });
+    const hidden = await preview(ctx, stack, { policyPack: true, policyConfig: suppress("2999-12-31") });
+    assert.deepEqual(
+      hidden.findings.filter((f) => f.policy === "aks-acr-pull-role"),
+      [],
+      hidden.findings.map(line).join("\n"),
+    );
+    assert.ok(hidden.ok, hidden.error);
+    const expired = await preview(ctx, stack, { policyPack: true, policyConfig: suppress("2020-01-31") });
+    const back = expired.findings.filter((f) => f.policy === "aks-acr-pull-role");
+    assert.equal(back.length, pull.length);
+    assert.ok(
+      back.every((f) => /suppression \("granted by hand \(PLAT-1\)"\) expired on 2020-01-31/.test(f.message)),
+    );
+    assert.equal(expired.ok, false);
+    const undated = await preview(ctx, stack, {
+      policyPack: true,
+      policyConfig: { "aks-acr-pull-role": { suppressions: [{ resource: "x", reason: "no date" }] } },
+    });
+    assert.equal(undated.ok, false);
+    assert.match(undated.error ?? "", /expires/);
+  });
+
   it("fails on a config value of the wrong type, naming the policy and the property", async () => {
     const stack = await deployed(ctx, scenario("healthy-public"), "bad-config");
     const r = await preview(ctx, stack, {

@@ -5,7 +5,6 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import Ajv from "ajv";
 import type { Log } from "sarif";
 import { policies } from "../../policies/policies";
 import { fingerprint, renderAzureDevops, renderGithub, renderSarif } from "../../offline/ci-formats";
@@ -13,25 +12,10 @@ import { diagnoseWorld } from "../../offline/preview";
 import { findingsOf, makeReport, Report } from "../../offline/report";
 import { loadWorld } from "../../offline/world";
 import { aksAcrGuard, REPO_ROOT, usePolicyPack } from "../harness";
+import { sarifValidator } from "../harness/sarif";
 
 const SCENARIOS = path.join(REPO_ROOT, "scenarios");
 const NAMES = fs.readdirSync(SCENARIOS).filter((n) => fs.existsSync(path.join(SCENARIOS, n, "world.json")));
-
-function sarifValidator() {
-  const ajv = new Ajv({ schemaId: "id", meta: false, allErrors: true });
-  const draft04 = path.join(
-    path.dirname(require.resolve("ajv/package.json")),
-    "lib",
-    "refs",
-    "json-schema-draft-04.json",
-  );
-  ajv.addMetaSchema(JSON.parse(fs.readFileSync(draft04, "utf8")) as object);
-  return ajv.compile(
-    JSON.parse(
-      fs.readFileSync(path.join(REPO_ROOT, "test", "fixtures", "sarif-schema-2.1.0.json"), "utf8"),
-    ) as object,
-  );
-}
 
 describe("reports for CI systems", () => {
   const { pack } = usePolicyPack();

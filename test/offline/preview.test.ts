@@ -729,6 +729,7 @@ describe("the reports", () => {
         "policy",
         "resource",
         "resourceId",
+        "urn",
       ]);
     }
     const pull = json.findings.find((f) => f.policy === "aks-acr-pull-role")!;
@@ -756,6 +757,9 @@ describe("the reports", () => {
       "notes",
       "summary",
       "mandatoryAfter",
+      // Every field the report and a finding have, whatever the list above forgets.
+      ...Object.keys(json),
+      ...Object.keys(json.findings[0]),
     ]) {
       assert.match(schema, new RegExp(`\`${key}\``), `docs/report-schema.md documents ${key}`);
     }
