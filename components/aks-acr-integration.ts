@@ -3,7 +3,7 @@ import { getClientConfigOutput } from "@pulumi/azure-native/authorization";
 import { listManagedClusterUserCredentialsOutput } from "@pulumi/azure-native/containerservice";
 import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import { requireArmId, resourceName } from "../core/arm-id";
-import { IntegrationPlan, planIntegration } from "../core/integration";
+import { IntegrationPlan, planIntegration, commandLine, PolicyCommand } from "../core/integration";
 import { childKey } from "../core/names";
 import { AcrImagePullSecret } from "./acr-image-pull-secret";
 import { AcrPullAccess } from "./acr-pull-access";
@@ -66,8 +66,8 @@ export interface AksAcrIntegrationArgs {
 export interface IntegrationSummary {
   /** The components declared, as `<Class> <name>`. */
   declared: string[];
-  /** What only a command fixes, as `<policy>: <command>`. */
-  commands: string[];
+  /** What only a command fixes, each with the policy whose finding it fixes. */
+  commands: PolicyCommand[];
   notes: string[];
 }
 
@@ -145,7 +145,7 @@ export class AksAcrIntegration extends pulumi.ComponentResource {
       declared.push(`${kind} ${componentName}`);
       for (const r of resources) if (r) registered.push(r.urn);
     };
-    const commands = plan.commands.map((c) => `${c.policy}: ${c.command}`);
+    const commands = plan.commands;
     if (plan.pullRole) {
       const pull = new AcrPullAccess(
         `${name}-pull`,
@@ -182,7 +182,7 @@ export class AksAcrIntegration extends pulumi.ComponentResource {
       );
       note("AcrImagePullSecret", `${name}-pull-secret`, [secret.secret, secret.serviceAccountPatch]);
     }
-    let egressCommands: pulumi.Output<string[]> = pulumi.output([]);
+    let egressCommands: pulumi.Output<PolicyCommand[]> = pulumi.output([]);
     if (plan.egress) {
       const egress = new RegistryEgressAccess(
         `${name}-egress`,
@@ -190,9 +190,11 @@ export class AksAcrIntegration extends pulumi.ComponentResource {
         parent,
       );
       note("RegistryEgressAccess", `${name}-egress`, []);
-      egressCommands = egress.commands.apply((cs) => cs.map((c) => `acr-firewall-aks-egress: ${c}`));
+      egressCommands = egress.commands.apply((cs) =>
+        cs.map((command) => ({ policy: "acr-firewall-aks-egress", command })),
+      );
     }
-    for (const c of commands) void pulumi.log.warn(`not declarable, run: ${c}`, this);
+    for (const c of commands) void pulumi.log.warn(`not declarable, run: ${commandLine(c)}`, this);
     for (const n of plan.notes) void pulumi.log.warn(n, this);
     return pulumi.all([egressCommands, pulumi.all(registered)]).apply(([more]) => ({
       declared,

@@ -49,6 +49,17 @@ export interface IntegrationTarget {
   egressIps?: string[];
 }
 
+/** A command that fixes what no declaration can, with the policy whose finding it fixes. */
+export interface PolicyCommand {
+  policy: string;
+  command: string;
+}
+
+/** How a report prints one: `<policy>: <command>`. */
+export function commandLine(c: PolicyCommand): string {
+  return `${c.policy}: ${c.command}`;
+}
+
 export interface IntegrationPlan {
   pullRole?: { principalId: string; abac: boolean };
   dns?: { zoneId: string; vnetIds: string[]; privateEndpointId?: string };
@@ -61,7 +72,7 @@ export interface IntegrationPlan {
     priority: number;
   };
   /** What only a command fixes, each with the policy that reports it. */
-  commands: { policy: string; command: string }[];
+  commands: PolicyCommand[];
   /** Why a fix could not be decided (e.g. the pulling identity is not known). */
   notes: string[];
 }

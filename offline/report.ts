@@ -3,6 +3,8 @@
  * a tree, findings after), JSON with a stable schema (docs/report-schema.md), and markdown for a
  * pull-request comment with a Mermaid diagram of the path cluster -> network -> registry.
  */
+import { commandLine, PolicyCommand } from "../core/integration";
+import { GUIDES } from "../policies/policies";
 import { Diagnostic } from "./analyzer";
 import { LeftFinding, leftFindings } from "./left";
 import { StaleSuppression, staleLine, SuppressedFinding } from "./suppressed";
@@ -11,48 +13,10 @@ import { PolicyResourceInput, urnOf } from "./resources";
 import { pathDiagram, type PrintsNow, type TraceHop, type TracePath, type TraceReport } from "./trace";
 
 /** The cause in Microsoft's article (CAUSES.md) each policy stands for; the report groups by it. */
-export const CAUSE_OF: Record<string, string> = {
-  "aks-acr-pull-role": "401 Unauthorized: no pull role for the kubelet identity (solutions 1 and 3)",
-  "aks-acr-pull-role-unverified":
-    "401 Unauthorized: a pull role the stack cannot confirm (a guessed pair, an unrecorded ABAC mode, a group's members; unverified)",
-  "aks-sp-secret-valid": "401 Unauthorized: the service principal's secret has expired (solution 2)",
-  "aks-sp-secret-expiring": "401 Unauthorized: the service principal's secret expires soon (solution 2)",
-  "aks-kubelet-identity-on-vmss":
-    "401 Unauthorized: the kubelet identity is missing from the node pools (solution 4)",
-  "k8s-acr-pull-secret-valid": "401 Unauthorized: the image pull secret is wrong (solutions 5 and 6)",
-  "k8s-acr-pull-secret-valid-unverified":
-    "401 Unauthorized: the image pull secret is wrong (solutions 5 and 6)",
-  "k8s-acr-image-reference": "Image not found: the image reference is wrong",
-  "k8s-acr-image-reference-unverified":
-    "401 Unauthorized: the image names its registry in a form older nodes' credential provider does not match",
-  "k8s-acr-registry-known": "Image not found: a registry outside the stack and the allow-list",
-  "acr-private-dns-link":
-    "403 Forbidden (or i/o timeout): the private DNS zone does not send the cluster to the private endpoint (not linked, records missing or stale)",
-  "acr-private-dns-link-unverified":
-    "403 Forbidden: the private DNS path, where the stack cannot show it (unverified)",
-  "acr-firewall-aks-egress": "403 Forbidden: the registry's network rules refuse the cluster (solution 2)",
-  "acr-firewall-aks-egress-unverified":
-    "403 Forbidden: the registry's network rules, where the stack cannot show the path (unverified)",
-  "aks-acr-vnet-peering":
-    "443 i/o timeout: no route to the private endpoint (VNets not peered, connection not Approved; solution 1)",
-  "aks-acr-vnet-peering-unverified":
-    "443 i/o timeout: VNet peering, on registries the stack cannot tie to the cluster (unverified)",
-  "aks-acr-hub-firewall": "443 i/o timeout: the hub firewall blocks the registry (solution 2)",
-  "aks-acr-hub-firewall-unverified":
-    "443 i/o timeout: the hub firewall, where the stack cannot show its rules' sources or pairs (unverified)",
-  "k8s-workload-os-selector": "No match for platform in manifest: workload OS not pinned",
-  "aks-subnet-nsg-acr":
-    "NSGs and route tables on the cluster subnets (TLS handshake timeout through an appliance)",
-  "k8s-image-architecture":
-    "No match for platform in manifest: the image lacks the node pool's CPU architecture",
-  "k8s-workload-arch-selector": "No match for platform in manifest: workload CPU architecture not pinned",
-  "k8s-image-pull-qps": "Pull QPS exceeded: workloads that pull on every start",
-  "acr-admin-user-disabled": "Hygiene: the registry's admin user",
-  "aks-acr-least-privilege": "Hygiene: more than AcrPull",
-  "acr-network-rules-sku": "Network rules need the Premium SKU",
-  "acr-public-network-open": "Hygiene: registry open to everyone",
-  "k8s-image-tag-pinned": "Hygiene: unpinned image tags",
-};
+/** The cause in Microsoft's article a policy stands for, as its guide declares it. */
+export function causeOf(policy: string): string {
+  return GUIDES[policy]?.cause ?? policy;
+}
 
 export interface Finding {
   policy: string;
@@ -87,7 +51,7 @@ export interface Report {
   findings: Finding[];
   plan: PlanEntry[];
   after: Finding[];
-  commands: string[];
+  commands: PolicyCommand[];
   /** `preview` only: each finding in `after`, with why the plan leaves it, the config that would fix it, and the fix. */
   left: LeftFinding[];
   /** `preview` only: what the program could not decide (it logs them as warnings too). */
@@ -153,7 +117,7 @@ export function findingsOf(ds: Diagnostic[], resources: readonly PolicyResourceI
     return {
       policy: d.policyName,
       level: d.enforcementLevel,
-      cause: CAUSE_OF[d.policyName] ?? d.policyName,
+      cause: causeOf(d.policyName),
       resourceId: armId ?? name,
       resource: `${type} '${name}'`,
       urn: d.urn,
@@ -181,7 +145,7 @@ export function makeReport(
     findings: Finding[];
     plan?: PlanEntry[];
     after?: Finding[];
-    commands?: string[];
+    commands?: PolicyCommand[];
     notes?: string[];
     now?: PrintsNow[];
     policies?: ReportPolicy[];
@@ -202,7 +166,7 @@ export function makeReport(
     commands: parts.commands ?? [],
     left: parts.after ? leftFindings(parts.after, parts.commands ?? []) : [],
     notes: parts.notes ?? [],
-    now: (parts.now ?? []).map((n) => ({ ...n, cause: CAUSE_OF[n.policy] ?? n.policy })),
+    now: (parts.now ?? []).map((n) => ({ ...n, cause: causeOf(n.policy) })),
     summary: {
       mandatory: count(parts.findings, "mandatory"),
       advisory: count(parts.findings, "advisory"),
@@ -234,7 +198,7 @@ export function previewReportOf(
     findings: findingsOf(r.before, r.resources),
     plan: planEntries(r.plan),
     after: findingsOf(r.after, [...r.resources, ...r.declared]),
-    commands: (r.outputs.commands as string[] | undefined) ?? [],
+    commands: (r.outputs.commands as PolicyCommand[] | undefined) ?? [],
     notes: (r.outputs.notes as string[] | undefined) ?? [],
   });
 }
@@ -326,7 +290,8 @@ export function renderText(r: Report): string {
   ];
   if (r.command === "preview") {
     out.push(...planLines(r));
-    if (r.commands.length > 0) out.push("Not declarable, run:", ...r.commands.map((c) => `  ${c}`), "");
+    if (r.commands.length > 0)
+      out.push("Not declarable, run:", ...r.commands.map((c) => `  ${commandLine(c)}`), "");
     if (r.notes.length > 0) out.push("The program could not decide:", ...r.notes.map((n) => `  ${n}`), "");
     out.push(...grouped("Findings with the plan applied:", r.after));
     if (r.left.length > 0) {
@@ -516,7 +481,7 @@ export function renderMarkdown(r: Report, limit = MARKDOWN_LIMIT): string {
     page.line("");
     if (r.commands.length > 0) {
       page.line("### Not declarable: run", "");
-      page.groups("commands", [fenced("sh", r.commands)]);
+      page.groups("commands", [fenced("sh", r.commands.map(commandLine))]);
       page.line("");
     }
     if (r.notes.length > 0) {

@@ -2,6 +2,7 @@ import { ResourceValidationPolicy } from "@pulumi/policy";
 import { kindOf } from "../core/tokens";
 import { readBool, readString, UNKNOWN } from "../core/values";
 import { deferToPreview, resourceOf } from "./lib/stack";
+import { Guides, REGISTRY_OWNED } from "./lib/guide";
 
 export const acrAdminUserDisabled: ResourceValidationPolicy = {
   name: "acr-admin-user-disabled",
@@ -29,5 +30,13 @@ export const acrAdminUserDisabled: ResourceValidationPolicy = {
         "Fix: pull with the kubelet identity (declare aks-acr-guard's AcrPullAccess), move any pull secret off the admin " +
         `credentials, then set adminUserEnabled: false, or run: az acr update -n ${shown} --admin-enabled false`,
     );
+  },
+};
+
+/** What the reports say of this policy: the article's cause, the pull steps it reports, and why the program's plan leaves a finding (policies/lib/guide.ts). */
+export const guides: Guides = {
+  "acr-admin-user-disabled": {
+    cause: "Hygiene: the registry's admin user",
+    left: { why: REGISTRY_OWNED, config: "none" },
   },
 };

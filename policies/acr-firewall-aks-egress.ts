@@ -1,4 +1,5 @@
 import { pairPolicies } from "./lib/pair-check";
+import { Guides, NS, PULLS, REGISTRY_OWNED, UNVERIFIED } from "./lib/guide";
 
 const NAME = "acr-firewall-aks-egress";
 
@@ -14,3 +15,19 @@ export const [acrFirewallAksEgress, acrFirewallAksEgressUnverified] = pairPolici
     "--ip-address <egress-ip>`), or give the cluster a private endpoint it can reach.",
   unverifiedCases: "registries reached through private endpoints the stack does not show",
 });
+
+/** What the reports say of this policy: the article's cause, the pull steps it reports, and why the program's plan leaves a finding (policies/lib/guide.ts). */
+export const guides: Guides = {
+  [NAME]: {
+    cause: "403 Forbidden: the registry's network rules refuse the cluster (solution 2)",
+    steps: ["admit"],
+    left: {
+      why: `${REGISTRY_OWNED}; the program prints the network-rule commands instead (RegistryEgressAccess)`,
+      config: `${NS}:egressIps adds egress IPs the records do not show (an appliance's) to those commands`,
+    },
+  },
+  [`${NAME}-unverified`]: {
+    cause: "403 Forbidden: the registry's network rules, where the stack cannot show the path (unverified)",
+    left: { why: UNVERIFIED, config: PULLS },
+  },
+};

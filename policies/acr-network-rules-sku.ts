@@ -2,6 +2,7 @@ import { StackValidationPolicy } from "@pulumi/policy";
 import { registryPrivateEndpoints } from "../core/topology";
 import { read, readArray, readString, UNKNOWN, known } from "../core/values";
 import { deferToPreview, topologyOf } from "./lib/stack";
+import { Guides, REGISTRY_OWNED } from "./lib/guide";
 
 export const acrNetworkRulesSku: StackValidationPolicy = {
   name: "acr-network-rules-sku",
@@ -43,5 +44,13 @@ export const acrNetworkRulesSku: StackValidationPolicy = {
       );
     }
     if (pending) deferToPreview(pending);
+  },
+};
+
+/** What the reports say of this policy: the article's cause, the pull steps it reports, and why the program's plan leaves a finding (policies/lib/guide.ts). */
+export const guides: Guides = {
+  "acr-network-rules-sku": {
+    cause: "Network rules need the Premium SKU",
+    left: { why: REGISTRY_OWNED, config: "none" },
   },
 };

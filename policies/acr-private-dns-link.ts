@@ -1,4 +1,5 @@
 import { pairPolicies } from "./lib/pair-check";
+import { Guides, NS, PULLS } from "./lib/guide";
 
 const NAME = "acr-private-dns-link";
 const URL =
@@ -21,3 +22,25 @@ export const [acrPrivateDnsLink, acrPrivateDnsLinkUnverified] = pairPolicies({
   url: URL,
   remediationSteps: REMEDIATION,
 });
+
+/** What the reports say of this policy: the article's cause, the pull steps it reports, and why the program's plan leaves a finding (policies/lib/guide.ts). */
+export const guides: Guides = {
+  [NAME]: {
+    cause:
+      "403 Forbidden (or i/o timeout): the private DNS zone does not send the cluster to the private endpoint (not linked, records missing or stale)",
+    steps: ["resolve"],
+    left: {
+      why:
+        "the program links the zone it finds through the endpoint's DNS zone group, or the privatelink.azurecr.io " +
+        "zones of the cluster's, registry's and endpoint VNets' subscriptions; it found none it can link",
+      config: `${NS}:privateDnsZoneId (the privatelink.azurecr.io zone the cluster's names resolve in)`,
+    },
+  },
+  [`${NAME}-unverified`]: {
+    cause: "403 Forbidden: the private DNS path, where the stack cannot show it (unverified)",
+    left: {
+      why: "the cluster's VNet resolves names through DNS servers the records do not show, so which zone answers is not known",
+      config: `${PULLS}; the DNS servers' VNet in the recording (or a zone link from it)`,
+    },
+  },
+};

@@ -6,6 +6,7 @@ import { RegistryNode, registryPrivateEndpoints, Topology } from "../core/topolo
 import { read, readArray, readString, known, UNKNOWN } from "../core/values";
 import { PolicyConfigError } from "./lib/config";
 import { deferToPreview, topologyOf } from "./lib/stack";
+import { Guides, REGISTRY_OWNED } from "./lib/guide";
 
 const NAME = "acr-public-network-open";
 
@@ -110,3 +111,11 @@ function admitCommands(topo: Topology, reg: RegistryNode): string {
     ? `, or ${[...ips].map((ip) => `az acr network-rule add -n ${reg.label} --ip-address ${ip}`).join(" && ")}`
     : "; the stack shows no egress IP of a cluster that pulls from it";
 }
+
+/** What the reports say of this policy: the article's cause, the pull steps it reports, and why the program's plan leaves a finding (policies/lib/guide.ts). */
+export const guides: Guides = {
+  [NAME]: {
+    cause: "Hygiene: registry open to everyone",
+    left: { why: REGISTRY_OWNED, config: "none" },
+  },
+};

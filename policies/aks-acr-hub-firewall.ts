@@ -1,4 +1,5 @@
 import { pairPolicies } from "./lib/pair-check";
+import { Guides, NS, PULLS } from "./lib/guide";
 
 const NAME = "aks-acr-hub-firewall";
 
@@ -16,3 +17,23 @@ export const [aksAcrHubFirewall, aksAcrHubFirewallUnverified] = pairPolicies({
     "--destination-ports 443 --ip-protocols TCP`).",
   unverifiedCases: "firewall rules that name IP groups the stack does not show",
 });
+
+/** What the reports say of this policy: the article's cause, the pull steps it reports, and why the program's plan leaves a finding (policies/lib/guide.ts). */
+export const guides: Guides = {
+  [NAME]: {
+    cause: "443 i/o timeout: the hub firewall blocks the registry (solution 2)",
+    steps: ["route", "layers"],
+    left: {
+      why: "the program declares a hub firewall rule only for the firewall policy it is given",
+      config: `${NS}:firewallPolicyId (the hub firewall policy the cluster's egress goes through)`,
+    },
+  },
+  [`${NAME}-unverified`]: {
+    cause:
+      "443 i/o timeout: the hub firewall, where the stack cannot show its rules' sources or pairs (unverified)",
+    left: {
+      why: "the rules' sources or the pull pairs are not in the records, so the program does not guess a rule",
+      config: `${PULLS}; ${NS}:firewallPolicyId`,
+    },
+  },
+};

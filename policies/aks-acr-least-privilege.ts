@@ -3,6 +3,7 @@ import { excessGrants } from "../core/grants";
 import { pullPairs } from "../core/pull-pairs";
 import { declaredPulls, PULLS_SCHEMA } from "./lib/config";
 import { topologyOf } from "./lib/stack";
+import { Guides } from "./lib/guide";
 
 const NAME = "aks-acr-least-privilege";
 
@@ -33,5 +34,16 @@ export const aksAcrLeastPrivilege: StackValidationPolicy = {
         );
       }
     }
+  },
+};
+
+/** What the reports say of this policy: the article's cause, the pull steps it reports, and why the program's plan leaves a finding (policies/lib/guide.ts). */
+export const guides: Guides = {
+  [NAME]: {
+    cause: "Hygiene: more than AcrPull",
+    left: {
+      why: "the broader role assignment is not the program's; removing someone's grant is left to its owner",
+      config: "none",
+    },
   },
 };

@@ -8,6 +8,7 @@ import { ClusterNode, hasObserver, perTopology, RegistryNode, Topology } from ".
 import { known, readString } from "../core/values";
 import { declaredPulls, GUID_LIST_SCHEMA, guidList, PULLS_SCHEMA } from "./lib/config";
 import { deferToPreview, Evaluation, Finding, topologyOf } from "./lib/stack";
+import { Guides, NS, PULLS } from "./lib/guide";
 
 const NAME = "aks-acr-pull-role";
 
@@ -307,3 +308,29 @@ function message(
   );
   return lines.join("\n");
 }
+
+/** What the reports say of this policy: the article's cause, the pull steps it reports, and why the program's plan leaves a finding (policies/lib/guide.ts). */
+export const guides: Guides = {
+  [NAME]: {
+    cause: "401 Unauthorized: no pull role for the kubelet identity (solutions 1 and 3)",
+    steps: ["authenticate", "authorize"],
+    left: {
+      why:
+        "the program declares the pull role only when it knows the pulling identity and the registry's role " +
+        "assignment mode (a service-principal cluster's object id is not in its records); and a registry that refuses the " +
+        "token the nodes' credential provider asks for is the registry's setting or the cluster's version, which it does not " +
+        "own; nor can a role let a managed identity pull from another tenant's registry",
+      config: `${NS}:principalObjectId (the pulling identity's object id); the registry's roleAssignmentMode read by the observer`,
+    },
+  },
+  [`${NAME}-unverified`]: {
+    cause:
+      "401 Unauthorized: a pull role the stack cannot confirm (a guessed pair, an unrecorded ABAC mode, a group's members; unverified)",
+    left: {
+      why:
+        "what would make it certain is not in the recording (which registries the cluster pulls from, the registry's " +
+        "role assignment mode, or the members of a group that holds the role), so the program does not guess a fix for it",
+      config: `${PULLS}; a group's members or the registry's mode come from reading them (the finding's command)`,
+    },
+  },
+};

@@ -1,6 +1,7 @@
 import { StackValidationPolicy } from "@pulumi/policy";
 import { kubeletOnScaleSets } from "../core/path/identity";
 import { deferToPreview, topologyOf } from "./lib/stack";
+import { Guides } from "./lib/guide";
 
 export const aksKubeletIdentityOnVmss: StackValidationPolicy = {
   name: "aks-kubelet-identity-on-vmss",
@@ -22,5 +23,17 @@ export const aksKubeletIdentityOnVmss: StackValidationPolicy = {
       for (const m of h?.fails ?? []) reportViolation(m, cluster.res.urn);
     }
     if (pending) deferToPreview(pending);
+  },
+};
+
+/** What the reports say of this policy: the article's cause, the pull steps it reports, and why the program's plan leaves a finding (policies/lib/guide.ts). */
+export const guides: Guides = {
+  "aks-kubelet-identity-on-vmss": {
+    cause: "401 Unauthorized: the kubelet identity is missing from the node pools (solution 4)",
+    steps: ["authenticate"],
+    left: {
+      why: "AKS owns the node pools' scale sets; only AKS can put the kubelet identity back on them",
+      config: "none: reconcile the cluster (the command below)",
+    },
   },
 };

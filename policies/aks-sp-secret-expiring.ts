@@ -4,6 +4,7 @@ import { UNKNOWN } from "../core/values";
 import { PolicyConfigError } from "./lib/config";
 import { day, SP_SECRET_STEPS, SP_SECRET_URL, spSecretFix } from "./lib/sp-secret";
 import { deferToPreview, topologyOf } from "./lib/stack";
+import { Guides } from "./lib/guide";
 
 const NAME = "aks-sp-secret-expiring";
 const DAY_MS = 86_400_000;
@@ -49,5 +50,16 @@ export const aksSpSecretExpiring: StackValidationPolicy = {
       );
     }
     if (pending) deferToPreview(pending);
+  },
+};
+
+/** What the reports say of this policy: the article's cause, the pull steps it reports, and why the program's plan leaves a finding (policies/lib/guide.ts). */
+export const guides: Guides = {
+  [NAME]: {
+    cause: "401 Unauthorized: the service principal's secret expires soon (solution 2)",
+    left: {
+      why: "a service principal's secret lives in Microsoft Entra ID; no declaration of this program renews it",
+      config: "none: reset the secret before it expires (the command below)",
+    },
   },
 };

@@ -2,6 +2,7 @@ import { StackValidationPolicy } from "@pulumi/policy";
 import { spSecretValid } from "../core/path/identity";
 import { SP_SECRET_STEPS, SP_SECRET_URL } from "./lib/sp-secret";
 import { deferToPreview, topologyOf } from "./lib/stack";
+import { Guides } from "./lib/guide";
 
 export const aksSpSecretValid: StackValidationPolicy = {
   name: "aks-sp-secret-valid",
@@ -21,5 +22,18 @@ export const aksSpSecretValid: StackValidationPolicy = {
       for (const m of h?.fails ?? []) reportViolation(m, cluster.res.urn);
     }
     if (pending) deferToPreview(pending);
+  },
+};
+
+/** What the reports say of this policy: the article's cause, the pull steps it reports, and why the program's plan leaves a finding (policies/lib/guide.ts). */
+export const guides: Guides = {
+  "aks-sp-secret-valid": {
+    cause: "401 Unauthorized: the service principal's secret has expired (solution 2)",
+    steps: ["authenticate"],
+    left: {
+      why: "a service principal's secret lives in Microsoft Entra ID; no declaration of this program renews it",
+      config:
+        "none: reset the secret and update the cluster (the command below), or move the cluster to a managed identity",
+    },
   },
 };

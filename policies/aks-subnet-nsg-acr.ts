@@ -3,6 +3,7 @@ import { hopsOf, pullPath } from "../core/path";
 import { pullPairs } from "../core/pull-pairs";
 import { declaredPulls, ipv4List, ipv4ListSchema, PULLS_SCHEMA } from "./lib/config";
 import { deferToPreview, topologyOf } from "./lib/stack";
+import { Guides } from "./lib/guide";
 
 const NAME = "aks-subnet-nsg-acr";
 
@@ -43,5 +44,18 @@ export const aksSubnetNsgAcr: StackValidationPolicy = {
       }
     }
     if (pending) deferToPreview(pending);
+  },
+};
+
+/** What the reports say of this policy: the article's cause, the pull steps it reports, and why the program's plan leaves a finding (policies/lib/guide.ts). */
+export const guides: Guides = {
+  [NAME]: {
+    cause: "NSGs and route tables on the cluster subnets (TLS handshake timeout through an appliance)",
+    steps: ["route"],
+    left: {
+      why: "network security groups and route tables belong to the network's owners, not to this program",
+      config:
+        "policy config `knownApplianceIps` when the route's next hop is the hub firewall; otherwise none",
+    },
   },
 };

@@ -5,6 +5,7 @@ import { perTopology, Topology } from "../core/topology";
 import { describeWorkload } from "../core/workloads";
 import { ALLOWED_LOGIN_SERVERS_SCHEMA, judgedImages } from "./lib/images";
 import { deferToPreview, topologyOf } from "./lib/stack";
+import { Guides, WORKLOAD } from "./lib/guide";
 
 const NAME = "k8s-acr-image-reference";
 
@@ -96,3 +97,21 @@ function decide(args: StackValidationArgs, topo: Topology): ImageFindings {
   }
   return { findings, doubts, pending };
 }
+
+/** What the reports say of this policy: the article's cause, the pull steps it reports, and why the program's plan leaves a finding (policies/lib/guide.ts). */
+export const guides: Guides = {
+  [NAME]: {
+    cause: "Image not found: the image reference is wrong",
+    steps: ["authenticate", "content"],
+    left: { why: WORKLOAD, config: "none: correct the image in the workload" },
+  },
+  [`${NAME}-unverified`]: {
+    cause:
+      "401 Unauthorized: the image names its registry in a form older nodes' credential provider does not match",
+    steps: ["authenticate"],
+    left: {
+      why: WORKLOAD,
+      config: "none: name the registry by its login server in the workload, or upgrade the node image",
+    },
+  },
+};

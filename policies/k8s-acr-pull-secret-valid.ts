@@ -1,6 +1,7 @@
 import { StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { PULL_SECRET_POLICY, PullSecretFinding, pullSecretFindings } from "../core/path/pull-secret";
 import { deferToPreview, Evaluation, topologyOf } from "./lib/stack";
+import { Guides, NS } from "./lib/guide";
 
 const NAME = PULL_SECRET_POLICY;
 
@@ -52,3 +53,26 @@ function evaluate(args: StackValidationArgs): Evaluation {
   const on = (f: PullSecretFinding) => ({ message: f.message, urn: f.res.urn });
   return { certain: found.certain.map(on), unverified: found.unverified.map(on), pending: found.pending };
 }
+
+/** What the reports say of this policy: the article's cause, the pull steps it reports, and why the program's plan leaves a finding (policies/lib/guide.ts). */
+export const guides: Guides = {
+  [NAME]: {
+    cause: "401 Unauthorized: the image pull secret is wrong (solutions 5 and 6)",
+    steps: ["authenticate"],
+    left: {
+      why: "the pull secret the workload names is declared outside this program",
+      config:
+        `${NS}:pullSecretNamespace declares a pull secret built from live credentials in that namespace; ` +
+        "or pull with the kubelet identity and remove imagePullSecrets",
+    },
+  },
+  [`${NAME}-unverified`]: {
+    cause: "401 Unauthorized: the image pull secret is wrong (solutions 5 and 6)",
+    left: {
+      why:
+        "the secret fails the pull only if the kubelet identity of its cluster cannot pull either, which the records do not " +
+        "show; the program does not guess a fix for it",
+      config: `${NS}:pullSecretNamespace declares a working pull secret; or grant the kubelet identity a pull role (the program's AcrPullAccess)`,
+    },
+  },
+};

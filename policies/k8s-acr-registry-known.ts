@@ -2,6 +2,7 @@ import { StackValidationPolicy } from "@pulumi/policy";
 import { describeWorkload } from "../core/workloads";
 import { ALLOWED_LOGIN_SERVERS_SCHEMA, judgedImages } from "./lib/images";
 import { deferToPreview } from "./lib/stack";
+import { Guides, WORKLOAD } from "./lib/guide";
 
 const NAME = "k8s-acr-registry-known";
 
@@ -35,5 +36,17 @@ export const k8sAcrRegistryKnown: StackValidationPolicy = {
       );
     }
     if (pending) deferToPreview(pending);
+  },
+};
+
+/** What the reports say of this policy: the article's cause, the pull steps it reports, and why the program's plan leaves a finding (policies/lib/guide.ts). */
+export const guides: Guides = {
+  [NAME]: {
+    cause: "Image not found: a registry outside the stack and the allow-list",
+    steps: ["content"],
+    left: {
+      why: WORKLOAD,
+      config: "policy config `allowedLoginServers` if the registry exists; otherwise correct the image",
+    },
   },
 };

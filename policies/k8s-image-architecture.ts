@@ -1,6 +1,7 @@
 import { StackValidationPolicy } from "@pulumi/policy";
 import { architectureFindings } from "../core/path/content";
 import { deferToPreview, topologyOf } from "./lib/stack";
+import { Guides, WORKLOAD } from "./lib/guide";
 
 export { ARCH_SYMPTOM } from "../core/path/content";
 export const ARCH_URL =
@@ -26,5 +27,17 @@ export const k8sImageArchitecture: StackValidationPolicy = {
     const { findings, pending } = architectureFindings(topologyOf(args.resources));
     for (const f of findings) reportViolation(f.message, f.res.urn);
     if (pending) deferToPreview(pending);
+  },
+};
+
+/** What the reports say of this policy: the article's cause, the pull steps it reports, and why the program's plan leaves a finding (policies/lib/guide.ts). */
+export const guides: Guides = {
+  [NAME]: {
+    cause: "No match for platform in manifest: the image lacks the node pool's CPU architecture",
+    steps: ["content"],
+    left: {
+      why: WORKLOAD,
+      config: "none: publish the missing architecture, or pin the workload",
+    },
   },
 };

@@ -4,6 +4,7 @@ import { containerImages, describeWorkload, podSpecOf, workloadKind } from "../c
 import { isUnknown, read, UNKNOWN } from "../core/values";
 import { PolicyConfigError } from "./lib/config";
 import { deferToPreview, resourceOf } from "./lib/stack";
+import { Guides, WORKLOAD } from "./lib/guide";
 
 const NAME = "k8s-image-pull-qps";
 const DEFAULT_MAX = 10;
@@ -91,5 +92,13 @@ export const k8sImagePullQps: ResourceValidationPolicy = {
         `Fix: set imagePullPolicy: IfNotPresent on its containers in ${pod.path}` +
         `${always.some((i) => pinsNothing(i)) ? ", and pin the image by tag or digest" : ""}.`,
     );
+  },
+};
+
+/** What the reports say of this policy: the article's cause, the pull steps it reports, and why the program's plan leaves a finding (policies/lib/guide.ts). */
+export const guides: Guides = {
+  [NAME]: {
+    cause: "Pull QPS exceeded: workloads that pull on every start",
+    left: { why: WORKLOAD, config: "policy config `maxAlwaysPulls`" },
   },
 };

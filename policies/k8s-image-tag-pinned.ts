@@ -2,6 +2,7 @@ import { ResourceValidationPolicy } from "@pulumi/policy";
 import { classifyHost, parseImage, pinning } from "../core/images";
 import { containerImages, describeWorkload, workloadKind } from "../core/workloads";
 import { deferToPreview, resourceOf } from "./lib/stack";
+import { Guides, WORKLOAD } from "./lib/guide";
 
 const NAME = "k8s-image-tag-pinned";
 
@@ -42,5 +43,13 @@ export const k8sImageTagPinned: ResourceValidationPolicy = {
       );
     }
     if (pending) deferToPreview(pending);
+  },
+};
+
+/** What the reports say of this policy: the article's cause, the pull steps it reports, and why the program's plan leaves a finding (policies/lib/guide.ts). */
+export const guides: Guides = {
+  [NAME]: {
+    cause: "Hygiene: unpinned image tags",
+    left: { why: WORKLOAD, config: "none: pin the tag or digest in the workload" },
   },
 };

@@ -4,6 +4,7 @@ import { describeWorkload, knownWorkloads } from "../core/workloads";
 import { UNKNOWN } from "../core/values";
 import { deferToPreview, topologyOf } from "./lib/stack";
 import { ARCH_SYMPTOM, ARCH_URL } from "./k8s-image-architecture";
+import { Guides, NS, WORKLOAD } from "./lib/guide";
 
 const NAME = "k8s-workload-arch-selector";
 
@@ -49,5 +50,16 @@ export const k8sWorkloadArchSelector: StackValidationPolicy = {
       );
     }
     if (pending) deferToPreview(pending);
+  },
+};
+
+/** What the reports say of this policy: the article's cause, the pull steps it reports, and why the program's plan leaves a finding (policies/lib/guide.ts). */
+export const guides: Guides = {
+  [NAME]: {
+    cause: "No match for platform in manifest: workload CPU architecture not pinned",
+    left: {
+      why: WORKLOAD,
+      config: `${NS}:images lets the observer read the image's platforms, which makes this check certain`,
+    },
   },
 };

@@ -5,6 +5,7 @@ import { containerImages, podSpecOf, workloadKind } from "../core/workloads";
 import { UNKNOWN } from "../core/values";
 import { PolicyConfigError } from "./lib/config";
 import { deferToPreview, resourceOf, topologyOf } from "./lib/stack";
+import { Guides, WORKLOAD } from "./lib/guide";
 
 const NAME = "k8s-workload-os-selector";
 
@@ -84,4 +85,17 @@ export const k8sWorkloadOsSelector: StackValidationPolicy &
   },
   validateStack,
   remediateResource,
+};
+
+/** What the reports say of this policy: the article's cause, the pull steps it reports, and why the program's plan leaves a finding (policies/lib/guide.ts). */
+export const guides: Guides = {
+  [NAME]: {
+    cause: "No match for platform in manifest: workload OS not pinned",
+    steps: ["content"],
+    left: {
+      why: WORKLOAD,
+      config:
+        "none: pin kubernetes.io/os in the workload (the pack's remediation does it where remediation runs)",
+    },
+  },
 };

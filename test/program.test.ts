@@ -8,6 +8,7 @@ import { loadWorld } from "../offline/world";
 import { ArmRecord } from "../core/arm-types";
 import { REPO_ROOT } from "./harness";
 import { forgetDeliberateFailures, usePulumiMocks, valueOf } from "./harness/mocks";
+import { commandLine, PolicyCommand } from "../core/integration";
 
 const scenario = (name: string) => loadWorld(path.join(REPO_ROOT, "scenarios", name, "world.json"));
 type Program = (get?: (key: string) => string | undefined) => Record<string, unknown>;
@@ -25,7 +26,7 @@ describe("the program (index.ts)", () => {
     useAzureReader(worldReader(resources));
     const outputs = program((k) => config[k]);
     const declared = (await valueOf(outputs.declared as never)) as string[];
-    const commands = (await valueOf(outputs.commands as never)) as string[];
+    const commands = ((await valueOf(outputs.commands as never)) as PolicyCommand[]).map(commandLine);
     // The summary resolves once every resource the program declared is registered.
     const notes = (await valueOf(outputs.notes as never)) as string[];
     return { declared, commands, notes };

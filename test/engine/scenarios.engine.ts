@@ -28,6 +28,7 @@ import {
 import { ScenarioExpected } from "../harness";
 import { PolicyPackClient } from "../../offline/analyzer";
 import { diagnoseWorld } from "../../offline/preview";
+import { commandLine, PolicyCommand } from "../../core/integration";
 
 const SCENARIOS = path.join(REPO_ROOT, "scenarios");
 
@@ -147,7 +148,7 @@ for (const name of names) {
       const declared = ((r.outputs.declared as string[] | undefined) ?? []).map((d) => d.split(" ")[0]);
       if (expected.declares) assert.deepEqual(declared.sort(), [...expected.declares].sort());
       else assert.ok(declared.length > 0, "the program declares a fix");
-      const commands = (r.outputs.commands as string[] | undefined) ?? [];
+      const commands = ((r.outputs.commands as PolicyCommand[] | undefined) ?? []).map(commandLine);
       for (const c of expected.commands ?? []) {
         assert.ok(
           commands.some((line) => line.includes(c)),

@@ -270,7 +270,7 @@ describe("the az commands printed for the bundled scenarios", () => {
       const texts = [
         ...report.findings.map((f) => f.message),
         ...report.after.map((f) => f.message),
-        ...report.commands,
+        ...report.commands.map((c) => c.command),
         ...report.left.flatMap((l) => l.fix),
       ];
       const problems: string[] = [];

@@ -6,17 +6,11 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { configureFor, offlinePreview, programTargets } from "../../offline/preview";
 import { loadWorld, stackOf, WorldError } from "../../offline/world";
-import {
-  CAUSE_OF,
-  previewReportOf,
-  renderMarkdown,
-  renderText,
-  Report,
-  reportPaths,
-} from "../../offline/report";
-import { LEFT_POLICIES } from "../../offline/left";
+import { previewReportOf, renderMarkdown, renderText, Report, reportPaths } from "../../offline/report";
+import { GUIDES } from "../../policies/policies";
 import { printsNow, traceWorld } from "../../offline/trace";
 import { aksAcrGuard, alive, REPO_ROOT, ScenarioExpected, urnOf, usePolicyPack } from "../harness";
+import { commandLine, PolicyCommand } from "../../core/integration";
 
 const SCENARIOS = path.join(REPO_ROOT, "scenarios");
 
@@ -102,7 +96,7 @@ describe("the offline preview", () => {
         assert.ok(text.includes(`why: ${l.why}`), `${name}: the text explains ${l.policy}`);
         assert.ok(markdown.includes(`**${l.policy}**`), `${name}: the markdown explains ${l.policy}`);
       }
-      const commands = (report.outputs.commands as string[] | undefined) ?? [];
+      const commands = ((report.outputs.commands as PolicyCommand[] | undefined) ?? []).map(commandLine);
       for (const c of expected.commands ?? []) {
         assert.ok(
           commands.some((line) => line.includes(c)),
@@ -765,10 +759,31 @@ describe("the reports", () => {
     }
   });
 
-  it("has a reason for leaving every policy's finding: why no declaration fixes it, and the config that would", async () => {
+  it("every policy's file declares its guide: the article's cause, why the plan leaves it, and the config that would let it", async () => {
     const policies = (await pack().info()).policies.map((p) => p.name);
-    assert.deepEqual([...LEFT_POLICIES].sort(), [...policies].sort());
-    assert.deepEqual([...LEFT_POLICIES].sort(), Object.keys(CAUSE_OF).sort());
+    assert.deepEqual(Object.keys(GUIDES).sort(), [...policies].sort());
+    for (const [name, g] of Object.entries(GUIDES)) {
+      assert.ok(g.cause && g.left.why && g.left.config, name);
+    }
+  });
+
+  it("a guide's steps are the pull steps whose hops trace names the policy on, over every scenario", () => {
+    const seen = new Map<string, Set<string>>();
+    for (const name of fs.readdirSync(path.join(REPO_ROOT, "scenarios"))) {
+      const file = path.join(REPO_ROOT, "scenarios", name, "world.json");
+      if (!fs.existsSync(file)) continue;
+      for (const p of traceWorld(loadWorld(file)).paths)
+        for (const h of p.hops) {
+          if (!h.policy) continue;
+          if (!seen.has(h.policy)) seen.set(h.policy, new Set());
+          seen.get(h.policy)!.add(h.step);
+        }
+    }
+    const declared = Object.entries(GUIDES)
+      .filter(([, g]) => g.steps)
+      .map(([name, g]) => [name, [...g.steps!].sort()]);
+    const walked = [...seen].map(([name, steps]) => [name, [...steps].sort()]);
+    assert.deepEqual(new Map(declared as [string, string[]][]), new Map(walked as [string, string[]][]));
   });
 
   it("markdown draws each failing path as trace walks it, naming the real resources, the failing hops red", () => {
