@@ -15,16 +15,8 @@ export interface LeftFinding {
   resource: string;
   why: string;
   config: string;
-  /** The program's commands for this policy; else the finding's own fix (its `Fix:` line). */
+  /** The program's commands for this policy (`run: ...`); else the finding's own fix (its `Fix:` line's text). */
   fix: string[];
-}
-
-/** What the finding says to do: its `Fix:` line(s). */
-function fixOf(message: string): string[] {
-  const lines = message.split("\n").filter((l) => l.startsWith("Fix:"));
-  return lines.length > 0
-    ? lines.map((l) => l.slice("Fix:".length).trim())
-    : [message.split("\n").pop() ?? ""];
 }
 
 export function leftFindings(after: Finding[], commands: readonly PolicyCommand[]): LeftFinding[] {
@@ -39,7 +31,7 @@ export function leftFindings(after: Finding[], commands: readonly PolicyCommand[
       level: f.level,
       resource: f.resource,
       ...reason,
-      fix: own.length > 0 ? own : fixOf(f.message),
+      fix: own.length > 0 ? own : f.fix ? [f.fix.text] : [],
     };
   });
 }

@@ -3,6 +3,7 @@
  * a tree, findings after), JSON with a stable schema (docs/report-schema.md), and markdown for a
  * pull-request comment with a Mermaid diagram of the path cluster -> network -> registry.
  */
+import { FindingFix, readFix } from "../core/fix";
 import { commandLine, PolicyCommand } from "../core/integration";
 import { GUIDES } from "../policies/policies";
 import { Diagnostic } from "./analyzer";
@@ -28,6 +29,13 @@ export interface Finding {
   resource: string;
   /** The Pulumi URN the finding is reported on. */
   urn: string;
+  /** What the kubelet prints for it, as the policy's guide declares it (none for hygiene). */
+  symptom?: string;
+  /** The message without its Fix line: what is wrong, on which resource. */
+  detail: string;
+  /** The message's Fix line, read as core/fix.ts writes it, with the policy's documentation. */
+  fix?: FindingFix & { docs?: string };
+  /** The whole message, as the engine prints it. */
   message: string;
 }
 
@@ -114,6 +122,7 @@ export function findingsOf(ds: Diagnostic[], resources: readonly PolicyResourceI
     const armId = r && typeof r.props.id === "string" ? r.props.id : undefined;
     // The engine prefixes each message with the policy's description; the finding is the rest.
     const body = d.message.split("\n").slice(1).join("\n") || d.message;
+    const fix = readFix(body);
     return {
       policy: d.policyName,
       level: d.enforcementLevel,
@@ -121,6 +130,12 @@ export function findingsOf(ds: Diagnostic[], resources: readonly PolicyResourceI
       resourceId: armId ?? name,
       resource: `${type} '${name}'`,
       urn: d.urn,
+      ...(GUIDES[d.policyName]?.symptom ? { symptom: GUIDES[d.policyName].symptom } : {}),
+      detail: body
+        .split("\n")
+        .filter((l) => !l.startsWith("Fix: "))
+        .join("\n"),
+      ...(fix ? { fix } : {}),
       message: body,
     };
   });
@@ -153,6 +168,15 @@ export function makeReport(
   },
 ): Report {
   const count = (fs: Finding[], level: string) => fs.filter((f) => f.level === level).length;
+  // Each fix points at its policy's page, as the pack describes it.
+  const docs = new Map((parts.policies ?? []).filter((p) => p.url).map((p) => [p.name, p.url]));
+  const documented = (fs: Finding[]) =>
+    fs.map((f) => (f.fix && docs.has(f.policy) ? { ...f, fix: { ...f.fix, docs: docs.get(f.policy) } } : f));
+  parts = {
+    ...parts,
+    findings: documented(parts.findings),
+    ...(parts.after ? { after: documented(parts.after) } : {}),
+  };
   const after = parts.after ?? parts.findings;
   return {
     version: 1,

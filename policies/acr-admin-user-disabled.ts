@@ -1,3 +1,4 @@
+import { cmd } from "../core/fix";
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { kindOf } from "../core/tokens";
 import { readBool, readString, UNKNOWN } from "../core/values";
@@ -28,7 +29,7 @@ export const acrAdminUserDisabled: ResourceValidationPolicy = {
         '"401 Unauthorized" as soon as its password is regenerated (Microsoft\'s article, cause 1, solution 6), and ' +
         "anyone holding it can push.\n" +
         "Fix: pull with the kubelet identity (declare aks-acr-guard's AcrPullAccess), move any pull secret off the admin " +
-        `credentials, then set adminUserEnabled: false, or run: az acr update -n ${shown} --admin-enabled false`,
+        `credentials, then set adminUserEnabled: false, or run: ${cmd(`az acr update -n ${shown} --admin-enabled false`)}`,
     );
   },
 };
@@ -36,6 +37,8 @@ export const acrAdminUserDisabled: ResourceValidationPolicy = {
 /** What the reports say of this policy: the article's cause, the pull steps it reports, and why the program's plan leaves a finding (policies/lib/guide.ts). */
 export const guides: Guides = {
   "acr-admin-user-disabled": {
+    symptom:
+      'ErrImagePull / ImagePullBackOff: "... 401 Unauthorized", for pull secrets built from the admin credentials, once its password is regenerated',
     cause: "Hygiene: the registry's admin user",
     left: { why: REGISTRY_OWNED, config: "none" },
   },

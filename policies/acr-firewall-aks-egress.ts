@@ -1,3 +1,4 @@
+import { SYMPTOM_403 } from "../core/path/hop";
 import { pairPolicies } from "./lib/pair-check";
 import { Guides, NS, PULLS, REGISTRY_OWNED, UNVERIFIED } from "./lib/guide";
 
@@ -19,6 +20,7 @@ export const [acrFirewallAksEgress, acrFirewallAksEgressUnverified] = pairPolici
 /** What the reports say of this policy: the article's cause, the pull steps it reports, and why the program's plan leaves a finding (policies/lib/guide.ts). */
 export const guides: Guides = {
   [NAME]: {
+    symptom: SYMPTOM_403,
     cause: "403 Forbidden: the registry's network rules refuse the cluster (solution 2)",
     steps: ["admit"],
     left: {
@@ -27,6 +29,7 @@ export const guides: Guides = {
     },
   },
   [`${NAME}-unverified`]: {
+    symptom: SYMPTOM_403,
     cause: "403 Forbidden: the registry's network rules, where the stack cannot show the path (unverified)",
     left: { why: UNVERIFIED, config: PULLS },
   },

@@ -1,3 +1,4 @@
+import { cmd } from "../core/fix";
 import { StackValidationPolicy } from "@pulumi/policy";
 import { registryPrivateEndpoints } from "../core/topology";
 import { read, readArray, readString, UNKNOWN, known } from "../core/values";
@@ -39,7 +40,7 @@ export const acrNetworkRulesSku: StackValidationPolicy = {
         `Registry '${reg.label}' is ${sku}, but ${needs.join(", ")} need(s) Premium: ARM rejects them or the registry ignores ` +
           "them, so the network path the cluster is meant to pull over does not exist (pulls then fail with " +
           '"403 Forbidden" or time out on 443, or go over the public endpoint the rules were meant to close).\n' +
-          `Fix: set sku: { name: "Premium" } on the registry, or run: az acr update -n ${reg.label} --sku Premium`,
+          `Fix: set sku: { name: "Premium" } on the registry, or run: ${cmd(`az acr update -n ${reg.label} --sku Premium`)}`,
         reg.res.urn,
       );
     }

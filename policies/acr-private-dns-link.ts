@@ -1,3 +1,4 @@
+import { SYMPTOM_403 } from "../core/path/hop";
 import { pairPolicies } from "./lib/pair-check";
 import { Guides, NS, PULLS } from "./lib/guide";
 
@@ -26,6 +27,7 @@ export const [acrPrivateDnsLink, acrPrivateDnsLinkUnverified] = pairPolicies({
 /** What the reports say of this policy: the article's cause, the pull steps it reports, and why the program's plan leaves a finding (policies/lib/guide.ts). */
 export const guides: Guides = {
   [NAME]: {
+    symptom: SYMPTOM_403,
     cause:
       "403 Forbidden (or i/o timeout): the private DNS zone does not send the cluster to the private endpoint (not linked, records missing or stale)",
     steps: ["resolve"],
@@ -37,6 +39,7 @@ export const guides: Guides = {
     },
   },
   [`${NAME}-unverified`]: {
+    symptom: SYMPTOM_403,
     cause: "403 Forbidden: the private DNS path, where the stack cannot show it (unverified)",
     left: {
       why: "the cluster's VNet resolves names through DNS servers the records do not show, so which zone answers is not known",

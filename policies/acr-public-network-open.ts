@@ -1,3 +1,4 @@
+import { cmd, cmds } from "../core/fix";
 import { StackValidationPolicy } from "@pulumi/policy";
 import { addressCount, parseCidr } from "../core/cidr";
 import { clusterEgress } from "../core/egress";
@@ -84,10 +85,10 @@ export const acrPublicNetworkOpen: StackValidationPolicy = {
         `Registry '${reg.label}': ${problems.join("; ")}.\n` +
           `Fix: admit only the clusters' egress IPs (aks-acr-guard's RegistryEgressAccess${admitCommands(topo, reg)})` +
           (wide.length > 0
-            ? `, remove the wide rules (${wide.map((w) => `az acr network-rule remove -n ${reg.label} --ip-address ${w}`).join(" && ")})`
+            ? `, remove the wide rules (${cmds(wide.map((w) => `az acr network-rule remove -n ${reg.label} --ip-address ${w}`))})`
             : "") +
           (pes.length > 0
-            ? `, and close the public endpoint: az acr update -n ${reg.label} --public-network-enabled false (first ` +
+            ? `, and close the public endpoint: ${cmd(`az acr update -n ${reg.label} --public-network-enabled false`)} (first ` +
               "make sure every cluster that pulls resolves the private endpoint, with no acr-private-dns-link or " +
               "aks-acr-vnet-peering finding once the public path is gone: a cluster that resolves the public name pulls " +
               "there today, and closing it breaks its pulls)"
@@ -108,7 +109,7 @@ function admitCommands(topo: Topology, reg: RegistryNode): string {
     if (egress && egress !== UNKNOWN) egress.ips.forEach((ip) => ips.add(ip));
   }
   return ips.size > 0
-    ? `, or ${[...ips].map((ip) => `az acr network-rule add -n ${reg.label} --ip-address ${ip}`).join(" && ")}`
+    ? `, or ${cmds([...ips].map((ip) => `az acr network-rule add -n ${reg.label} --ip-address ${ip}`))}`
     : "; the stack shows no egress IP of a cluster that pulls from it";
 }
 

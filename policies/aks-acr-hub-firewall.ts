@@ -21,6 +21,7 @@ export const [aksAcrHubFirewall, aksAcrHubFirewallUnverified] = pairPolicies({
 /** What the reports say of this policy: the article's cause, the pull steps it reports, and why the program's plan leaves a finding (policies/lib/guide.ts). */
 export const guides: Guides = {
   [NAME]: {
+    symptom: 'ErrImagePull: "dial tcp <registry-ip>:443: i/o timeout"',
     cause: "443 i/o timeout: the hub firewall blocks the registry (solution 2)",
     steps: ["route", "layers"],
     left: {
@@ -29,6 +30,7 @@ export const guides: Guides = {
     },
   },
   [`${NAME}-unverified`]: {
+    symptom: 'ErrImagePull: "dial tcp <registry-ip>:443: i/o timeout"',
     cause:
       "443 i/o timeout: the hub firewall, where the stack cannot show its rules' sources or pairs (unverified)",
     left: {

@@ -1,3 +1,4 @@
+import { cmd } from "../core/fix";
 import { StackValidationPolicy } from "@pulumi/policy";
 import { excessGrants } from "../core/grants";
 import { pullPairs } from "../core/pull-pairs";
@@ -29,7 +30,7 @@ export const aksAcrLeastPrivilege: StackValidationPolicy = {
             `'${pair.registry.label}' (role assignment '${assignment.res.name}'${typeof assignment.scope === "string" ? ` at ${assignment.scope}` : ""}): ` +
             "it only pulls, and a compromised node could push, overwrite or delete images.\n" +
             "Fix: declare aks-acr-guard's AcrPullAccess (AcrPull at the registry scope), then remove the broader " +
-            `assignment from the stack, or run: az role assignment delete --ids ${id}`,
+            `assignment from the stack, or run: ${cmd(`az role assignment delete --ids ${id}`)}`,
           pair.cluster.res.urn,
         );
       }

@@ -1,3 +1,4 @@
+import { cmd } from "../core/fix";
 import { StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { hopsOf, pullPath } from "../core/path";
 import { PullVerdict, evaluatePullAccess } from "../core/pull-access";
@@ -118,8 +119,10 @@ function decide(topo: Topology, config: Record<string, unknown>): Evaluation {
           `Pods on cluster '${pair.cluster.label}' will fail with ${KUBELET_401} unless a role assignment the recording could not ` +
           `read grants its ${pair.cluster.identity.label} a pull role on '${pair.registry.label}': none it shows does, and the role ` +
           `assignments that apply at ${verdict.scope} could not be read (its coverage says so).\n` +
-          `Fix: check with: az role assignment list --scope ${registryScope(pair.registry)} --include-inherited ` +
-          `--assignee ${known(pair.cluster.identity.objectId) && pair.cluster.identity.objectId ? pair.cluster.identity.objectId : "<kubelet-object-id>"}; ` +
+          `Fix: check with: ${cmd(
+            `az role assignment list --scope ${registryScope(pair.registry)} --include-inherited ` +
+              `--assignee ${known(pair.cluster.identity.objectId) && pair.cluster.identity.objectId ? pair.cluster.identity.objectId : "<kubelet-object-id>"}`,
+          )}; ` +
           "if none pulls, declare aks-acr-guard's AcrPullAccess for this cluster and registry.",
         urn: pair.cluster.res.urn,
       });
@@ -153,7 +156,7 @@ function decide(topo: Topology, config: Record<string, unknown>): Evaluation {
         "(no workload on a Kubernetes provider made from its kubeconfig, no role assignment to its identities, no `pulls` config), " +
         "so this is not certain.\n" +
         "Fix: if it pulls from one, declare aks-acr-guard's AcrPullAccess for it; to make this check certain, set this " +
-        `policy's and aks-acr-pull-role's \`pulls\` config ([{"cluster": "${c.label}", "registry": "<registry>"}]), or deploy ` +
+        `policy's and aks-acr-pull-role's 'pulls' config ([{"cluster": "${c.label}", "registry": "<registry>"}]), or deploy ` +
         "its workloads through a Kubernetes provider made from its kubeconfig.",
       urn: c.res.urn,
     };
@@ -194,8 +197,8 @@ function modeMessage(
       `'${r.label}' uses ABAC repository permissions: its ${c.identity.label} pulls through ${v.role} ` +
       `(role assignment '${v.via.res.name}'), which ABAC registries do not honour, and the record of the registry does ` +
       "not say its roleAssignmentMode (it was read at an API version before 2025-05-01-preview), so this is not certain.\n" +
-      `Fix: check with \`${showMode(r)}\`; if it is AbacRepositoryPermissions, declare aks-acr-guard's AcrPullAccess ` +
-      `with abacRepositoryPermissions: true (it assigns ${reader}), or run: ${assignCommand(c, r, reader)}. Re-reading ` +
+      `Fix: check with ${cmd(showMode(r))}; if it is AbacRepositoryPermissions, declare aks-acr-guard's AcrPullAccess ` +
+      `with abacRepositoryPermissions: true (it assigns ${reader}), or run: ${cmd(assignCommand(c, r, reader))}. Re-reading ` +
       "the registry (AksAcrObserver reads it at 2025-05-01-preview) makes this check certain.",
     urn: c.res.urn,
   };
@@ -214,7 +217,7 @@ function crossTenantMessage(
     `${v.clusterTenant}, and a managed identity cannot get a token for another tenant, so no role on the registry lets ` +
     "it pull (a role assignment to it there fails with PrincipalNotFound).\n" +
     "Fix: pull with a credential of the registry's tenant: an image pull secret from a repository-scoped token " +
-    `(\`az acr token create -r ${r.label} -n ${c.label}-pull --repository <repository> content/read metadata/read\`, then ` +
+    `(${cmd(`az acr token create -r ${r.label} -n ${c.label}-pull --repository <repository> content/read metadata/read`)}, then ` +
     "aks-acr-guard's AcrImagePullSecret with tokenName and tokenPassword), or run the cluster with the service principal " +
     "of a multi-tenant application whose service principal in the registry's tenant holds AcrPull."
   );
@@ -232,9 +235,9 @@ function groupMessage(
       `${c.identity.label} is a member of the Entra group that holds ${v.role} on registry '${r.label}' (role assignment ` +
       `'${v.via.res.name}', principal ${group}): Azure RBAC honours group membership, but this stack does not show the ` +
       "group's members, so this is not certain.\n" +
-      `Fix: check with az ad group member check --group ${group} --member-id ${known(c.identity.objectId) ? c.identity.objectId : "<kubelet-object-id>"}; ` +
+      `Fix: check with ${cmd(`az ad group member check --group ${group} --member-id ${known(c.identity.objectId) ? c.identity.objectId : "<kubelet-object-id>"}`)}; ` +
       "declare the membership (azuread GroupMember) to make this check certain, or declare aks-acr-guard's AcrPullAccess " +
-      `for the identity itself (${assignCommand(c, r, v.role)}).`,
+      `for the identity itself (${cmd(assignCommand(c, r, v.role))}).`,
     urn: c.res.urn,
   };
 }
@@ -274,7 +277,7 @@ function message(
   if (!modeKnown) {
     lines.push(
       `The record of registry '${r.label}' does not say its roleAssignmentMode (it was read at an API version before ` +
-        `2025-05-01-preview), so no role is assumed to pull: check with \`${showMode(r)}\`.`,
+        `2025-05-01-preview), so no role is assumed to pull: check with ${cmd(showMode(r))}.`,
     );
   }
   for (const i of v.ineffective) {
@@ -300,11 +303,11 @@ function message(
   lines.push(
     !modeKnown
       ? `Fix: declare aks-acr-guard's AcrPullAccess for this cluster and registry (abacRepositoryPermissions: true on an ` +
-          `ABAC registry), or run: ${assign}  (on an ABAC registry: ${assignCommand(c, r, pullRoleFor("abac").name)})`
+          `ABAC registry), or run: ${cmd(assign)} (on an ABAC registry: ${cmd(assignCommand(c, r, pullRoleFor("abac").name))})`
       : v.mode === "abac"
-        ? `Fix: declare aks-acr-guard's AcrPullAccess for this cluster and registry (it assigns ${role.name} at the registry scope), or run: ${assign}`
+        ? `Fix: declare aks-acr-guard's AcrPullAccess for this cluster and registry (it assigns ${role.name} at the registry scope), or run: ${cmd(assign)}`
         : `Fix: declare aks-acr-guard's AcrPullAccess for this cluster and registry (it assigns ${role.name} at the registry scope), ` +
-          `or run: az aks update ${clusterArgs(c)} --attach-acr ${registryRef(r)}  (or: ${assign})`,
+          `or run: ${cmd(`az aks update ${clusterArgs(c)} --attach-acr ${registryRef(r)}`)} (or: ${cmd(assign)})`,
   );
   return lines.join("\n");
 }
@@ -312,6 +315,7 @@ function message(
 /** What the reports say of this policy: the article's cause, the pull steps it reports, and why the program's plan leaves a finding (policies/lib/guide.ts). */
 export const guides: Guides = {
   [NAME]: {
+    symptom: KUBELET_401,
     cause: "401 Unauthorized: no pull role for the kubelet identity (solutions 1 and 3)",
     steps: ["authenticate", "authorize"],
     left: {
@@ -324,6 +328,7 @@ export const guides: Guides = {
     },
   },
   [`${NAME}-unverified`]: {
+    symptom: KUBELET_401,
     cause:
       "401 Unauthorized: a pull role the stack cannot confirm (a guessed pair, an unrecorded ABAC mode, a group's members; unverified)",
     left: {

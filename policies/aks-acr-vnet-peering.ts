@@ -18,6 +18,7 @@ export const [aksAcrVnetPeering, aksAcrVnetPeeringUnverified] = pairPolicies({
 /** What the reports say of this policy: the article's cause, the pull steps it reports, and why the program's plan leaves a finding (policies/lib/guide.ts). */
 export const guides: Guides = {
   [NAME]: {
+    symptom: 'ErrImagePull: "dial tcp <private-endpoint-ip>:443: i/o timeout"',
     cause:
       "443 i/o timeout: no route to the private endpoint (VNets not peered, connection not Approved; solution 1)",
     steps: ["route"],
@@ -29,6 +30,7 @@ export const guides: Guides = {
     },
   },
   [`${NAME}-unverified`]: {
+    symptom: 'ErrImagePull: "dial tcp <private-endpoint-ip>:443: i/o timeout"',
     cause: "443 i/o timeout: VNet peering, on registries the stack cannot tie to the cluster (unverified)",
     left: { why: UNVERIFIED, config: PULLS },
   },

@@ -1,3 +1,4 @@
+import { KUBELET_401 } from "../core/remediation";
 import { StackValidationPolicy } from "@pulumi/policy";
 import { kubeletOnScaleSets } from "../core/path/identity";
 import { deferToPreview, topologyOf } from "./lib/stack";
@@ -29,6 +30,7 @@ export const aksKubeletIdentityOnVmss: StackValidationPolicy = {
 /** What the reports say of this policy: the article's cause, the pull steps it reports, and why the program's plan leaves a finding (policies/lib/guide.ts). */
 export const guides: Guides = {
   "aks-kubelet-identity-on-vmss": {
+    symptom: KUBELET_401,
     cause: "401 Unauthorized: the kubelet identity is missing from the node pools (solution 4)",
     steps: ["authenticate"],
     left: {

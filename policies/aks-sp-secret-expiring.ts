@@ -1,3 +1,4 @@
+import { KUBELET_401 } from "../core/remediation";
 import { StackValidationPolicy } from "@pulumi/policy";
 import { servicePrincipalSecret } from "../core/drift";
 import { UNKNOWN } from "../core/values";
@@ -56,6 +57,7 @@ export const aksSpSecretExpiring: StackValidationPolicy = {
 /** What the reports say of this policy: the article's cause, the pull steps it reports, and why the program's plan leaves a finding (policies/lib/guide.ts). */
 export const guides: Guides = {
   [NAME]: {
+    symptom: KUBELET_401,
     cause: "401 Unauthorized: the service principal's secret expires soon (solution 2)",
     left: {
       why: "a service principal's secret lives in Microsoft Entra ID; no declaration of this program renews it",

@@ -1,3 +1,4 @@
+import { KUBELET_401 } from "../core/remediation";
 import { StackValidationPolicy } from "@pulumi/policy";
 import { spSecretValid } from "../core/path/identity";
 import { SP_SECRET_STEPS, SP_SECRET_URL } from "./lib/sp-secret";
@@ -28,6 +29,7 @@ export const aksSpSecretValid: StackValidationPolicy = {
 /** What the reports say of this policy: the article's cause, the pull steps it reports, and why the program's plan leaves a finding (policies/lib/guide.ts). */
 export const guides: Guides = {
   "aks-sp-secret-valid": {
+    symptom: KUBELET_401,
     cause: "401 Unauthorized: the service principal's secret has expired (solution 2)",
     steps: ["authenticate"],
     left: {

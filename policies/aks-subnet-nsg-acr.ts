@@ -50,6 +50,8 @@ export const aksSubnetNsgAcr: StackValidationPolicy = {
 /** What the reports say of this policy: the article's cause, the pull steps it reports, and why the program's plan leaves a finding (policies/lib/guide.ts). */
 export const guides: Guides = {
   [NAME]: {
+    symptom:
+      "ErrImagePull: 'Get \"https://<registry>.azurecr.io/v2/\": net/http: TLS handshake timeout' (or an i/o timeout on 443)",
     cause: "NSGs and route tables on the cluster subnets (TLS handshake timeout through an appliance)",
     steps: ["route"],
     left: {

@@ -1,3 +1,5 @@
+import { KUBELET_401 } from "../core/remediation";
+import { cmd } from "../core/fix";
 import { StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { credentialMatch } from "../core/path/authenticate";
 import { registryByLoginServer } from "../core/pull-pairs";
@@ -80,7 +82,7 @@ function decide(args: StackValidationArgs, topo: Topology): ImageFindings {
           (v.suggestion ? `Fix: set the image to "${v.suggestion}". ` : "Fix: correct the registry host. ") +
           (servers.size > 0
             ? `The login servers of the registries this stack shows: ${[...servers.keys()].sort().join(", ")}.`
-            : `The registry's login server is the loginServer property of its record (az acr list --query "[].loginServer" -o tsv).`);
+            : `The registry's login server is the loginServer property of its record (${cmd('az acr list --query "[].loginServer" -o tsv')}).`);
         break;
       case "ok": {
         // authenticate: an image written with a port gets no credentials from the kubelet.
@@ -101,11 +103,13 @@ function decide(args: StackValidationArgs, topo: Topology): ImageFindings {
 /** What the reports say of this policy: the article's cause, the pull steps it reports, and why the program's plan leaves a finding (policies/lib/guide.ts). */
 export const guides: Guides = {
   [NAME]: {
+    symptom: 'ErrImagePull / ImagePullBackOff: "dial tcp: lookup <host>: no such host" (or InvalidImageName)',
     cause: "Image not found: the image reference is wrong",
     steps: ["authenticate", "content"],
     left: { why: WORKLOAD, config: "none: correct the image in the workload" },
   },
   [`${NAME}-unverified`]: {
+    symptom: KUBELET_401,
     cause:
       "401 Unauthorized: the image names its registry in a form older nodes' credential provider does not match",
     steps: ["authenticate"],

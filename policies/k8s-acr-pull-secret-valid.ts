@@ -1,3 +1,4 @@
+import { KUBELET_401 } from "../core/remediation";
 import { StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { PULL_SECRET_POLICY, PullSecretFinding, pullSecretFindings } from "../core/path/pull-secret";
 import { deferToPreview, Evaluation, topologyOf } from "./lib/stack";
@@ -57,6 +58,7 @@ function evaluate(args: StackValidationArgs): Evaluation {
 /** What the reports say of this policy: the article's cause, the pull steps it reports, and why the program's plan leaves a finding (policies/lib/guide.ts). */
 export const guides: Guides = {
   [NAME]: {
+    symptom: KUBELET_401,
     cause: "401 Unauthorized: the image pull secret is wrong (solutions 5 and 6)",
     steps: ["authenticate"],
     left: {
@@ -67,6 +69,7 @@ export const guides: Guides = {
     },
   },
   [`${NAME}-unverified`]: {
+    symptom: KUBELET_401,
     cause: "401 Unauthorized: the image pull secret is wrong (solutions 5 and 6)",
     left: {
       why:

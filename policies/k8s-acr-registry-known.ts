@@ -1,3 +1,4 @@
+import { cmd } from "../core/fix";
 import { StackValidationPolicy } from "@pulumi/policy";
 import { describeWorkload } from "../core/workloads";
 import { ALLOWED_LOGIN_SERVERS_SCHEMA, judgedImages } from "./lib/images";
@@ -30,7 +31,7 @@ export const k8sAcrRegistryKnown: StackValidationPolicy = {
           "a registry neither in this stack nor in allowedLoginServers. If it does not exist, pods fail with ErrImagePull " +
           `("dial tcp: lookup ${v.loginServer}: no such host"); if it does, nothing here can check that the kubelet may pull from it.` +
           `${meant}\n` +
-          `Fix: \`az acr show -n ${v.registryName} --query loginServer -o tsv\`; if the registry exists, add ${v.loginServer} ` +
+          `Fix: ${cmd(`az acr show -n ${v.registryName} --query loginServer -o tsv`)}; if the registry exists, add ${v.loginServer} ` +
           `to this policy's allowedLoginServers, otherwise correct the image${v.suggestion ? ` (to "${v.suggestion}", if that was meant)` : ""}.`,
         workload.urn,
       );
@@ -42,6 +43,7 @@ export const k8sAcrRegistryKnown: StackValidationPolicy = {
 /** What the reports say of this policy: the article's cause, the pull steps it reports, and why the program's plan leaves a finding (policies/lib/guide.ts). */
 export const guides: Guides = {
   [NAME]: {
+    symptom: 'ErrImagePull: "dial tcp: lookup <host>: no such host"',
     cause: "Image not found: a registry outside the stack and the allow-list",
     steps: ["content"],
     left: {

@@ -1,3 +1,4 @@
+import { ARCH_SYMPTOM } from "../core/path/content";
 import { StackValidationPolicy } from "@pulumi/policy";
 import { architectureFindings } from "../core/path/content";
 import { deferToPreview, topologyOf } from "./lib/stack";
@@ -33,6 +34,7 @@ export const k8sImageArchitecture: StackValidationPolicy = {
 /** What the reports say of this policy: the article's cause, the pull steps it reports, and why the program's plan leaves a finding (policies/lib/guide.ts). */
 export const guides: Guides = {
   [NAME]: {
+    symptom: ARCH_SYMPTOM,
     cause: "No match for platform in manifest: the image lacks the node pool's CPU architecture",
     steps: ["content"],
     left: {

@@ -98,6 +98,7 @@ export const k8sImagePullQps: ResourceValidationPolicy = {
 /** What the reports say of this policy: the article's cause, the pull steps it reports, and why the program's plan leaves a finding (policies/lib/guide.ts). */
 export const guides: Guides = {
   [NAME]: {
+    symptom: 'ErrImagePull: "pull QPS exceeded"',
     cause: "Pull QPS exceeded: workloads that pull on every start",
     left: { why: WORKLOAD, config: "policy config `maxAlwaysPulls`" },
   },

@@ -1,3 +1,4 @@
+import { cmd } from "../core/fix";
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { classifyHost, parseImage, pinning } from "../core/images";
 import { containerImages, describeWorkload, workloadKind } from "../core/workloads";
@@ -39,7 +40,7 @@ export const k8sImageTagPinned: ResourceValidationPolicy = {
         `Container '${container}' of ${describeWorkload(res)} (${path}) runs "${image}", ` +
           (pin === "latest" ? "tagged latest" : "with no tag or digest (the kubelet pulls :latest)") +
           ": each pull takes whatever was pushed last, so nodes can run different code and a rollback changes nothing.\n" +
-          `Fix: pin a version tag, or the digest \`${digestCommand}\` prints, as ${image.replace(/:latest$/, "")}@<digest>.`,
+          `Fix: pin a version tag, or the digest ${cmd(digestCommand)} prints, as ${image.replace(/:latest$/, "")}@<digest>.`,
       );
     }
     if (pending) deferToPreview(pending);

@@ -44,7 +44,7 @@ export const k8sWorkloadArchSelector: StackValidationPolicy = {
           `${unread.map((i) => `"${i}"`).join(", ")} is built for one architecture only, pods scheduled on the other's nodes ` +
           `fail with ${ARCH_SYMPTOM}. Its platforms are not known here.\n` +
           `Fix: set nodeSelector: {"kubernetes.io/arch": "amd64"} (or "arm64") in ${pod.path}, or publish a ` +
-          "multi-architecture image; to make this certain, list the image in an AksAcrObserver's `images` (it reads the " +
+          "multi-architecture image; to make this certain, list the image in aks-acr-guard's AksAcrObserver's 'images' (it reads the " +
           "manifest), and k8s-image-architecture decides.",
         w.urn,
       );
@@ -56,6 +56,7 @@ export const k8sWorkloadArchSelector: StackValidationPolicy = {
 /** What the reports say of this policy: the article's cause, the pull steps it reports, and why the program's plan leaves a finding (policies/lib/guide.ts). */
 export const guides: Guides = {
   [NAME]: {
+    symptom: ARCH_SYMPTOM,
     cause: "No match for platform in manifest: workload CPU architecture not pinned",
     left: {
       why: WORKLOAD,

@@ -1,3 +1,4 @@
+import { OS_SYMPTOM } from "../core/path/content";
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { isWindowsImage, osPin } from "../core/os";
 import { osFindings } from "../core/path/content";
@@ -90,6 +91,7 @@ export const k8sWorkloadOsSelector: StackValidationPolicy &
 /** What the reports say of this policy: the article's cause, the pull steps it reports, and why the program's plan leaves a finding (policies/lib/guide.ts). */
 export const guides: Guides = {
   [NAME]: {
+    symptom: OS_SYMPTOM,
     cause: "No match for platform in manifest: workload OS not pinned",
     steps: ["content"],
     left: {

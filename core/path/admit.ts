@@ -1,3 +1,4 @@
+import { cmd, cmds } from "../fix";
 import { notCovered } from "../cidr";
 import { clusterEgress, ipRuleValues, reachesPrivateEndpoint } from "../egress";
 import { privateEndpointsOf } from "../network";
@@ -101,7 +102,7 @@ export function egressJudge(topo: Topology, options: PathOptions): HopJudge {
             "and no endpoint this stack shows is in, or peered with, that VNet.\n" +
             "Fix: to make this certain, declare aks-acr-guard's AksAcrObserver for the cluster and the registry (it reads the " +
             "registry's private endpoints, their VNets and peerings); " +
-            `check from a node: nslookup ${registry.label}.azurecr.io should answer a private IP reachable from the cluster.`,
+            `check from a node: ${cmd(`nslookup ${registry.label}.azurecr.io`)} should answer a private IP reachable from the cluster.`,
         ],
       };
     }
@@ -124,7 +125,7 @@ export function egressJudge(topo: Topology, options: PathOptions): HopJudge {
       fails: [
         `Pods on cluster '${cluster.label}' pulling from '${registry.label}' ${will} with ${SYMPTOM_403}: ${publicRefusal(admission)} ` +
           "(Microsoft's article, cause 3, solution 2).\n" +
-          `Fix: declare aks-acr-guard's RegistryEgressAccess, or run: ${refused.map((ip) => `az acr network-rule add -n ${registry.label} --ip-address ${ip}`).join(" && ")}`,
+          `Fix: declare aks-acr-guard's RegistryEgressAccess, or run: ${cmds(refused.map((ip) => `az acr network-rule add -n ${registry.label} --ip-address ${ip}`))}`,
       ],
     };
   };
@@ -140,7 +141,10 @@ function reopenCommands(topo: Topology, { cluster, registry }: PullPair, options
   if (ips.length === 0)
     return ", or open selected networks to the cluster's egress IPs (aks-acr-guard's RegistryEgressAccess; the stack does not show them)";
   return (
-    `, or open selected networks to its egress: az acr update -n ${registry.label} --public-network-enabled true ` +
-    `--default-action Deny && ${ips.map((ip) => `az acr network-rule add -n ${registry.label} --ip-address ${ip}`).join(" && ")}`
+    `, or open selected networks to its egress: ` +
+    cmds([
+      `az acr update -n ${registry.label} --public-network-enabled true --default-action Deny`,
+      ...ips.map((ip) => `az acr network-rule add -n ${registry.label} --ip-address ${ip}`),
+    ])
   );
 }

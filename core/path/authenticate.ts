@@ -5,6 +5,7 @@
  * credentials and pulls anonymously, which the registry refuses with 401 unless it allows anonymous
  * pull (Standard and Premium).
  */
+import { cmd, cmds } from "../fix";
 import type { ImageVerdict } from "../images";
 import { anonymousPull } from "../pull-access";
 import type { PullPair } from "../pull-pairs";
@@ -191,9 +192,9 @@ export function tokenAudience(topo: Topology, pair: PullPair, will: string): Tok
   const reenable = `az acr config authentication-as-arm update -r ${registry.label} --status enabled`;
   const fix =
     `Fix: upgrade the cluster and its node pools to Kubernetes 1.${ACR_AUDIENCE_ALWAYS} or later, one minor version at a ` +
-    `time (\`az aks get-upgrades ${clusterArgs(cluster)}\`, then \`az aks upgrade ${clusterArgs(cluster)} --kubernetes-version <next>\`); ` +
+    `time (${cmds([`az aks get-upgrades ${clusterArgs(cluster)}`, `az aks upgrade ${clusterArgs(cluster)} --kubernetes-version <next>`])}); ` +
     "or, where no Azure Policy sets it back, let the registry accept them again (policies.azureADAuthenticationAsArmPolicy." +
-    `status: enabled in its declaration, or \`${reenable}\`).`;
+    `status: enabled in its declaration, or ${cmd(reenable)}).`;
   const commands = [reenable];
   if (inTree.length > 0)
     return {

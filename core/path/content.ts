@@ -5,6 +5,7 @@
  * k8s-workload-os-selector and k8s-image-architecture report these findings, and `trace` shows
  * them as the content hop of the image that hits them.
  */
+import { cmds } from "../fix";
 import { archPin, landingPools, offersArch, platformsOf, PoolArch } from "../arch";
 import { parseImage } from "../images";
 import { clusterOses, isWindowsImage, osPin } from "../os";
@@ -89,7 +90,7 @@ function judgeArchitecture(
         `Pods of ${describeWorkload(w)} that land on node pool ${where} of cluster '${label}' will fail with ${ARCH_SYMPTOM}: ` +
         `image "${image}" offers only ${offered} (its manifest, as the registry answered it)` +
         `${pin ? `, and the workload pins ${pin.arches.join(", ")} through ${pin.via}` : ", and the workload pins no architecture"}.\n` +
-        `Fix: publish a multi-architecture image (${buildCommand(image)}; ACR Tasks builds one platform per run), ` +
+        `Fix: publish a multi-architecture image (${cmds(buildCommands(image))}; ACR Tasks builds one platform per run), ` +
         "or pin the workload to an architecture the image offers: " +
         `nodeSelector: {"kubernetes.io/arch": "${offeredArch(known.platforms) ?? "amd64"}"} in ${pod.path}.`,
     });
@@ -98,14 +99,14 @@ function judgeArchitecture(
 }
 
 /** The commands that push a multi-architecture image under the same tag. */
-function buildCommand(image: string): string {
+function buildCommands(image: string): string[] {
   const parsed = parseImage(image);
-  if (!parsed.ok) return "docker buildx build --platform linux/amd64,linux/arm64 --push -t <image> .";
+  if (!parsed.ok) return ["docker buildx build --platform linux/amd64,linux/arm64 --push -t <image> ."];
   const { host, repository, tag } = parsed.ref;
-  return (
-    `az acr login -n ${host.split(".")[0]} && docker buildx build --platform linux/amd64,linux/arm64 --push ` +
-    `-t ${host}/${repository}:${tag ?? "latest"} .`
-  );
+  return [
+    `az acr login -n ${host.split(".")[0]}`,
+    `docker buildx build --platform linux/amd64,linux/arm64 --push -t ${host}/${repository}:${tag ?? "latest"} .`,
+  ];
 }
 
 const offeredArch = (platforms: readonly string[]) =>

@@ -1,3 +1,4 @@
+import { cmd, cmds } from "../fix";
 import { parseCidr } from "../cidr";
 import {
   allowCommands,
@@ -67,7 +68,7 @@ export function firewallJudge(topo: Topology): HopJudge | undefined {
         `${uncertain} decides for them: it names an IP group this stack does not show, so whether the hub firewall lets ` +
         `the cluster's subnets (${sources.map((s) => s.raw).join(", ")}) reach the private-endpoint IPs ${ips.join(", ")} ` +
         "on TCP 443 is not known here.\n" +
-        "Fix: check the group's addresses (az network ip-group show --ids <ip-group-id> --query ipAddresses), or declare the " +
+        `Fix: check the group's addresses (${cmd("az network ip-group show --ids <ip-group-id> --query ipAddresses")}), or declare the ` +
         "IP group in this stack, or declare aks-acr-guard's HubFirewallRegistryRule ahead of that rule.";
       return { fails: [], unsure: [unsure], pending };
     }
@@ -170,7 +171,7 @@ export function publicFirewallJudge(
           `Pods on cluster '${cluster.label}' pulling from '${login}' ${will} with ${symptom} unless ${uncertain} lets them ` +
             `reach ${fqdn}: it names addresses, service tags or a storage account where the registry's public addresses are ` +
             "not known here.\n" +
-            `Fix: check from a node: curl -sI https://${fqdn.replace(/^\*/, "<storage-account>")}/v2/ should answer; or allow ${login} and ${data} in an application rule.`,
+            `Fix: check from a node: ${cmd(`curl -sI https://${fqdn.replace(/^\*/, "<storage-account>")}/v2/`)} should answer; or allow ${login} and ${data} in an application rule.`,
         ],
         pending,
       };
@@ -205,10 +206,10 @@ export interface PublicFirewall {
  */
 function placedAllow(topo: Topology, deny: NetworkRule | ApplicationRule | undefined, rule: string): string {
   const placement = allowPlacement(topo, deny);
-  if (placement) return allowCommands(placement, "allow-acr", rule).join(" && ");
-  return (
+  if (placement) return cmds(allowCommands(placement, "allow-acr", rule));
+  return cmd(
     "az network firewall policy rule-collection-group collection add-filter-collection -g <firewall-group> " +
-    "--policy-name <policy> --rule-collection-group-name <group> -n allow-acr --action Allow " +
-    `--collection-priority <ahead of the deny> ${rule}`
+      "--policy-name <policy> --rule-collection-group-name <group> -n allow-acr --action Allow " +
+      `--collection-priority <ahead of the deny> ${rule}`,
   );
 }

@@ -5,6 +5,7 @@
  * aks-kubelet-identity-on-vmss and aks-sp-secret-valid report them (a cluster the stack ties to no
  * registry too), and the path shows them as authenticate hops of each of the cluster's pulls.
  */
+import { cmd } from "../fix";
 import { scaleSetsWithoutKubelet, servicePrincipalSecret } from "../drift";
 import { clusterArgs, KUBELET_401 } from "../remediation";
 import type { ClusterNode, Topology } from "../topology";
@@ -33,8 +34,8 @@ export function spSecretCommand(c: ClusterNode): string {
 
 export function spSecretFix(c: ClusterNode): string {
   return (
-    `Fix: nothing declarative: run ${spSecretCommand(c)}; ` +
-    `or move to a managed identity: az aks update ${clusterArgs(c)} --enable-managed-identity`
+    `Fix: nothing declarative: run ${cmd(spSecretCommand(c))}; ` +
+    `or move to a managed identity: ${cmd(`az aks update ${clusterArgs(c)} --enable-managed-identity`)}`
   );
 }
 
@@ -49,8 +50,8 @@ export function kubeletOnScaleSets(topo: Topology, cluster: ClusterNode): Creden
       `the scale set does not carry the kubelet identity (${typeof kubelet === "string" ? kubelet : "identityProfile.kubeletidentity.resourceId"}), ` +
       "so its nodes have no identity to pull with. AKS never removes it: something changed the scale set outside AKS " +
       "(Microsoft's article, cause 1, solution 4).\n" +
-      `Fix: nothing to declare (AKS owns the scale set): reconcile with az aks update ${clusterArgs(cluster)}, and consider ` +
-      `node resource group lockdown (az aks update ${clusterArgs(cluster)} --nrg-lockdown-restriction-level ReadOnly).`,
+      `Fix: nothing to declare (AKS owns the scale set): reconcile with ${cmd(`az aks update ${clusterArgs(cluster)}`)}, and consider ` +
+      `node resource group lockdown (${cmd(`az aks update ${clusterArgs(cluster)} --nrg-lockdown-restriction-level ReadOnly`)}).`,
   );
   return {
     policy: VMSS_POLICY,

@@ -7,6 +7,7 @@
  * k8s-acr-pull-secret-valid reports these; `trace` shows them on the images of the pods that name
  * the secret.
  */
+import { cmd } from "../fix";
 import { credentialEnds } from "../drift";
 import { principalCanPull } from "../grants";
 import { evaluatePullAccess } from "../pull-access";
@@ -39,6 +40,11 @@ export interface PullSecretFindings {
   pending?: string;
 }
 
+/** Recreating a pull secret by hand: its credentials are what the recording never holds. */
+const RECREATE = cmd(
+  "kubectl create secret docker-registry <name> --docker-server=<registry>.azurecr.io " +
+    "--docker-username=<username> --docker-password=<password>",
+);
 /** Every pull secret's broken entries, split by what happens to the pull; once per topology. */
 export function pullSecretFindings(topo: Topology): PullSecretFindings {
   return perTopology(topo, PULL_SECRET_POLICY, () => decide(topo));
@@ -98,8 +104,7 @@ function decide(topo: Topology): PullSecretFindings {
           message:
             `Pods using ${where} will fail with ErrImagePull: "Failed to pull image ...: <a JSON or base64 error>": the ` +
             `kubelet cannot parse the secret, because ${secret.malformed}, and then pulls none of their images, with no ` +
-            `credential tried.\n${fix}; or recreate it: kubectl create secret docker-registry <name> ` +
-            "--docker-server=<registry>.azurecr.io --docker-username=<username> --docker-password=<password>",
+            `credential tried.\n${fix}; or recreate it: ${RECREATE}`,
           res,
         });
       else
@@ -108,8 +113,7 @@ function decide(topo: Topology): PullSecretFindings {
           message:
             `Pods using ${where} get no credential from it: the kubelet skips it, because ${secret.malformed}; they fail ` +
             `with "401 Unauthorized" unless the kubelet's own credential can pull from their registry.\n${fix}; or ` +
-            "recreate it: kubectl create secret docker-registry <name> --docker-server=<registry>.azurecr.io " +
-            "--docker-username=<username> --docker-password=<password>",
+            `recreate it: ${RECREATE}`,
           res,
         });
       continue;
@@ -139,7 +143,7 @@ function decide(topo: Topology): PullSecretFindings {
             `Pods using ${where} to pull from ${entry.server} will fail with ErrImagePull: "failed to authorize: failed to fetch ` +
             `oauth token: unexpected status: 401 Unauthorized": ${why}; and the kubelet's own credential, which it tries next, ` +
             `cannot pull from registry '${name}' either (cluster '${fallback.cluster}': ${fallback.why}).\n` +
-            `${fix}: ${attach}, and remove imagePullSecrets.`,
+            `${fix}: ${cmd(attach)}, and remove imagePullSecrets.`,
           res,
         });
       else
@@ -148,7 +152,7 @@ function decide(topo: Topology): PullSecretFindings {
           message:
             `Pods using ${where} to pull from ${entry.server} get no working credential from it: ${why}. The kubelet then ` +
             `tries its own credential: the pull fails with "401 Unauthorized" unless that can pull from registry '${name}', ` +
-            `which this stack does not show (${fallback.why}), so this is not certain.\n${fix}: ${attach}, and remove ` +
+            `which this stack does not show (${fallback.why}), so this is not certain.\n${fix}: ${cmd(attach)}, and remove ` +
             "imagePullSecrets.",
           res,
         });

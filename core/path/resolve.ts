@@ -1,3 +1,4 @@
+import { cmd, cmds } from "../fix";
 import {
   clusterVnets,
   dnsPathOf,
@@ -67,8 +68,10 @@ export function dnsJudge(topo: Topology): HopJudge | undefined {
           `${zone.name} holds no A record for '${name}' (nor '${name}.${known(location) ? location : "<region>"}.data'), and private ` +
           `endpoint '${pes[0].res.name}' has no DNS zone group that would write them, ${so}.\n` +
           `Fix: declare aks-acr-guard's PrivateRegistryDns for the registry (it adds the endpoint's DNS zone group), or run: ` +
-          `az network private-endpoint dns-zone-group create -g <endpoint-group> --endpoint-name ${pes[0].res.name} -n default ` +
-          `--private-dns-zone ${zone.id?.raw ?? zone.name} --zone-name ${zone.name}`,
+          cmd(
+            `az network private-endpoint dns-zone-group create -g <endpoint-group> --endpoint-name ${pes[0].res.name} -n default ` +
+              `--private-dns-zone ${zone.id?.raw ?? zone.name} --zone-name ${zone.name}`,
+          ),
       );
     }
     // A zone group writes the records and keeps them on the endpoint's IPs; by hand, the data
@@ -100,15 +103,15 @@ export function dnsJudge(topo: Topology): HopJudge | undefined {
             `${replicas ? " (a geo-replicated registry has one per replica's region, and the zone needs a record for each)" : ""}, ` +
             `${so}.\n` +
             `Fix: declare aks-acr-guard's PrivateRegistryDns for the registry (its DNS zone group writes every record), or run: ` +
-            missing
-              .map((d) => {
+            cmds(
+              missing.map((d) => {
                 const ip = served.find((r) => r.name === d)?.ips[0];
                 return (
                   `az network private-dns record-set a add-record -g ${zoneRg} -z ${zone.name} -n ${d} ` +
                   `-a ${ip ?? `<private endpoint '${pes[0].res.name}' IP for ${d}.azurecr.io>`}`
                 );
-              })
-              .join(" && "),
+              }),
+            ),
         );
       }
       // A record on an address the endpoint does not have: the pull goes where nothing answers.
@@ -131,13 +134,13 @@ export function dnsJudge(topo: Topology): HopJudge | undefined {
             `${recorded.join(", ")}, but private endpoint '${r.pe.res.name}' answers ${r.fqdn} at ${r.ips.join(", ")} ` +
             "(a record written by hand, left behind when the endpoint was recreated), so the pull goes to an address nothing answers.\n" +
             `Fix: declare aks-acr-guard's PrivateRegistryDns for the registry (its DNS zone group keeps the records on the endpoint's IPs), or run: ` +
-            `az network private-dns record-set a add-record -g ${zoneRg} -z ${zone.name} -n ${r.name} -a ${r.ips[0]} && ` +
-            recorded
-              .map(
+            cmds([
+              `az network private-dns record-set a add-record -g ${zoneRg} -z ${zone.name} -n ${r.name} -a ${r.ips[0]}`,
+              ...recorded.map(
                 (ip) =>
                   `az network private-dns record-set a remove-record -g ${zoneRg} -z ${zone.name} -n ${r.name} -a ${ip}`,
-              )
-              .join(" && "),
+              ),
+            ]),
         );
       }
     }
@@ -159,7 +162,7 @@ export function dnsJudge(topo: Topology): HopJudge | undefined {
             `VNet '${resourceName(vnet)}' (${path.servers.join(", ")}) answer ${zone.name} from a zone linked to their own VNet: ` +
             `they are in no VNet this stack shows, so whether they do is not known here (zone ${zone.name} is linked to ` +
             `${links.vnets.map((v) => `'${resourceName(v)}'`).join(", ") || "no VNet"}).\n` +
-            "Fix: check from a node: nslookup <registry>.azurecr.io should answer the private endpoint's IP; make the DNS " +
+            `Fix: check from a node: ${cmd(`nslookup ${name ?? registry.label}.azurecr.io`)} should answer the private endpoint's IP; make the DNS ` +
             `servers forward ${zone.name} to Azure DNS (168.63.129.16) from a VNet linked to the zone.`,
         );
         continue;
@@ -176,8 +179,10 @@ export function dnsJudge(topo: Topology): HopJudge | undefined {
         fails.push(
           `Pods on cluster '${cluster.label}' pulling from ${target} ${will} with ${SYMPTOM_403}: ${through}, so it ` +
             "resolves the registry to its public address, not to the private endpoint (Microsoft's article, cause 3).\n" +
-            `Fix: declare aks-acr-guard's PrivateRegistryDns for VNet '${resourceName(asks)}', or run: az network private-dns link vnet create ` +
-            `-g ${zoneRg} -z ${zone.name} -n ${resourceName(asks)}-link -v ${asks.raw} -e false`,
+            `Fix: declare aks-acr-guard's PrivateRegistryDns for VNet '${resourceName(asks)}', or run: ` +
+            cmd(
+              `az network private-dns link vnet create -g ${zoneRg} -z ${zone.name} -n ${resourceName(asks)}-link -v ${asks.raw} -e false`,
+            ),
         );
       }
     }

@@ -1,3 +1,4 @@
+import { cmd, cmds } from "../fix";
 import { ArmId, parseArmId, resourceName } from "../arm-id";
 import { cidrContains, parseCidr } from "../cidr";
 import { clusterSubnetInfo, nsgAllowCommands, nsgDenies } from "../firewall";
@@ -119,7 +120,7 @@ export function peeringJudge(topo: Topology): HopJudge {
                 `exist${unshown.length > 1 ? "" : "s"}: the registry's private endpoint '${pe.res.name}' is in '${resourceName(peVnet)}', the cluster in ` +
                 `'${resourceName(vnet)}', and the stack or recording does not show the VNet a peering would be in.\n` +
                 "Fix: to make this certain, record or declare that VNet (capture-world.sh reads every subscription the ids point into; " +
-                `its identity needs Reader there), or check: az network vnet peering list -g ${peVnet.resourceGroup} --vnet-name ${resourceName(peVnet)} --subscription ${peVnet.subscriptionId}`,
+                `its identity needs Reader there), or check: ${cmd(`az network vnet peering list -g ${peVnet.resourceGroup} --vnet-name ${resourceName(peVnet)} --subscription ${peVnet.subscriptionId}`)}`,
             );
           continue;
         }
@@ -129,7 +130,7 @@ export function peeringJudge(topo: Topology): HopJudge {
             `'${resourceName(peVnet)}', the cluster in '${resourceName(vnet)}', and ${problems.join("; ")} ` +
             "(Microsoft's article, cause 4, solution 1).\n" +
             "Fix: declare aks-acr-guard's VnetPeeringPair for the two VNets (a Disconnected peering: delete both sides first), " +
-            `or run: ${orderedFixes(fixes).join(" && ")}`,
+            `or run: ${cmds(orderedFixes(fixes))}`,
         );
       }
     }
@@ -222,10 +223,10 @@ export function connectionJudge(topo: Topology): HopJudge {
       .map((x) => `az network private-endpoint delete --ids ${String(readString(x.pe.res.props, "id"))}`);
     const commands = [...approve, ...recreate];
     const fix = [
-      approve.length ? `approve the pending connection: ${approve.join(" && ")}` : undefined,
+      approve.length ? `approve the pending connection: ${cmds(approve)}` : undefined,
       recreate.length
         ? "a Rejected or Disconnected connection is never approved again: delete the endpoint and create it once the " +
-          `registry's owner agrees: ${recreate.join(" && ")}`
+          `registry's owner agrees: ${cmds(recreate)}`
         : undefined,
     ]
       .filter(Boolean)
@@ -284,8 +285,8 @@ export function subnetJudge(topo: Topology, knownApplianceIps: readonly string[]
           findings.push(
             `NSG '${block.nsg.name}' rule '${block.rule}' (priority ${block.priority}) denies outbound TCP 443 to ${block.target} before any allow`,
           );
-          const fix = nsgAllowCommands(block, peIps.length ? peIps.join(" ") : "AzureContainerRegistry").join(
-            " && ",
+          const fix = cmds(
+            nsgAllowCommands(block, peIps.length ? peIps.join(" ") : "AzureContainerRegistry"),
           );
           if (!nsgFixes.includes(fix)) nsgFixes.push(fix);
         }

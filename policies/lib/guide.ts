@@ -16,6 +16,11 @@ export interface LeftReason {
 export interface PolicyGuide {
   /** The cause in Microsoft's article, with the symptom the kubelet prints. */
   cause: string;
+  /**
+   * What the kubelet prints for this policy's findings (the pod's event), placeholders where a finding
+   * names its own IP or host; none for hygiene that fails no pull.
+   */
+  symptom?: string;
   /** The steps of the pull whose hops this policy reports (core/path); none for a hygiene policy. */
   steps?: Step[];
   left: LeftReason;

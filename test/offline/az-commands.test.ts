@@ -267,17 +267,26 @@ describe("the az commands printed for the bundled scenarios", () => {
       this.timeout(60_000);
       const world = loadWorld(path.join(SCENARIOS, name, "world.json"));
       const report = previewReportOf(name, await offlinePreview(world, pack()));
-      const texts = [
-        ...report.findings.map((f) => f.message),
-        ...report.after.map((f) => f.message),
-        ...report.commands.map((c) => c.command),
-        ...report.left.flatMap((l) => l.fix),
-      ];
+      // Each sequence of commands runs in order on the recorded environment: a rule moved first frees its priority.
       const problems: string[] = [];
-      for (const text of texts) {
-        // A text's commands run in order on the recorded environment: a rule moved first frees its priority.
+      const spans = (text: string) => [...text.matchAll(/`([^`]+)`/g)].map((m) => m[1]);
+      const sequences: string[][] = [
+        ...[...report.findings, ...report.after].map((f) => {
+          // Every command of a Fix line is one of its commands (a code span), none left in the prose.
+          const loose = azCommands((f.fix?.text ?? "").replace(/`[^`]*`/g, ""));
+          problems.push(...loose.map((c) => `a command outside the fix's commands\n    in: ${c}`));
+          return [...(f.fix?.commands ?? []).flatMap(azCommands), ...azCommands(f.detail)];
+        }),
+        ...report.commands.map((c) => azCommands(c.command)),
+        ...report.left.map((l) =>
+          l.fix.flatMap((x) =>
+            x.startsWith("run: ") ? azCommands(x.slice(5)) : spans(x).flatMap(azCommands),
+          ),
+        ),
+      ];
+      for (const sequence of sequences) {
         const taken = takenPriorities(world);
-        for (const command of azCommands(text)) {
+        for (const command of sequence) {
           const { sub, args, problems: p } = problemsOf(command);
           problems.push(...p.map((x) => `${x}\n    in: ${command}`));
           const priority = Number(args.get("--priority")?.[0]);

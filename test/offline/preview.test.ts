@@ -718,11 +718,14 @@ describe("the reports", () => {
     for (const f of json.findings) {
       assert.deepEqual(Object.keys(f).sort(), [
         "cause",
+        "detail",
+        "fix",
         "level",
         "message",
         "policy",
         "resource",
         "resourceId",
+        "symptom",
         "urn",
       ]);
     }
@@ -754,6 +757,7 @@ describe("the reports", () => {
       // Every field the report and a finding have, whatever the list above forgets.
       ...Object.keys(json),
       ...Object.keys(json.findings[0]),
+      ...Object.keys(json.findings[0].fix!),
     ]) {
       assert.match(schema, new RegExp(`\`${key}\``), `docs/report-schema.md documents ${key}`);
     }

@@ -143,7 +143,7 @@ describe("CPU architectures and pull QPS", () => {
         "pin no CPU architecture in cluster 'aks-prod'",
         "'arm' (Standard_D4ps_v5, arm64)",
         "Its platforms are not known here",
-        "AksAcrObserver's `images`",
+        "AksAcrObserver's 'images'",
       );
     });
 
