@@ -79,14 +79,9 @@ function matches(node: ClusterNode | RegistryNode, wanted: string | undefined): 
   return names.some((n) => n.toLowerCase() === w || n.toLowerCase() === w.replace(/\/+$/, ""));
 }
 
-/** The kubelet's text a message names: "... will fail with <symptom>: why". */
-export function symptomOf(message: string | undefined): string | undefined {
-  return message ? /fail(?:,[^,]*,)? with (.+?["'])(?=:| \(|\.|$)/m.exec(message)?.[1] : undefined;
-}
-
 function traceHop(h: Hop): TraceHop {
   const message = [...h.fails, ...h.unsure][0];
-  const symptom = h.verdict === "fail" ? (h.symptom ?? symptomOf(message)) : undefined;
+  const symptom = h.verdict === "fail" ? h.symptom : undefined;
   return {
     step: h.step,
     verdict: h.verdict,
@@ -151,6 +146,7 @@ function contentHop(image: string, knownServers: ReadonlySet<string>, evidence: 
         policy: "k8s-acr-image-reference",
         evidence,
         detail: `InvalidImageName: couldn't parse image reference "${image}": ${v.reason}`,
+        symptom: `InvalidImageName: couldn't parse image reference "${image}"`,
       };
     case "brokenHost":
       return {
@@ -159,6 +155,8 @@ function contentHop(image: string, knownServers: ReadonlySet<string>, evidence: 
         policy: "k8s-acr-image-reference",
         evidence,
         detail: `${v.problem}${v.suggestion ? `; did you mean "${v.suggestion}"?` : ""}`,
+        // As k8s-acr-image-reference words it: the host fails to resolve or to answer, by the typo.
+        symptom: `ErrImagePull / ImagePullBackOff pulling "${image}"`,
       };
     case "unknownRegistry":
       return {
@@ -297,7 +295,7 @@ export function traceWorld(world: World, filter: TraceFilter = {}): TraceReport 
               evidence: [describeWorkload(res), kubectlName(f.res)],
               detail: `pull secret ${kubectlName(f.res)} gives no working credential, nor does the kubelet's own`,
               message: f.message,
-              symptom: symptomOf(f.message),
+              symptom: f.symptom,
             })),
           ...platform
             .filter((f) => f.res === res && f.images.includes(image))

@@ -108,6 +108,7 @@ export function egressJudge(topo: Topology, options: PathOptions): HopJudge {
     }
     if (admission.disabled) {
       return {
+        symptom: SYMPTOM_403,
         fails: [
           `Pods on cluster '${cluster.label}' pulling from '${registry.label}' ${will} with ${SYMPTOM_403}: the registry's ` +
             `public network access is Disabled and ${pes.length ? "none of its private endpoints is in, or peered with, the cluster's VNet" : "it has no private endpoint in this stack"}.\n` +
@@ -122,6 +123,7 @@ export function egressJudge(topo: Topology, options: PathOptions): HopJudge {
       return wait(admission.pending ?? `${registry.res.name}: networkRuleSet`);
     const refused = admission.refused?.ips ?? [];
     return {
+      symptom: SYMPTOM_403,
       fails: [
         `Pods on cluster '${cluster.label}' pulling from '${registry.label}' ${will} with ${SYMPTOM_403}: ${publicRefusal(admission)} ` +
           "(Microsoft's article, cause 3, solution 2).\n" +

@@ -198,6 +198,7 @@ export function tokenAudience(topo: Topology, pair: PullPair, will: string): Tok
   const commands = [reenable];
   if (inTree.length > 0)
     return {
+      symptom: KUBELET_401,
       fails: [
         `Pods on cluster '${cluster.label}' pulling from '${login}' ${will} with ${KUBELET_401}: ${setting}, and node ` +
           `pool(s) ${named(inTree)} run a Kubernetes version before 1.${OUT_OF_TREE}, whose credential provider asks for ` +

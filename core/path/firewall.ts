@@ -90,7 +90,7 @@ export function firewallJudge(topo: Topology): HopJudge | undefined {
       `${why} (Microsoft's article, cause 4, solution 2).\n` +
       "Fix: declare aks-acr-guard's HubFirewallRegistryRule (at a priority ahead of any Deny that matches), or run: " +
       placedAllow(topo, denied?.kind === "deny" ? denied.rule : undefined, rule);
-    return { fails: [message] };
+    return { fails: [message], symptom: symptom(blockedIps[0]) };
   };
 }
 
@@ -150,6 +150,7 @@ export function publicFirewallJudge(
             : `no rule allows the cluster's subnet ${source.raw} to reach ${fqdn} on HTTPS 443 (the AzureKubernetesService ` +
               "FQDN tag does not cover a customer's registry or its storage)";
         return {
+          symptom,
           fails: [
             `Pods on cluster '${cluster.label}' pulling from '${login}' ${will} with ${symptom}: its egress goes through the hub ` +
               `firewall (outboundType: userDefinedRouting) on the public path, which must allow ${what}, and ${why}.\n` +

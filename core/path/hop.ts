@@ -16,6 +16,8 @@ export type Step = (typeof STEPS)[number];
 export interface HopVerdict {
   /** Messages of pulls that fail, by what the stack shows. */
   fails: string[];
+  /** What the kubelet prints for the first of `fails` (the pod's event), where there is one. */
+  symptom?: string;
   /** Messages of pulls that fail unless something the stack does not show makes them work. */
   unsure?: string[];
   /** The first value that waits on preview. */

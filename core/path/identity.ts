@@ -56,6 +56,7 @@ export function kubeletOnScaleSets(topo: Topology, cluster: ClusterNode): Creden
   return {
     policy: VMSS_POLICY,
     fails,
+    ...(fails.length > 0 ? { symptom: KUBELET_401 } : {}),
     pending: found.pending,
     commands: fails.length ? [`az aks update ${clusterArgs(cluster)}`] : [],
     detail: fails.length
@@ -82,6 +83,7 @@ export function spSecretValid(topo: Topology, cluster: ClusterNode, now: Date): 
     return { ...base, fails: [], detail: `the service principal's secret is valid until ${day(secret.end)}` };
   return {
     ...base,
+    symptom: KUBELET_401,
     fails: [
       `Pods on cluster '${cluster.label}' fail with ${KUBELET_401}: the secret of its ${cluster.identity.label} expired on ` +
         `${day(secret.end)} (${secret.exact ? secret.source : `every credential it has has ended; the last to end was ${secret.source}`}).\n` +

@@ -48,7 +48,7 @@ export interface Hop extends Required<Pick<HopVerdict, "fails" | "unsure" | "com
   detail: string;
   /** ARM ids (or URNs, for what has none yet) of the resources that decide the hop. */
   evidence: string[];
-  /** The kubelet's text where the hop fails and its messages are another policy's to write. */
+  /** What the kubelet prints where the hop fails (its first message's symptom, or authorize's 401). */
   symptom?: string;
 }
 
@@ -118,6 +118,7 @@ function walk(topo: Topology, pair: PullPair, options: PathOptions): PullPath {
       pending: v.pending,
       detail,
       verdict: verdict ?? (v.fails.length > 0 ? "fail" : v.unsure?.length || v.pending ? "unknown" : "pass"),
+      ...(v.fails.length > 0 && v.symptom ? { symptom: v.symptom } : {}),
     };
     hops.push(h);
     if (h.verdict === "fail") first ??= h;

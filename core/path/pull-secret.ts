@@ -32,6 +32,8 @@ export interface PullSecretFinding {
   /** The login server of the entry at fault; undefined where the whole secret is. */
   server?: string;
   message: string;
+  /** What the kubelet prints, where the finding is certain. */
+  symptom?: string;
 }
 
 export interface PullSecretFindings {
@@ -39,6 +41,11 @@ export interface PullSecretFindings {
   unverified: PullSecretFinding[];
   pending?: string;
 }
+
+/** What the kubelet prints for a secret it cannot parse, and for one whose credential the registry refuses. */
+const UNPARSABLE = 'ErrImagePull: "Failed to pull image ...: <a JSON or base64 error>"';
+const SECRET_401 =
+  'ErrImagePull: "failed to authorize: failed to fetch oauth token: unexpected status: 401 Unauthorized"';
 
 /** Recreating a pull secret by hand: its credentials are what the recording never holds. */
 const RECREATE = cmd(
@@ -101,8 +108,9 @@ function decide(topo: Topology): PullSecretFindings {
       if (secret.fatal)
         // The kubelet cannot parse it: it pulls no image of the pods that name it, whatever else it holds.
         out.certain.push({
+          symptom: UNPARSABLE,
           message:
-            `Pods using ${where} will fail with ErrImagePull: "Failed to pull image ...: <a JSON or base64 error>": the ` +
+            `Pods using ${where} will fail with ${UNPARSABLE}: the ` +
             `kubelet cannot parse the secret, because ${secret.malformed}, and then pulls none of their images, with no ` +
             `credential tried.\n${fix}; or recreate it: ${RECREATE}`,
           res,
@@ -139,9 +147,9 @@ function decide(topo: Topology): PullSecretFindings {
       if (fallback.kind === "fails")
         out.certain.push({
           server: entry.server,
+          symptom: SECRET_401,
           message:
-            `Pods using ${where} to pull from ${entry.server} will fail with ErrImagePull: "failed to authorize: failed to fetch ` +
-            `oauth token: unexpected status: 401 Unauthorized": ${why}; and the kubelet's own credential, which it tries next, ` +
+            `Pods using ${where} to pull from ${entry.server} will fail with ${SECRET_401}: ${why}; and the kubelet's own credential, which it tries next, ` +
             `cannot pull from registry '${name}' either (cluster '${fallback.cluster}': ${fallback.why}).\n` +
             `${fix}: ${cmd(attach)}, and remove imagePullSecrets.`,
           res,

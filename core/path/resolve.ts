@@ -33,6 +33,12 @@ export function dnsJudge(topo: Topology): HopJudge | undefined {
     const fails: string[] = [];
     const unsure: string[] = [];
     let pending: string | undefined;
+    // What the kubelet prints for the first of the fails.
+    let symptom: string | undefined;
+    const fail = (message: string, prints: string) => {
+      fails.push(message);
+      symptom ??= prints;
+    };
     const pes = privateEndpointsOf(topo, registry);
     if (pes.length === 0) return { fails };
     const name = known(registry.name) ? registry.name.toLowerCase() : undefined;
@@ -55,16 +61,18 @@ export function dnsJudge(topo: Topology): HopJudge | undefined {
       nxdomain === true
         ? "so the cluster's DNS answers NXDOMAIN for it (its VNet resolves from the zone, and the link does not redirect to public DNS)"
         : "so the name resolves to the registry's public address, which its network rules refuse";
-    const push = (message: string) => {
-      fails.push(message);
+    const push = (message: string, prints: string) => {
+      fail(message, prints);
       if (nxdomain === true) standing.push(message);
     };
     if (nxdomain === UNKNOWN)
       pending ??= `${zone.res.name}: its links' virtualNetwork.id and resolutionPolicy`;
     if (serving.length === 0 && name !== undefined) {
+      const prints =
+        nxdomain === true ? `ErrImagePull: "dial tcp: lookup ${name}.azurecr.io: no such host"` : SYMPTOM_403;
       push(
         `Pods on cluster '${cluster.label}' pulling from '${name}.azurecr.io' ${will} with ` +
-          `${nxdomain === true ? `ErrImagePull: "dial tcp: lookup ${name}.azurecr.io: no such host"` : SYMPTOM_403}: private DNS zone ` +
+          `${prints}: private DNS zone ` +
           `${zone.name} holds no A record for '${name}' (nor '${name}.${known(location) ? location : "<region>"}.data'), and private ` +
           `endpoint '${pes[0].res.name}' has no DNS zone group that would write them, ${so}.\n` +
           `Fix: declare aks-acr-guard's PrivateRegistryDns for the registry (it adds the endpoint's DNS zone group), or run: ` +
@@ -72,6 +80,7 @@ export function dnsJudge(topo: Topology): HopJudge | undefined {
             `az network private-endpoint dns-zone-group create -g <endpoint-group> --endpoint-name ${pes[0].res.name} -n default ` +
               `--private-dns-zone ${zone.id?.raw ?? zone.name} --zone-name ${zone.name}`,
           ),
+        prints,
       );
     }
     // A zone group writes the records and keeps them on the endpoint's IPs; by hand, the data
@@ -93,11 +102,14 @@ export function dnsJudge(topo: Topology): HopJudge | undefined {
         const list = missing.map((d) => `'${d}'`).join(", ");
         const replicas =
           missing.length > 1 || (known(location) && missing[0] !== `${name}.${location.toLowerCase()}.data`);
+        const prints =
+          "ErrImagePull: 'failed to copy: " +
+          (nxdomain === true
+            ? `httpReadSeeker: failed open: ... dial tcp: lookup ${missing[0]}.azurecr.io: no such host'`
+            : `httpReadSeeker: failed open: ... https://${missing[0]}.azurecr.io/...: 403 Forbidden'`);
         push(
-          `Pods on cluster '${cluster.label}' pulling from '${name}.azurecr.io' ${will} with ErrImagePull: 'failed to copy: ` +
-            (nxdomain === true
-              ? `httpReadSeeker: failed open: ... dial tcp: lookup ${missing[0]}.azurecr.io: no such host': private DNS zone `
-              : `httpReadSeeker: failed open: ... https://${missing[0]}.azurecr.io/...: 403 Forbidden' (or an i/o timeout): private DNS zone `) +
+          `Pods on cluster '${cluster.label}' pulling from '${name}.azurecr.io' ${will} with ${prints}` +
+            (nxdomain === true ? ": private DNS zone " : " (or an i/o timeout): private DNS zone ") +
             `${zone.name} holds an A record for '${name}' but none for ${list}, the registry's data ` +
             `${missing.length > 1 ? "endpoints" : "endpoint"} that image layers download from` +
             `${replicas ? " (a geo-replicated registry has one per replica's region, and the zone needs a record for each)" : ""}, ` +
@@ -112,6 +124,7 @@ export function dnsJudge(topo: Topology): HopJudge | undefined {
                 );
               }),
             ),
+          prints,
         );
       }
       // A record on an address the endpoint does not have: the pull goes where nothing answers.
@@ -128,9 +141,9 @@ export function dnsJudge(topo: Topology): HopJudge | undefined {
           recorded.some((ip) => r.ips.includes(ip))
         )
           continue;
-        fails.push(
-          `Pods on cluster '${cluster.label}' pulling from '${name}.azurecr.io' ${will} with ErrImagePull: "dial tcp ` +
-            `${recorded[0]}:443: i/o timeout": private DNS zone ${zone.name}'s A record '${r.name}' points at ` +
+        const prints = `ErrImagePull: "dial tcp ${recorded[0]}:443: i/o timeout"`;
+        fail(
+          `Pods on cluster '${cluster.label}' pulling from '${name}.azurecr.io' ${will} with ${prints}: private DNS zone ${zone.name}'s A record '${r.name}' points at ` +
             `${recorded.join(", ")}, but private endpoint '${r.pe.res.name}' answers ${r.fqdn} at ${r.ips.join(", ")} ` +
             "(a record written by hand, left behind when the endpoint was recreated), so the pull goes to an address nothing answers.\n" +
             `Fix: declare aks-acr-guard's PrivateRegistryDns for the registry (its DNS zone group keeps the records on the endpoint's IPs), or run: ` +
@@ -141,13 +154,14 @@ export function dnsJudge(topo: Topology): HopJudge | undefined {
                   `az network private-dns record-set a remove-record -g ${zoneRg} -z ${zone.name} -n ${r.name} -a ${ip}`,
               ),
             ]),
+          prints,
         );
       }
     }
     const { vnets, pending: vnetPending } = clusterVnets(topo, cluster);
     if (vnetPending) pending ??= `${cluster.res.name}: agentPoolProfiles[].vnetSubnetID`;
     const links = zoneLinks(topo, zone);
-    if (links.pending) return { fails, pending: pending ?? `${zone.res.name}: virtualNetwork.id` };
+    if (links.pending) return { fails, symptom, pending: pending ?? `${zone.res.name}: virtualNetwork.id` };
     const linkedTo = (v: { key: string }) => links.vnets.some((l) => l.key === v.key);
     const target = `'${name ?? registry.label}.azurecr.io'`;
     for (const vnet of vnets) {
@@ -176,17 +190,18 @@ export function dnsJudge(topo: Topology): HopJudge | undefined {
             ? `the cluster's VNet '${resourceName(vnet)}' has no virtual-network link to private DNS zone ${zone.name}`
             : `the cluster's VNet '${resourceName(vnet)}' resolves through DNS servers ${path.servers.join(", ")} in VNet ` +
               `'${resourceName(asks)}', which has no virtual-network link to private DNS zone ${zone.name}`;
-        fails.push(
+        fail(
           `Pods on cluster '${cluster.label}' pulling from ${target} ${will} with ${SYMPTOM_403}: ${through}, so it ` +
             "resolves the registry to its public address, not to the private endpoint (Microsoft's article, cause 3).\n" +
             `Fix: declare aks-acr-guard's PrivateRegistryDns for VNet '${resourceName(asks)}', or run: ` +
             cmd(
               `az network private-dns link vnet create -g ${zoneRg} -z ${zone.name} -n ${resourceName(asks)}-link -v ${asks.raw} -e false`,
             ),
+          SYMPTOM_403,
         );
       }
     }
-    return { fails, unsure, pending, standing };
+    return { fails, unsure, pending, standing, symptom };
   };
 }
 

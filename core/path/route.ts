@@ -33,6 +33,8 @@ export function peeringJudge(topo: Topology): HopJudge {
   const all = peerings(topo);
   return ({ cluster, registry }, will) => {
     const fails: string[] = [];
+    // What the kubelet prints for the first of the fails.
+    let symptom: string | undefined;
     const unsure: string[] = [];
     let pending: string | undefined;
     const shown = vnetsByKey(topo);
@@ -124,6 +126,7 @@ export function peeringJudge(topo: Topology): HopJudge {
             );
           continue;
         }
+        symptom ??= `ErrImagePull: "dial tcp ${pe.ips[0] ?? "<private-endpoint-ip>"}:443: i/o timeout"`;
         fails.push(
           `Pods on cluster '${cluster.label}' pulling from '${registry.label}' ${will} with ErrImagePull: "dial tcp ` +
             `${pe.ips[0] ?? "<private-endpoint-ip>"}:443: i/o timeout": the registry's private endpoint '${pe.res.name}' is in VNet ` +
@@ -134,7 +137,7 @@ export function peeringJudge(topo: Topology): HopJudge {
         );
       }
     }
-    return { fails, unsure, pending };
+    return { fails, unsure, pending, symptom };
   };
 }
 
@@ -239,7 +242,7 @@ export function connectionJudge(topo: Topology): HopJudge {
     // A manual connection no record shows approved: Azure starts it Pending, but someone may have
     // approved it since; the registry's record of its connections makes that certain.
     if (states.some((s) => s.status === undefined)) return { fails: [], unsure: [message], commands };
-    return { fails: [message], commands };
+    return { fails: [message], commands, symptom };
   };
 }
 

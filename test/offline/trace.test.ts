@@ -48,6 +48,10 @@ describe("aks-acr-guard trace", () => {
           JSON.stringify(p),
         );
       assert.equal(trace.summary.paths, trace.summary.fails + trace.summary.unknown + trace.summary.pulls);
+      // Every failing hop says what the kubelet prints, as its step declares it (nothing read from the message).
+      for (const p of trace.paths)
+        for (const h of p.hops.filter((x) => x.verdict === "fail"))
+          assert.match(h.symptom ?? "", /^(ErrImagePull|InvalidImageName)/, `${name}: ${h.step} ${h.policy}`);
     });
   }
 
