@@ -539,14 +539,24 @@ export type AllowPlacement =
 
 export const ALLOW_GROUP_NAME = "aks-acr-guard-allow-acr";
 
-export function allowPlacement(topo: Topology, deny: RuleBase | undefined): AllowPlacement | undefined {
-  const groups = (topo.byKind.get("firewallPolicyRuleCollectionGroup") ?? []).map((g) => ({
-    g,
-    ...groupOf(g),
-  }));
+export function allowPlacement(
+  topo: Topology,
+  deny: RuleBase | undefined,
+  options: {
+    /** The firewall policy, where the caller is given it (the program's config). */
+    policy?: string;
+    /** A group that takes no place: the program's own, judged without it so every run decides the same. */
+    skipGroup?: (name: string) => boolean;
+  } = {},
+): AllowPlacement | undefined {
+  const groups = (topo.byKind.get("firewallPolicyRuleCollectionGroup") ?? [])
+    .map((g) => ({ g, ...groupOf(g) }))
+    .filter((g) => !options.skipGroup?.(g.name));
   const policies = [...new Set(groups.flatMap((g) => (g.policyId ? [g.policyId.toLowerCase()] : [])))];
   const policy =
-    deny?.group?.policyId ?? (policies.length === 1 ? groups.find((g) => g.policyId)?.policyId : undefined);
+    deny?.group?.policyId ??
+    options.policy ??
+    (policies.length === 1 ? groups.find((g) => g.policyId)?.policyId : undefined);
   if (!policy || (deny && !deny.group)) return undefined;
   const ofPolicy = groups.filter((g) => g.policyId?.toLowerCase() === policy.toLowerCase());
   const known = (v: Known<number>): v is number => v !== UNKNOWN && Number.isInteger(v);

@@ -16,8 +16,6 @@ import {
   DEFAULT_FIREWALL_PRIORITY,
   firewallRules,
   firewallVerdict,
-  freePriorityBelow,
-  priorityOf,
 } from "./firewall";
 import { notCovered, parseCidr } from "./cidr";
 import {
@@ -37,7 +35,7 @@ import { pullRoleFor } from "./roles";
 import { buildTopology, OBSERVER_TYPE, StackResource, Topology } from "./topology";
 import { dnsLinkName, firewallGroupName, peeringName, ZONE_GROUP_NAME } from "./names";
 import { roleAssignmentName } from "./uuid";
-import { known, readArmProp, readString, sameText, UNKNOWN } from "./values";
+import { known, readString, sameText } from "./values";
 
 export interface IntegrationTarget {
   clusterId: string;
@@ -286,14 +284,9 @@ export function planIntegration(
     const ourGroup = firewallGroupName(componentName).toLowerCase();
     const isOurs = (name: string) => name.toLowerCase() === ourGroup;
     const groups = topo.byKind.get("firewallPolicyRuleCollectionGroup") ?? [];
-    const others = groups.filter((g) => !isOurs(String(readString(g.props, "name"))));
-    const declaredBefore = others.length < groups.length;
+    const declaredBefore = groups.some((g) => isOurs(String(readString(g.props, "name"))));
     // Judged without the group this plan declares, so every run decides the same.
     const rules = firewallRules(topo, isOurs);
-    // A priority not known yet (a group being created in the same preview) takes no place here.
-    const groupPriorities = others
-      .map((g) => priorityOf(readArmProp(g.props, "priority"), NaN))
-      .filter((n): n is number => n !== UNKNOWN && Number.isInteger(n));
     const verdicts = peIps.flatMap((ip) => {
       const dest = parseCidr(ip);
       return dest
@@ -305,17 +298,21 @@ export function planIntegration(
       // A Deny that decides first must be preceded: the group goes ahead of the first denying group.
       const denying = verdicts.flatMap((v) => (v.kind === "deny" ? [v.rule] : []));
       const firstDeny = Math.min(...denying.map((r) => r.order[0]));
-      const priority = Number.isFinite(firstDeny)
-        ? freePriorityBelow(firstDeny, groupPriorities)
-        : (freePriorityBelow(Infinity, groupPriorities) ?? DEFAULT_FIREWALL_PRIORITY);
+      const deny = denying.find((r) => r.order[0] === firstDeny);
+      // Where the path's fix would place it: a group at a free priority ahead of the deny (one placement for both).
+      const placement = allowPlacement(topo, deny, { policy: target.firewallPolicyId, skipGroup: isOurs });
+      const priority =
+        placement && "newGroup" in placement
+          ? placement.newGroup.priority
+          : deny
+            ? undefined
+            : DEFAULT_FIREWALL_PRIORITY;
       if (priority === undefined) {
-        const deny = denying.find((r) => r.order[0] === firstDeny)!;
         plan.notes.push(
-          `the hub firewall's ${deny.where} denies the cluster's subnets TCP 443 to the registry's private endpoint, and no ` +
+          `the hub firewall's ${deny!.where} denies the cluster's subnets TCP 443 to the registry's private endpoint, and no ` +
             `rule collection group can be placed ahead of its group (priority ${firstDeny}): no rule is declared`,
         );
         // No group fits ahead of it: a collection inside the denying group, ahead of the denying collection.
-        const placement = allowPlacement(topo, deny);
         const rule =
           `--rule-name aks-to-acr-443 --rule-type NetworkRule --ip-protocols TCP --destination-ports 443 ` +
           `--source-addresses ${sources.map((c) => c.raw).join(" ")} --destination-addresses ${peIps.join(" ")}`;
@@ -325,7 +322,7 @@ export function planIntegration(
           command: placement
             ? allowCommands(placement, "allow-acr-private-endpoint", rule).join(" && ")
             : `az network firewall policy rule-collection-group collection add-filter-collection --subscription ${policy.subscriptionId} ` +
-              `-g ${policy.resourceGroup} --policy-name ${resourceName(policy)} --rule-collection-group-name ${deny.group?.name ?? "<the denying rule's group>"} ` +
+              `-g ${policy.resourceGroup} --policy-name ${resourceName(policy)} --rule-collection-group-name ${deny!.group?.name ?? "<the denying rule's group>"} ` +
               `--name allow-acr-private-endpoint --collection-priority <lower than the denying collection's> --action Allow ${rule}`,
         });
       } else {

@@ -136,6 +136,14 @@ describe("core/integration: what AksAcrIntegration declares", () => {
       },
     };
     assert.equal(plan("hub-firewall-deny-first", fw, (rs) => [...rs, ours]).firewall?.priority, 149);
+    // AND a group of another firewall policy at 149 takes no place in this one (one placement, the path's)
+    const elsewhere = {
+      id: `${fw.firewallPolicyId}-other/ruleCollectionGroups/theirs`,
+      name: "theirs",
+      type: "Microsoft.Network/firewallPolicies/ruleCollectionGroups",
+      properties: { priority: 149, ruleCollections: [] },
+    };
+    assert.equal(plan("hub-firewall-deny-first", fw, (rs) => [...rs, elsewhere]).firewall?.priority, 149);
     // AND a Deny at the first priority there is (100) cannot be preceded: a note and the command
     const at100 = (rs: unknown[]) =>
       rs.map((r) => {
