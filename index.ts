@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AksAcrIntegration } from "./components/aks-acr-integration";
-import { ProgramConfig, readProgramConfig } from "./core/program-config";
+import { ProgramConfig, readProgramConfig } from "./core/plan/program-config";
 
 /** Runs the program; Pulumi calls it with no argument and takes what it returns as stack outputs. */
 function aksAcrGuard(get: (key: string) => string | undefined = (key) => new pulumi.Config().get(key)) {

@@ -2,7 +2,7 @@
  * Prints how buildTopology's time grows with the stack: it must stay linear, since every
  * AnalyzeStack of every preview in an organisation pays it.
  */
-import { buildTopology, StackResource } from "../core/topology";
+import { buildTopology, StackResource } from "../core/stack/topology";
 import { toStackResource } from "../offline/resources";
 import { syntheticStack } from "./synthetic";
 

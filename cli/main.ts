@@ -10,8 +10,8 @@
  * error. The report goes to stdout (or each --output file); progress goes to stderr.
  */
 import * as fs from "node:fs";
-import { ProgramConfigError } from "../core/program-config";
-import { SuppressionError } from "../core/suppressions";
+import { ProgramConfigError } from "../core/plan/program-config";
+import { SuppressionError } from "../core/findings/suppressions";
 import { judged } from "../offline/ci-formats";
 import { packageVersion } from "../offline/package-root";
 import type { Report } from "../offline/report";

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { listRegistryCredentialsOutput } from "@pulumi/azure-native/containerregistry";
 import { Secret, ServiceAccountPatch } from "@pulumi/kubernetes/core/v1";
-import { requireArmId, resourceName } from "../core/arm-id";
+import { requireArmId, resourceName } from "../core/stack/arm-id";
 import { placedIn } from "./placement";
 
 export interface AcrImagePullSecretArgs {

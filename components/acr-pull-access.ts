@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { RoleAssignment } from "@pulumi/azure-native/authorization";
-import { requireArmId } from "../core/arm-id";
-import { GUID, pullRoleFor } from "../core/roles";
-import { roleAssignmentName } from "../core/uuid";
+import { requireArmId } from "../core/stack/arm-id";
+import { GUID, pullRoleFor } from "../core/identity/roles";
+import { roleAssignmentName } from "../core/plan/uuid";
 
 export interface AcrPullAccessArgs {
   /**

@@ -2,9 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { getClientConfigOutput } from "@pulumi/azure-native/authorization";
 import { listManagedClusterUserCredentialsOutput } from "@pulumi/azure-native/containerservice";
 import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
-import { requireArmId, resourceName } from "../core/arm-id";
-import { IntegrationPlan, planIntegration, commandLine, PolicyCommand } from "../core/integration";
-import { childKey } from "../core/names";
+import { requireArmId, resourceName } from "../core/stack/arm-id";
+import { IntegrationPlan, planIntegration, commandLine, PolicyCommand } from "../core/plan/integration";
+import { childKey } from "../core/plan/names";
 import { AcrImagePullSecret } from "./acr-image-pull-secret";
 import { AcrPullAccess } from "./acr-pull-access";
 import { AksAcrObserver } from "./aks-acr-observer";
@@ -73,7 +73,7 @@ export interface IntegrationSummary {
 
 /**
  * Wires a cluster to a registry: observes both (AksAcrObserver), decides what is missing with the
- * policies' own judgements (`core/integration.ts`), and declares only that, composing AcrPullAccess,
+ * policies' own judgements (`core/plan/integration.ts`), and declares only that, composing AcrPullAccess,
  * PrivateRegistryDns, VnetPeeringPair, RegistryEgressAccess and HubFirewallRegistryRule. What no
  * declaration can fix (the kubelet identity missing from a scale set, an expired service-principal
  * secret, a Disconnected peering) is logged and returned as commands.

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { OBSERVER_TYPE } from "../core/topology";
+import { OBSERVER_TYPE } from "../core/stack/topology";
 import { observe } from "./azure/observe";
 import { ArmRecord, azureReader } from "./azure/reader";
 

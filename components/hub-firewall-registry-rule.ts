@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { firewallGroupName } from "../core/names";
+import { firewallGroupName } from "../core/plan/names";
 import { FirewallPolicyRuleCollectionGroup } from "@pulumi/azure-native/network";
-import { requireArmId, resourceName } from "../core/arm-id";
-import { parseCidr } from "../core/cidr";
+import { requireArmId, resourceName } from "../core/stack/arm-id";
+import { parseCidr } from "../core/network/cidr";
 import { placedIn } from "./placement";
 
 export interface HubFirewallRegistryRuleArgs {

@@ -7,7 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Provider } from "@pulumi/azure-native/provider";
-import { parseArmId } from "../core/arm-id";
+import { parseArmId } from "../core/stack/arm-id";
 
 /** azure-native's settings a provider of another subscription keeps (all but subscriptionId). */
 const STRING_SETTINGS = [

@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import { childKey, childKeys, dnsLinkName, ZONE_GROUP_NAME } from "../core/names";
+import { childKey, childKeys, dnsLinkName, ZONE_GROUP_NAME } from "../core/plan/names";
 import { PrivateDnsZoneGroup } from "@pulumi/azure-native/network";
 import { PrivateRecordSet, PrivateZone, VirtualNetworkLink } from "@pulumi/azure-native/privatedns";
-import { parseCidr } from "../core/cidr";
-import { parseArmId, requireArmId, resourceName, resourceType } from "../core/arm-id";
-import { PRIVATE_LINK_ZONES } from "../core/network";
+import { parseCidr } from "../core/network/cidr";
+import { parseArmId, requireArmId, resourceName, resourceType } from "../core/stack/arm-id";
+import { PRIVATE_LINK_ZONES } from "../core/network/network";
 import { placedIn } from "./placement";
 
 export interface PrivateRegistryDnsArgs {

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { requireArmId, resourceName } from "../core/arm-id";
-import { notCovered, parseCidr } from "../core/cidr";
+import { requireArmId, resourceName } from "../core/stack/arm-id";
+import { notCovered, parseCidr } from "../core/network/cidr";
 
 export interface RegistryEgressAccessArgs {
   /** ARM id of the registry whose network rules must admit the cluster. */

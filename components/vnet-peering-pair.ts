@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { peeringName } from "../core/names";
+import { peeringName } from "../core/plan/names";
 import { VirtualNetworkPeering } from "@pulumi/azure-native/network";
-import { requireArmId, resourceName } from "../core/arm-id";
+import { requireArmId, resourceName } from "../core/stack/arm-id";
 import { placedIn } from "./placement";
 
 const VNET = "Microsoft.Network/virtualNetworks";

@@ -6,8 +6,8 @@
 import { createHash } from "node:crypto";
 import type { Log, ReportingDescriptor, Result } from "sarif";
 import { packageVersion } from "./package-root";
-import type { Finding, Report } from "./report";
-import { staleLine, SuppressedFinding } from "./suppressed";
+import { Finding, staleLine, SuppressedFinding } from "./finding";
+import type { Report } from "./report";
 
 const TOOL_URI = "https://www.npmjs.com/package/aks-acr-guard";
 

@@ -5,8 +5,8 @@
  * program's commands, the preview report explains every finding it leaves.
  */
 import { GUIDES } from "../policies/policies";
-import type { PolicyCommand } from "../core/integration";
-import type { Finding } from "./report";
+import type { PolicyCommand } from "../core/plan/integration";
+import type { Finding } from "./finding";
 
 /** A finding the plan leaves, with why, the config that would let the program fix it, and the fix. */
 export interface LeftFinding {

@@ -5,10 +5,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { parseArmId } from "../core/arm-id";
-import { armShapeOf, previewOutputsOf } from "../core/azure-native-shape";
-import { UNKNOWN_WIRE_VALUE } from "../core/values";
-import { readProgramConfig } from "../core/program-config";
+import { parseArmId } from "../core/stack/arm-id";
+import { armShapeOf, previewOutputsOf } from "../core/stack/azure-native-shape";
+import { UNKNOWN_WIRE_VALUE } from "../core/stack/values";
+import { readProgramConfig } from "../core/plan/program-config";
 import { Diagnostic, PolicyPackClient } from "./analyzer";
 import { settled } from "./outputs";
 import { PolicyResourceInput } from "./resources";

@@ -3,12 +3,13 @@
  * a tree, findings after), JSON with a stable schema (docs/report-schema.md), and markdown for a
  * pull-request comment with a Mermaid diagram of the path cluster -> network -> registry.
  */
-import { FindingFix, readFix } from "../core/fix";
-import { commandLine, PolicyCommand } from "../core/integration";
+import { readFix } from "../core/findings/fix";
+import { commandLine, PolicyCommand } from "../core/plan/integration";
 import { GUIDES } from "../policies/policies";
 import { Diagnostic } from "./analyzer";
 import { LeftFinding, leftFindings } from "./left";
-import { StaleSuppression, staleLine, SuppressedFinding } from "./suppressed";
+import { Finding, StaleSuppression, staleLine, SuppressedFinding } from "./finding";
+export type { Finding } from "./finding";
 import { PlannedResource, PreviewReport } from "./preview";
 import { PolicyResourceInput, urnOf } from "./resources";
 import { pathDiagram, type PrintsNow, type TraceHop, type TracePath, type TraceReport } from "./trace";
@@ -17,26 +18,6 @@ import { pathDiagram, type PrintsNow, type TraceHop, type TracePath, type TraceR
 /** The cause in Microsoft's article a policy stands for, as its guide declares it. */
 export function causeOf(policy: string): string {
   return GUIDES[policy]?.cause ?? policy;
-}
-
-export interface Finding {
-  policy: string;
-  level: string;
-  cause: string;
-  /** The ARM id of the resource at fault, or `namespace/name` for a Kubernetes object. */
-  resourceId: string;
-  /** Its type and name, as a person reads it. */
-  resource: string;
-  /** The Pulumi URN the finding is reported on. */
-  urn: string;
-  /** What the kubelet prints for it, as the policy's guide declares it (none for hygiene). */
-  symptom?: string;
-  /** The message without its Fix line: what is wrong, on which resource. */
-  detail: string;
-  /** The message's Fix line, read as core/fix.ts writes it, with the policy's documentation. */
-  fix?: FindingFix & { docs?: string };
-  /** The whole message, as the engine prints it. */
-  message: string;
 }
 
 export interface PlanEntry {

@@ -5,9 +5,9 @@
  * recorded environment.
  */
 import * as fs from "node:fs";
-import { armParamsOf, armShapeOf } from "../core/azure-native-shape";
-import { StackResource } from "../core/topology";
-import { UNKNOWN_WIRE_VALUE } from "../core/values";
+import { armParamsOf, armShapeOf } from "../core/stack/azure-native-shape";
+import { StackResource } from "../core/stack/topology";
+import { UNKNOWN_WIRE_VALUE } from "../core/stack/values";
 
 export interface PolicyResourceInput {
   type: string;

@@ -1,5 +1,5 @@
 /**
- * The CLI's half of suppressions (core/suppressions.ts): `--suppressions FILE` hides the findings a
+ * The CLI's half of suppressions (core/findings/suppressions.ts): `--suppressions FILE` hides the findings a
  * team accepted from the report and the gate, lists them as suppressed, and reports each suppression
  * that has expired or matches no finding.
  */
@@ -10,21 +10,11 @@ import {
   Suppression,
   SuppressionError,
   SuppressionTarget,
-} from "../core/suppressions";
+} from "../core/findings/suppressions";
 import { leftFindings } from "./left";
-import type { Finding, Report } from "./report";
+import type { Finding, StaleSuppression, SuppressedFinding } from "./finding";
+import type { Report } from "./report";
 
-export interface SuppressedFinding extends Finding {
-  reason: string;
-  expires: string;
-}
-
-export interface StaleSuppression extends Suppression {
-  /** `expired`: past its date (its finding, if any, is reported again); `unmatched`: no finding is on it. */
-  problem: "expired" | "unmatched";
-}
-
-/** Reads a suppressions file: `[{policy, resource, reason, expires}]` or `{"suppressions": [...]}`. */
 export function readSuppressions(file: string): Suppression[] {
   let text: string;
   try {
@@ -95,11 +85,4 @@ export function applySuppressions(report: Report, suppressions: readonly Suppres
       mandatoryAfter: count(report.command === "preview" ? after.kept : found.kept, "mandatory"),
     },
   };
-}
-
-/** How a stale suppression reads in a report. */
-export function staleLine(s: StaleSuppression): string {
-  return s.problem === "expired"
-    ? `${s.policy} on ${s.resource}: expired on ${s.expires} ("${s.reason}"); its finding is reported again`
-    : `${s.policy} on ${s.resource}: matches no finding ("${s.reason}", until ${s.expires}); remove it, or name the resource by its ARM id, URN or name`;
 }

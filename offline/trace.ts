@@ -3,23 +3,29 @@
  * traceroute. It prints core/path's model, the one the pack's policies report from: the trace and
  * the findings cannot disagree.
  */
-import { resourceName, parseArmId } from "../core/arm-id";
-import { checkImage, LOGIN_SERVER, parseImage } from "../core/images";
+import { resourceName, parseArmId } from "../core/stack/arm-id";
+import { checkImage, LOGIN_SERVER, parseImage } from "../core/stack/images";
 import { credentialMatch } from "../core/path/authenticate";
 import { architectureFindings, osFindings } from "../core/path/content";
 import { PULL_SECRET_POLICY, pullSecretFindings } from "../core/path/pull-secret";
-import { KUBELET_401 } from "../core/remediation";
+import { KUBELET_401 } from "../core/plan/remediation";
 import { Hop, idOf, pullPath, PullPath, Step } from "../core/path";
-import { clustersOf, DeclaredPull, PullPair, pullPairs, registryByLoginServer } from "../core/pull-pairs";
-import { buildTopology, ClusterNode, RegistryNode, Topology } from "../core/topology";
-import { known } from "../core/values";
+import {
+  clustersOf,
+  DeclaredPull,
+  PullPair,
+  pullPairs,
+  registryByLoginServer,
+} from "../core/stack/pull-pairs";
+import { buildTopology, ClusterNode, RegistryNode, Topology } from "../core/stack/topology";
+import { known } from "../core/stack/values";
 import {
   containerImages,
   describeWorkload,
   kubectlName,
   namespacedName,
   pullSecretNames,
-} from "../core/workloads";
+} from "../core/stack/workloads";
 import { toStackResource } from "./resources";
 import { stackOf, World, WorldError } from "./world";
 

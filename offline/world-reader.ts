@@ -7,9 +7,9 @@ import {
   isScopeAncestorOrSelf,
   parseArmId,
   subscriptionCollection,
-} from "../core/arm-id";
+} from "../core/stack/arm-id";
 import { ArmRecord, AzureReader, repositoryReference } from "../components/azure/reader";
-import { subscriptionTenants } from "../core/arm-types";
+import { subscriptionTenants } from "../core/stack/arm-types";
 
 const lower = (s: string) => s.toLowerCase().replace(/\/+$/, "");
 

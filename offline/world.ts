@@ -9,10 +9,10 @@
  * the JSON path and what was expected.
  */
 import * as fs from "node:fs";
-import { parseArmId } from "../core/arm-id";
-import { armInputsOf, armShapeOf } from "../core/azure-native-shape";
-import { ArmRecord, flattenArm, subscriptionTenants, tokenOfArmType } from "../core/arm-types";
-import { OBSERVER_TYPE, UnreadScope } from "../core/topology";
+import { parseArmId } from "../core/stack/arm-id";
+import { armInputsOf, armShapeOf } from "../core/stack/azure-native-shape";
+import { ArmRecord, flattenArm, subscriptionTenants, tokenOfArmType } from "../core/stack/arm-types";
+import { OBSERVER_TYPE, UnreadScope } from "../core/stack/topology";
 import { kubernetesInputsOf, PolicyResourceInput } from "./resources";
 
 export interface World {

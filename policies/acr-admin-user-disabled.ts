@@ -1,7 +1,7 @@
-import { cmd } from "../core/fix";
+import { cmd } from "../core/findings/fix";
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { kindOf } from "../core/tokens";
-import { readBool, readString, UNKNOWN } from "../core/values";
+import { kindOf } from "../core/stack/tokens";
+import { readBool, readString, UNKNOWN } from "../core/stack/values";
 import { deferToPreview, resourceOf } from "./lib/stack";
 import { Guides, REGISTRY_OWNED } from "./lib/guide";
 

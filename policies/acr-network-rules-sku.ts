@@ -1,7 +1,7 @@
-import { cmd } from "../core/fix";
+import { cmd } from "../core/findings/fix";
 import { StackValidationPolicy } from "@pulumi/policy";
-import { registryPrivateEndpoints } from "../core/topology";
-import { read, readArray, readString, UNKNOWN, known } from "../core/values";
+import { registryPrivateEndpoints } from "../core/stack/topology";
+import { read, readArray, readString, UNKNOWN, known } from "../core/stack/values";
 import { deferToPreview, topologyOf } from "./lib/stack";
 import { Guides, REGISTRY_OWNED } from "./lib/guide";
 

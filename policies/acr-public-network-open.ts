@@ -1,10 +1,10 @@
-import { cmd, cmds } from "../core/fix";
+import { cmd, cmds } from "../core/findings/fix";
 import { StackValidationPolicy } from "@pulumi/policy";
-import { addressCount, parseCidr } from "../core/cidr";
-import { clusterEgress } from "../core/egress";
-import { pullPairs } from "../core/pull-pairs";
-import { RegistryNode, registryPrivateEndpoints, Topology } from "../core/topology";
-import { read, readArray, readString, known, UNKNOWN } from "../core/values";
+import { addressCount, parseCidr } from "../core/network/cidr";
+import { clusterEgress } from "../core/network/egress";
+import { pullPairs } from "../core/stack/pull-pairs";
+import { RegistryNode, registryPrivateEndpoints, Topology } from "../core/stack/topology";
+import { read, readArray, readString, known, UNKNOWN } from "../core/stack/values";
 import { PolicyConfigError } from "./lib/config";
 import { deferToPreview, topologyOf } from "./lib/stack";
 import { Guides, REGISTRY_OWNED } from "./lib/guide";

@@ -1,7 +1,7 @@
-import { cmd } from "../core/fix";
+import { cmd } from "../core/findings/fix";
 import { StackValidationPolicy } from "@pulumi/policy";
-import { excessGrants } from "../core/grants";
-import { pullPairs } from "../core/pull-pairs";
+import { excessGrants } from "../core/identity/grants";
+import { pullPairs } from "../core/stack/pull-pairs";
 import { declaredPulls, PULLS_SCHEMA } from "./lib/config";
 import { topologyOf } from "./lib/stack";
 import { Guides } from "./lib/guide";

@@ -1,12 +1,18 @@
-import { cmd } from "../core/fix";
+import { cmd } from "../core/findings/fix";
 import { StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { hopsOf, pullPath } from "../core/path";
-import { PullVerdict, evaluatePullAccess } from "../core/pull-access";
-import { pullPairs } from "../core/pull-pairs";
-import { clusterArgs, KUBELET_401, loginServerOf, registryRef, registryScope } from "../core/remediation";
-import { pullRoleFor, PULL_ACTION, ABAC_PULL_DATA_ACTION } from "../core/roles";
-import { ClusterNode, hasObserver, perTopology, RegistryNode, Topology } from "../core/topology";
-import { known, readString } from "../core/values";
+import { PullVerdict, evaluatePullAccess } from "../core/identity/pull-access";
+import { pullPairs } from "../core/stack/pull-pairs";
+import {
+  clusterArgs,
+  KUBELET_401,
+  loginServerOf,
+  registryRef,
+  registryScope,
+} from "../core/plan/remediation";
+import { pullRoleFor, PULL_ACTION, ABAC_PULL_DATA_ACTION } from "../core/identity/roles";
+import { ClusterNode, hasObserver, perTopology, RegistryNode, Topology } from "../core/stack/topology";
+import { known, readString } from "../core/stack/values";
 import { declaredPulls, GUID_LIST_SCHEMA, guidList, PULLS_SCHEMA } from "./lib/config";
 import { deferToPreview, Evaluation, Finding, topologyOf } from "./lib/stack";
 import { Guides, NS, PULLS } from "./lib/guide";

@@ -1,4 +1,4 @@
-import { KUBELET_401 } from "../core/remediation";
+import { KUBELET_401 } from "../core/plan/remediation";
 import { StackValidationPolicy } from "@pulumi/policy";
 import { kubeletOnScaleSets } from "../core/path/identity";
 import { deferToPreview, topologyOf } from "./lib/stack";

@@ -1,7 +1,7 @@
-import { KUBELET_401 } from "../core/remediation";
+import { KUBELET_401 } from "../core/plan/remediation";
 import { StackValidationPolicy } from "@pulumi/policy";
-import { servicePrincipalSecret } from "../core/drift";
-import { UNKNOWN } from "../core/values";
+import { servicePrincipalSecret } from "../core/identity/drift";
+import { UNKNOWN } from "../core/stack/values";
 import { PolicyConfigError } from "./lib/config";
 import { day, SP_SECRET_STEPS, SP_SECRET_URL, spSecretFix } from "./lib/sp-secret";
 import { deferToPreview, topologyOf } from "./lib/stack";

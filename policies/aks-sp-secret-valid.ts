@@ -1,4 +1,4 @@
-import { KUBELET_401 } from "../core/remediation";
+import { KUBELET_401 } from "../core/plan/remediation";
 import { StackValidationPolicy } from "@pulumi/policy";
 import { spSecretValid } from "../core/path/identity";
 import { SP_SECRET_STEPS, SP_SECRET_URL } from "./lib/sp-secret";

@@ -1,6 +1,6 @@
 import { StackValidationPolicy } from "@pulumi/policy";
 import { hopsOf, pullPath } from "../core/path";
-import { pullPairs } from "../core/pull-pairs";
+import { pullPairs } from "../core/stack/pull-pairs";
 import { declaredPulls, ipv4List, ipv4ListSchema, PULLS_SCHEMA } from "./lib/config";
 import { deferToPreview, topologyOf } from "./lib/stack";
 import { Guides } from "./lib/guide";

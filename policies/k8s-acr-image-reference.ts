@@ -1,10 +1,10 @@
-import { KUBELET_401 } from "../core/remediation";
-import { cmd } from "../core/fix";
+import { KUBELET_401 } from "../core/plan/remediation";
+import { cmd } from "../core/findings/fix";
 import { StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { credentialMatch } from "../core/path/authenticate";
-import { registryByLoginServer } from "../core/pull-pairs";
-import { perTopology, Topology } from "../core/topology";
-import { describeWorkload } from "../core/workloads";
+import { registryByLoginServer } from "../core/stack/pull-pairs";
+import { perTopology, Topology } from "../core/stack/topology";
+import { describeWorkload } from "../core/stack/workloads";
 import { ALLOWED_LOGIN_SERVERS_SCHEMA, judgedImages } from "./lib/images";
 import { deferToPreview, topologyOf } from "./lib/stack";
 import { Guides, WORKLOAD } from "./lib/guide";

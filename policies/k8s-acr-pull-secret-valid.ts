@@ -1,4 +1,4 @@
-import { KUBELET_401 } from "../core/remediation";
+import { KUBELET_401 } from "../core/plan/remediation";
 import { StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { PULL_SECRET_POLICY, PullSecretFinding, pullSecretFindings } from "../core/path/pull-secret";
 import { deferToPreview, Evaluation, topologyOf } from "./lib/stack";

@@ -1,6 +1,6 @@
-import { cmd } from "../core/fix";
+import { cmd } from "../core/findings/fix";
 import { StackValidationPolicy } from "@pulumi/policy";
-import { describeWorkload } from "../core/workloads";
+import { describeWorkload } from "../core/stack/workloads";
 import { ALLOWED_LOGIN_SERVERS_SCHEMA, judgedImages } from "./lib/images";
 import { deferToPreview } from "./lib/stack";
 import { Guides, WORKLOAD } from "./lib/guide";

@@ -1,7 +1,7 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { parseImage, pinning } from "../core/images";
-import { containerImages, describeWorkload, podSpecOf, workloadKind } from "../core/workloads";
-import { isUnknown, read, UNKNOWN } from "../core/values";
+import { parseImage, pinning } from "../core/stack/images";
+import { containerImages, describeWorkload, podSpecOf, workloadKind } from "../core/stack/workloads";
+import { isUnknown, read, UNKNOWN } from "../core/stack/values";
 import { PolicyConfigError } from "./lib/config";
 import { deferToPreview, resourceOf } from "./lib/stack";
 import { Guides, WORKLOAD } from "./lib/guide";

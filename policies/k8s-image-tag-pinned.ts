@@ -1,7 +1,7 @@
-import { cmd } from "../core/fix";
+import { cmd } from "../core/findings/fix";
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { classifyHost, parseImage, pinning } from "../core/images";
-import { containerImages, describeWorkload, workloadKind } from "../core/workloads";
+import { classifyHost, parseImage, pinning } from "../core/stack/images";
+import { containerImages, describeWorkload, workloadKind } from "../core/stack/workloads";
 import { deferToPreview, resourceOf } from "./lib/stack";
 import { Guides, WORKLOAD } from "./lib/guide";
 

@@ -1,7 +1,7 @@
 import { StackValidationPolicy } from "@pulumi/policy";
-import { archPin, landingPools, platformsOf } from "../core/arch";
-import { describeWorkload, knownWorkloads } from "../core/workloads";
-import { UNKNOWN } from "../core/values";
+import { archPin, landingPools, platformsOf } from "../core/platform/arch";
+import { describeWorkload, knownWorkloads } from "../core/stack/workloads";
+import { UNKNOWN } from "../core/stack/values";
 import { deferToPreview, topologyOf } from "./lib/stack";
 import { ARCH_SYMPTOM, ARCH_URL } from "./k8s-image-architecture";
 import { Guides, NS, WORKLOAD } from "./lib/guide";

@@ -1,9 +1,9 @@
 import { OS_SYMPTOM } from "../core/path/content";
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { isWindowsImage, osPin } from "../core/os";
+import { isWindowsImage, osPin } from "../core/platform/os";
 import { osFindings } from "../core/path/content";
-import { containerImages, podSpecOf, workloadKind } from "../core/workloads";
-import { UNKNOWN } from "../core/values";
+import { containerImages, podSpecOf, workloadKind } from "../core/stack/workloads";
+import { UNKNOWN } from "../core/stack/values";
 import { PolicyConfigError } from "./lib/config";
 import { deferToPreview, resourceOf, topologyOf } from "./lib/stack";
 import { Guides, WORKLOAD } from "./lib/guide";

@@ -1,7 +1,7 @@
 // Every policy of the pack, in CAUSES.md's order. Importing this list starts no server.
 import { Policies, Policy, ReportViolation, StackValidationPolicy } from "@pulumi/policy";
 import type { Guides, PolicyGuide } from "./lib/guide";
-import { reportedUrn } from "../core/topology";
+import { reportedUrn } from "../core/stack/topology";
 import { honouringSuppressions } from "./lib/suppressions";
 import { acrAdminUserDisabled, guides as acrAdminUserDisabledGuides } from "./acr-admin-user-disabled";
 import {

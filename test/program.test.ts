@@ -1,14 +1,14 @@
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { useAzureReader } from "../components/azure/reader";
-import { ProgramConfigError, readProgramConfig } from "../core/program-config";
-import { roleAssignmentName } from "../core/uuid";
+import { ProgramConfigError, readProgramConfig } from "../core/plan/program-config";
+import { roleAssignmentName } from "../core/plan/uuid";
 import { worldReader } from "../offline/world-reader";
 import { loadWorld } from "../offline/world";
-import { ArmRecord } from "../core/arm-types";
+import { ArmRecord } from "../core/stack/arm-types";
 import { REPO_ROOT } from "./harness";
 import { forgetDeliberateFailures, usePulumiMocks, valueOf } from "./harness/mocks";
-import { commandLine, PolicyCommand } from "../core/integration";
+import { commandLine, PolicyCommand } from "../core/plan/integration";
 
 const scenario = (name: string) => loadWorld(path.join(REPO_ROOT, "scenarios", name, "world.json"));
 type Program = (get?: (key: string) => string | undefined) => Record<string, unknown>;

@@ -2,11 +2,11 @@
  * What AksAcrObserver records: everything between a cluster and a registry that decides whether a
  * pull succeeds, read through an AzureReader, as ARM records. Secrets never enter a record.
  */
-import { parseArmId, requireArmId } from "../../core/arm-id";
-import { parseImage } from "../../core/images";
-import { PRIVATE_LINK_ZONES, vnetOfId } from "../../core/network";
-import { builtInRole, roleDefinitionGuid } from "../../core/roles";
-import { listOf, read, readArmProp, refIds } from "../../core/values";
+import { parseArmId, requireArmId } from "../../core/stack/arm-id";
+import { parseImage } from "../../core/stack/images";
+import { PRIVATE_LINK_ZONES, vnetOfId } from "../../core/network/network";
+import { builtInRole, roleDefinitionGuid } from "../../core/identity/roles";
+import { listOf, read, readArmProp, refIds } from "../../core/stack/values";
 import { ArmRecord, AzureReader } from "./reader";
 
 export interface ObserveTarget {

@@ -5,8 +5,8 @@
  * Graph over HTTPS with the token of the azure-native provider's own credentials) and, for the
  * offline preview, a reader over a recorded environment (`offline/world-reader.ts`).
  */
-import { ArmRecord } from "../../core/arm-types";
-import { sha256 } from "../../core/pull-secrets";
+import { ArmRecord } from "../../core/stack/arm-types";
+import { sha256 } from "../../core/identity/pull-secrets";
 
 export type { ArmRecord };
 

@@ -1,11 +1,11 @@
-import { cmd, cmds } from "../fix";
-import { notCovered } from "../cidr";
-import { clusterEgress, ipRuleValues, reachesPrivateEndpoint } from "../egress";
-import { privateEndpointsOf } from "../network";
-import { parseArmId, resourceName } from "../arm-id";
-import { listOf, readArmProp, readArray, readString, known, UNKNOWN } from "../values";
-import type { PullPair } from "../pull-pairs";
-import type { Topology } from "../topology";
+import { cmd, cmds } from "../findings/fix";
+import { notCovered } from "../network/cidr";
+import { clusterEgress, ipRuleValues, reachesPrivateEndpoint } from "../network/egress";
+import { privateEndpointsOf } from "../network/network";
+import { parseArmId, resourceName } from "../stack/arm-id";
+import { listOf, readArmProp, readArray, readString, known, UNKNOWN } from "../stack/values";
+import type { PullPair } from "../stack/pull-pairs";
+import type { Topology } from "../stack/topology";
 import { HopJudge, PathOptions, SYMPTOM_403 } from "./hop";
 
 const nameOfId = (id: string) => {

@@ -5,13 +5,13 @@
  * credentials and pulls anonymously, which the registry refuses with 401 unless it allows anonymous
  * pull (Standard and Premium).
  */
-import { cmd, cmds } from "../fix";
-import type { ImageVerdict } from "../images";
-import { anonymousPull } from "../pull-access";
-import type { PullPair } from "../pull-pairs";
-import { clusterArgs, KUBELET_401, loginServerOf } from "../remediation";
-import { ClusterNode, clusterPools, RegistryNode, Topology } from "../topology";
-import { isUnknown, Known, known, readArmProp, readString, UNKNOWN } from "../values";
+import { cmd, cmds } from "../findings/fix";
+import type { ImageVerdict } from "../stack/images";
+import { anonymousPull } from "../identity/pull-access";
+import type { PullPair } from "../stack/pull-pairs";
+import { clusterArgs, KUBELET_401, loginServerOf } from "../plan/remediation";
+import { ClusterNode, clusterPools, RegistryNode, Topology } from "../stack/topology";
+import { isUnknown, Known, known, readArmProp, readString, UNKNOWN } from "../stack/values";
 import { HopVerdict, idOf } from "./hop";
 
 export interface CredentialMatch {

@@ -5,14 +5,14 @@
  * k8s-workload-os-selector and k8s-image-architecture report these findings, and `trace` shows
  * them as the content hop of the image that hits them.
  */
-import { cmds } from "../fix";
-import { archPin, landingPools, offersArch, platformsOf, PoolArch } from "../arch";
-import { parseImage } from "../images";
-import { clusterOses, isWindowsImage, osPin } from "../os";
-import { clustersOf } from "../pull-pairs";
-import { perTopology, StackResource, Topology } from "../topology";
-import { Known, UNKNOWN } from "../values";
-import { describeWorkload, KnownWorkload, knownWorkloads } from "../workloads";
+import { cmds } from "../findings/fix";
+import { archPin, landingPools, offersArch, platformsOf, PoolArch } from "../platform/arch";
+import { parseImage } from "../stack/images";
+import { clusterOses, isWindowsImage, osPin } from "../platform/os";
+import { clustersOf } from "../stack/pull-pairs";
+import { perTopology, StackResource, Topology } from "../stack/topology";
+import { Known, UNKNOWN } from "../stack/values";
+import { describeWorkload, KnownWorkload, knownWorkloads } from "../stack/workloads";
 
 export const ARCH_POLICY = "k8s-image-architecture";
 export const OS_POLICY = "k8s-workload-os-selector";

@@ -1,5 +1,5 @@
-import { cmd, cmds } from "../fix";
-import { parseCidr } from "../cidr";
+import { cmd, cmds } from "../findings/fix";
+import { parseCidr } from "../network/cidr";
 import {
   allowCommands,
   allowPlacement,
@@ -10,11 +10,11 @@ import {
   firewallVerdict,
   FirewallVerdict,
   publicFirewallVerdict,
-} from "../firewall";
-import { privateEndpointsOf } from "../network";
-import type { PullPair } from "../pull-pairs";
-import { isUnknown, known, readArmProp, readString, UNKNOWN } from "../values";
-import type { Topology } from "../topology";
+} from "../network/firewall";
+import { privateEndpointsOf } from "../network/network";
+import type { PullPair } from "../stack/pull-pairs";
+import { isUnknown, known, readArmProp, readString, UNKNOWN } from "../stack/values";
+import type { Topology } from "../stack/topology";
 import { HopJudge, HopVerdict } from "./hop";
 
 export function firewallJudge(topo: Topology): HopJudge | undefined {

@@ -5,9 +5,9 @@
  * pull the stack shows, "would fail" for a guessed one, and the later wording for a hop that fails
  * behind an earlier one.
  */
-import type { PullPair } from "../pull-pairs";
-import type { StackResource } from "../topology";
-import { known, readString } from "../values";
+import type { PullPair } from "../stack/pull-pairs";
+import type { StackResource } from "../stack/topology";
+import { known, readString } from "../stack/values";
 
 /** The steps of a pull, in the order the kubelet takes them. */
 export const STEPS = ["resolve", "route", "admit", "authenticate", "authorize", "content", "layers"] as const;

@@ -5,11 +5,11 @@
  * aks-kubelet-identity-on-vmss and aks-sp-secret-valid report them (a cluster the stack ties to no
  * registry too), and the path shows them as authenticate hops of each of the cluster's pulls.
  */
-import { cmd } from "../fix";
-import { scaleSetsWithoutKubelet, servicePrincipalSecret } from "../drift";
-import { clusterArgs, KUBELET_401 } from "../remediation";
-import type { ClusterNode, Topology } from "../topology";
-import { known, readString, UNKNOWN } from "../values";
+import { cmd } from "../findings/fix";
+import { scaleSetsWithoutKubelet, servicePrincipalSecret } from "../identity/drift";
+import { clusterArgs, KUBELET_401 } from "../plan/remediation";
+import type { ClusterNode, Topology } from "../stack/topology";
+import { known, readString, UNKNOWN } from "../stack/values";
 import { HopVerdict, idOf } from "./hop";
 
 export const VMSS_POLICY = "aks-kubelet-identity-on-vmss";

@@ -11,12 +11,12 @@
  * failure; a public path that refuses the cluster because the private one is not resolved belongs
  * to the resolve hop's finding, not to one of its own.
  */
-import { clusterVnets, privateEndpointsOf, privateLinkZones } from "../network";
-import { evaluatePullAccess, PullVerdict } from "../pull-access";
-import { KUBELET_401 } from "../remediation";
-import type { PullPair } from "../pull-pairs";
-import { perTopology, Topology } from "../topology";
-import { known, UNKNOWN } from "../values";
+import { clusterVnets, privateEndpointsOf, privateLinkZones } from "../network/network";
+import { evaluatePullAccess, PullVerdict } from "../identity/pull-access";
+import { KUBELET_401 } from "../plan/remediation";
+import type { PullPair } from "../stack/pull-pairs";
+import { perTopology, Topology } from "../stack/topology";
+import { known, UNKNOWN } from "../stack/values";
 import { tokenAudience } from "./authenticate";
 import { kubeletOnScaleSets, spSecretValid } from "./identity";
 import { egressJudge, publicAdmission, publicRefusal } from "./admit";

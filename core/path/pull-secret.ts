@@ -7,11 +7,11 @@
  * k8s-acr-pull-secret-valid reports these; `trace` shows them on the images of the pods that name
  * the secret.
  */
-import { cmd } from "../fix";
-import { credentialEnds } from "../drift";
-import { principalCanPull } from "../grants";
-import { evaluatePullAccess } from "../pull-access";
-import { clustersOf, registryByLoginServer } from "../pull-pairs";
+import { cmd } from "../findings/fix";
+import { credentialEnds } from "../identity/drift";
+import { principalCanPull } from "../identity/grants";
+import { evaluatePullAccess } from "../identity/pull-access";
+import { clustersOf, registryByLoginServer } from "../stack/pull-pairs";
 import {
   ENTRA_TOKEN_USERNAME,
   EntryProblem,
@@ -19,10 +19,10 @@ import {
   judgeEntry,
   readPullSecret,
   registryOfServer,
-} from "../pull-secrets";
-import { isObserved, perTopology, RegistryNode, StackResource, Topology } from "../topology";
-import { known, UNKNOWN } from "../values";
-import { kubectlName } from "../workloads";
+} from "../identity/pull-secrets";
+import { isObserved, perTopology, RegistryNode, StackResource, Topology } from "../stack/topology";
+import { known, UNKNOWN } from "../stack/values";
+import { kubectlName } from "../stack/workloads";
 
 export const PULL_SECRET_POLICY = "k8s-acr-pull-secret-valid";
 

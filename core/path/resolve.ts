@@ -1,4 +1,4 @@
-import { cmd, cmds } from "../fix";
+import { cmd, cmds } from "../findings/fix";
 import {
   clusterVnets,
   dnsPathOf,
@@ -13,11 +13,11 @@ import {
   zoneLinks,
   zonePending,
   ZoneInfo,
-} from "../network";
-import { resourceName } from "../arm-id";
-import { Known, known, readString, sameText, UNKNOWN } from "../values";
-import type { ArmId } from "../arm-id";
-import { ClusterNode, Topology } from "../topology";
+} from "../network/network";
+import { resourceName } from "../stack/arm-id";
+import { Known, known, readString, sameText, UNKNOWN } from "../stack/values";
+import type { ArmId } from "../stack/arm-id";
+import { ClusterNode, Topology } from "../stack/topology";
 import { HopJudge, SYMPTOM_403 } from "./hop";
 
 /**

@@ -1,7 +1,7 @@
-import { cmd, cmds } from "../fix";
-import { ArmId, parseArmId, resourceName } from "../arm-id";
-import { cidrContains, parseCidr } from "../cidr";
-import { clusterSubnetInfo, nsgAllowCommands, nsgDenies } from "../firewall";
+import { cmd, cmds } from "../findings/fix";
+import { ArmId, parseArmId, resourceName } from "../stack/arm-id";
+import { cidrContains, parseCidr } from "../network/cidr";
+import { clusterSubnetInfo, nsgAllowCommands, nsgDenies } from "../network/firewall";
 import {
   clusterVnets,
   Peering,
@@ -10,7 +10,7 @@ import {
   PrivateEndpointInfo,
   privateEndpointsOf,
   vnetsByKey,
-} from "../network";
+} from "../network/network";
 import {
   isUnknown,
   Known,
@@ -22,8 +22,8 @@ import {
   readString,
   sameText,
   UNKNOWN,
-} from "../values";
-import type { Topology } from "../topology";
+} from "../stack/values";
+import type { Topology } from "../stack/topology";
 import { HopJudge } from "./hop";
 
 /** A side that, with its pair present, carries traffic once both exist: not Disconnected, state known. */

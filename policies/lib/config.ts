@@ -3,9 +3,9 @@
  * but a pack enforced from Pulumi Cloud should still fail clearly, not misbehave, on a bad value.
  */
 import { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
-import { DeclaredPull } from "../../core/pull-pairs";
-import { parseCidr } from "../../core/cidr";
-import { GUID } from "../../core/roles";
+import { DeclaredPull } from "../../core/stack/pull-pairs";
+import { parseCidr } from "../../core/network/cidr";
+import { GUID } from "../../core/identity/roles";
 
 export class PolicyConfigError extends Error {
   constructor(policy: string, key: string, value: unknown, expected: string) {

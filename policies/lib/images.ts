@@ -1,10 +1,10 @@
 /** What the image policies share: the login servers known to exist, and reading every image. */
-import { ContainerImage, containerImages } from "../../core/workloads";
-import { registryByLoginServer } from "../../core/pull-pairs";
-import { checkImage, ImageVerdict, LOGIN_SERVER } from "../../core/images";
+import { ContainerImage, containerImages } from "../../core/stack/workloads";
+import { registryByLoginServer } from "../../core/stack/pull-pairs";
+import { checkImage, ImageVerdict, LOGIN_SERVER } from "../../core/stack/images";
 import { StackValidationArgs } from "@pulumi/policy";
 import { topologyOf } from "./stack";
-import { StackResource, Topology } from "../../core/topology";
+import { StackResource, Topology } from "../../core/stack/topology";
 import { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { PolicyConfigError } from "./config";
 

@@ -5,8 +5,8 @@
  */
 import { StackValidationPolicy } from "@pulumi/policy";
 import { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
-import { pullPairs } from "../../core/pull-pairs";
-import { ClusterNode, perTopology, RegistryNode, Topology } from "../../core/topology";
+import { pullPairs } from "../../core/stack/pull-pairs";
+import { ClusterNode, perTopology, RegistryNode, Topology } from "../../core/stack/topology";
 import { hopsOf, pullPath } from "../../core/path";
 import { declaredPulls, ipv4List, ipv4ListSchema, PULLS_SCHEMA } from "./config";
 import { deferToPreview, Evaluation, Finding, topologyOf } from "./stack";

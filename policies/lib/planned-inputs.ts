@@ -22,8 +22,8 @@
  * The Analyze handler @pulumi/policy registers is reached as in `shared-stack.ts`
  * (`policy-internals.ts`); it gets every request untouched.
  */
-import { armShapeOf, pathInputsOf } from "../../core/azure-native-shape";
-import { UNKNOWN_WIRE_VALUE } from "../../core/values";
+import { armShapeOf, pathInputsOf } from "../../core/stack/azure-native-shape";
+import { UNKNOWN_WIRE_VALUE } from "../../core/stack/values";
 import { Deserialize, policyDeserializer, wrapNextAddService } from "./policy-internals";
 
 interface AnalyzeRequest {

@@ -25,7 +25,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import * as fs from "node:fs";
-import { buildTopology, StackResource, Topology } from "../../core/topology";
+import { buildTopology, StackResource, Topology } from "../../core/stack/topology";
 import { withPlannedInputs } from "./planned-inputs";
 import { Deserialize, policyDeserializer, wrapNextAddService } from "./policy-internals";
 

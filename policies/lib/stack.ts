@@ -3,8 +3,8 @@
  * plain `StackResource`s, builds the topology once per AnalyzeStack, and defers to preview.
  */
 import { PolicyResource } from "@pulumi/policy";
-import { buildTopology, StackResource, Topology } from "../../core/topology";
-import { UNKNOWN_WIRE_VALUE } from "../../core/values";
+import { buildTopology, StackResource, Topology } from "../../core/stack/topology";
+import { UNKNOWN_WIRE_VALUE } from "../../core/stack/values";
 import { requestTopology, requestTopologyLost } from "./shared-stack";
 import { withPlannedInputs } from "./planned-inputs";
 

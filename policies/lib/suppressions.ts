@@ -1,5 +1,5 @@
 /**
- * The pack's half of suppressions (core/suppressions.ts): each policy takes a `suppressions` config
+ * The pack's half of suppressions (core/findings/suppressions.ts): each policy takes a `suppressions` config
  * ([{resource, reason, expires}]) and reports nothing on a resource a suppression in force names. A
  * finding whose suppression has expired is reported with a line that says so. Which suppressions
  * match nothing only a whole run can tell: the CLI reports those.
@@ -19,7 +19,7 @@ import {
   Suppression,
   DATE,
   SuppressionTarget,
-} from "../../core/suppressions";
+} from "../../core/findings/suppressions";
 import { topologyOf } from "./stack";
 
 /** The JSON schema of one policy's `suppressions` config (the policy is the config's key). */

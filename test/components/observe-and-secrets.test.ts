@@ -7,9 +7,9 @@ import { ArmRecord, Fetch, restReader, useAzureReader } from "../../components/a
 import { apiVersionAccepted, atApiVersion } from "../engine/fake-azure";
 import { planEgressAccess } from "../../components/registry-egress-access";
 import { dockerConfigJson } from "../../components/acr-image-pull-secret";
-import { sha256 } from "../../core/pull-secrets";
+import { sha256 } from "../../core/identity/pull-secrets";
 import { loadWorld } from "../../offline/world";
-import { planIntegration } from "../../core/integration";
+import { planIntegration } from "../../core/plan/integration";
 import { worldReader } from "../../offline/world-reader";
 import { REPO_ROOT } from "../harness";
 import { forgetDeliberateFailures, usePulumiMocks, valueOf } from "../harness/mocks";

@@ -9,14 +9,14 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { EngineEvent, LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
-import { ARM_TYPE_TOKENS, ArmRecord, subscriptionTenants } from "../../core/arm-types";
-import { parseArmId } from "../../core/arm-id";
+import { ARM_TYPE_TOKENS, ArmRecord, subscriptionTenants } from "../../core/stack/arm-types";
+import { parseArmId } from "../../core/stack/arm-id";
 import { programTargets } from "../../offline/preview";
 import { homeSubscription, subscriptionProviders, uniqueNamer, World } from "../../offline/world";
 import { FakeAzure, startFakeAzure } from "./fake-azure";
-import { armIdOf, armInputsOf } from "../../core/azure-native-shape";
+import { armIdOf, armInputsOf } from "../../core/stack/azure-native-shape";
 import { kubernetesInputsOf } from "../../offline/resources";
-import { UNDECLARABLE } from "../../core/topology";
+import { UNDECLARABLE } from "../../core/stack/topology";
 import { knows } from "./providers/azure-native";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -227,7 +227,7 @@ export async function up(ctx: EngineContext, stack: Stack, opts: RunOptions = {}
 }
 
 /**
- * azure-native's inputs for an ARM record (core/azure-native-shape.ts). The provider deploys into
+ * azure-native's inputs for an ARM record (core/stack/azure-native-shape.ts). The provider deploys into
  * its own subscription: a record of another one is refused, not moved.
  */
 

@@ -13,8 +13,8 @@
 import * as crypto from "node:crypto";
 import * as https from "node:https";
 import { AddressInfo } from "node:net";
-import { inSubscriptionCollection, subscriptionCollection } from "../../core/arm-id";
-import { ArmRecord } from "../../core/arm-types";
+import { inSubscriptionCollection, subscriptionCollection } from "../../core/stack/arm-id";
+import { ArmRecord } from "../../core/stack/arm-types";
 import { repositoryReference } from "../../components/azure/reader";
 
 /** API versions Azure documents, by the resource type a path addresses (lower case, ARM form). */

@@ -28,7 +28,7 @@ import {
 import { ScenarioExpected } from "../harness";
 import { PolicyPackClient } from "../../offline/analyzer";
 import { diagnoseWorld } from "../../offline/preview";
-import { commandLine, PolicyCommand } from "../../core/integration";
+import { commandLine, PolicyCommand } from "../../core/plan/integration";
 
 const SCENARIOS = path.join(REPO_ROOT, "scenarios");
 

@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { tokenRecord } from "../fixtures/azure";
-import { sha256 } from "../../core/pull-secrets";
+import { sha256 } from "../../core/identity/pull-secrets";
 import { diagnoseWorld } from "../../offline/preview";
 import { loadWorld, stackOf, unreadOf } from "../../offline/world";
 import { REPO_ROOT, ScenarioExpected, usePolicyPack } from "../harness";

@@ -10,7 +10,7 @@ import { previewReportOf, renderMarkdown, renderText, Report, reportPaths } from
 import { GUIDES } from "../../policies/policies";
 import { printsNow, traceWorld } from "../../offline/trace";
 import { aksAcrGuard, alive, REPO_ROOT, ScenarioExpected, urnOf, usePolicyPack } from "../harness";
-import { commandLine, PolicyCommand } from "../../core/integration";
+import { commandLine, PolicyCommand } from "../../core/plan/integration";
 
 const SCENARIOS = path.join(REPO_ROOT, "scenarios");
 

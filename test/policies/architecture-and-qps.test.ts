@@ -1,7 +1,7 @@
 // The article's newer causes: an image built for another CPU architecture than the node's
 // (cause 1b), and the kubelet's pull QPS (cause 6).
 import * as assert from "node:assert/strict";
-import { vmSizeArch } from "../../core/arch";
+import { vmSizeArch } from "../../core/platform/arch";
 import { managedCluster, observer } from "../fixtures/azure";
 import { deployment, workload } from "../fixtures/kubernetes";
 import {

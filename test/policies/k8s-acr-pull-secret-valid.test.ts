@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { sha256 } from "../../core/pull-secrets";
+import { sha256 } from "../../core/identity/pull-secrets";
 import {
   daysFromNow,
   idOf,

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 // acr-private-dns-link and aks-acr-vnet-peering on a hub-and-spoke stack: the cluster in a spoke,
 // the registry's private endpoint in the hub.
 import { observer } from "../fixtures/azure";
-import { UNKNOWN_WIRE_VALUE } from "../../core/values";
+import { UNKNOWN_WIRE_VALUE } from "../../core/stack/values";
 import { aRecord, peering, privateLinkStack, vnetLink } from "../fixtures/network";
 import {
   assertNoMandatory,

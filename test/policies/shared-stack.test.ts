@@ -18,7 +18,7 @@ import {
 import { topologyOf } from "../../policies/lib/stack";
 import { managedCluster, registry } from "../fixtures/azure";
 import { REPO_ROOT, secret, stackRequest, unknown, urnOf, withProps } from "../harness";
-import { UNKNOWN_WIRE_VALUE } from "../../core/values";
+import { UNKNOWN_WIRE_VALUE } from "../../core/stack/values";
 
 // The gRPC server @pulumi/policy serves with, resolved as the wrapper resolves it.
 /* eslint-disable @typescript-eslint/no-require-imports */

@@ -4,7 +4,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { loadWorld, stackOf } from "../../offline/world";
-import { sha256 } from "../../core/pull-secrets";
+import { sha256 } from "../../core/identity/pull-secrets";
 import {
   daysFromNow,
   idOf,

@@ -16,7 +16,7 @@ import {
   pathInputsOf,
   previewOutputsOf,
   TOP_LEVEL,
-} from "../../../core/azure-native-shape";
+} from "../../../core/stack/azure-native-shape";
 import { request, serve, typeOfUrn, Props, Emulation } from "./server";
 
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
