@@ -7,11 +7,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { PolicyPackClient, Diagnostic, PolicyConfig, REPO_ROOT } from "../../offline/analyzer";
-import { PolicyResourceInput, unknown, urnOf } from "../../offline/resources";
+import { PolicyResourceInput, urnOf } from "../../offline/resources";
+import { unknown } from "./mutate";
 import { loadWorld, stackOf, World } from "../../offline/world";
 
 export * from "../../offline/analyzer";
 export * from "../../offline/resources";
+export * from "./mutate";
 
 /**
  * Starts the pack before the enclosing `describe` and stops it after; each test starts from the

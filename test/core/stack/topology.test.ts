@@ -12,7 +12,8 @@ import {
   servicePrincipal,
   userAssignedIdentity,
 } from "../../fixtures/azure";
-import { toStackResource, urnOf, withUnknown } from "../../../offline/resources";
+import { toStackResource, urnOf } from "../../../offline/resources";
+import { withUnknown } from "../../harness/mutate";
 
 const stackResource = toStackResource;
 

@@ -7,7 +7,8 @@ import {
   workloadKind,
 } from "../../../core/stack/workloads";
 import { UNKNOWN } from "../../../core/stack/values";
-import { toStackResource, withUnknown } from "../../../offline/resources";
+import { toStackResource } from "../../../offline/resources";
+import { withUnknown } from "../../harness/mutate";
 import { workload } from "../../fixtures/kubernetes";
 
 describe("core/workloads", () => {
