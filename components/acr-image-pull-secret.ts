@@ -4,6 +4,15 @@ import { Secret, ServiceAccountPatch } from "@pulumi/kubernetes/core/v1";
 import { requireArmId, resourceName } from "../core/stack/arm-id";
 import { placedIn } from "./placement";
 
+/**
+ * What a pull secret pulls with instead of the registry's admin user: a service principal's
+ * application id and secret, or a repository-scoped token's name and password. One shape for every
+ * component that builds a pull secret (AcrImagePullSecret, AksAcrIntegration).
+ */
+export type PullCredentials =
+  | { servicePrincipalClientId: pulumi.Input<string>; servicePrincipalSecret: pulumi.Input<string> }
+  | { tokenName: pulumi.Input<string>; tokenPassword: pulumi.Input<string> };
+
 export interface AcrImagePullSecretArgs {
   /** ARM id of the registry the secret pulls from. */
   registryId: pulumi.Input<string>;
@@ -14,22 +23,13 @@ export interface AcrImagePullSecretArgs {
   /** @default "<registry name>.azurecr.io" (set it for sovereign clouds) */
   loginServer?: pulumi.Input<string>;
   /**
-   * Pull with this service principal (its application id) and `servicePrincipalSecret` rather than
-   * the registry's admin user. The service principal needs AcrPull on the registry.
+   * Pull with these credentials rather than the registry's admin user: a service principal that
+   * holds AcrPull on the registry, or a repository-scoped token (`az acr token create`; its name is
+   * the username) whose scope map has `content/read` on the repositories the pods pull. Pass the
+   * secret or password as a Pulumi secret.
    * @default - the registry's admin credentials, read on every run
    */
-  servicePrincipalClientId?: pulumi.Input<string>;
-  /** The service principal's secret; give it with `servicePrincipalClientId`. @default - none: admin credentials */
-  servicePrincipalSecret?: pulumi.Input<string>;
-  /**
-   * Pull with this repository-scoped token (`az acr token create`; its name is the username) and
-   * `tokenPassword` rather than the registry's admin user. The token's scope map needs
-   * `content/read` on the repositories the pods pull.
-   * @default - the registry's admin credentials, read on every run
-   */
-  tokenName?: pulumi.Input<string>;
-  /** One of the token's passwords; give it with `tokenName`. @default - none: admin credentials */
-  tokenPassword?: pulumi.Input<string>;
+  credentials?: PullCredentials;
   /**
    * Add the secret to the namespace's `default` ServiceAccount's `imagePullSecrets`, so pods that
    * name no secret use it. A plain boolean: it decides whether a resource is declared.
@@ -61,7 +61,7 @@ export class AcrImagePullSecret extends pulumi.ComponentResource {
     const registry = pulumi.output(args.registryId).apply(planPullSecretRegistry);
     const server = pulumi.output(args.loginServer ?? registry.loginServer);
     this.secretName = pulumi.output(args.secretName ?? registry.secretName);
-    const given = pairOf(args);
+    const given = pairOf(args.credentials);
     const credentials = given
       ? pulumi.all([given.username, given.password]).apply(([username, password]) => ({ username, password }))
       : listRegistryCredentialsOutput(
@@ -102,34 +102,30 @@ export class AcrImagePullSecret extends pulumi.ComponentResource {
   }
 }
 
-/** The credentials given instead of the admin user's: a service principal's or a token's, never both. */
+/** The credentials given instead of the admin user's: a service principal's or a token's, whole, never both. */
 function pairOf(
-  args: AcrImagePullSecretArgs,
+  credentials: PullCredentials | undefined,
 ): { username: pulumi.Input<string>; password: pulumi.Input<string> } | undefined {
+  if (credentials === undefined) return undefined;
+  // The union's halves, checked at run time too: a JavaScript caller or a config can mix them.
+  const c = credentials as Partial<Record<string, pulumi.Input<string>>>;
   const pairs = [
-    [
-      "servicePrincipalClientId",
-      "servicePrincipalSecret",
-      args.servicePrincipalClientId,
-      args.servicePrincipalSecret,
-    ],
-    ["tokenName", "tokenPassword", args.tokenName, args.tokenPassword],
+    ["servicePrincipalClientId", "servicePrincipalSecret"],
+    ["tokenName", "tokenPassword"],
   ] as const;
-  const given = pairs.filter(([, , u, p]) => u !== undefined || p !== undefined);
-  for (const [u, p, username, password] of given) {
-    if (username === undefined || password === undefined) {
-      throw new Error(
-        `AcrImagePullSecret: ${u} and ${p} go together; give both, or neither to use the admin user`,
-      );
-    }
+  const given = pairs.filter(([u, p]) => c[u] !== undefined || c[p] !== undefined);
+  for (const [u, p] of given) {
+    if (c[u] === undefined || c[p] === undefined)
+      throw new Error(`AcrImagePullSecret: credentials' ${u} and ${p} go together; give both`);
   }
-  if (given.length > 1) {
+  if (given.length !== 1) {
     throw new Error(
-      "AcrImagePullSecret: give a service principal (servicePrincipalClientId, servicePrincipalSecret) or a token " +
-        "(tokenName, tokenPassword), not both",
+      "AcrImagePullSecret: credentials are a service principal (servicePrincipalClientId, servicePrincipalSecret) or a " +
+        "token (tokenName, tokenPassword), one of them; leave credentials out to use the admin user",
     );
   }
-  return given.length === 1 ? { username: given[0][2]!, password: given[0][3]! } : undefined;
+  const [u, p] = given[0];
+  return { username: c[u]!, password: c[p]! };
 }
 
 /** Where the registry's credentials come from and what the secret is called. */

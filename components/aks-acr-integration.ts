@@ -5,7 +5,7 @@ import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import { requireArmId, resourceName } from "../core/stack/arm-id";
 import { IntegrationPlan, planIntegration, commandLine, PolicyCommand } from "../core/plan/integration";
 import { childKey } from "../core/plan/names";
-import { AcrImagePullSecret } from "./acr-image-pull-secret";
+import { AcrImagePullSecret, PullCredentials } from "./acr-image-pull-secret";
 import { AcrPullAccess } from "./acr-pull-access";
 import { AksAcrObserver } from "./aks-acr-observer";
 import { HubFirewallRegistryRule } from "./hub-firewall-registry-rule";
@@ -58,9 +58,7 @@ export interface AksAcrIntegrationArgs {
    * token (`tokenName`, `tokenPassword`). Pass the secret or password as a Pulumi secret.
    * @default - the registry's admin credentials, read on every run
    */
-  pullSecretCredentials?:
-    | { servicePrincipalClientId: pulumi.Input<string>; servicePrincipalSecret: pulumi.Input<string> }
-    | { tokenName: pulumi.Input<string>; tokenPassword: pulumi.Input<string> };
+  pullSecretCredentials?: PullCredentials;
 }
 
 export interface IntegrationSummary {
@@ -176,7 +174,7 @@ export class AksAcrIntegration extends pulumi.ComponentResource {
           namespace: pullSecretNamespace,
           attachToDefaultServiceAccount: true,
           providerSubscriptionId,
-          ...(pullSecretCredentials ?? {}),
+          ...(pullSecretCredentials ? { credentials: pullSecretCredentials } : {}),
         },
         { parent: this, providers: kubernetes ? [kubernetes] : [] },
       );

@@ -3,6 +3,6 @@ export { HubFirewallRegistryRule, HubFirewallRegistryRuleArgs } from "./hub-fire
 export { PrivateRegistryDns, PrivateRegistryDnsArgs } from "./private-registry-dns";
 export { VnetPeeringPair, VnetPeeringPairArgs } from "./vnet-peering-pair";
 export { AksAcrObserver, AksAcrObserverArgs } from "./aks-acr-observer";
-export { AcrImagePullSecret, AcrImagePullSecretArgs } from "./acr-image-pull-secret";
+export { AcrImagePullSecret, AcrImagePullSecretArgs, PullCredentials } from "./acr-image-pull-secret";
 export { RegistryEgressAccess, RegistryEgressAccessArgs } from "./registry-egress-access";
 export { AksAcrIntegration, AksAcrIntegrationArgs, IntegrationSummary } from "./aks-acr-integration";

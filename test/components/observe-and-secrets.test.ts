@@ -6,7 +6,7 @@ import { observe } from "../../components/azure/observe";
 import { ArmRecord, Fetch, restReader, useAzureReader } from "../../components/azure/reader";
 import { apiVersionAccepted, atApiVersion } from "../engine/fake-azure";
 import { planEgressAccess } from "../../components/registry-egress-access";
-import { dockerConfigJson } from "../../components/acr-image-pull-secret";
+import { dockerConfigJson, type PullCredentials } from "../../components/acr-image-pull-secret";
 import { sha256 } from "../../core/identity/pull-secrets";
 import { loadWorld } from "../../offline/world";
 import { planIntegration } from "../../core/plan/integration";
@@ -617,7 +617,7 @@ describe("AksAcrObserver, AcrImagePullSecret and RegistryEgressAccess under mock
         registryId:
           "/subscriptions/s/resourceGroups/rg-acr/providers/Microsoft.ContainerRegistry/registries/contosoacr",
         namespace: "apps",
-        ...credentials,
+        credentials,
       });
       await valueOf(s.secret.urn);
       const login = pullSecretLogin();
@@ -628,25 +628,33 @@ describe("AksAcrObserver, AcrImagePullSecret and RegistryEgressAccess under mock
 
   it("AcrImagePullSecret refuses half of a credential, and a service principal with a token", () => {
     const registry = { registryId: "x", namespace: "apps" };
+    // The union's halves, as a JavaScript caller or a config could mix them.
+    const given = (credentials: object) => ({
+      ...registry,
+      credentials: credentials as PullCredentials,
+    });
     assert.throws(
-      () => new components.AcrImagePullSecret("half-sp", { ...registry, servicePrincipalClientId: "y" }),
-      /servicePrincipalClientId and servicePrincipalSecret go together/,
+      () => new components.AcrImagePullSecret("half-sp", given({ servicePrincipalClientId: "y" })),
+      /credentials' servicePrincipalClientId and servicePrincipalSecret go together/,
     );
     assert.throws(
-      () => new components.AcrImagePullSecret("half-token", { ...registry, tokenName: "t" }),
-      /tokenName and tokenPassword go together/,
+      () => new components.AcrImagePullSecret("half-token", given({ tokenName: "t" })),
+      /credentials' tokenName and tokenPassword go together/,
     );
     assert.throws(
       () =>
-        new components.AcrImagePullSecret("both", {
-          ...registry,
-          tokenName: "aks-prod-pull",
-          tokenPassword: "p",
-          servicePrincipalClientId: SP_CLIENT_ID,
-          servicePrincipalSecret: "q",
-        }),
-      /give a service principal .* or a token .*, not both/,
+        new components.AcrImagePullSecret(
+          "both",
+          given({
+            tokenName: "aks-prod-pull",
+            tokenPassword: "p",
+            servicePrincipalClientId: SP_CLIENT_ID,
+            servicePrincipalSecret: "q",
+          }),
+        ),
+      /a service principal .* or a token .*, one of them/,
     );
+    assert.throws(() => new components.AcrImagePullSecret("empty", given({})), /one of them/);
   });
 
   it("AksAcrIntegration builds the pull secret from pullSecretCredentials instead of the admin user, and wants a namespace for them", async () => {
