@@ -1,5 +1,5 @@
 import { cmd } from "../core/findings/fix";
-import { StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import { StackValidationPolicy } from "@pulumi/policy";
 import { hopsOf, pullPath } from "../core/path";
 import { PullVerdict, evaluatePullAccess } from "../core/identity/pull-access";
 import { pullPairs } from "../core/stack/pull-pairs";
@@ -11,10 +11,11 @@ import {
   registryScope,
 } from "../core/plan/remediation";
 import { pullRoleFor, PULL_ACTION, ABAC_PULL_DATA_ACTION } from "../core/identity/roles";
-import { ClusterNode, hasObserver, perTopology, RegistryNode, Topology } from "../core/stack/topology";
+import { ClusterNode, hasObserver, RegistryNode, Topology } from "../core/stack/topology";
 import { known, readString } from "../core/stack/values";
 import { declaredPulls, GUID_LIST_SCHEMA, guidList, PULLS_SCHEMA } from "./lib/config";
-import { deferToPreview, Evaluation, Finding, topologyOf } from "./lib/stack";
+import { Evaluation, Finding } from "./lib/stack";
+import { pairPolicies } from "./lib/pair-check";
 import { Guides, NS, PULLS } from "./lib/guide";
 
 const NAME = "aks-acr-pull-role";
@@ -31,62 +32,45 @@ const CONFIG_SCHEMA: StackValidationPolicy["configSchema"] = {
   },
 };
 
-export const aksAcrPullRole: StackValidationPolicy = {
+/**
+ * The check and its `-unverified` half, as every pair check is built (policies/lib/pair-check.ts),
+ * with the authorize step's verdicts as its evaluation.
+ */
+export const [aksAcrPullRole, aksAcrPullRoleUnverified] = pairPolicies({
   name: NAME,
   description:
     "The identity the kubelet pulls with (kubelet managed identity, or the cluster's service principal) " +
     "holds a role that grants pull on each registry the cluster pulls from; and the registry accepts the token its " +
     "credential provider asks for (a registry that refuses ARM-audience tokens, and node pools before Kubernetes 1.30).",
-  enforcementLevel: "mandatory",
   severity: "high",
   url: "https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/connectivity/cannot-pull-image-from-acr-to-aks-cluster#cause-1-401-unauthorized-error",
   remediationSteps:
     "Assign AcrPull (on a registry in ABAC mode: Container Registry Repository Reader) to the kubelet identity " +
     "at the registry scope: declare aks-acr-guard's AcrPullAccess component, or run " +
     "`az aks update -g <group> -n <cluster> --attach-acr <registry>`.",
-  configSchema: CONFIG_SCHEMA,
-  validateStack: (args, reportViolation) => {
-    const { certain, pending } = evaluate(args);
-    for (const f of certain) reportViolation(f.message, f.urn);
-    if (pending) deferToPreview(pending);
+  unverified: {
+    description:
+      "A cluster the stack cannot tie to its registries (no workload on a provider made from its kubeconfig, no role " +
+      "assignment, no pulls config) whose pulling identity holds no pull role on them: a pull would fail with 401 if it " +
+      "pulls from one. Reported once per cluster. Also a pull through AcrPull alone from a registry whose record does not " +
+      "say its roleAssignmentMode (AcrPull is not honoured in ABAC mode), and a pull role granted to an Entra group whose " +
+      "members the stack does not show; and a registry that refuses ARM-audience tokens pulled by node pools on 1.30 to " +
+      "1.32, whose credential provider asks for ACR-audience tokens only from its March 2025 patches on. Organisations " +
+      "that require the pull wiring in " +
+      "code set it mandatory.",
+    remediationSteps:
+      "Say which registries the cluster pulls from (policy config `pulls`, or workloads deployed through a Kubernetes " +
+      "provider made from the cluster's kubeconfig); then aks-acr-pull-role judges those pairs for certain. Where it does " +
+      "pull from one, `az aks update -g <group> -n <cluster> --attach-acr <registry>`.",
   },
-};
-
-export const aksAcrPullRoleUnverified: StackValidationPolicy = {
-  name: `${NAME}-unverified`,
-  description:
-    "A cluster the stack cannot tie to its registries (no workload on a provider made from its kubeconfig, no role " +
-    "assignment, no pulls config) whose pulling identity holds no pull role on them: a pull would fail with 401 if it " +
-    "pulls from one. Reported once per cluster. Also a pull through AcrPull alone from a registry whose record does not " +
-    "say its roleAssignmentMode (AcrPull is not honoured in ABAC mode), and a pull role granted to an Entra group whose " +
-    "members the stack does not show; and a registry that refuses ARM-audience tokens pulled by node pools on 1.30 to " +
-    "1.32, whose credential provider asks for ACR-audience tokens only from its March 2025 patches on. Organisations " +
-    "that require the pull wiring in " +
-    "code set it mandatory.",
-  enforcementLevel: "advisory",
-  severity: "medium",
-  url: "https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/connectivity/cannot-pull-image-from-acr-to-aks-cluster#cause-1-401-unauthorized-error",
-  remediationSteps:
-    "Say which registries the cluster pulls from (policy config `pulls`, or workloads deployed through a Kubernetes " +
-    "provider made from the cluster's kubeconfig); then aks-acr-pull-role judges those pairs for certain. Where it does " +
-    "pull from one, `az aks update -g <group> -n <cluster> --attach-acr <registry>`.",
   configSchema: CONFIG_SCHEMA,
-  validateStack: (args, reportViolation) => {
-    for (const f of evaluate(args).unverified) reportViolation(f.message, f.urn);
-  },
-};
+  evaluate: decide,
+});
 
 /**
  * Every pull pair's verdict: the certain pairs' missing roles (mandatory), and, once per cluster,
  * the guessed pairs whose registries its identity cannot pull from (the unverified half).
  */
-function evaluate(args: StackValidationArgs): Evaluation {
-  const config = args.getConfig<Record<string, unknown>>();
-  const topo = topologyOf(args.resources);
-  // Both halves ask, over the same request: decided once for the topology and this config.
-  return perTopology(topo, `${NAME}:${JSON.stringify(config)}`, () => decide(topo, config));
-}
-
 function decide(topo: Topology, config: Record<string, unknown>): Evaluation {
   const extraPullRoleGuids = guidList(NAME, config, "pullRoleDefinitionIds");
   let pending: string | undefined;

@@ -20,6 +20,15 @@ export interface PairCheck {
   severity: StackValidationPolicy["severity"];
   url: string;
   remediationSteps: string;
+  /** The `-unverified` half's own description and remediation, where the check's own cases need words of their own. */
+  unverified?: Pick<StackValidationPolicy, "description" | "remediationSteps">;
+  /** Both halves' config schema. @default `pulls` and the path's `egressIps` */
+  configSchema?: StackValidationPolicy["configSchema"];
+  /**
+   * The check's evaluation of a request, where it is not its hops of the path (aks-acr-pull-role
+   * reads the authorize step's verdicts with its own config). Called once per request and config.
+   */
+  evaluate?: (topo: Topology, config: Record<string, unknown>) => PairEvaluation;
 }
 
 /** The evaluation of a check over a request: once for both halves, per topology and config. */
@@ -93,9 +102,16 @@ function guessedMessage(
 
 /** The check's two policies: `name` (mandatory, certain pairs) and `name-unverified` (advisory). */
 export function pairPolicies(check: PairCheck): [StackValidationPolicy, StackValidationPolicy] {
-  const configSchema = { properties: { pulls: PULLS_SCHEMA, ...PATH_CONFIG } };
-  const evaluate = (args: Parameters<StackValidationPolicy["validateStack"]>[0]) =>
-    evaluatePairs(check, topologyOf(args.resources), args.getConfig<Record<string, unknown>>());
+  const configSchema = check.configSchema ?? { properties: { pulls: PULLS_SCHEMA, ...PATH_CONFIG } };
+  const evaluate = (args: Parameters<StackValidationPolicy["validateStack"]>[0]) => {
+    const topo = topologyOf(args.resources);
+    const config = args.getConfig<Record<string, unknown>>();
+    const own = check.evaluate;
+    // Both halves ask, over the same request: decided once for the topology and this config.
+    return own
+      ? perTopology(topo, `${check.name}:${JSON.stringify(config)}`, () => own(topo, config))
+      : evaluatePairs(check, topo, config);
+  };
   return [
     {
       name: check.name,
@@ -114,16 +130,18 @@ export function pairPolicies(check: PairCheck): [StackValidationPolicy, StackVal
     {
       name: `${check.name}-unverified`,
       description:
+        check.unverified?.description ??
         `${check.name}, for what the stack cannot show for certain: clusters whose registries it can only guess (no ` +
-        "workload on a provider made from the cluster's kubeconfig, no role assignment, no `pulls` config), reported " +
-        `once per cluster${check.unverifiedCases ? `; and ${check.unverifiedCases}` : ""}. Organisations that require the ` +
-        "wiring in code set it mandatory.",
+          "workload on a provider made from the cluster's kubeconfig, no role assignment, no `pulls` config), reported " +
+          `once per cluster${check.unverifiedCases ? `; and ${check.unverifiedCases}` : ""}. Organisations that require the ` +
+          "wiring in code set it mandatory.",
       enforcementLevel: "advisory",
       severity: "medium",
       url: check.url,
       remediationSteps:
+        check.unverified?.remediationSteps ??
         "Say which registries each cluster pulls from (policy config `pulls`, or workloads deployed through a Kubernetes " +
-        `provider made from the cluster's kubeconfig); then ${check.name} judges those pairs for certain. ${check.remediationSteps}`,
+          `provider made from the cluster's kubeconfig); then ${check.name} judges those pairs for certain. ${check.remediationSteps}`,
       configSchema,
       validateStack: (args, reportViolation) => {
         const { unverified, unverifiedPending } = evaluate(args);
