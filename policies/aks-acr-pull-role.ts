@@ -14,7 +14,7 @@ import { pullRoleFor, PULL_ACTION, ABAC_PULL_DATA_ACTION } from "../core/identit
 import { ClusterNode, hasObserver, RegistryNode, Topology } from "../core/stack/topology";
 import { known, readString } from "../core/stack/values";
 import { declaredPulls, GUID_LIST_SCHEMA, guidList, PULLS_SCHEMA } from "./lib/config";
-import { Evaluation, Finding } from "./lib/stack";
+import { Evaluation, Violation } from "./lib/stack";
 import { pairPolicies } from "./lib/pair-check";
 import { Guides, NS, PULLS } from "./lib/guide";
 
@@ -74,16 +74,16 @@ export const [aksAcrPullRole, aksAcrPullRoleUnverified] = pairPolicies({
 function decide(topo: Topology, config: Record<string, unknown>): Evaluation {
   const extraPullRoleGuids = guidList(NAME, config, "pullRoleDefinitionIds");
   let pending: string | undefined;
-  const certain: Finding[] = [];
+  const certain: Violation[] = [];
   const guessed = new Map<ClusterNode, RegistryNode[]>();
-  const modeUnknown: Finding[] = [];
+  const modeUnknown: Violation[] = [];
   const options = { pullRoleDefinitionIds: [...extraPullRoleGuids] };
   for (const pair of pullPairs(topo, declaredPulls(NAME, config))) {
     // The authenticate hop (the token the credential provider asks for), from the pull path.
     for (const h of hopsOf(pullPath(topo, pair, options), NAME)) {
       if (h.step !== "authenticate") continue;
       if (h.pending) pending ??= h.pending;
-      const on = (message: string): Finding => ({ message, urn: pair.cluster.res.urn });
+      const on = (message: string): Violation => ({ message, urn: pair.cluster.res.urn });
       if (pair.certain) {
         certain.push(...h.fails.map(on));
         modeUnknown.push(...h.unsure.map(on));
@@ -179,7 +179,7 @@ function modeMessage(
   c: ClusterNode,
   r: RegistryNode,
   v: Extract<PullVerdict, { status: "modeUnknown" }>,
-): Finding {
+): Violation {
   const reader = pullRoleFor("abac").name;
   return {
     message:
@@ -217,7 +217,7 @@ function groupMessage(
   c: ClusterNode,
   r: RegistryNode,
   v: Extract<PullVerdict, { status: "viaGroup" }>,
-): Finding {
+): Violation {
   const group = known(v.via.principalId) ? v.via.principalId : "<group-object-id>";
   return {
     message:

@@ -433,7 +433,7 @@ const deployment = (name: string, image: string, spec: Record<string, unknown> =
 const DIGEST = "sha256:" + "4f".repeat(32);
 const goodImage = `contosoacr.azurecr.io/shop/web:1.4.2@${DIGEST}`;
 
-interface Finding {
+interface ExpectedFinding {
   policy: string;
   level: "mandatory" | "advisory";
   resource: string;
@@ -446,8 +446,8 @@ interface Scenario {
   kubernetes?: unknown[];
   config?: Record<string, string>;
   policyConfig?: Record<string, Record<string, unknown>>;
-  before: Finding[];
-  after: Finding[];
+  before: ExpectedFinding[];
+  after: ExpectedFinding[];
   /** Substrings the program's commands must contain (causes no declaration fixes). */
   commands?: string[];
   /** Components the plan must declare. */
@@ -485,19 +485,31 @@ const ADMIN_SECRET = {
   },
 };
 const web = (image: string, spec: Record<string, unknown> = {}) => [deployment("web", image, spec)];
-const k8sFinding = (policy: string, level: Finding["level"], contains: string[] = []): Finding => ({
+const k8sFinding = (
+  policy: string,
+  level: ExpectedFinding["level"],
+  contains: string[] = [],
+): ExpectedFinding => ({
   policy,
   level,
   resource: "apps/web",
   contains,
 });
-const onCluster = (policy: string, level: Finding["level"], contains: string[] = []): Finding => ({
+const onCluster = (
+  policy: string,
+  level: ExpectedFinding["level"],
+  contains: string[] = [],
+): ExpectedFinding => ({
   policy,
   level,
   resource: "aks-prod",
   contains,
 });
-const onRegistry = (policy: string, level: Finding["level"], contains: string[] = []): Finding => ({
+const onRegistry = (
+  policy: string,
+  level: ExpectedFinding["level"],
+  contains: string[] = [],
+): ExpectedFinding => ({
   policy,
   level,
   resource: "contosoacr",
@@ -542,7 +554,7 @@ const BROKEN_HUB_SPOKE: Rec[] = without(
       : r,
 );
 
-const BROKEN_HUB_SPOKE_FINDINGS: Finding[] = [
+const BROKEN_HUB_SPOKE_FINDINGS: ExpectedFinding[] = [
   {
     policy: "aks-acr-pull-role",
     level: "mandatory",

@@ -9,7 +9,7 @@ import { pullPairs } from "../../core/stack/pull-pairs";
 import { ClusterNode, perTopology, RegistryNode, Topology } from "../../core/stack/topology";
 import { hopsOf, pullPath } from "../../core/path";
 import { declaredPulls, ipv4List, ipv4ListSchema, PULLS_SCHEMA } from "./config";
-import { deferToPreview, Evaluation, Finding, topologyOf } from "./stack";
+import { deferToPreview, Evaluation, Violation, topologyOf } from "./stack";
 
 export interface PairCheck {
   name: string;
@@ -61,7 +61,7 @@ export function evaluatePairs(
         unsure: hops.flatMap((h) => h.unsure),
         pending: hops.find((h) => h.pending)?.pending,
       };
-      const on = (message: string): Finding => ({ message, urn: pair.cluster.res.urn });
+      const on = (message: string): Violation => ({ message, urn: pair.cluster.res.urn });
       if (pair.certain) {
         out.pending ??= v.pending;
         out.certain.push(...v.fails.map(on));

@@ -85,7 +85,7 @@ export function deferToPreview(path: string): never {
 }
 
 /** A violation a stack policy will report: its message and the URN it is reported on. */
-export interface Finding {
+export interface Violation {
   message: string;
   urn: string;
 }
@@ -95,7 +95,7 @@ export interface Finding {
  * and the first value that waits on preview.
  */
 export interface Evaluation {
-  certain: Finding[];
-  unverified: Finding[];
+  certain: Violation[];
+  unverified: Violation[];
   pending?: string;
 }

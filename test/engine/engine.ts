@@ -23,7 +23,7 @@ export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 export const POLICIES_DIR = path.join(REPO_ROOT, "policies");
 export const PROJECT = "aks-acr-guard";
 
-export interface Finding {
+export interface EngineFinding {
   policy: string;
   level: "advisory" | "mandatory";
   /** The resource's Pulumi name (last URN segment); "" for a stack-wide finding. */
@@ -36,7 +36,7 @@ export interface RunResult {
   ok: boolean;
   /** The CLI's error when the run failed (a mandatory violation fails it). */
   error?: string;
-  findings: Finding[];
+  findings: EngineFinding[];
   /** Operation counts from the summary: `{ same: 12, create: 2 }`. */
   changes: Record<string, number>;
   outputs: Record<string, unknown>;
@@ -130,7 +130,7 @@ export interface RunOptions {
 }
 
 /** A policy event as a finding: the engine's events from `preview`/`up`, and `pulumi policy analyze --json`'s lines. */
-export function findingOf(p: NonNullable<EngineEvent["policyEvent"]>): Finding {
+export function findingOf(p: NonNullable<EngineEvent["policyEvent"]>): EngineFinding {
   return {
     policy: p.policyName,
     level: p.enforcementLevel === "mandatory" ? "mandatory" : "advisory",
@@ -141,7 +141,7 @@ export function findingOf(p: NonNullable<EngineEvent["policyEvent"]>): Finding {
 }
 
 function collector() {
-  const findings: Finding[] = [];
+  const findings: EngineFinding[] = [];
   let changes: Record<string, number> = {};
   const onEvent = (e: EngineEvent) => {
     if (e.policyEvent) findings.push(findingOf(e.policyEvent));
@@ -171,7 +171,7 @@ async function withOptions(ctx: EngineContext, stack: Stack, opts: RunOptions) {
 }
 
 /** The findings the engine reported, deduplicated (the CLI reports a violation once per event). */
-export function unique(findings: Finding[]): Finding[] {
+export function unique(findings: EngineFinding[]): EngineFinding[] {
   const seen = new Set<string>();
   return findings.filter((f) => {
     const k = `${f.policy}|${f.level}|${f.urn}|${f.message}`;

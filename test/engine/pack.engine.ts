@@ -13,7 +13,7 @@ import {
   EngineContext,
   engineContext,
   engineStack,
-  Finding,
+  EngineFinding,
   preview,
   REPO_ROOT,
   up,
@@ -22,7 +22,7 @@ import {
 } from "./engine";
 
 const scenario = (name: string) => loadWorld(path.join(REPO_ROOT, "scenarios", name, "world.json"));
-const line = (f: Finding) => `${f.policy} ${f.level} ${f.resource}: ${f.message}`;
+const line = (f: EngineFinding) => `${f.policy} ${f.level} ${f.resource}: ${f.message}`;
 
 /** A deployed stack that owns a scenario's recorded environment. */
 async function deployed(ctx: EngineContext, world: World, name: string): Promise<Stack> {

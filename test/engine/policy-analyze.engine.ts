@@ -20,7 +20,7 @@ import {
   engineContext,
   engineStack,
   environment,
-  Finding,
+  EngineFinding,
   findingOf,
   POLICIES_DIR,
   preview,
@@ -33,12 +33,12 @@ import {
 
 const run = promisify(execFile);
 const PULUMI = path.join(process.env.AKS_ACR_GUARD_PULUMI_ROOT ?? "", "bin", "pulumi");
-const line = (f: Finding) => `${f.policy} ${f.level} ${f.resource}: ${f.message.trimEnd()}`;
+const line = (f: EngineFinding) => `${f.policy} ${f.level} ${f.resource}: ${f.message.trimEnd()}`;
 
 interface Analysis {
   code: number;
   stderr: string;
-  findings: Finding[];
+  findings: EngineFinding[];
 }
 
 /** Runs the CLI in the stack's project folder, with the suite's backend and passphrase. */
@@ -113,7 +113,7 @@ describe("pulumi policy analyze: the pack over deployed stacks, without their pr
       const world = loadWorld(path.join(REPO_ROOT, "scenarios", name, "world.json"));
       let ctx: EngineContext;
       let stack: Stack;
-      let previewed: Finding[];
+      let previewed: EngineFinding[];
 
       before(async () => {
         ctx = await engineContext();

@@ -16,7 +16,7 @@ import {
   EngineContext,
   engineContext,
   engineStack,
-  Finding,
+  EngineFinding,
   preview,
   programConfig,
   REPO_ROOT,
@@ -36,11 +36,11 @@ const key = (f: { policy: string; level: string; resource: string }) =>
   `${f.policy} ${f.level} ${f.resource}`;
 
 /** The findings the pack reports on resources (the engine adds none of its own here), sorted. */
-function shape(findings: Finding[]): string[] {
+function shape(findings: EngineFinding[]): string[] {
   return findings.map(key).sort();
 }
 
-const told = (findings: Finding[]) => findings.map((f) => `${key(f)}: ${f.message}`).join("\n");
+const told = (findings: EngineFinding[]) => findings.map((f) => `${key(f)}: ${f.message}`).join("\n");
 
 /** A finding as both report it: the resource by its Pulumi name, the message whole. */
 const said = (f: { policy: string; level: string; resource: string; message: string }) =>
