@@ -43,3 +43,19 @@ export function staleLine(s: StaleSuppression): string {
     ? `${s.policy} on ${s.resource}: expired on ${s.expires} ("${s.reason}"); its finding is reported again`
     : `${s.policy} on ${s.resource}: matches no finding ("${s.reason}", until ${s.expires}); remove it, or name the resource by its ARM id, URN or name`;
 }
+
+/**
+ * A report's counts: mandatory and advisory findings, and the mandatory ones left after the plan
+ * (`after`: preview's findings with the plan applied; diagnose has none, so its findings).
+ */
+export function summaryOf(
+  findings: readonly Finding[],
+  after?: readonly Finding[],
+): { mandatory: number; advisory: number; mandatoryAfter: number } {
+  const count = (fs: readonly Finding[], level: string) => fs.filter((f) => f.level === level).length;
+  return {
+    mandatory: count(findings, "mandatory"),
+    advisory: count(findings, "advisory"),
+    mandatoryAfter: count(after ?? findings, "mandatory"),
+  };
+}

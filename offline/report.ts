@@ -8,13 +8,12 @@ import { commandLine, PolicyCommand } from "../core/plan/integration";
 import { GUIDES } from "../policies/policies";
 import { Diagnostic } from "./analyzer";
 import { LeftFinding, leftFindings } from "./left";
-import { Finding, StaleSuppression, staleLine, SuppressedFinding } from "./finding";
+import { Finding, StaleSuppression, staleLine, summaryOf, SuppressedFinding } from "./finding";
 export type { Finding } from "./finding";
 import { PlannedResource, PreviewReport } from "./preview";
 import { PolicyResourceInput, urnOf } from "./resources";
 import { pathDiagram, type PrintsNow, type TraceHop, type TracePath, type TraceReport } from "./trace";
 
-/** The cause in Microsoft's article (CAUSES.md) each policy stands for; the report groups by it. */
 /** The cause in Microsoft's article a policy stands for, as its guide declares it. */
 export function causeOf(policy: string): string {
   return GUIDES[policy]?.cause ?? policy;
@@ -148,7 +147,6 @@ export function makeReport(
     paths?: ReportPath[];
   },
 ): Report {
-  const count = (fs: Finding[], level: string) => fs.filter((f) => f.level === level).length;
   // Each fix points at its policy's page, as the pack describes it.
   const docs = new Map((parts.policies ?? []).filter((p) => p.url).map((p) => [p.name, p.url]));
   const documented = (fs: Finding[]) =>
@@ -158,7 +156,6 @@ export function makeReport(
     findings: documented(parts.findings),
     ...(parts.after ? { after: documented(parts.after) } : {}),
   };
-  const after = parts.after ?? parts.findings;
   return {
     version: 1,
     command,
@@ -172,11 +169,7 @@ export function makeReport(
     left: parts.after ? leftFindings(parts.after, parts.commands ?? []) : [],
     notes: parts.notes ?? [],
     now: (parts.now ?? []).map((n) => ({ ...n, cause: causeOf(n.policy) })),
-    summary: {
-      mandatory: count(parts.findings, "mandatory"),
-      advisory: count(parts.findings, "advisory"),
-      mandatoryAfter: count(after, "mandatory"),
-    },
+    summary: summaryOf(parts.findings, parts.after),
     policies: parts.policies ?? [],
     paths: parts.paths ?? [],
     suppressed: [],

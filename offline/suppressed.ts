@@ -12,7 +12,7 @@ import {
   SuppressionTarget,
 } from "../core/findings/suppressions";
 import { leftFindings } from "./left";
-import type { Finding, StaleSuppression, SuppressedFinding } from "./finding";
+import { type Finding, type StaleSuppression, summaryOf, type SuppressedFinding } from "./finding";
 import type { Report } from "./report";
 
 export function readSuppressions(file: string): Suppression[] {
@@ -69,7 +69,6 @@ export function applySuppressions(report: Report, suppressions: readonly Suppres
     if ([...found.expired, ...after.expired].some((e) => e.by === s)) return [{ ...s, problem: "expired" }];
     return matched.has(s) ? [] : [{ ...s, problem: "unmatched" }];
   });
-  const count = (fs: Finding[], level: string) => fs.filter((f) => f.level === level).length;
   return {
     ...report,
     findings: found.kept,
@@ -78,11 +77,6 @@ export function applySuppressions(report: Report, suppressions: readonly Suppres
     suppressed: hidden(found),
     suppressedAfter: hidden(after),
     stale,
-    summary: {
-      ...report.summary,
-      mandatory: count(found.kept, "mandatory"),
-      advisory: count(found.kept, "advisory"),
-      mandatoryAfter: count(report.command === "preview" ? after.kept : found.kept, "mandatory"),
-    },
+    summary: summaryOf(found.kept, report.command === "preview" ? after.kept : undefined),
   };
 }
