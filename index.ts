@@ -5,10 +5,17 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AksAcrIntegration } from "./components/aks-acr-integration";
+import { AzureReader } from "./components/azure/reader";
 import { ProgramConfig, readProgramConfig } from "./core/plan/program-config";
 
-/** Runs the program; Pulumi calls it with no argument and takes what it returns as stack outputs. */
-function aksAcrGuard(get: (key: string) => string | undefined = (key) => new pulumi.Config().get(key)) {
+/**
+ * Runs the program; Pulumi calls it with no argument and takes what it returns as stack outputs.
+ * The offline preview passes the recording's config and a reader over the recording.
+ */
+function aksAcrGuard(
+  get: (key: string) => string | undefined = (key) => new pulumi.Config().get(key),
+  reader?: AzureReader,
+) {
   const config = readProgramConfig(get);
   const integration = new AksAcrIntegration(config.cluster.resources[0].name, {
     clusterId: config.cluster.raw,
@@ -20,6 +27,7 @@ function aksAcrGuard(get: (key: string) => string | undefined = (key) => new pul
     images: config.images,
     pullSecretNamespace: config.pullSecretNamespace,
     pullSecretCredentials: secretCredentials(config.pullSecretCredentials),
+    reader,
   });
   return {
     declared: integration.summary.declared,

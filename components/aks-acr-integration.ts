@@ -8,6 +8,7 @@ import { childKey } from "../core/plan/names";
 import { AcrImagePullSecret, PullCredentials } from "./acr-image-pull-secret";
 import { AcrPullAccess } from "./acr-pull-access";
 import { AksAcrObserver } from "./aks-acr-observer";
+import { AzureReader } from "./azure/reader";
 import { HubFirewallRegistryRule } from "./hub-firewall-registry-rule";
 import { PrivateRegistryDns } from "./private-registry-dns";
 import { RegistryEgressAccess } from "./registry-egress-access";
@@ -59,6 +60,11 @@ export interface AksAcrIntegrationArgs {
    * @default - the registry's admin credentials, read on every run
    */
   pullSecretCredentials?: PullCredentials;
+  /**
+   * How the observer reads Azure: the offline preview passes a reader over a recorded environment.
+   * @default - ARM and Microsoft Graph over HTTPS with the azure-native provider's credentials
+   */
+  reader?: AzureReader;
 }
 
 export interface IntegrationSummary {
@@ -95,6 +101,7 @@ export class AksAcrIntegration extends pulumi.ComponentResource {
         firewallPolicyId: args.firewallPolicyId,
         privateDnsZoneId: args.privateDnsZoneId,
         images: args.images,
+        reader: args.reader,
       },
       { parent: this },
     );

@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { OBSERVER_TYPE } from "../core/stack/topology";
 import { observe } from "./azure/observe";
-import { ArmRecord, azureReader } from "./azure/reader";
+import { ArmRecord, AzureReader } from "./azure/reader";
+import { providerReader } from "./azure/rest";
 
 export interface AksAcrObserverArgs {
   /** ARM id of the cluster (`.../providers/Microsoft.ContainerService/managedClusters/<name>`). */
@@ -24,6 +25,11 @@ export interface AksAcrObserverArgs {
    * @default - no image is read
    */
   images?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * How to read Azure: the offline preview passes a reader over a recorded environment.
+   * @default - ARM and Microsoft Graph over HTTPS with the azure-native provider's credentials, in its cloud
+   */
+  reader?: AzureReader;
 }
 
 /**
@@ -43,7 +49,13 @@ export class AksAcrObserver extends pulumi.ComponentResource {
     this.observed = pulumi
       .all([args.clusterId, args.registryId, args.firewallPolicyId, args.privateDnsZoneId, args.images])
       .apply(async ([clusterId, registryId, firewallPolicyId, privateDnsZoneId, images]) =>
-        observe(await azureReader(), { clusterId, registryId, firewallPolicyId, privateDnsZoneId, images }),
+        observe(args.reader ?? (await providerReader()), {
+          clusterId,
+          registryId,
+          firewallPolicyId,
+          privateDnsZoneId,
+          images,
+        }),
       );
     this.registerOutputs({ observed: this.observed });
   }

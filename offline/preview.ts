@@ -14,7 +14,7 @@ import { settled } from "./outputs";
 import { PolicyResourceInput } from "./resources";
 import { PULL_PAIR_KINDS, stackOf, World, WorldError } from "./world";
 import { PolicyConfigRejected } from "./config-schema";
-import { useAzureReader } from "../components/azure/reader";
+import { AzureReader } from "../components/azure/reader";
 import { worldReader } from "./world-reader";
 
 export interface PlannedResource {
@@ -206,9 +206,9 @@ export async function planProgram(world: World): Promise<{
     });
     return register(req, cb);
   };
-  useAzureReader(worldReader(world.resources));
   const program = (await import("../index")).default as (
     get: (k: string) => string | undefined,
+    reader: AzureReader,
   ) => Record<string, unknown>;
   let outputs: Record<string, unknown> = {};
   const resources: pulumi.Resource[] = [];
@@ -227,7 +227,7 @@ export async function planProgram(world: World): Promise<{
       });
       return undefined;
     });
-    const declared = program((key) => world.config[key]);
+    const declared = program((key) => world.config[key], worldReader(world.resources));
     const values = await Promise.all(Object.values(declared).map(settled));
     outputs = Object.fromEntries(Object.keys(declared).map((k, i) => [k, values[i]]));
     // Registrations finish after the outputs settle, and resources declared in an apply come later:
@@ -239,7 +239,6 @@ export async function planProgram(world: World): Promise<{
     }
     return declared;
   });
-  useAzureReader(undefined);
   const urns = await Promise.all(resources.map((r) => settled(r.urn)));
   for (const [urn, r] of monitor.resources) {
     // The mocks keep a registration's state serialized, registered outputs as the request's Struct:

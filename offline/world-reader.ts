@@ -8,7 +8,8 @@ import {
   parseArmId,
   subscriptionCollection,
 } from "../core/stack/arm-id";
-import { ArmRecord, AzureReader, repositoryReference } from "../components/azure/reader";
+import { ArmRecord, AzureReader } from "../components/azure/reader";
+import { repositoryReference } from "../components/azure/records";
 import { subscriptionTenants } from "../core/stack/arm-types";
 
 const lower = (s: string) => s.toLowerCase().replace(/\/+$/, "");

@@ -1,6 +1,6 @@
+import { AzureReader } from "../components/azure/reader";
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
-import { useAzureReader } from "../components/azure/reader";
 import { ProgramConfigError, readProgramConfig } from "../core/plan/program-config";
 import { roleAssignmentName } from "../core/plan/uuid";
 import { worldReader } from "../offline/world-reader";
@@ -11,7 +11,7 @@ import { forgetDeliberateFailures, usePulumiMocks, valueOf } from "./harness/moc
 import { commandLine, PolicyCommand } from "../core/plan/integration";
 
 const scenario = (name: string) => loadWorld(path.join(REPO_ROOT, "scenarios", name, "world.json"));
-type Program = (get?: (key: string) => string | undefined) => Record<string, unknown>;
+type Program = (get?: (key: string) => string | undefined, reader?: AzureReader) => Record<string, unknown>;
 
 describe("the program (index.ts)", () => {
   const mocks = usePulumiMocks();
@@ -19,12 +19,10 @@ describe("the program (index.ts)", () => {
   before(async () => {
     program = (await import("../index")).default as Program;
   });
-  after(() => useAzureReader(undefined));
 
   /** Runs the program against recorded resources; resolves with its outputs once every fix is registered. */
   async function runOn(resources: ArmRecord[], config: Record<string, string>) {
-    useAzureReader(worldReader(resources));
-    const outputs = program((k) => config[k]);
+    const outputs = program((k) => config[k], worldReader(resources));
     const declared = (await valueOf(outputs.declared as never)) as string[];
     const commands = ((await valueOf(outputs.commands as never)) as PolicyCommand[]).map(commandLine);
     // The summary resolves once every resource the program declared is registered.
@@ -203,12 +201,12 @@ describe("the program (index.ts)", () => {
     const config = readProgramConfig((k) => ({ ...world.config, images: ` ${image} ,` })[k]);
     assert.deepEqual(config.images, [image]);
     // WHEN the integration is given them, as the program gives it its config
-    useAzureReader(worldReader(world.resources));
     const { AksAcrIntegration } = await import("../components/aks-acr-integration");
     const integration = new AksAcrIntegration("aks-prod", {
       clusterId: config.cluster.raw,
       registryId: config.registry.raw,
       images: config.images,
+      reader: worldReader(world.resources),
     });
     const observed = (await valueOf(integration.observer.observed as never)) as ArmRecord[];
     assert.deepEqual(
@@ -233,10 +231,8 @@ describe("the program (index.ts)", () => {
 
   it("fails clearly when the cluster does not exist", async () => {
     const world = scenario("healthy-public");
-    useAzureReader(
-      worldReader(world.resources.filter((r) => !r.type.toLowerCase().endsWith("managedclusters"))),
-    );
-    const outputs = program((k) => world.config[k]);
+    const withoutCluster = world.resources.filter((r) => !r.type.toLowerCase().endsWith("managedclusters"));
+    const outputs = program((k) => world.config[k], worldReader(withoutCluster));
     await assert.rejects(
       valueOf(outputs.declared as never),
       /AksAcrObserver: cluster \/subscriptions\/.*aks-prod does not exist/,

@@ -3,7 +3,9 @@ import { managedCluster, tokenRecord } from "../fixtures/azure";
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { observe } from "../../components/azure/observe";
-import { ArmRecord, Fetch, restReader, useAzureReader } from "../../components/azure/reader";
+import { ArmRecord } from "../../components/azure/reader";
+import { Fetch } from "../../components/azure/reader";
+import { restReader } from "../../components/azure/rest";
 import { apiVersionAccepted, atApiVersion } from "../engine/fake-azure";
 import { planEgressAccess } from "../../components/registry-egress-access";
 import { dockerConfigJson, type PullCredentials } from "../../components/acr-image-pull-secret";
@@ -491,7 +493,6 @@ describe("AksAcrObserver, AcrImagePullSecret and RegistryEgressAccess under mock
   before(async () => {
     components = await import("../../components");
   });
-  after(() => useAzureReader(undefined));
 
   /** The registry entry of the one pull Secret declared: what the kubelet logs in with. */
   const pullSecretLogin = () => {
@@ -502,10 +503,10 @@ describe("AksAcrObserver, AcrImagePullSecret and RegistryEgressAccess under mock
 
   it("the observer registers what it saw as its `observed` output, and the policies read it: drift the stack does not own", async () => {
     const world = scenario("kubelet-identity-off-vmss");
-    useAzureReader(worldReader(world.resources));
     const observer = new components.AksAcrObserver("obs", {
       clusterId: world.config.clusterId,
       registryId: world.config.registryId,
+      reader: worldReader(world.resources),
     });
     const observed = await valueOf(observer.observed);
     assert.ok(observed.some((r) => r.type.toLowerCase() === "microsoft.compute/virtualmachinescalesets"));
@@ -543,20 +544,19 @@ describe("AksAcrObserver, AcrImagePullSecret and RegistryEgressAccess under mock
     opts?: pulumi.ComponentResourceOptions,
   ) {
     const world = scenario("healthy-public");
-    useAzureReader(worldReader(world.resources));
-    try {
-      const { AksAcrIntegration } = await import("../../components/aks-acr-integration");
-      const args = { clusterId: world.config.clusterId, registryId: world.config.registryId };
-      const integration = new AksAcrIntegration(
-        "aks-prod",
-        { ...args, pullSecretNamespace: "apps", ...extra },
-        opts,
-      );
-      await valueOf(integration.summary);
-      return { integration, args, AksAcrIntegration };
-    } finally {
-      useAzureReader(undefined);
-    }
+    const { AksAcrIntegration } = await import("../../components/aks-acr-integration");
+    const args = {
+      clusterId: world.config.clusterId,
+      registryId: world.config.registryId,
+      reader: worldReader(world.resources),
+    };
+    const integration = new AksAcrIntegration(
+      "aks-prod",
+      { ...args, pullSecretNamespace: "apps", ...extra },
+      opts,
+    );
+    await valueOf(integration.summary);
+    return { integration, args, AksAcrIntegration };
   }
 
   it("AksAcrIntegration puts a pull secret on clusterId's cluster, through a provider from its credentials, kept secret", async () => {

@@ -15,7 +15,7 @@ import * as https from "node:https";
 import { AddressInfo } from "node:net";
 import { inSubscriptionCollection, subscriptionCollection } from "../../core/stack/arm-id";
 import { ArmRecord } from "../../core/stack/arm-types";
-import { repositoryReference } from "../../components/azure/reader";
+import { repositoryReference } from "../../components/azure/records";
 
 /** API versions Azure documents, by the resource type a path addresses (lower case, ARM form). */
 const API_VERSIONS: Record<string, string[]> = {
