@@ -1,14 +1,24 @@
 import * as pulumi from "@pulumi/pulumi";
 import { getClientConfigOutput } from "@pulumi/azure-native/authorization";
-import { listManagedClusterUserCredentialsOutput } from "@pulumi/azure-native/containerservice";
+import {
+  listManagedClusterUserCredentialsOutput,
+  ManagedCluster,
+} from "@pulumi/azure-native/containerservice";
 import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import { requireArmId, resourceName } from "../core/stack/arm-id";
-import { IntegrationPlan, planIntegration, commandLine, PolicyCommand } from "../core/plan/integration";
+import {
+  commandLine,
+  declaredClusterPullRole,
+  IntegrationPlan,
+  planIntegration,
+  PolicyCommand,
+} from "../core/plan/integration";
 import { childKey } from "../core/plan/names";
 import { AcrImagePullSecret, PullCredentials } from "./acr-image-pull-secret";
 import { AcrPullAccess } from "./acr-pull-access";
 import { AksAcrObserver } from "./aks-acr-observer";
 import { AzureReader } from "./azure/reader";
+import { providerReader } from "./azure/rest";
 import { HubFirewallRegistryRule } from "./hub-firewall-registry-rule";
 import { PrivateRegistryDns } from "./private-registry-dns";
 import { RegistryEgressAccess } from "./registry-egress-access";
@@ -16,8 +26,14 @@ import { VnetPeeringPair } from "./vnet-peering-pair";
 import { placedIn } from "./placement";
 
 export interface AksAcrIntegrationArgs {
-  /** ARM id of the cluster. */
-  clusterId: pulumi.Input<string>;
+  /** ARM id of a cluster the stack does not declare. Give this or `cluster`. */
+  clusterId?: pulumi.Input<string>;
+  /**
+   * A cluster the stack declares. Its pull role (AcrPull for its kubelet identity, new with the
+   * cluster) is declared at once, so `pulumi preview` shows it before the cluster exists; the
+   * rest of the wiring is decided from what the observer reads once it does. Give this or `clusterId`.
+   */
+  cluster?: ManagedCluster;
   /** ARM id of the registry it pulls from. */
   registryId: pulumi.Input<string>;
   /**
@@ -81,9 +97,15 @@ export interface IntegrationSummary {
  * PrivateRegistryDns, VnetPeeringPair, RegistryEgressAccess and HubFirewallRegistryRule. What no
  * declaration can fix (the kubelet identity missing from a scale set, an expired service-principal
  * secret, a Disconnected peering) is logged and returned as commands.
+ *
+ * Given `cluster`, a cluster the stack declares, the pull role is declared in the constructor from
+ * the cluster's outputs, so a preview shows it while the cluster does not exist yet; what depends
+ * on the cluster's records (DNS links, peerings, egress, the hub firewall) is decided once it does.
  */
 export class AksAcrIntegration extends pulumi.ComponentResource {
   public readonly observer: AksAcrObserver;
+  /** The pull role of a cluster the stack declares (`cluster`), declared at construction. */
+  public readonly pullAccess?: AcrPullAccess;
   public readonly summary: pulumi.Output<IntegrationSummary>;
 
   constructor(name: string, args: AksAcrIntegrationArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -93,10 +115,16 @@ export class AksAcrIntegration extends pulumi.ComponentResource {
         "AksAcrIntegration: pullSecretCredentials are for a pull secret: give pullSecretNamespace, the namespace to declare it in",
       );
     }
+    if (!args.cluster === (args.clusterId === undefined)) {
+      throw new Error(
+        "AksAcrIntegration: give clusterId (the ARM id of a cluster the stack does not declare) or cluster (one it declares), not both",
+      );
+    }
+    const clusterId = args.cluster ? args.cluster.id : args.clusterId!;
     this.observer = new AksAcrObserver(
       `${name}-observer`,
       {
-        clusterId: args.clusterId,
+        clusterId,
         registryId: args.registryId,
         firewallPolicyId: args.firewallPolicyId,
         privateDnsZoneId: args.privateDnsZoneId,
@@ -109,10 +137,13 @@ export class AksAcrIntegration extends pulumi.ComponentResource {
     // one built from the cluster's user credentials (kept secret), never whatever the local kube
     // context points at.
     const kubernetes = args.pullSecretNamespace
-      ? (givenKubernetesProvider(opts) ?? clusterProvider(`${name}-cluster`, args.clusterId, this))
+      ? (givenKubernetesProvider(opts) ?? clusterProvider(`${name}-cluster`, clusterId, this))
       : undefined;
+    // A cluster the stack declares: its pull role now, with the cluster's outputs, known or not.
+    const pull = args.cluster ? this.declaredPullRole(name, args.cluster, args) : undefined;
+    const pullRole = (this.pullAccess = pull?.access);
     const target = pulumi.all([
-      args.clusterId,
+      clusterId,
       args.registryId,
       args.principalObjectId,
       args.firewallPolicyId,
@@ -121,17 +152,62 @@ export class AksAcrIntegration extends pulumi.ComponentResource {
     // The subscription the azure-native provider the children inherit targets (the default one, or
     // the one in opts): a fix in another subscription (a hub's) gets a provider of its own.
     const home = getClientConfigOutput({ parent: this }).subscriptionId;
+    // The declared pull role's principal joins the summary, so a cluster without one fails it by name.
+    const pullPrincipal = pull?.principalId ?? "";
     this.summary = pulumi
-      .all([this.observer.observed, target, home])
+      .all([this.observer.observed, target, home, pullPrincipal])
       .apply(([records, [clusterId, registryId, principalObjectId, firewallPolicyId, egressIps], sub]) => {
         const plan = planIntegration(
           records,
-          { clusterId, registryId, principalObjectId, firewallPolicyId, egressIps },
+          {
+            clusterId,
+            registryId,
+            principalObjectId,
+            firewallPolicyId,
+            egressIps,
+            pullRoleDeclared: !!pullRole,
+          },
           name,
         );
-        return this.declare(name, registryId, plan, sub, args, kubernetes);
+        return this.declare(name, registryId, plan, sub, args, kubernetes, pullRole);
       });
     this.registerOutputs({ summary: this.summary });
+  }
+
+  /**
+   * The pull role of a cluster the stack declares, declared at construction: for its kubelet
+   * identity (or principalObjectId), AcrPull or, on an ABAC registry, Repository Reader.
+   */
+  private declaredPullRole(
+    name: string,
+    cluster: ManagedCluster,
+    args: AksAcrIntegrationArgs,
+  ): { access: AcrPullAccess; principalId: pulumi.Output<string> } {
+    const reader = args.reader;
+    const principalId =
+      args.principalObjectId ??
+      pulumi.all([cluster.identityProfile, cluster.name]).apply(([profile, clusterName]) => {
+        const objectId = profile?.["kubeletidentity"]?.objectId;
+        if (!objectId) {
+          throw new Error(
+            `AksAcrIntegration: cluster ${clusterName} has no kubelet identity (a service-principal cluster): set principalObjectId to its service principal's object id`,
+          );
+        }
+        return objectId;
+      });
+    const abac = pulumi
+      .output(args.registryId)
+      .apply(
+        async (registryId) =>
+          declaredClusterPullRole(await (reader ?? (await providerReader())).get(registryId), registryId)
+            .abac,
+      );
+    const access = new AcrPullAccess(
+      `${name}-pull`,
+      { registryId: args.registryId, principalId, abacRepositoryPermissions: abac },
+      { parent: this },
+    );
+    return { access, principalId: pulumi.output(principalId) };
   }
 
   private declare(
@@ -141,6 +217,7 @@ export class AksAcrIntegration extends pulumi.ComponentResource {
     providerSubscriptionId: string,
     { pullSecretNamespace, pullSecretCredentials }: AksAcrIntegrationArgs,
     kubernetes: pulumi.ProviderResource | undefined,
+    pullRole: AcrPullAccess | undefined,
   ): pulumi.Output<IntegrationSummary> {
     const parent = { parent: this };
     const declared: string[] = [];
@@ -150,6 +227,7 @@ export class AksAcrIntegration extends pulumi.ComponentResource {
       declared.push(`${kind} ${componentName}`);
       for (const r of resources) if (r) registered.push(r.urn);
     };
+    if (pullRole) note("AcrPullAccess", `${name}-pull`, [pullRole.roleAssignment]);
     const commands = plan.commands;
     if (plan.pullRole) {
       const pull = new AcrPullAccess(

@@ -45,6 +45,11 @@ export interface IntegrationTarget {
   firewallPolicyId?: string;
   /** Egress IPs the records do not show (an appliance's), admitted with the cluster's own. */
   egressIps?: string[];
+  /**
+   * The pull role is declared apart from this plan (for a cluster the stack declares, from the
+   * cluster's own outputs at construction, see `declaredClusterPullRole`): the plan leaves it out.
+   */
+  pullRoleDeclared?: boolean;
 }
 
 /** A command that fixes what no declaration can, with the policy whose finding it fixes. */
@@ -106,35 +111,7 @@ export function planIntegration(
   const plan: IntegrationPlan = { peerings: [], commands: [], notes: [] };
 
   // Pull role (aks-acr-pull-role).
-  const principal =
-    target.principalObjectId ?? (known(cluster.identity.objectId) ? cluster.identity.objectId : undefined);
-  const role = pullRoleFor(registry.mode === "abac" ? "abac" : "rbac");
-  if (!known(registry.mode)) {
-    plan.notes.push(
-      `the roleAssignmentMode of '${registry.label}' was not read (AcrPull is not honoured in ABAC mode), so no pull ` +
-        `role is declared: check it with az acr show --ids ${rid!.raw} --query roleAssignmentMode`,
-    );
-  } else if (principal) {
-    const ours = roleAssignmentName(rid!.raw, principal, role.guid);
-    const declaredBefore = topo.assignments.some(
-      (a) => sameText(readString(a.res.props, "name"), ours) === true,
-    );
-    const verdict = evaluatePullAccess(topo, { cluster, registry, evidence: "config", certain: true });
-    const missing =
-      verdict.status === "missing" || (verdict.status === "undetermined" && !!target.principalObjectId);
-    if (verdict.status === "crossTenant")
-      plan.notes.push(
-        `'${registry.label}' is in tenant ${verdict.registryTenant}, where the kubelet's managed identity cannot get a ` +
-          "token: no pull role is declared (a pull secret from a token of the registry's tenant, or a multi-tenant service " +
-          "principal, is the fix)",
-      );
-    else if (missing || declaredBefore)
-      plan.pullRole = { principalId: principal, abac: registry.mode === "abac" };
-  } else {
-    plan.notes.push(
-      `the pulling identity of '${cluster.label}' is not known: set principalObjectId to declare its pull role`,
-    );
-  }
+  if (!target.pullRoleDeclared) planPullRole(topo, target, cluster, registry, plan);
 
   // Private DNS links and peerings (acr-private-dns-link, aks-acr-vnet-peering): declared where the
   // pull path's hop fails or waits, and kept where an earlier run declared them; a hop that passes
@@ -339,8 +316,69 @@ export function planIntegration(
   // What no declaration fixes (a private endpoint connection awaiting approval, the kubelet identity
   // off the scale sets, an expired secret, the registry's token setting): the path's commands.
   for (const h of path.hops)
-    if (h.verdict !== "pass")
+    if (h.verdict !== "pass" && !(target.pullRoleDeclared && h.policy === PATH_POLICIES.pullRole))
       for (const command of h.commands) plan.commands.push({ policy: h.policy, command });
 
   return plan;
+}
+
+/** The pull role of an observed cluster: declared where the path's authorize step fails, or where an earlier run declared it. */
+function planPullRole(
+  topo: Topology,
+  target: IntegrationTarget,
+  cluster: Topology["clusters"][number],
+  registry: Topology["registries"][number],
+  plan: IntegrationPlan,
+): void {
+  const rid = parseArmId(target.registryId);
+  const principal =
+    target.principalObjectId ?? (known(cluster.identity.objectId) ? cluster.identity.objectId : undefined);
+  const role = pullRoleFor(registry.mode === "abac" ? "abac" : "rbac");
+  if (!known(registry.mode)) {
+    plan.notes.push(
+      `the roleAssignmentMode of '${registry.label}' was not read (AcrPull is not honoured in ABAC mode), so no pull ` +
+        `role is declared: check it with az acr show --ids ${rid!.raw} --query roleAssignmentMode`,
+    );
+  } else if (principal) {
+    const ours = roleAssignmentName(rid!.raw, principal, role.guid);
+    const declaredBefore = topo.assignments.some(
+      (a) => sameText(readString(a.res.props, "name"), ours) === true,
+    );
+    const verdict = evaluatePullAccess(topo, { cluster, registry, evidence: "config", certain: true });
+    const missing =
+      verdict.status === "missing" || (verdict.status === "undetermined" && !!target.principalObjectId);
+    if (verdict.status === "crossTenant")
+      plan.notes.push(
+        `'${registry.label}' is in tenant ${verdict.registryTenant}, where the kubelet's managed identity cannot get a ` +
+          "token: no pull role is declared (a pull secret from a token of the registry's tenant, or a multi-tenant service " +
+          "principal, is the fix)",
+      );
+    else if (missing || declaredBefore)
+      plan.pullRole = { principalId: principal, abac: registry.mode === "abac" };
+  } else {
+    plan.notes.push(
+      `the pulling identity of '${cluster.label}' is not known: set principalObjectId to declare its pull role`,
+    );
+  }
+}
+
+/**
+ * Whether the pull role of a cluster the stack declares is ABAC's (Container Registry Repository
+ * Reader) or AcrPull, from the registry's record. A cluster the stack creates has a new kubelet
+ * identity, which holds no role anywhere yet: its pull role is always declared, at construction,
+ * so that the preview shows it. A registry whose mode was not read is refused, never taken for RBAC.
+ */
+export function declaredClusterPullRole(registryRecord: unknown, registryId: string): { abac: boolean } {
+  const rid = parseArmId(registryId);
+  const registry = observedTopology(registryRecord ? [registryRecord] : []).registries.find(
+    (r) => r.id && rid && r.id.key === rid.key,
+  );
+  if (!registry) throw new Error(`AksAcrIntegration: registry ${registryId} does not exist`);
+  if (!known(registry.mode)) {
+    throw new Error(
+      `AksAcrIntegration: the roleAssignmentMode of '${registry.label}' was not read (AcrPull is not honoured in ABAC ` +
+        `mode), so the new cluster's pull role cannot be chosen: check it with az acr show --ids ${registryId} --query roleAssignmentMode`,
+    );
+  }
+  return { abac: registry.mode === "abac" };
 }

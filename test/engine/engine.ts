@@ -39,6 +39,8 @@ export interface RunResult {
   findings: EngineFinding[];
   /** Operation counts from the summary: `{ same: 12, create: 2 }`. */
   changes: Record<string, number>;
+  /** Each resource's step, as the engine announced it: `{ op: "create", type, name }`. */
+  steps: { op: string; type: string; name: string }[];
   outputs: Record<string, unknown>;
 }
 
@@ -142,12 +144,15 @@ export function findingOf(p: NonNullable<EngineEvent["policyEvent"]>): EngineFin
 
 function collector() {
   const findings: EngineFinding[] = [];
+  const steps: RunResult["steps"] = [];
   let changes: Record<string, number> = {};
   const onEvent = (e: EngineEvent) => {
     if (e.policyEvent) findings.push(findingOf(e.policyEvent));
     if (e.summaryEvent) changes = e.summaryEvent.resourceChanges as Record<string, number>;
+    const step = e.resourcePreEvent?.metadata;
+    if (step) steps.push({ op: step.op, type: step.type, name: step.urn.split("::").pop()! });
   };
-  return { findings, onEvent, changes: () => changes };
+  return { findings, onEvent, changes: () => changes, steps };
 }
 
 async function withOptions(ctx: EngineContext, stack: Stack, opts: RunOptions) {
@@ -186,13 +191,14 @@ export async function preview(ctx: EngineContext, stack: Stack, opts: RunOptions
   const { args, restore } = await withOptions(ctx, stack, opts);
   try {
     await stack.preview({ ...args, onEvent: c.onEvent });
-    return { ok: true, findings: unique(c.findings), changes: c.changes(), outputs: {} };
+    return { ok: true, findings: unique(c.findings), changes: c.changes(), steps: c.steps, outputs: {} };
   } catch (e) {
     return {
       ok: false,
       error: (e as Error).message,
       findings: unique(c.findings),
       changes: c.changes(),
+      steps: c.steps,
       outputs: {},
     };
   } finally {
@@ -206,7 +212,7 @@ export async function up(ctx: EngineContext, stack: Stack, opts: RunOptions = {}
   try {
     const r = await stack.up({ ...args, onEvent: c.onEvent });
     const outputs = Object.fromEntries(Object.entries(r.outputs).map(([k, v]) => [k, v.value]));
-    return { ok: true, findings: unique(c.findings), changes: c.changes(), outputs };
+    return { ok: true, findings: unique(c.findings), changes: c.changes(), steps: c.steps, outputs };
   } catch (e) {
     const outputs = Object.fromEntries(
       Object.entries(await stack.outputs().catch(() => ({}))).map(([k, v]) => [
@@ -219,6 +225,7 @@ export async function up(ctx: EngineContext, stack: Stack, opts: RunOptions = {}
       error: (e as Error).message,
       findings: unique(c.findings),
       changes: c.changes(),
+      steps: c.steps,
       outputs,
     };
   } finally {

@@ -11,14 +11,17 @@ import { azureConfig, EngineContext, engineContext, engineStack, preview, up } f
 
 const SUB = "3f2b1c9e-6d4a-4e8b-9a7c-2d1e0f9b8a76";
 
-/** The program a team writes for a new cluster, its registry, the pull role and one workload. */
-function program(image: string) {
+/**
+ * The program a team writes for a new cluster, its registry, the pull role and one workload: the
+ * pull role declared by hand (AcrPullAccess), or by AksAcrIntegration given the cluster itself.
+ */
+function program(image: string, wiring: "AcrPullAccess" | "AksAcrIntegration" = "AcrPullAccess") {
   return async () => {
     const { ManagedCluster, listManagedClusterUserCredentialsOutput } =
       await import("@pulumi/azure-native/containerservice");
     const { Registry } = await import("@pulumi/azure-native/containerregistry");
     const k8s = await import("@pulumi/kubernetes");
-    const { AcrPullAccess } = await import("../../components");
+    const { AcrPullAccess, AksAcrIntegration } = await import("../../components");
     const cluster = new ManagedCluster("aks-new", {
       resourceGroupName: "rg-aks",
       resourceName: "aks-new",
@@ -35,10 +38,17 @@ function program(image: string) {
       location: "westeurope",
       sku: { name: "Premium" },
     });
-    new AcrPullAccess("aks-new", {
-      registryId: registry.id,
-      principalId: cluster.identityProfile.apply((p) => p?.["kubeletidentity"]?.objectId ?? ""),
-    });
+    const outputs: Record<string, unknown> = {};
+    if (wiring === "AcrPullAccess") {
+      new AcrPullAccess("aks-new", {
+        registryId: registry.id,
+        principalId: cluster.identityProfile.apply((p) => p?.["kubeletidentity"]?.objectId ?? ""),
+      });
+    } else {
+      const integration = new AksAcrIntegration("aks-new", { cluster, registryId: registry.id });
+      outputs.declared = integration.summary.declared;
+      outputs.commands = integration.summary.commands;
+    }
     const kubeconfig = listManagedClusterUserCredentialsOutput({
       resourceGroupName: "rg-aks",
       resourceName: cluster.name,
@@ -58,7 +68,7 @@ function program(image: string) {
       },
       { provider },
     );
-    return {};
+    return outputs;
   };
 }
 
@@ -109,6 +119,58 @@ describe("a first deploy under the real engine", function () {
     const again = await preview(ctx, stack, { policyPack: true });
     assert.deepEqual(again.findings, [], "once the cluster exists nothing is left undecided");
     assert.ok(again.ok, again.error);
+    assert.deepEqual(ctx.azure.refused, []);
+  });
+
+  it("previews the planned pull role of a cluster AksAcrIntegration is given in the same stack, deploys it, and then changes nothing", async () => {
+    // GIVEN a stack that creates a cluster and a registry, wired by AksAcrIntegration given the cluster
+    const stack = await engineStack(
+      ctx,
+      "first-integration",
+      program("contosoacr.azurecr.io/shop/web:1.4.2", "AksAcrIntegration"),
+      azureConfig(ctx, SUB),
+    );
+    // WHEN it is previewed, before the cluster exists
+    const first = await preview(ctx, stack, { policyPack: true });
+    assert.ok(first.ok, first.error);
+    // THEN the preview shows the planned fix: the integration's AcrPullAccess and its role assignment
+    const creates = first.steps.filter((s) => s.op === "create").map((s) => `${s.type} ${s.name}`);
+    for (const planned of [
+      "aks-acr-guard:index:AksAcrIntegration aks-new",
+      "aks-acr-guard:index:AcrPullAccess aks-new-pull",
+      "azure-native:authorization:RoleAssignment aks-new-pull-acrpull",
+    ])
+      assert.ok(creates.includes(planned), `${planned} is planned; planned: ${creates.join(", ")}`);
+    // AND the pack finds the pull wired: no mandatory finding
+    assert.deepEqual(
+      first.findings.filter((f) => f.level === "mandatory"),
+      [],
+    );
+    // WHEN it is deployed
+    const deployed = await up(ctx, stack, { policyPack: true });
+    assert.ok(deployed.ok, deployed.error);
+    // THEN the role assignment exists, for the created cluster's kubelet identity, and the summary lists it once
+    assert.deepEqual(deployed.outputs.declared, ["AcrPullAccess aks-new-pull"]);
+    assert.deepEqual(deployed.outputs.commands, []);
+    const assignments = [...ctx.azure.resources.values()].filter(
+      (r) => r.type.toLowerCase() === "microsoft.authorization/roleassignments",
+    );
+    assert.equal(assignments.length, 1, JSON.stringify(assignments, null, 1));
+    const created = [...ctx.azure.resources.values()].find(
+      (r) => r.type.toLowerCase() === "microsoft.containerservice/managedclusters",
+    );
+    const kubelet = (created?.properties?.identityProfile as { kubeletidentity?: { objectId?: string } })
+      ?.kubeletidentity?.objectId;
+    assert.ok(kubelet);
+    assert.equal(assignments[0].properties?.principalId, kubelet);
+    // AND a second preview changes nothing and finds nothing
+    const again = await preview(ctx, stack, { policyPack: true });
+    assert.ok(again.ok, again.error);
+    assert.deepEqual(
+      again.steps.filter((s) => s.op !== "same"),
+      [],
+    );
+    assert.deepEqual(again.findings, []);
     assert.deepEqual(ctx.azure.refused, []);
   });
 });

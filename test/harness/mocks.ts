@@ -38,7 +38,15 @@ const DEFAULT_INVOKES: Record<string, InvokeHandler> = {
  * Installs the mocks before the enclosing `describe`; clears what was recorded before each test.
  * `invokes` answers invoke tokens (e.g. `azure-native:containerservice:getManagedCluster`).
  */
-export function usePulumiMocks(invokes: Record<string, InvokeHandler> = {}): MockRecorder {
+export function usePulumiMocks(
+  invokes: Record<string, InvokeHandler> = {},
+  /** A resource's id and outputs where they are not its name and inputs (e.g. a created cluster's identity). */
+  created?: (
+    type: string,
+    name: string,
+    inputs: Record<string, unknown>,
+  ) => { id: string; state: Record<string, unknown> } | undefined,
+): MockRecorder {
   const recorder: MockRecorder = {
     resources: [],
     ofType: (type) => recorder.resources.filter((r) => r.type === type),
@@ -53,7 +61,9 @@ export function usePulumiMocks(invokes: Record<string, InvokeHandler> = {}): Moc
             inputs: args.inputs,
             ...(args.provider ? { provider: args.provider } : {}),
           });
-          return { id: `${args.name}-id`, state: args.inputs };
+          return (
+            created?.(args.type, args.name, args.inputs) ?? { id: `${args.name}-id`, state: args.inputs }
+          );
         },
         call: (args) => {
           const handler = invokes[args.token] ?? DEFAULT_INVOKES[args.token];
