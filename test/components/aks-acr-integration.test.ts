@@ -1,7 +1,9 @@
 /**
  * AksAcrIntegration: what it declares for a cluster it is pointed at (clusterId) and for one the
- * stack declares (cluster), under Pulumi's mocks, its Azure reads answered from a scenario.
+ * stack declares (cluster), and the pull secret it puts on the cluster, under Pulumi's mocks, its
+ * Azure reads answered from a scenario. What it plans is tested in test/core/plan/integration.test.ts.
  */
+import * as pulumi from "@pulumi/pulumi";
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import type { ManagedCluster } from "@pulumi/azure-native/containerservice";
@@ -10,6 +12,7 @@ import { worldReader } from "../../offline/world-reader";
 import { loadWorld, World } from "../../offline/world";
 import { REPO_ROOT } from "../harness";
 import { forgetDeliberateFailures, usePulumiMocks, valueOf } from "../harness/mocks";
+import { assertNoCanary, CANARY, CREDENTIAL_INVOKES, secretValue } from "../fixtures/secrets";
 
 const scenario = (name: string) => loadWorld(path.join(REPO_ROOT, "scenarios", name, "world.json"));
 const ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d";
@@ -26,7 +29,7 @@ function kubeletOf(world: World): string | undefined {
 describe("AksAcrIntegration", () => {
   // The cluster the test declares: created with the recorded cluster's id and kubelet identity (or none).
   let createdAs: { id: string; kubelet?: string } = { id: "" };
-  const mocks = usePulumiMocks({}, (type, _name, inputs) =>
+  const mocks = usePulumiMocks(CREDENTIAL_INVOKES, (type, _name, inputs) =>
     type === "azure-native:containerservice:ManagedCluster"
       ? {
           id: createdAs.id,
@@ -136,5 +139,81 @@ describe("AksAcrIntegration", () => {
         /give clusterId \(the ARM id of a cluster the stack does not declare\) or cluster \(one it declares\), not both/,
       );
     }
+  });
+
+  describe("with a pull secret", () => {
+    /** The registry entry of the one pull Secret declared: what the kubelet logs in with. */
+    const pullSecretLogin = () => {
+      const [secret] = mocks.ofType("kubernetes:core/v1:Secret");
+      const config = JSON.parse(secretValue(secret.inputs.stringData)[".dockerconfigjson"]);
+      return config.auths["contosoacr.azurecr.io"] as { username: string; password: string; auth: string };
+    };
+
+    /** AksAcrIntegration on the healthy public environment with a pull secret in `apps`, its summary settled. */
+    async function integrationWithPullSecret(
+      extra: Partial<import("../../components/aks-acr-integration").AksAcrIntegrationArgs> = {},
+      opts?: pulumi.ComponentResourceOptions,
+    ) {
+      const world = scenario("healthy-public");
+      const { AksAcrIntegration } = await import("../../components/aks-acr-integration");
+      const args = {
+        clusterId: world.config.clusterId,
+        registryId: world.config.registryId,
+        reader: worldReader(world.resources),
+      };
+      const integration = new AksAcrIntegration(
+        "aks-prod",
+        { ...args, pullSecretNamespace: "apps", ...extra },
+        opts,
+      );
+      await valueOf(integration.summary);
+      return { integration, args, AksAcrIntegration };
+    }
+
+    it("puts a pull secret on clusterId's cluster, through a provider from its credentials, kept secret", async () => {
+      // GIVEN the healthy public environment and a pull-secret namespace, and no Kubernetes provider in opts
+      await integrationWithPullSecret();
+      // THEN a Kubernetes provider for aks-prod is declared from its user kubeconfig, as a secret
+      const [provider] = mocks.ofType("pulumi:providers:kubernetes");
+      assert.ok(provider, "a provider for the cluster");
+      assert.match(String(secretValue(provider.inputs.kubeconfig)), /aks-prod\.hcp/);
+      // AND the secret and the ServiceAccount patch go through it, not the default provider
+      for (const type of ["kubernetes:core/v1:Secret", "kubernetes:core/v1:ServiceAccountPatch"]) {
+        const [r] = mocks.ofType(type);
+        assert.ok(
+          r?.provider?.startsWith(`urn:pulumi:test::aks-acr-guard::`) &&
+            r.provider.includes("pulumi:providers:kubernetes::aks-prod-cluster"),
+          `${type}: ${r?.provider}`,
+        );
+      }
+    });
+
+    it("uses the Kubernetes provider given in opts, and builds none", async () => {
+      const { Provider } = await import("@pulumi/kubernetes/provider");
+      const mine = new Provider("mine", { kubeconfig: "apiVersion: v1\nkind: Config\n" });
+      await integrationWithPullSecret({}, { providers: [mine] });
+      assert.deepEqual(
+        mocks.ofType("pulumi:providers:kubernetes").map((p) => p.name),
+        ["mine"],
+      );
+      const [secret] = mocks.ofType("kubernetes:core/v1:Secret");
+      assert.ok(secret.provider?.includes("pulumi:providers:kubernetes::mine"), secret.provider);
+    });
+
+    it("builds the pull secret from pullSecretCredentials instead of the admin user, and wants a namespace for them", async () => {
+      const { integration, args, AksAcrIntegration } = await integrationWithPullSecret({
+        pullSecretCredentials: { tokenName: "aks-prod-pull", tokenPassword: pulumi.secret(CANARY.sp) },
+      });
+      assert.equal(pullSecretLogin().username, "aks-prod-pull");
+      assertNoCanary(JSON.stringify(await valueOf(integration.summary)), "the integration's summary");
+      assert.throws(
+        () =>
+          new AksAcrIntegration("no-namespace", {
+            ...args,
+            pullSecretCredentials: { tokenName: "aks-prod-pull", tokenPassword: "p" },
+          }),
+        /pullSecretCredentials are for a pull secret: give pullSecretNamespace/,
+      );
+    });
   });
 });
