@@ -1,5 +1,12 @@
 import * as assert from "node:assert/strict";
-import { buildTopology, linked } from "../../../core/stack/topology";
+import {
+  buildTopology,
+  isObserved,
+  linked,
+  OBSERVER_TYPE,
+  StackResource,
+  withObserved,
+} from "../../../core/stack/topology";
 import { evaluatePullAccess } from "../../../core/identity/pull-access";
 import { pullPairs } from "../../../core/stack/pull-pairs";
 import { scopeCovers } from "../../../core/identity/grants";
@@ -139,5 +146,62 @@ describe("core/topology: observed records beside declared ones", () => {
     const mine = topo.clusters.find((c) => c.res.urn === urnOf(creating))!;
     assert.equal(mine.res.props["identityProfile"], UNKNOWN_WIRE_VALUE);
     assert.equal(topo.clusters.length, 2, "the recorded cluster stays a cluster of its own");
+  });
+});
+
+describe("withObserved: an observer's records join the stack, and what the stack declares wins", () => {
+  const acr = registry("contosoacr");
+  const acrId = String(acr.props.id);
+  const record = (id: string, name: string, properties: Record<string, unknown> = {}) => ({
+    id,
+    name,
+    type: "Microsoft.ContainerRegistry/registries",
+    properties,
+  });
+  const observerOf = (records: unknown[], name = "observer"): StackResource =>
+    toStackResource({ type: OBSERVER_TYPE, name, props: { observed: records } });
+  const registriesIn = (resources: StackResource[]) =>
+    resources.filter((r) => r.type === "azure-native:containerregistry:Registry");
+
+  it("adds each record as a resource of its azure-native type, flattened, with the observer as its only dependency", () => {
+    const observer = observerOf([record(acrId, "contosoacr", { loginServer: "contosoacr.azurecr.io" })]);
+    const [added] = registriesIn(withObserved([observer]));
+    assert.equal(added.name, "contosoacr");
+    assert.equal(added.props.loginServer, "contosoacr.azurecr.io");
+    assert.deepEqual(added.dependencies, [observer.urn]);
+    assert.ok(isObserved(added));
+  });
+  it("leaves out a record of a resource the stack declares (same id, any casing): the declaration is judged", () => {
+    const declared = stackResource(acr);
+    const out = withObserved([declared, observerOf([record(acrId.toUpperCase(), "contosoacr")])]);
+    assert.deepEqual(registriesIn(out), [declared]);
+  });
+  it("keeps one record of an id two observers both read", () => {
+    const r = record(acrId, "contosoacr");
+    const out = withObserved([observerOf([r], "one"), observerOf([r], "two")]);
+    assert.equal(registriesIn(out).length, 1);
+  });
+  it("fills only the unknowns of a declared resource being updated (id unknown, name known) from its record", () => {
+    const updating = stackResource(withUnknown(acr, "id", "loginServer"));
+    const out = withObserved([
+      updating,
+      observerOf([
+        record(acrId, "contosoacr", { loginServer: "contosoacr.azurecr.io", adminUserEnabled: true }),
+      ]),
+    ]);
+    const [filled] = registriesIn(out);
+    assert.equal(filled.urn, updating.urn, "the declaration, not a second registry");
+    assert.equal(filled.props.loginServer, "contosoacr.azurecr.io");
+    assert.equal(
+      filled.props.adminUserEnabled,
+      acr.props.adminUserEnabled,
+      "what the stack declares is kept",
+    );
+  });
+  it("skips what is not a record of a known type, and a stack without observers is returned as it is", () => {
+    const out = withObserved([observerOf([null, "text", { id: "/x", type: "Microsoft.Unknown/things" }])]);
+    assert.equal(out.length, 1);
+    const stack = [stackResource(acr)];
+    assert.deepEqual(withObserved(stack), stack);
   });
 });
