@@ -5,17 +5,12 @@ import { dockerConfigJson, type PullCredentials } from "../../components/acr-ima
 import { sha256 } from "../../core/identity/pull-secrets";
 import { PolicyResourceInput } from "../../offline/resources";
 import { assertSilent, assertViolation, usePolicyPack } from "../harness";
-import { usePulumiMocks, valueOf } from "../harness/mocks";
+import { usePulumiMocks, valueOf, useComponents } from "../harness/mocks";
 import { assertNoCanary, CANARY, CREDENTIAL_INVOKES, secretValue } from "../fixtures/secrets";
-
-type Components = typeof import("../../components");
 
 describe("AcrImagePullSecret under mocks", () => {
   const mocks = usePulumiMocks(CREDENTIAL_INVOKES);
-  let components: Components;
-  before(async () => {
-    components = await import("../../components");
-  });
+  const components = useComponents();
 
   /** The registry entry of the one pull Secret declared: what the kubelet logs in with. */
   const pullSecretLogin = () => {

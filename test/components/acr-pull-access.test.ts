@@ -2,9 +2,7 @@ import * as assert from "node:assert/strict";
 import { planAcrPull } from "../../components/acr-pull-access";
 import { idOf, kubeletObjectId, managedCluster, registry, ROLE, SUBSCRIPTION } from "../fixtures/azure";
 import { assertSilent, assertViolation, usePolicyPack } from "../harness";
-import { forgetDeliberateFailures, usePulumiMocks, valueOf } from "../harness/mocks";
-
-type Components = typeof import("../../components");
+import { forgetDeliberateFailures, usePulumiMocks, valueOf, useComponents } from "../harness/mocks";
 
 const acr = registry("contosoacr");
 const aks = managedCluster("aks-prod");
@@ -12,10 +10,7 @@ const ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment";
 
 describe("AcrPullAccess", () => {
   const mocks = usePulumiMocks();
-  let components: Components;
-  before(async () => {
-    components = await import("../../components");
-  });
+  const components = useComponents();
 
   async function declare(abac?: boolean) {
     const c = new components.AcrPullAccess("aks-prod", {

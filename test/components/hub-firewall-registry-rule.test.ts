@@ -1,40 +1,18 @@
 /** HubFirewallRegistryRule: the Allow rule from the cluster subnets to the endpoint IPs, what it refuses, and aks-acr-hub-firewall closed. */
 import * as assert from "node:assert/strict";
 import { checkAddresses, planFirewallPolicy } from "../../components/hub-firewall-registry-rule";
-import { armId, kubeletPull, managedCluster, registry, registryPrivateEndpoint } from "../fixtures/azure";
-import { HUB, SPOKE, peering } from "../fixtures/network";
-import {
-  assertSilent,
-  assertViolation,
-  PolicyResourceInput,
-  setPath,
-  usePolicyPack,
-  withProps,
-} from "../harness";
-import { RegisteredResource, usePulumiMocks, valueOf } from "../harness/mocks";
+import { armId, kubeletPull } from "../fixtures/azure";
+import { peering, privateLinkStack } from "../fixtures/network";
+import { assertSilent, assertViolation, setPath, usePolicyPack, withProps } from "../harness";
+import { usePulumiMocks, valueOf, useComponents, asDeployed } from "../harness/mocks";
 
-type Components = typeof import("../../components");
-
-const hub = HUB;
-const spoke = SPOKE;
-const aks = managedCluster("aks-prod");
-const acr = registry("contosoacr", { publicNetworkAccess: "Disabled" });
-const pe = registryPrivateEndpoint("pe-contosoacr", acr);
-
-/** A declared resource as the policy pack sees it after `pulumi up`: its inputs, plus what Azure adds. */
-const asDeployed = (r: RegisteredResource, added: Record<string, unknown> = {}): PolicyResourceInput => ({
-  type: r.type,
-  name: r.name,
-  props: { ...r.inputs, ...added },
-});
+/** The healthy private-link stack's parts: aks-prod in the spoke, contosoacr's endpoint in the hub. */
+const { hub, spoke, aks, acr, pe } = privateLinkStack();
 
 describe("HubFirewallRegistryRule", () => {
   const mocks = usePulumiMocks();
   const { run } = usePolicyPack();
-  let components: Components;
-  before(async () => {
-    components = await import("../../components");
-  });
+  const components = useComponents();
 
   const policyId = armId("rg-hub", "Microsoft.Network/firewallPolicies", "fwp-hub");
 

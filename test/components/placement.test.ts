@@ -1,23 +1,15 @@
 /** Placement (components/placement.ts): each child in the subscription of what it attaches to, through a provider of that subscription, for a hub in a landing zone's connectivity subscription. */
 import * as assert from "node:assert/strict";
-import { idOf, registry, registryPrivateEndpoint } from "../fixtures/azure";
-import { HUB, SPOKE, privateZone } from "../fixtures/network";
-import { RegisteredResource, usePulumiMocks, valueOf } from "../harness/mocks";
+import { idOf } from "../fixtures/azure";
+import { privateLinkStack } from "../fixtures/network";
+import { RegisteredResource, usePulumiMocks, valueOf, useComponents } from "../harness/mocks";
 
-type Components = typeof import("../../components");
-
-const hub = HUB;
-const spoke = SPOKE;
-const zone = privateZone();
-const acr = registry("contosoacr", { publicNetworkAccess: "Disabled" });
-const pe = registryPrivateEndpoint("pe-contosoacr", acr);
+/** The healthy private-link stack's parts: aks-prod in the spoke, contosoacr's endpoint in the hub. */
+const { hub, spoke, zone, pe } = privateLinkStack();
 
 describe("components with a hub in another subscription (a landing zone's connectivity subscription)", () => {
   const mocks = usePulumiMocks();
-  let components: Components;
-  before(async () => {
-    components = await import("../../components");
-  });
+  const components = useComponents();
 
   const WORKLOAD = "3f2b1c9e-6d4a-4e8b-9a7c-2d1e0f9b8a76";
   const CONNECTIVITY = "9c4e2a7b-1d3f-4b6a-8e5c-7f0a2b4d6e8c";

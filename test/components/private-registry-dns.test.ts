@@ -1,34 +1,18 @@
 /** PrivateRegistryDns: the zone's VNet links, the zone and its records where missing, the endpoint's zone group, and acr-private-dns-link closed. */
 import * as assert from "node:assert/strict";
 import { checkIpv4, linkName, planZone } from "../../components/private-registry-dns";
-import { idOf, managedCluster, registry, registryPrivateEndpoint } from "../fixtures/azure";
-import { HUB, SPOKE, privateLinkStack, privateZone } from "../fixtures/network";
-import { assertSilent, assertViolation, PolicyResourceInput, usePolicyPack } from "../harness";
-import { RegisteredResource, usePulumiMocks, valueOf } from "../harness/mocks";
+import { idOf } from "../fixtures/azure";
+import { privateLinkStack } from "../fixtures/network";
+import { assertSilent, assertViolation, usePolicyPack } from "../harness";
+import { usePulumiMocks, valueOf, useComponents, asDeployed } from "../harness/mocks";
 
-type Components = typeof import("../../components");
-
-const hub = HUB;
-const spoke = SPOKE;
-const zone = privateZone();
-const aks = managedCluster("aks-prod");
-const acr = registry("contosoacr", { publicNetworkAccess: "Disabled" });
-const pe = registryPrivateEndpoint("pe-contosoacr", acr);
-
-/** A declared resource as the policy pack sees it after `pulumi up`: its inputs, plus what Azure adds. */
-const asDeployed = (r: RegisteredResource, added: Record<string, unknown> = {}): PolicyResourceInput => ({
-  type: r.type,
-  name: r.name,
-  props: { ...r.inputs, ...added },
-});
+/** The healthy private-link stack's parts: aks-prod in the spoke, contosoacr's endpoint in the hub. */
+const { hub, spoke, zone, aks, pe } = privateLinkStack();
 
 describe("PrivateRegistryDns", () => {
   const mocks = usePulumiMocks();
   const { run } = usePolicyPack();
-  let components: Components;
-  before(async () => {
-    components = await import("../../components");
-  });
+  const components = useComponents();
 
   it("links the zone to each VNet, without auto-registration, and gives the endpoint a zone group", async () => {
     const dns = new components.PrivateRegistryDns("acr-dns", {

@@ -1,16 +1,11 @@
 /** RegistryEgressAccess: the rule set for a registry the stack owns, the commands for one it does not, and what it refuses. */
 import * as assert from "node:assert/strict";
 import { planEgressAccess } from "../../components/registry-egress-access";
-import { forgetDeliberateFailures, usePulumiMocks, valueOf } from "../harness/mocks";
-
-type Components = typeof import("../../components");
+import { forgetDeliberateFailures, usePulumiMocks, valueOf, useComponents } from "../harness/mocks";
 
 describe("RegistryEgressAccess", () => {
   const mocks = usePulumiMocks();
-  let components: Components;
-  before(async () => {
-    components = await import("../../components");
-  });
+  const components = useComponents();
 
   it("RegistryEgressAccess gives the rule set for an owned registry and the az commands for another, never wider than asked", async () => {
     const e = new components.RegistryEgressAccess("egress", {

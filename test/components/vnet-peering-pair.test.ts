@@ -1,33 +1,18 @@
 /** VnetPeeringPair: both sides of a peering, and the pack's aks-acr-vnet-peering closed once Azure reports them Connected. */
 import * as assert from "node:assert/strict";
 import { planPeering } from "../../components/vnet-peering-pair";
-import { idOf, kubeletPull, managedCluster, registry, registryPrivateEndpoint } from "../fixtures/azure";
-import { HUB, SPOKE } from "../fixtures/network";
-import { assertSilent, assertViolation, PolicyResourceInput, usePolicyPack } from "../harness";
-import { RegisteredResource, usePulumiMocks, valueOf } from "../harness/mocks";
+import { idOf, kubeletPull } from "../fixtures/azure";
+import { privateLinkStack } from "../fixtures/network";
+import { assertSilent, assertViolation, usePolicyPack } from "../harness";
+import { usePulumiMocks, valueOf, useComponents, asDeployed } from "../harness/mocks";
 
-type Components = typeof import("../../components");
-
-const hub = HUB;
-const spoke = SPOKE;
-const aks = managedCluster("aks-prod");
-const acr = registry("contosoacr", { publicNetworkAccess: "Disabled" });
-const pe = registryPrivateEndpoint("pe-contosoacr", acr);
-
-/** A declared resource as the policy pack sees it after `pulumi up`: its inputs, plus what Azure adds. */
-const asDeployed = (r: RegisteredResource, added: Record<string, unknown> = {}): PolicyResourceInput => ({
-  type: r.type,
-  name: r.name,
-  props: { ...r.inputs, ...added },
-});
+/** The healthy private-link stack's parts: aks-prod in the spoke, contosoacr's endpoint in the hub. */
+const { hub, spoke, aks, acr, pe } = privateLinkStack();
 
 describe("VnetPeeringPair", () => {
   const mocks = usePulumiMocks();
   const { run } = usePolicyPack();
-  let components: Components;
-  before(async () => {
-    components = await import("../../components");
-  });
+  const components = useComponents();
 
   it("declares a peering in each VNet, with VNet access and forwarded traffic allowed", async () => {
     const pair = new components.VnetPeeringPair("spoke-hub", { vnetAId: idOf(spoke), vnetBId: idOf(hub) });

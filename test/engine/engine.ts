@@ -91,6 +91,37 @@ export async function engineContext(): Promise<EngineContext> {
   };
 }
 
+/**
+ * The engine context of the enclosing `describe`: opened before its tests (before each test with
+ * `each`), closed after them. The value returned stands for the context open at the time, so a test
+ * reads `ctx.azure` and passes `ctx` on as it would the context itself; read outside the describe's
+ * tests, it throws.
+ */
+export function useEngineContext(opts: { each?: boolean } = {}): EngineContext {
+  let current: EngineContext | undefined;
+  const open = async () => {
+    current = await engineContext();
+  };
+  const close = async () => {
+    await current?.close();
+    current = undefined;
+  };
+  if (opts.each) {
+    beforeEach(open);
+    afterEach(close);
+  } else {
+    before(open);
+    after(close);
+  }
+  return new Proxy({} as EngineContext, {
+    get(_target, key) {
+      if (!current)
+        throw new Error(`the engine context's ${String(key)} was read outside its describe's tests`);
+      return Reflect.get(current, key);
+    },
+  });
+}
+
 let command: Promise<PulumiCommand> | undefined;
 
 /** A stack of an inline program, with its stack config (`aks-acr-guard:clusterId`, `azure-native:metadataHost`, ...). */

@@ -7,7 +7,7 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { Stack } from "@pulumi/pulumi/automation";
-import { azureConfig, EngineContext, engineContext, engineStack, preview, up } from "./engine";
+import { azureConfig, engineStack, preview, up, useEngineContext } from "./engine";
 
 const SUB = "3f2b1c9e-6d4a-4e8b-9a7c-2d1e0f9b8a76";
 
@@ -74,11 +74,7 @@ function program(image: string, wiring: "AcrPullAccess" | "AksAcrIntegration" = 
 
 describe("a first deploy under the real engine", function () {
   this.timeout(300_000);
-  let ctx: EngineContext;
-  beforeEach(async () => {
-    ctx = await engineContext();
-  });
-  afterEach(async () => ctx?.close());
+  const ctx = useEngineContext({ each: true });
 
   it("reports a misspelt registry domain before the cluster exists", async () => {
     const stack: Stack = await engineStack(

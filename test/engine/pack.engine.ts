@@ -11,7 +11,7 @@ import {
   azureConfig,
   declareWorld,
   EngineContext,
-  engineContext,
+  useEngineContext,
   engineStack,
   EngineFinding,
   preview,
@@ -41,11 +41,7 @@ async function deployed(ctx: EngineContext, world: World, name: string): Promise
 
 describe("the policy pack's config and switches under the real engine", function () {
   this.timeout(300_000);
-  let ctx: EngineContext;
-  beforeEach(async () => {
-    ctx = await engineContext();
-  });
-  afterEach(async () => ctx?.close());
+  const ctx = useEngineContext({ each: true });
 
   it("takes levels from --policy-pack-config: a mandatory policy set to advisory no longer fails the preview", async () => {
     const stack = await deployed(ctx, scenario("kubelet-without-acrpull"), "levels");

@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { loadWorld } from "../../offline/world";
 import { PolicyPackClient } from "../../offline/analyzer";
-import { azureConfig, EngineContext, engineContext } from "./engine";
+import { azureConfig, useEngineContext } from "./engine";
 import { packAndInstall, REPO_ROOT, UserProject } from "./user-project";
 import { policies } from "../../policies/policies";
 
@@ -34,16 +34,12 @@ interface StackRun {
 describe("the package, installed from its tarball into a user's project", function () {
   this.timeout(600_000);
   let project: UserProject;
-  let ctx: EngineContext;
   let settings: string;
 
   before(function () {
     project = packAndInstall();
   });
-  after(async () => {
-    await ctx?.close();
-    project?.close();
-  });
+  after(() => project?.close());
 
   /** Runs `npx aks-acr-guard ...` in the project: exit code and output. */
   const npx = async (...args: string[]) => {
@@ -193,8 +189,8 @@ describe("the package, installed from its tarball into a user's project", functi
   });
 
   describe("its program, declaring the components, under the real engine (Use it in your program)", () => {
+    const ctx = useEngineContext();
     before(async () => {
-      ctx = await engineContext();
       const world = loadWorld(path.join(REPO_ROOT, "scenarios", "broken-hub-spoke", "world.json"));
       // The user's cluster and registry exist; the stack owns none of them.
       ctx.azure.seed(world.resources);

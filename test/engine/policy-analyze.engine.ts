@@ -17,7 +17,7 @@ import { loadWorld } from "../../offline/world";
 import {
   azureConfig,
   EngineContext,
-  engineContext,
+  useEngineContext,
   engineStack,
   environment,
   EngineFinding,
@@ -111,12 +111,11 @@ describe("pulumi policy analyze: the pack over deployed stacks, without their pr
   ] as const) {
     describe(`scenario '${name}'`, () => {
       const world = loadWorld(path.join(REPO_ROOT, "scenarios", name, "world.json"));
-      let ctx: EngineContext;
+      const ctx = useEngineContext();
       let stack: Stack;
       let previewed: EngineFinding[];
 
       before(async () => {
-        ctx = await engineContext();
         seedWorld(ctx, world);
         const sub = subscriptionOf(world);
         stack = await engineStack(ctx, name, () => environment(world, sub), azureConfig(ctx, sub));
@@ -132,8 +131,6 @@ describe("pulumi policy analyze: the pack over deployed stacks, without their pr
             [],
           );
       });
-      after(async () => ctx?.close());
-
       const judged = (a: Analysis) => {
         assert.deepEqual(a.findings.map(line).sort(), previewed.map(line).sort(), a.stderr);
         if (mandatory) {

@@ -13,8 +13,7 @@ import { loadWorld } from "../../offline/world";
 import {
   azureConfig,
   environment,
-  EngineContext,
-  engineContext,
+  useEngineContext,
   engineStack,
   EngineFinding,
   preview,
@@ -74,12 +73,11 @@ for (const name of names) {
       );
       assert.equal(r.ok, !mandatoryAfter, r.error ?? "the preview passed");
     };
-    let ctx: EngineContext;
+    const ctx = useEngineContext();
     let stack: Stack;
     let fixed = false;
 
     before(async () => {
-      ctx = await engineContext();
       seedWorld(ctx, world);
       const sub = subscriptionOf(world);
       stack = await engineStack(
@@ -96,7 +94,6 @@ for (const name of names) {
         { ...azureConfig(ctx, sub), ...programConfig(world) },
       );
     });
-    after(async () => ctx?.close());
 
     it("deploys the recorded environment as a stack that owns it", async () => {
       const r = await up(ctx, stack);

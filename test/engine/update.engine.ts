@@ -9,9 +9,8 @@ import * as path from "node:path";
 import { loadWorld, World } from "../../offline/world";
 import {
   azureConfig,
-  engineContext,
+  useEngineContext,
   engineStack,
-  EngineContext,
   preview,
   REPO_ROOT,
   up,
@@ -33,11 +32,7 @@ function tagged(world: World): World {
 
 describe("a pending change to a cluster under the real engine", function () {
   this.timeout(300_000);
-  let ctx: EngineContext;
-  before(async () => {
-    ctx = await engineContext();
-  });
-  after(async () => ctx?.close());
+  const ctx = useEngineContext();
 
   it("still reports the missing pull role as mandatory while a tag change is pending", async () => {
     // GIVEN a stack that owns a cluster and a registry, with no AcrPull for the kubelet identity

@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { settled } from "../../offline/outputs";
+import type { PolicyResourceInput } from "../../offline/resources";
 
 export interface RegisteredResource {
   type: string;
@@ -95,4 +96,24 @@ export async function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
 export function forgetDeliberateFailures(): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   (require("@pulumi/pulumi/runtime/debuggable") as { leakedPromises(): unknown }).leakedPromises();
+}
+
+/** The package's components, loaded once the mocks are installed (a static import would run before them). */
+export type Components = typeof import("../../components");
+
+/**
+ * The components under mocks for the enclosing `describe`: the object returned is filled with the
+ * package's exports before its tests run, so a test writes `components.AcrPullAccess`.
+ */
+export function useComponents(): Components {
+  const components = {} as Components;
+  before(async () => {
+    Object.assign(components, await import("../../components"));
+  });
+  return components;
+}
+
+/** A declared resource as the policy pack sees it after `pulumi up`: its inputs, plus what Azure adds. */
+export function asDeployed(r: RegisteredResource, added: Record<string, unknown> = {}): PolicyResourceInput {
+  return { type: r.type, name: r.name, props: { ...r.inputs, ...added } };
 }

@@ -1,7 +1,7 @@
 // aks-acr-hub-firewall and aks-subnet-nsg-acr: what filters a pull on its way out of the spoke.
 import * as assert from "node:assert/strict";
 import { armId, kubeletPull, managedCluster, registry, registryPrivateEndpoint } from "../fixtures/azure";
-import { HUB, SPOKE, peering } from "../fixtures/network";
+import { HUB, outbound443Rule, SPOKE, peering } from "../fixtures/network";
 import {
   assertNoMandatory,
   assertSilent,
@@ -286,17 +286,8 @@ describe("what filters a pull on its way out", () => {
         id: armId("rg-aks", "Microsoft.Network/networkSecurityGroups", "nsg-nodes"),
       };
     });
-    const rule = (name: string, access: string, priority: number, dest: string) => ({
-      name,
-      direction: "Outbound",
-      access,
-      priority,
-      protocol: "Tcp",
-      destinationPortRange: "443",
-      destinationAddressPrefix: dest,
-      sourceAddressPrefix: "*",
-      sourcePortRange: "*",
-    });
+    const rule = (name: string, access: "Allow" | "Deny", priority: number, dest: string) =>
+      outbound443Rule(name, access, priority, dest);
     const stack = (...more: PolicyResourceInput[]) => [...base.filter((r) => r !== spoke), guarded, ...more];
 
     it("is silent when an allow comes before the deny", async () => {

@@ -14,6 +14,7 @@ import {
   publicFirewallVerdict,
 } from "../../../core/network/firewall";
 import { StackResource } from "../../../core/stack/resource";
+import { outbound443Rule } from "../../fixtures/network";
 import { known, UNKNOWN, UNKNOWN_WIRE_VALUE } from "../../../core/stack/values";
 
 const base = {
@@ -217,21 +218,10 @@ describe("nsgDenies: the first outbound rule on TCP 443 to the target, by priori
   const rule = (
     name: string,
     priority: unknown,
-    access: string,
+    access: "Allow" | "Deny",
     dest: string,
     extra: Record<string, unknown> = {},
-  ) => ({
-    name,
-    properties: {
-      direction: "Outbound",
-      access,
-      priority,
-      protocol: "Tcp",
-      destinationPortRange: "443",
-      destinationAddressPrefix: dest,
-      ...extra,
-    },
-  });
+  ) => outbound443Rule(name, access, priority, dest, extra);
   const nsg = (securityRules: unknown): StackResource => ({
     type: "azure-native:network:NetworkSecurityGroup",
     urn: "urn:pulumi:test::aks-acr-guard::azure-native:network:NetworkSecurityGroup::nsg-nodes",
