@@ -485,36 +485,18 @@ const ADMIN_SECRET = {
   },
 };
 const web = (image: string, spec: Record<string, unknown> = {}) => [deployment("web", image, spec)];
-const k8sFinding = (
-  policy: string,
-  level: ExpectedFinding["level"],
-  contains: string[] = [],
-): ExpectedFinding => ({
-  policy,
-  level,
-  resource: "apps/web",
-  contains,
-});
-const onCluster = (
-  policy: string,
-  level: ExpectedFinding["level"],
-  contains: string[] = [],
-): ExpectedFinding => ({
-  policy,
-  level,
-  resource: "aks-prod",
-  contains,
-});
-const onRegistry = (
-  policy: string,
-  level: ExpectedFinding["level"],
-  contains: string[] = [],
-): ExpectedFinding => ({
-  policy,
-  level,
-  resource: "contosoacr",
-  contains,
-});
+/** What a scenario expects of one resource: a finding of a policy, at a level, with words its message contains. */
+const findingOn =
+  (resource: string) =>
+  (policy: string, level: ExpectedFinding["level"], contains: string[] = []): ExpectedFinding => ({
+    policy,
+    level,
+    resource,
+    contains,
+  });
+const k8sFinding = findingOn("apps/web");
+const onCluster = findingOn("aks-prod");
+const onRegistry = findingOn("contosoacr");
 const replace = (rs: Rec[], type: string, next: Rec | undefined) => {
   const i = rs.findIndex((r) => r.type === type.toLowerCase());
   const out = [...rs];

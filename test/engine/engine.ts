@@ -217,51 +217,60 @@ export function unique(findings: EngineFinding[]): EngineFinding[] {
   });
 }
 
-export async function preview(ctx: EngineContext, stack: Stack, opts: RunOptions = {}): Promise<RunResult> {
+/**
+ * Runs a preview or an update with the run options, collecting what the engine reports; a failed
+ * run (a mandatory violation fails it) is a result with its error, not a throw.
+ */
+async function runStack(
+  ctx: EngineContext,
+  stack: Stack,
+  opts: RunOptions,
+  run: (args: Record<string, unknown>) => Promise<Record<string, unknown>>,
+  /** The outputs a failed run leaves (an update's: what it got to). */
+  outputsAfterFailure: () => Promise<Record<string, unknown>> = async () => ({}),
+): Promise<RunResult> {
   const c = collector();
   const { args, restore } = await withOptions(ctx, stack, opts);
+  const result = (ok: boolean, outputs: Record<string, unknown>, error?: string): RunResult => ({
+    ok,
+    ...(error !== undefined ? { error } : {}),
+    findings: unique(c.findings),
+    changes: c.changes(),
+    steps: c.steps,
+    outputs,
+  });
   try {
-    await stack.preview({ ...args, onEvent: c.onEvent });
-    return { ok: true, findings: unique(c.findings), changes: c.changes(), steps: c.steps, outputs: {} };
+    return result(true, await run({ ...args, onEvent: c.onEvent }));
   } catch (e) {
-    return {
-      ok: false,
-      error: (e as Error).message,
-      findings: unique(c.findings),
-      changes: c.changes(),
-      steps: c.steps,
-      outputs: {},
-    };
+    return result(false, await outputsAfterFailure().catch(() => ({})), (e as Error).message);
   } finally {
     await restore();
   }
 }
 
+/** A stack's outputs, values only. */
+async function stackOutputs(stack: Stack): Promise<Record<string, unknown>> {
+  return Object.fromEntries(Object.entries(await stack.outputs()).map(([k, v]) => [k, v.value]));
+}
+
+export async function preview(ctx: EngineContext, stack: Stack, opts: RunOptions = {}): Promise<RunResult> {
+  return runStack(ctx, stack, opts, async (args) => {
+    await stack.preview(args);
+    return {};
+  });
+}
+
 export async function up(ctx: EngineContext, stack: Stack, opts: RunOptions = {}): Promise<RunResult> {
-  const c = collector();
-  const { args, restore } = await withOptions(ctx, stack, opts);
-  try {
-    const r = await stack.up({ ...args, onEvent: c.onEvent });
-    const outputs = Object.fromEntries(Object.entries(r.outputs).map(([k, v]) => [k, v.value]));
-    return { ok: true, findings: unique(c.findings), changes: c.changes(), steps: c.steps, outputs };
-  } catch (e) {
-    const outputs = Object.fromEntries(
-      Object.entries(await stack.outputs().catch(() => ({}))).map(([k, v]) => [
-        k,
-        (v as { value: unknown }).value,
-      ]),
-    );
-    return {
-      ok: false,
-      error: (e as Error).message,
-      findings: unique(c.findings),
-      changes: c.changes(),
-      steps: c.steps,
-      outputs,
-    };
-  } finally {
-    await restore();
-  }
+  return runStack(
+    ctx,
+    stack,
+    opts,
+    async (args) => {
+      const r = await stack.up(args);
+      return Object.fromEntries(Object.entries(r.outputs).map(([k, v]) => [k, v.value]));
+    },
+    () => stackOutputs(stack),
+  );
 }
 
 /**
