@@ -172,7 +172,7 @@ export function dependencyUrns(r: PolicyResourceInput): string[] {
   return [...urns];
 }
 
-/** The resource as core/ reads it: what policies/lib/stack.ts makes of the engine's message. */
+/** A recorded or harness resource as core/ reads it, as policies/lib/stack.ts fromPolicyResource reads the engine's. */
 export function toStackResource(r: PolicyResourceInput): StackResource {
   return {
     type: r.type,

@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import {
   judgeSuppressions,
   parseSuppressions,
+  requirePackPolicy,
   Suppression,
   SuppressionError,
   SuppressionTarget,
@@ -31,18 +32,13 @@ export function readSuppressions(file: string): Suppression[] {
   return parseSuppressions(value, file);
 }
 
-/** Refuses suppressions of a policy the pack does not have (a misspelt name would hide nothing, silently). */
+/** Refuses suppressions of a policy the pack does not have, once the pack has said which it has (after the file is read). */
 export function requirePackPolicies(
   file: string,
   suppressions: readonly Suppression[],
   policies: readonly string[],
 ): void {
-  const i = suppressions.findIndex((s) => !policies.includes(s.policy));
-  if (i >= 0)
-    throw new SuppressionError(
-      `${file}[${i}]`,
-      `policy '${suppressions[i].policy}' is not one of the pack's: ${policies.join(", ")}`,
-    );
+  suppressions.forEach((s, i) => requirePackPolicy(`${file}[${i}]`, s.policy, policies));
 }
 
 function targetOf(f: Finding): SuppressionTarget {

@@ -7,9 +7,15 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-
-const SUB = "3f2b1c9e-6d4a-4e8b-9a7c-2d1e0f9b8a76";
-const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+import {
+  armRecord as rec,
+  ArmRow as Rec,
+  clusterProperties,
+  ROLE as ROLES,
+  roleDefinitionId,
+  SUBSCRIPTION as SUB,
+  TENANT,
+} from "../test/fixtures/arm";
 const NODE_RG = "MC_rg-aks_aks-prod_westeurope";
 const rg = (g: string) => `/subscriptions/${SUB}/resourceGroups/${g}`;
 const id = (g: string, type: string, name: string) => `${rg(g)}/providers/${type}/${name}`;
@@ -33,32 +39,8 @@ const KUBELET_OID = "6c1f2a9e-3b7d-4e5f-9a8b-0c1d2e3f4a5b";
 const CONTROL_PLANE_OID = "e8d7c6b5-a493-4281-8f7e-6d5c4b3a2910";
 const SP_APP_ID = "4d3c2b1a-0f9e-4d8c-b7a6-958473625140";
 const SP_OID = "8a7b6c5d-4e3f-4a2b-9c1d-0e9f8a7b6c5d";
-const ROLE = (guid: string) =>
-  `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
-const ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d";
-
-type Rec = Record<string, unknown> & {
-  id: string;
-  name: string;
-  type: string;
-  properties: Record<string, unknown>;
-};
-const rec = (
-  rid: string,
-  type: string,
-  properties: Record<string, unknown>,
-  extra: Record<string, unknown> = {},
-): Rec => ({
-  id: rid,
-  name: rid.split("/").pop()!,
-  type: type.toLowerCase(),
-  location: "westeurope",
-  resourceGroup: rid.split("/")[4],
-  subscriptionId: SUB,
-  tenantId: TENANT,
-  ...extra,
-  properties,
-});
+const ROLE = (guid: string) => roleDefinitionId(guid);
+const ACR_PULL = ROLES.acrPull;
 
 interface Options {
   private: boolean;
@@ -73,64 +55,33 @@ interface Options {
 }
 
 function cluster(o: Options): Rec {
-  const pools: Record<string, unknown>[] = [
-    {
-      name: "system",
-      mode: "System",
-      osType: "Linux",
-      osSKU: "Ubuntu",
-      vmSize: "Standard_D4ds_v5",
-      count: 3,
-      type: "VirtualMachineScaleSets",
-      vnetSubnetID: `${IDS.spoke}/subnets/nodes`,
-    },
-  ];
-  if (o.windowsPool)
-    pools.push({ ...pools[0], name: "win", mode: "User", osType: "Windows", osSKU: "Windows2022", count: 2 });
-  if (o.armPool) pools.push({ ...pools[0], name: "arm", mode: "User", vmSize: "Standard_D4ps_v5", count: 2 });
-  const network: Record<string, unknown> = {
-    networkPlugin: "azure",
-    networkPluginMode: "overlay",
-    outboundType: o.outboundType ?? "loadBalancer",
-    loadBalancerSku: "standard",
-    podCidr: "10.244.0.0/16",
-    serviceCidr: "10.0.0.0/16",
-    dnsServiceIP: "10.0.0.10",
-  };
-  if ((o.outboundType ?? "loadBalancer") === "loadBalancer") {
-    network.loadBalancerProfile = {
-      managedOutboundIPs: { count: 1 },
-      effectiveOutboundIPs: [{ id: IDS.outboundIp }],
-    };
-  }
   const sp = o.servicePrincipal;
   return rec(
     IDS.cluster,
     "Microsoft.ContainerService/managedClusters",
-    {
-      provisioningState: "Succeeded",
-      kubernetesVersion: "1.33.3",
-      dnsPrefix: "aks-prod",
-      // The API server's names, as Resource Graph returns them: a kube context is checked against these.
-      fqdn: "aks-prod-4f9c2d1e.hcp.westeurope.azmk8s.io",
-      azurePortalFQDN: "aks-prod-4f9c2d1e.portal.hcp.westeurope.azmk8s.io",
+    clusterProperties({
+      name: "aks-prod",
+      location: "westeurope",
       nodeResourceGroup: NODE_RG,
-      enableRBAC: true,
-      agentPoolProfiles: pools,
-      servicePrincipalProfile: { clientId: sp ? SP_APP_ID : "msi" },
+      subnetId: `${IDS.spoke}/subnets/nodes`,
+      morePools: [
+        ...(o.windowsPool
+          ? [{ name: "win", mode: "User", osType: "Windows", osSKU: "Windows2022", count: 2 }]
+          : []),
+        ...(o.armPool ? [{ name: "arm", mode: "User", vmSize: "Standard_D4ps_v5", count: 2 }] : []),
+      ],
+      outboundType: o.outboundType,
+      outboundIpId: IDS.outboundIp,
       ...(sp
-        ? {}
+        ? { servicePrincipalClientId: SP_APP_ID }
         : {
-            identityProfile: {
-              kubeletidentity: {
-                resourceId: IDS.kubelet,
-                clientId: "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
-                objectId: KUBELET_OID,
-              },
+            kubelet: {
+              resourceId: IDS.kubelet,
+              clientId: "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+              objectId: KUBELET_OID,
             },
           }),
-      networkProfile: network,
-    },
+    }),
     {
       sku: { name: "Base", tier: "Standard" },
       identity: sp ? null : { type: "SystemAssigned", principalId: CONTROL_PLANE_OID, tenantId: TENANT },
@@ -564,13 +515,12 @@ const BROKEN_HUB_SPOKE_FINDINGS: ExpectedFinding[] = [
   },
 ];
 
-/** A landing zone's connectivity subscription, where the hub lives. */
 /** A partner's subscription, in a tenant of its own. */
 const PARTNER_SUB = "5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a";
 const PARTNER_TENANT = "0c9b8a7f-6e5d-4c3b-a291-8f7e6d5c4b3a";
+/** A landing zone's connectivity subscription, where the hub lives. */
 const CONNECTIVITY_SUB = "9c4e2a7b-1d3f-4b6a-8e5c-7f0a2b4d6e8c";
 
-/** The records of resource groups `groups` moved to `sub`, and every reference to them. */
 /** The records of `groups` moved to subscription `sub` (of tenant `tenant`, by default the same one). */
 function movedTo(rs: Rec[], sub: string, groups: string[], tenant = TENANT): Rec[] {
   const at = new RegExp(`/subscriptions/${SUB}/resourceGroups/(${groups.join("|")})(?=/|")`, "gi");
@@ -883,7 +833,7 @@ const SCENARIOS: Scenario[] = [
     after: [onCluster("acr-firewall-aks-egress", "mandatory")],
     declares: ["RegistryEgressAccess"],
     commands: [
-      "acr-firewall-aks-egress: az acr network-rule add --subscription 3f2b1c9e-6d4a-4e8b-9a7c-2d1e0f9b8a76 -g rg-acr -n contosoacr --ip-address 20.50.1.4",
+      `acr-firewall-aks-egress: az acr network-rule add --subscription ${SUB} -g rg-acr -n contosoacr --ip-address 20.50.1.4`,
     ],
   },
   {

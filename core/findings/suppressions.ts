@@ -62,15 +62,17 @@ export function parseSuppressions(
         throw new SuppressionError(at, `'${k}' must be a non-empty string`);
     }
     const policy = options.policy ?? (e.policy as string);
-    if (options.policies && !options.policies.includes(policy))
-      throw new SuppressionError(
-        at,
-        `policy '${policy}' is not one of the pack's: ${options.policies.join(", ")}`,
-      );
+    if (options.policies) requirePackPolicy(at, policy, options.policies);
     const expires = e.expires as string;
     if (!validDate(expires)) throw new SuppressionError(at, `expires '${expires}' is not a date YYYY-MM-DD`);
     return { policy, resource: e.resource as string, reason: e.reason as string, expires };
   });
+}
+
+/** Refuses a suppression of a policy the pack does not have: a misspelt name would hide nothing, silently. */
+export function requirePackPolicy(at: string, policy: string, policies: readonly string[]): void {
+  if (!policies.includes(policy))
+    throw new SuppressionError(at, `policy '${policy}' is not one of the pack's: ${policies.join(", ")}`);
 }
 
 /** Whether the suppression has run out: after the end of its `expires` day, UTC. */

@@ -70,7 +70,7 @@ export function requestTopologyLost(): boolean {
 
 /**
  * The request's resources as `core/` reads them: what @pulumi/policy's PolicyResource would give
- * (`policies/lib/stack.ts` `toStackResource`), with each resource's properties deserialized on
+ * (`policies/lib/stack.ts` `fromPolicyResource`), with each resource's properties deserialized on
  * first read, once. Unknown values stay as their sentinel, as under the proxy's target.
  */
 export function stackResourcesFromRequest(

@@ -26,7 +26,8 @@ function plainProps(props: Record<string, unknown>): Record<string, unknown> {
   return props;
 }
 
-export function toStackResource(r: PolicyResource): StackResource {
+/** A resource of the engine's AnalyzeStack message as core/ reads it (a recording's: offline/resources.ts toStackResource). */
+export function fromPolicyResource(r: PolicyResource): StackResource {
   const propertyDependencies: Record<string, string[]> = {};
   for (const [key, deps] of Object.entries(r.propertyDependencies ?? {})) {
     propertyDependencies[key] = deps.map((d) => d.urn);
@@ -73,7 +74,7 @@ export function topologyOf(resources: readonly PolicyResource[]): Topology {
         "policy outside the request, with no resources. Set AKS_ACR_GUARD_SHARED_STACK=0 for `pulumi preview` and report it.",
     );
   }
-  return buildTopology(resources.map(toStackResource));
+  return buildTopology(resources.map(fromPolicyResource));
 }
 
 /**

@@ -1,4 +1,5 @@
 /** AcrImagePullSecret: the dockerconfigjson it builds, from which credentials, through which providers, and the pack's view of it. */
+import { SUBSCRIPTION } from "../fixtures/arm";
 import * as assert from "node:assert/strict";
 import { managedCluster } from "../fixtures/azure";
 import { dockerConfigJson, type PullCredentials } from "../../components/acr-image-pull-secret";
@@ -45,7 +46,7 @@ describe("AcrImagePullSecret under mocks", () => {
     const s = new components.AcrImagePullSecret("shared", {
       registryId: `/subscriptions/${other}/resourceGroups/rg-acr/providers/Microsoft.ContainerRegistry/registries/contosoacr`,
       namespace: "apps",
-      providerSubscriptionId: "3f2b1c9e-6d4a-4e8b-9a7c-2d1e0f9b8a76",
+      providerSubscriptionId: SUBSCRIPTION,
     });
     await valueOf(s.secret.urn);
     assert.deepEqual(

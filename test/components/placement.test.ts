@@ -1,4 +1,5 @@
 /** Placement (components/placement.ts): each child in the subscription of what it attaches to, through a provider of that subscription, for a hub in a landing zone's connectivity subscription. */
+import { SUBSCRIPTION } from "../fixtures/arm";
 import * as assert from "node:assert/strict";
 import { idOf } from "../fixtures/azure";
 import { privateLinkStack } from "../fixtures/network";
@@ -11,7 +12,7 @@ describe("components with a hub in another subscription (a landing zone's connec
   const mocks = usePulumiMocks();
   const components = useComponents();
 
-  const WORKLOAD = "3f2b1c9e-6d4a-4e8b-9a7c-2d1e0f9b8a76";
+  const WORKLOAD = SUBSCRIPTION;
   const CONNECTIVITY = "9c4e2a7b-1d3f-4b6a-8e5c-7f0a2b4d6e8c";
   const inConnectivity = (id: string) =>
     id.replace(/\/subscriptions\/[^/]+\//, `/subscriptions/${CONNECTIVITY}/`);

@@ -4,12 +4,13 @@
  * the provider's config is unknown, so the engine records empty outputs for the Deployment; the
  * pack must still read its image from what Analyze was given.
  */
+import { SUBSCRIPTION } from "../fixtures/arm";
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { Stack } from "@pulumi/pulumi/automation";
 import { azureConfig, engineStack, preview, up, useEngineContext } from "./engine";
 
-const SUB = "3f2b1c9e-6d4a-4e8b-9a7c-2d1e0f9b8a76";
+const SUB = SUBSCRIPTION;
 
 /**
  * The program a team writes for a new cluster, its registry, the pull role and one workload: the

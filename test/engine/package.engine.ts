@@ -4,6 +4,7 @@
  * components under the real engine with the pack enforced from node_modules, the command on a
  * bundled recording, and the pack started from its installed folder.
  */
+import { SUBSCRIPTION } from "../fixtures/arm";
 import * as assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
@@ -194,7 +195,7 @@ describe("the package, installed from its tarball into a user's project", functi
       const world = loadWorld(path.join(REPO_ROOT, "scenarios", "broken-hub-spoke", "world.json"));
       // The user's cluster and registry exist; the stack owns none of them.
       ctx.azure.seed(world.resources);
-      const sub = world.config.clusterId?.split("/")[2] ?? "3f2b1c9e-6d4a-4e8b-9a7c-2d1e0f9b8a76";
+      const sub = world.config.clusterId?.split("/")[2] ?? SUBSCRIPTION;
       const clusterId = world.resources.find((r) => /managedclusters$/i.test(r.type))!.id;
       const registryId = world.resources.find((r) => /registries$/i.test(r.type))!.id;
       const policyConfig = path.join(ctx.dir, "policy-config.json");

@@ -3,6 +3,7 @@
  * every resource registered. Install the mocks first, then `await import()` the module under test;
  * a static import would run before the mocks and test nothing.
  */
+import { SUBSCRIPTION } from "../fixtures/arm";
 import * as pulumi from "@pulumi/pulumi";
 import { settled } from "../../offline/outputs";
 import type { PolicyResourceInput } from "../../offline/resources";
@@ -23,12 +24,9 @@ export interface MockRecorder {
 /** Answers an invoke (a `get*` function) from fixtures. */
 export type InvokeHandler = (inputs: Record<string, unknown>) => Record<string, unknown>;
 
-/** The subscription the mocks' azure-native provider targets: the fixtures' and scenarios' own. */
-export const MOCK_SUBSCRIPTION = "3f2b1c9e-6d4a-4e8b-9a7c-2d1e0f9b8a76";
-
 const DEFAULT_INVOKES: Record<string, InvokeHandler> = {
   "azure-native:authorization:getClientConfig": () => ({
-    subscriptionId: MOCK_SUBSCRIPTION,
+    subscriptionId: SUBSCRIPTION, // the fixtures' and scenarios' own
     tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
     clientId: "0b5c3f2e-8d1a-4c6b-9e7f-1a2b3c4d5e6f",
     objectId: "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b",

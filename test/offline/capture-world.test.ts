@@ -1,6 +1,7 @@
 // scripts/capture-world.sh, run against stand-in az and kubectl (test/offline/fake-cli) that answer
 // from a world file as the real CLIs print: Resource Graph in pages, per subscription, with
 // subscriptions an identity cannot see; workloads that carry secrets where real ones do.
+import { SUBSCRIPTION } from "../fixtures/arm";
 import * as assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
@@ -101,7 +102,7 @@ describe("scripts/capture-world.sh", () => {
       world as unknown as { coverage: { subscriptions: unknown[]; queries: { pages: number }[] } }
     ).coverage;
     assert.deepEqual(coverage.subscriptions, [
-      { id: "3f2b1c9e-6d4a-4e8b-9a7c-2d1e0f9b8a76", read: true },
+      { id: SUBSCRIPTION, read: true },
       { id: hubSub, read: true },
     ]);
     assert.ok(
@@ -117,7 +118,7 @@ describe("scripts/capture-world.sh", () => {
     const text = fs
       .readFileSync(scenarioFile("hub-in-another-subscription"), "utf8")
       .replace(
-        /\/subscriptions\/3f2b1c9e-6d4a-4e8b-9a7c-2d1e0f9b8a76\/resourceGroups\/rg-acr/g,
+        new RegExp(`/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-acr`, "g"),
         `/subscriptions/${third}/resourceGroups/rg-acr`,
       );
     const w = JSON.parse(text) as WorldJson;
@@ -131,7 +132,7 @@ describe("scripts/capture-world.sh", () => {
       .coverage;
     assert.deepEqual(
       coverage.subscriptions.map((s) => s.id).sort(),
-      ["3f2b1c9e-6d4a-4e8b-9a7c-2d1e0f9b8a76", third, "9c4e2a7b-1d3f-4b6a-8e5c-7f0a2b4d6e8c"].sort(),
+      [SUBSCRIPTION, third, "9c4e2a7b-1d3f-4b6a-8e5c-7f0a2b4d6e8c"].sort(),
     );
     assert.ok(coverage.subscriptions.every((s) => s.read));
     for (const name of ["contosoacr", "vnet-hub", "pe-contosoacr", "privatelink.azurecr.io"])

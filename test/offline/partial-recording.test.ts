@@ -1,5 +1,6 @@
 // A recording that misses part of a landing zone (a hub in a subscription the capture could not
 // read): what it does not show is never a mandatory failure; what it shows of the rest still is.
+import { SUBSCRIPTION } from "../fixtures/arm";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -69,7 +70,7 @@ describe("a recording that misses part of a landing zone", () => {
     // GIVEN a registry with public access disabled whose private endpoint, zone and hub VNet sit in a
     // subscription the capture did not read; the registry's own record lists the connection
     const w = scenario("hub-in-another-subscription");
-    const home = "3f2b1c9e-6d4a-4e8b-9a7c-2d1e0f9b8a76";
+    const home = SUBSCRIPTION;
     w.resources = w.resources.filter((r) => r.id.split("/")[2] === home);
     const role = w.resources.find((r) => r.type.toLowerCase() === "microsoft.authorization/roleassignments")!;
     (role.properties as { principalId: string }).principalId = "6c1f2a9e-3b7d-4e5f-9a8b-0c1d2e3f4a5b"; // the kubelet's

@@ -1,5 +1,6 @@
 // `--suppressions FILE`: the CLI hides accepted findings from the report and the gate, lists them,
 // and reports suppressions that expired or match no finding, in every format.
+import { SUBSCRIPTION } from "../fixtures/arm";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -10,8 +11,7 @@ import { aksAcrGuard } from "../harness";
 import { sarifValidator } from "../harness/sarif";
 
 const WORLD = "scenarios/broken-hub-spoke/world.json";
-const CLUSTER =
-  "/subscriptions/3f2b1c9e-6d4a-4e8b-9a7c-2d1e0f9b8a76/resourceGroups/rg-aks/providers/Microsoft.ContainerService/managedClusters/aks-prod";
+const CLUSTER = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-aks/providers/Microsoft.ContainerService/managedClusters/aks-prod`;
 const LATER = "2999-12-31";
 
 describe("--suppressions", () => {

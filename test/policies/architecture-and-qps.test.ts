@@ -1,5 +1,6 @@
 // The article's newer causes: an image built for another CPU architecture than the node's
 // (cause 1b), and the kubelet's pull QPS (cause 6).
+import { SUBSCRIPTION } from "../fixtures/arm";
 import * as assert from "node:assert/strict";
 import { vmSizeArch } from "../../core/platform/arch";
 import { managedCluster, observer } from "../fixtures/azure";
@@ -16,8 +17,7 @@ import {
 } from "../harness";
 
 const IMAGE = "contosoacr.azurecr.io/shop/web:1.4.2";
-const REGISTRY_ID =
-  "/subscriptions/3f2b1c9e-6d4a-4e8b-9a7c-2d1e0f9b8a76/resourceGroups/rg-acr/providers/Microsoft.ContainerRegistry/registries/contosoacr";
+const REGISTRY_ID = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-acr/providers/Microsoft.ContainerRegistry/registries/contosoacr`;
 
 /** What the observer read of an image's manifest. */
 const platforms = (image: string, list: string[]) => ({

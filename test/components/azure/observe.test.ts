@@ -1,4 +1,5 @@
 /** observe(): what AksAcrObserver reads from Azure, through restReader over a fake ARM, Graph and registry. */
+import { SUBSCRIPTION } from "../../fixtures/arm";
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { tokenRecord } from "../../fixtures/azure";
@@ -256,7 +257,7 @@ describe("AksAcrObserver's reads", () => {
   it("reads the registry's repository-scoped tokens (expiry kept, never a password) and the IP groups firewall rules name", async () => {
     // GIVEN the hub-firewall world, a rule that names an IP group, and a token whose record carries a password value
     const world = scenario("hub-firewall-blocks");
-    const sub = "/subscriptions/3f2b1c9e-6d4a-4e8b-9a7c-2d1e0f9b8a76";
+    const sub = `/subscriptions/${SUBSCRIPTION}`;
     const ipGroupId = `${sub}/resourceGroups/rg-hub/providers/Microsoft.Network/ipGroups/ipg-spokes`;
     const records: ArmRecord[] = world.resources.map((r) =>
       r.id.endsWith("/ruleCollectionGroups/platform")

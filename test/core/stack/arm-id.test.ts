@@ -1,3 +1,4 @@
+import { SUBSCRIPTION } from "../../fixtures/arm";
 import * as assert from "node:assert/strict";
 import {
   armIdEquals,
@@ -7,14 +8,14 @@ import {
   resourceType,
 } from "../../../core/stack/arm-id";
 
-const SUB = "/subscriptions/3f2b1c9e-6d4a-4e8b-9a7c-2d1e0f9b8a76";
+const SUB = `/subscriptions/${SUBSCRIPTION}`;
 const ACR = `${SUB}/resourceGroups/rg-aks/providers/Microsoft.ContainerRegistry/registries/contosoacr`;
 
 describe("core/arm-id", () => {
   it("parses a resource id into subscription, group, provider segments", () => {
     const id = parseArmId(ACR)!;
     assert.equal(id.kind, "resource");
-    assert.equal(id.subscriptionId, "3f2b1c9e-6d4a-4e8b-9a7c-2d1e0f9b8a76");
+    assert.equal(id.subscriptionId, SUBSCRIPTION);
     assert.equal(id.resourceGroup, "rg-aks");
     assert.deepEqual(id.resources, [
       { namespace: "Microsoft.ContainerRegistry", type: "registries", name: "contosoacr" },
