@@ -11,7 +11,6 @@ import { evaluatePullAccess } from "../../../core/identity/pull-access";
 import { pullPairs } from "../../../core/stack/pull-pairs";
 import { scopeCovers } from "../../../core/identity/grants";
 import { UNKNOWN, UNKNOWN_WIRE_VALUE } from "../../../core/stack/values";
-import { kindOf } from "../../../core/stack/tokens";
 import {
   kubeletPull,
   managedCluster,
@@ -23,18 +22,6 @@ import { toStackResource, urnOf } from "../../../offline/resources";
 import { withUnknown } from "../../harness/mutate";
 
 const stackResource = toStackResource;
-
-describe("core/tokens", () => {
-  it("classifies default, API-versioned and other-provider tokens", () => {
-    assert.equal(kindOf("azure-native:containerregistry:Registry"), "registry");
-    assert.equal(kindOf("azure-native:containerregistry/v20251101:Registry"), "registry");
-    assert.equal(kindOf("azure-native:containerregistry/v20250501preview:Registry"), "registry");
-    assert.equal(kindOf("azure-native:authorization/v20220401:RoleAssignment"), "roleAssignment");
-    assert.equal(kindOf("azuread:index/servicePrincipal:ServicePrincipal"), "servicePrincipal");
-    assert.equal(kindOf("azure-native:containerregistry:Replication"), undefined);
-    assert.equal(kindOf("azure:containerservice/kubernetesCluster:KubernetesCluster"), undefined);
-  });
-});
 
 describe("core/topology", () => {
   const acr = registry("contosoacr");
