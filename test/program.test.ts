@@ -317,28 +317,4 @@ describe("the program (index.ts)", () => {
       assert.deepEqual(mocks.resources, [], "nothing is declared");
     });
   }
-
-  it("reads pull-secret credentials: a client id is a service principal's, another name a token's", () => {
-    const good = scenario("healthy-public").config;
-    const read = (username: string) =>
-      readProgramConfig(
-        (k) =>
-          ({ ...good, pullSecretNamespace: "apps", pullSecretUsername: username, pullSecretPassword: "pw" })[
-            k
-          ],
-      ).pullSecretCredentials;
-    assert.deepEqual(read("4d3c2b1a-0f9e-4d8c-b7a6-958473625140"), {
-      servicePrincipalClientId: "4d3c2b1a-0f9e-4d8c-b7a6-958473625140",
-      servicePrincipalSecret: "pw",
-    });
-    assert.deepEqual(read("aks-prod-pull"), { tokenName: "aks-prod-pull", tokenPassword: "pw" });
-    assert.equal(readProgramConfig((k) => good[k]).pullSecretCredentials, undefined);
-  });
-
-  it("reports every bad key at once", () => {
-    assert.throws(
-      () => readProgramConfig((k) => ({ clusterId: "x", registryId: "y", principalObjectId: "z" })[k]),
-      (e: ProgramConfigError) => e.problems.length === 3,
-    );
-  });
 });
