@@ -176,7 +176,11 @@ export function armParamsOf(token: string, id: string): Record<string, string> {
   const at = parts.map((s) => s.toLowerCase()).lastIndexOf("providers");
   const template = p.path.split("/");
   const tail = parts.slice(at + 1);
-  if (at < 0 || tail.length !== template.length) throw new Error(`${id} is not an id of ${token}`);
+  const fits =
+    at >= 0 &&
+    tail.length === template.length &&
+    template.every((seg, i) => /^\{\w+\}$/.test(seg) || seg.toLowerCase() === tail[i].toLowerCase());
+  if (!fits) throw new Error(`${id} is not an id of ${token}`);
   const params: Record<string, string> = p.scoped
     ? { scope: "/" + parts.slice(0, at).join("/") }
     : { resourceGroupName: parts[3] };
