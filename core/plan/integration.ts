@@ -112,6 +112,7 @@ export function planIntegration(
 
   // Pull role (aks-acr-pull-role).
   if (!target.pullRoleDeclared) planPullRole(topo, target, cluster, registry, plan);
+  else noteRivalPullRole(topo, target, cluster, registry, plan);
 
   // Private DNS links and peerings (acr-private-dns-link, aks-acr-vnet-peering): declared where the
   // pull path's hop fails or waits, and kept where an earlier run declared them; a hop that passes
@@ -360,6 +361,39 @@ function planPullRole(
       `the pulling identity of '${cluster.label}' is not known: set principalObjectId to declare its pull role`,
     );
   }
+}
+
+/**
+ * For a cluster the stack declares, whose pull role the integration declares itself: an assignment
+ * of the same role to the same identity on the registry under another name (`az aks update
+ * --attach-acr`, or one made by hand) makes Azure refuse the integration's with RoleAssignmentExists.
+ */
+function noteRivalPullRole(
+  topo: Topology,
+  target: IntegrationTarget,
+  cluster: Topology["clusters"][number],
+  registry: Topology["registries"][number],
+  plan: IntegrationPlan,
+): void {
+  const principal =
+    target.principalObjectId ?? (known(cluster.identity.objectId) ? cluster.identity.objectId : undefined);
+  if (!principal || !known(registry.mode) || !registry.id) return;
+  const role = pullRoleFor(registry.mode);
+  const ours = roleAssignmentName(registry.id.raw, principal, role.guid);
+  const rival = topo.assignments.find(
+    (a) =>
+      a.scopeId?.key === registry.id!.key &&
+      sameText(a.principalId, principal) === true &&
+      known(a.roleDefinitionId) &&
+      a.roleDefinitionId.toLowerCase().endsWith(`/${role.guid}`) &&
+      sameText(readString(a.res.props, "name"), ours) !== true,
+  );
+  if (rival)
+    plan.notes.push(
+      `'${cluster.label}' already holds ${role.name} on '${registry.label}' through role assignment ` +
+        `'${String(readString(rival.res.props, "name"))}', made outside this stack: Azure refuses the integration's own ` +
+        `(RoleAssignmentExists) until it is removed: az role assignment delete --ids ${String(readString(rival.res.props, "id"))}`,
+    );
 }
 
 /**

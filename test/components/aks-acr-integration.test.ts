@@ -119,6 +119,27 @@ describe("AksAcrIntegration", () => {
       forgetDeliberateFailures();
     });
 
+    it("says so where the identity already holds AcrPull under another assignment, which Azure would refuse to repeat", async () => {
+      // GIVEN a cluster that already pulls, through an AcrPull assignment made outside the stack
+      const world = scenario("healthy-public");
+      const cluster = await declaredCluster(world);
+      // WHEN the stack now declares it and gives it to the integration
+      const { summary } = await integrate(world, { cluster });
+      // THEN the note names the assignment, why Azure refuses the integration's, and the command
+      const [note] = summary.notes.filter((n) => n.includes("RoleAssignmentExists"));
+      assert.match(
+        note,
+        /'aks-prod' already holds AcrPull on 'contosoacr' through role assignment '[0-9a-f-]+'/,
+      );
+      assert.match(note, /az role assignment delete --ids \/subscriptions\/.*\/roleAssignments\//);
+    });
+
+    it("notes no rival where the identity holds no AcrPull yet", async () => {
+      const world = scenario("kubelet-without-acrpull");
+      const { summary } = await integrate(world, { cluster: await declaredCluster(world) });
+      assert.deepEqual(summary.notes, []);
+    });
+
     it("takes principalObjectId for a service-principal cluster", async () => {
       const world = scenario("kubelet-without-acrpull");
       const cluster = await declaredCluster(world, null);
