@@ -31,7 +31,7 @@ import {
 } from "../network/network";
 import { hopsOf, PATH_POLICIES, pullPath } from "../path";
 import { evaluatePullAccess } from "../identity/pull-access";
-import { pullRoleFor } from "../identity/roles";
+import { pullRoleFor, roleDefinitionGuid } from "../identity/roles";
 import { buildTopology, OBSERVER_TYPE, StackResource, Topology } from "../stack/topology";
 import { dnsLinkName, firewallGroupName, peeringName, ZONE_GROUP_NAME } from "./names";
 import { roleAssignmentName } from "./uuid";
@@ -323,6 +323,24 @@ export function planIntegration(
   return plan;
 }
 
+/** The identity the cluster pulls with: principalObjectId where given, else the kubelet identity its record shows. */
+function pullPrincipalOf(
+  target: IntegrationTarget,
+  cluster: Topology["clusters"][number],
+): string | undefined {
+  return (
+    target.principalObjectId ?? (known(cluster.identity.objectId) ? cluster.identity.objectId : undefined)
+  );
+}
+
+/** Why no pull role can be chosen while a registry's roleAssignmentMode is not read, and how to read it. */
+function modeNotRead(registryLabel: string, registryId: string, consequence: string): string {
+  return (
+    `the roleAssignmentMode of '${registryLabel}' was not read (AcrPull is not honoured in ABAC mode), so ` +
+    `${consequence}: check it with az acr show --ids ${registryId} --query roleAssignmentMode`
+  );
+}
+
 /** The pull role of an observed cluster: declared where the path's authorize step fails, or where an earlier run declared it. */
 function planPullRole(
   topo: Topology,
@@ -332,14 +350,10 @@ function planPullRole(
   plan: IntegrationPlan,
 ): void {
   const rid = parseArmId(target.registryId);
-  const principal =
-    target.principalObjectId ?? (known(cluster.identity.objectId) ? cluster.identity.objectId : undefined);
+  const principal = pullPrincipalOf(target, cluster);
   const role = pullRoleFor(registry.mode === "abac" ? "abac" : "rbac");
   if (!known(registry.mode)) {
-    plan.notes.push(
-      `the roleAssignmentMode of '${registry.label}' was not read (AcrPull is not honoured in ABAC mode), so no pull ` +
-        `role is declared: check it with az acr show --ids ${rid!.raw} --query roleAssignmentMode`,
-    );
+    plan.notes.push(modeNotRead(registry.label, rid!.raw, "no pull role is declared"));
   } else if (principal) {
     const ours = roleAssignmentName(rid!.raw, principal, role.guid);
     const declaredBefore = topo.assignments.some(
@@ -375,8 +389,7 @@ function noteRivalPullRole(
   registry: Topology["registries"][number],
   plan: IntegrationPlan,
 ): void {
-  const principal =
-    target.principalObjectId ?? (known(cluster.identity.objectId) ? cluster.identity.objectId : undefined);
+  const principal = pullPrincipalOf(target, cluster);
   if (!principal || !known(registry.mode) || !registry.id) return;
   const role = pullRoleFor(registry.mode);
   const ours = roleAssignmentName(registry.id.raw, principal, role.guid);
@@ -385,7 +398,7 @@ function noteRivalPullRole(
       a.scopeId?.key === registry.id!.key &&
       sameText(a.principalId, principal) === true &&
       known(a.roleDefinitionId) &&
-      a.roleDefinitionId.toLowerCase().endsWith(`/${role.guid}`) &&
+      roleDefinitionGuid(a.roleDefinitionId) === role.guid &&
       sameText(readString(a.res.props, "name"), ours) !== true,
   );
   if (rival)
@@ -410,8 +423,7 @@ export function declaredClusterPullRole(registryRecord: unknown, registryId: str
   if (!registry) throw new Error(`AksAcrIntegration: registry ${registryId} does not exist`);
   if (!known(registry.mode)) {
     throw new Error(
-      `AksAcrIntegration: the roleAssignmentMode of '${registry.label}' was not read (AcrPull is not honoured in ABAC ` +
-        `mode), so the new cluster's pull role cannot be chosen: check it with az acr show --ids ${registryId} --query roleAssignmentMode`,
+      `AksAcrIntegration: ${modeNotRead(registry.label, registryId, "the new cluster's pull role cannot be chosen")}`,
     );
   }
   return { abac: registry.mode === "abac" };
