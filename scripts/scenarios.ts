@@ -8,13 +8,22 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import {
+  aRecordRow,
   armRecord as rec,
   ArmRow as Rec,
+  assignmentRow,
   clusterProperties,
+  inlinePeering,
+  privateEndpointRow,
+  registryRow,
   ROLE as ROLES,
   roleDefinitionId,
   SUBSCRIPTION as SUB,
   TENANT,
+  vnetLinkRow,
+  vnetRow,
+  zoneGroupRow,
+  zoneRow,
 } from "../test/fixtures/arm";
 const NODE_RG = "MC_rg-aks_aks-prod_westeurope";
 const rg = (g: string) => `/subscriptions/${SUB}/resourceGroups/${g}`;
@@ -89,52 +98,23 @@ function cluster(o: Options): Rec {
   );
 }
 
-function registry(o: Options, props: Record<string, unknown> = {}, sku = "Premium"): Rec {
-  return rec(
-    IDS.registry,
-    "Microsoft.ContainerRegistry/registries",
-    {
-      loginServer: "contosoacr.azurecr.io",
-      provisioningState: "Succeeded",
-      adminUserEnabled: false,
-      publicNetworkAccess: o.private ? "Disabled" : "Enabled",
-      networkRuleSet: { defaultAction: o.private ? "Deny" : "Allow", ipRules: [] },
-      networkRuleBypassOptions: "AzureServices",
-      anonymousPullEnabled: false,
-      dataEndpointEnabled: false,
-      roleAssignmentMode: "LegacyRegistryPermissions",
-      ...(o.private
-        ? {
-            privateEndpointConnections: [
-              {
-                id: `${IDS.registry}/privateEndpointConnections/pe-contosoacr`,
-                properties: {
-                  privateEndpoint: { id: IDS.pe },
-                  privateLinkServiceConnectionState: { status: "Approved" },
-                },
-              },
-            ],
-          }
-        : {}),
-      ...props,
-    },
-    { sku: { name: sku, tier: sku } },
-  );
+type Sku = "Basic" | "Standard" | "Premium";
+
+/** contosoacr: private (its endpoint in the hub, public access off) or public; `props` override what Azure returns. */
+function registry(o: Options, props: Record<string, unknown> = {}, sku: Sku = "Premium"): Rec {
+  const row = registryRow(IDS.registry, {
+    loginName: "contosoacr",
+    sku,
+    publicNetworkAccess: o.private ? "Disabled" : "Enabled",
+    networkRules: { defaultAction: o.private ? "Deny" : "Allow" },
+    roleAssignmentMode: "LegacyRegistryPermissions",
+    privateEndpoints: o.private ? [{ id: IDS.pe }] : [],
+  });
+  return { ...row, properties: { ...row.properties, ...props } };
 }
 
-function assignment(guidName: string, principalId: string, role: string, scope = IDS.registry): Rec {
-  return rec(
-    `${scope}/providers/Microsoft.Authorization/roleAssignments/${guidName}`,
-    "Microsoft.Authorization/roleAssignments",
-    {
-      roleDefinitionId: ROLE(role),
-      principalId,
-      principalType: "ServicePrincipal",
-      scope,
-    },
-    { location: "" },
-  );
-}
+const assignment = (guidName: string, principalId: string, role: string, scope = IDS.registry): Rec =>
+  assignmentRow(guidName, { principalId, roleDefinitionId: ROLE(role), scope });
 
 function scaleSet(withKubelet: boolean): Rec {
   return rec(
@@ -157,16 +137,8 @@ function scaleSet(withKubelet: boolean): Rec {
   );
 }
 
-const peering = (from: string, to: string, state = "Connected") => ({
-  id: `${from}/virtualNetworkPeerings/to-${to.split("/").pop()}`,
-  name: `to-${to.split("/").pop()}`,
-  properties: {
-    remoteVirtualNetwork: { id: to },
-    peeringState: state,
-    allowVirtualNetworkAccess: true,
-    allowForwardedTraffic: true,
-  },
-});
+const peering = (from: string, to: string, state = "Connected") =>
+  inlinePeering(from, `to-${to.split("/").pop()}`, to, state);
 
 /** A side's state as Azure shows it: `Initiated` while its pair does not exist, else Connected. */
 const alone = (pair: string | null | undefined) => (pair === null ? "Initiated" : "Connected");
@@ -176,77 +148,42 @@ function vnets(o: Options, peerings: { spokeToHub?: string | null; hubToSpoke?: 
   if (o.outboundType === "userDefinedRouting" || o.routeToAppliance)
     nodes.routeTable = { id: IDS.routeTable };
   if (o.nsg) nodes.networkSecurityGroup = { id: IDS.nsg };
-  const spoke = rec(IDS.spoke, "Microsoft.Network/virtualNetworks", {
-    addressSpace: { addressPrefixes: ["10.10.0.0/16"] },
-    subnets: [{ id: `${IDS.spoke}/subnets/nodes`, name: "nodes", properties: nodes }],
-    virtualNetworkPeerings:
-      o.private && peerings.spokeToHub !== null
-        ? [peering(IDS.spoke, IDS.hub, peerings.spokeToHub ?? alone(peerings.hubToSpoke))]
-        : [],
-  });
+  const spoke = vnetRow(
+    IDS.spoke,
+    "10.10.0.0/16",
+    { nodes },
+    o.private && peerings.spokeToHub !== null
+      ? [peering(IDS.spoke, IDS.hub, peerings.spokeToHub ?? alone(peerings.hubToSpoke))]
+      : [],
+  );
   if (!o.private && o.outboundType !== "userDefinedRouting") return [spoke];
-  const hub = rec(IDS.hub, "Microsoft.Network/virtualNetworks", {
-    addressSpace: { addressPrefixes: ["10.0.0.0/16"] },
-    subnets: [
-      {
-        id: `${IDS.hub}/subnets/AzureFirewallSubnet`,
-        name: "AzureFirewallSubnet",
-        properties: { addressPrefix: "10.0.0.0/26" },
-      },
-      {
-        id: `${IDS.hub}/subnets/private-endpoints`,
-        name: "private-endpoints",
-        properties: { addressPrefix: "10.0.1.0/24" },
-      },
-    ],
-    virtualNetworkPeerings:
-      peerings.hubToSpoke !== null
-        ? [peering(IDS.hub, IDS.spoke, peerings.hubToSpoke ?? alone(o.private ? peerings.spokeToHub : null))]
-        : [],
-  });
+  const hub = vnetRow(
+    IDS.hub,
+    "10.0.0.0/16",
+    { AzureFirewallSubnet: "10.0.0.0/26", "private-endpoints": "10.0.1.0/24" },
+    peerings.hubToSpoke !== null
+      ? [peering(IDS.hub, IDS.spoke, peerings.hubToSpoke ?? alone(o.private ? peerings.spokeToHub : null))]
+      : [],
+  );
   return [spoke, hub];
 }
 
 function privateLink(links: string[] = [IDS.hub, IDS.spoke]): Rec[] {
   return [
-    rec(IDS.pe, "Microsoft.Network/privateEndpoints", {
-      subnet: { id: `${IDS.hub}/subnets/private-endpoints` },
-      privateLinkServiceConnections: [
-        { name: "contosoacr", properties: { privateLinkServiceId: IDS.registry, groupIds: ["registry"] } },
-      ],
-      customDnsConfigs: [
-        { fqdn: "contosoacr.azurecr.io", ipAddresses: ["10.0.1.4"] },
-        { fqdn: "contosoacr.westeurope.data.azurecr.io", ipAddresses: ["10.0.1.5"] },
+    privateEndpointRow(IDS.pe, {
+      subnetId: `${IDS.hub}/subnets/private-endpoints`,
+      registryId: IDS.registry,
+      connection: "contosoacr",
+      dns: [
+        { fqdn: "contosoacr.azurecr.io", ip: "10.0.1.4" },
+        { fqdn: "contosoacr.westeurope.data.azurecr.io", ip: "10.0.1.5" },
       ],
     }),
-    rec(`${IDS.pe}/privateDnsZoneGroups/default`, "Microsoft.Network/privateEndpoints/privateDnsZoneGroups", {
-      privateDnsZoneConfigs: [{ name: "privatelink-azurecr-io", properties: { privateDnsZoneId: IDS.zone } }],
-    }),
-    rec(IDS.zone, "Microsoft.Network/privateDnsZones", { numberOfRecordSets: 3 }, { location: "global" }),
-    ...links.map((v) =>
-      rec(
-        `${IDS.zone}/virtualNetworkLinks/${v.split("/").pop()}-link`,
-        "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
-        {
-          virtualNetwork: { id: v },
-          registrationEnabled: false,
-          virtualNetworkLinkState: "Completed",
-        },
-        { location: "global" },
-      ),
-    ),
-    rec(
-      `${IDS.zone}/A/contosoacr`,
-      "Microsoft.Network/privateDnsZones/A",
-      { aRecords: [{ ipv4Address: "10.0.1.4" }] },
-      { location: "" },
-    ),
-    rec(
-      `${IDS.zone}/A/contosoacr.westeurope.data`,
-      "Microsoft.Network/privateDnsZones/A",
-      { aRecords: [{ ipv4Address: "10.0.1.5" }] },
-      { location: "" },
-    ),
+    zoneGroupRow(IDS.pe, IDS.zone, "privatelink-azurecr-io"),
+    zoneRow(IDS.zone),
+    ...links.map((v) => vnetLinkRow(IDS.zone, `${v.split("/").pop()}-link`, v)),
+    aRecordRow(IDS.zone, "contosoacr", "10.0.1.4"),
+    aRecordRow(IDS.zone, "contosoacr.westeurope.data", "10.0.1.5"),
   ];
 }
 
@@ -410,7 +347,7 @@ const HUB: Options = { private: true };
 const UDR: Options = { private: true, outboundType: "userDefinedRouting" };
 const SP_EXPIRED: Options = { private: false, servicePrincipal: { end: "2025-06-30T00:00:00Z" } };
 const SP_EXPIRING: Options = { private: false, servicePrincipal: { end: "2036-06-01T00:00:00Z" } };
-const withRegistry = (rs: Rec[], props: Record<string, unknown>, sku = "Premium") =>
+const withRegistry = (rs: Rec[], props: Record<string, unknown>, sku: Sku = "Premium") =>
   replace(rs, "Microsoft.ContainerRegistry/registries", registry(PUBLIC, props, sku));
 const noPeerings = (r: Rec) =>
   r.type === "microsoft.network/virtualnetworks"
