@@ -12,12 +12,15 @@ import {
   armRecord as rec,
   ArmRow as Rec,
   assignmentRow,
-  clusterProperties,
+  clusterRow,
   inlinePeering,
   privateEndpointRow,
+  publicIpRow,
   registryRow,
   ROLE as ROLES,
   roleDefinitionId,
+  scaleSetRow,
+  servicePrincipalRow,
   SUBSCRIPTION as SUB,
   TENANT,
   vnetLinkRow,
@@ -65,37 +68,30 @@ interface Options {
 
 function cluster(o: Options): Rec {
   const sp = o.servicePrincipal;
-  return rec(
-    IDS.cluster,
-    "Microsoft.ContainerService/managedClusters",
-    clusterProperties({
-      name: "aks-prod",
-      location: "westeurope",
-      nodeResourceGroup: NODE_RG,
-      subnetId: `${IDS.spoke}/subnets/nodes`,
-      morePools: [
-        ...(o.windowsPool
-          ? [{ name: "win", mode: "User", osType: "Windows", osSKU: "Windows2022", count: 2 }]
-          : []),
-        ...(o.armPool ? [{ name: "arm", mode: "User", vmSize: "Standard_D4ps_v5", count: 2 }] : []),
-      ],
-      outboundType: o.outboundType,
-      outboundIpId: IDS.outboundIp,
-      ...(sp
-        ? { servicePrincipalClientId: SP_APP_ID }
-        : {
-            kubelet: {
-              resourceId: IDS.kubelet,
-              clientId: "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
-              objectId: KUBELET_OID,
-            },
-          }),
-    }),
-    {
-      sku: { name: "Base", tier: "Standard" },
-      identity: sp ? null : { type: "SystemAssigned", principalId: CONTROL_PLANE_OID, tenantId: TENANT },
-    },
-  );
+  return clusterRow(IDS.cluster, {
+    name: "aks-prod",
+    location: "westeurope",
+    nodeResourceGroup: NODE_RG,
+    subnetId: `${IDS.spoke}/subnets/nodes`,
+    morePools: [
+      ...(o.windowsPool
+        ? [{ name: "win", mode: "User", osType: "Windows", osSKU: "Windows2022", count: 2 }]
+        : []),
+      ...(o.armPool ? [{ name: "arm", mode: "User", vmSize: "Standard_D4ps_v5", count: 2 }] : []),
+    ],
+    outboundType: o.outboundType,
+    outboundIpId: IDS.outboundIp,
+    ...(sp
+      ? { servicePrincipalClientId: SP_APP_ID }
+      : {
+          kubelet: {
+            resourceId: IDS.kubelet,
+            clientId: "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+            objectId: KUBELET_OID,
+          },
+          controlPlanePrincipalId: CONTROL_PLANE_OID,
+        }),
+  });
 }
 
 type Sku = "Basic" | "Standard" | "Premium";
@@ -116,26 +112,14 @@ function registry(o: Options, props: Record<string, unknown> = {}, sku: Sku = "P
 const assignment = (guidName: string, principalId: string, role: string, scope = IDS.registry): Rec =>
   assignmentRow(guidName, { principalId, roleDefinitionId: ROLE(role), scope });
 
-function scaleSet(withKubelet: boolean): Rec {
-  return rec(
+const scaleSet = (withKubelet: boolean): Rec =>
+  scaleSetRow(
     id(NODE_RG, "Microsoft.Compute/virtualMachineScaleSets", "aks-system-31415926-vmss"),
-    "Microsoft.Compute/virtualMachineScaleSets",
-    {
-      orchestrationMode: "Uniform",
-      provisioningState: "Succeeded",
-    },
-    {
-      identity: withKubelet
-        ? {
-            type: "UserAssigned",
-            userAssignedIdentities: {
-              [IDS.kubelet]: { principalId: KUBELET_OID, clientId: "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d" },
-            },
-          }
-        : { type: "None" },
-    },
+    "system",
+    withKubelet
+      ? { [IDS.kubelet]: { principalId: KUBELET_OID, clientId: "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d" } }
+      : {},
   );
-}
 
 const peering = (from: string, to: string, state = "Connected") =>
   inlinePeering(from, `to-${to.split("/").pop()}`, to, state);
@@ -244,12 +228,7 @@ function firewall(allowRule: boolean): Rec[] {
         },
       ],
     }),
-    rec(
-      IDS.firewallIp,
-      "Microsoft.Network/publicIPAddresses",
-      { ipAddress: "20.31.40.7", publicIPAllocationMethod: "Static" },
-      { sku: { name: "Standard" } },
-    ),
+    publicIpRow(IDS.firewallIp, "20.31.40.7"),
     rec(id("rg-aks", "Microsoft.Network/routeTables", "rt-nodes"), "Microsoft.Network/routeTables", {
       routes: [
         {
@@ -265,13 +244,7 @@ function firewall(allowRule: boolean): Rec[] {
   ];
 }
 
-const outboundIp = () =>
-  rec(
-    IDS.outboundIp,
-    "Microsoft.Network/publicIPAddresses",
-    { ipAddress: "20.50.1.4", publicIPAllocationMethod: "Static" },
-    { sku: { name: "Standard" } },
-  );
+const outboundIp = () => publicIpRow(IDS.outboundIp, "20.50.1.4");
 
 /** A healthy environment: every record a pull needs, right. */
 function healthy(o: Options): Rec[] {
@@ -287,19 +260,13 @@ function healthy(o: Options): Rec[] {
     ...(o.outboundType === "userDefinedRouting" ? firewall(true) : [outboundIp()]),
     ...(o.servicePrincipal
       ? [
-          rec(`/servicePrincipals/${SP_OID}`, "Microsoft.Graph/servicePrincipals", {
-            objectId: SP_OID,
-            appId: SP_APP_ID,
-            displayName: "aks-prod-sp",
-            passwordCredentials: [
-              {
-                keyId: "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
-                displayName: "aks",
-                endDateTime: o.servicePrincipal.end,
-                source: "application",
-              },
-            ],
-          }),
+          servicePrincipalRow({ objectId: SP_OID, appId: SP_APP_ID, displayName: "aks-prod-sp" }, [
+            {
+              keyId: "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+              displayName: "aks",
+              end: new Date(o.servicePrincipal.end),
+            },
+          ]),
         ]
       : []),
   ] as Rec[];
