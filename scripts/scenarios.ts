@@ -13,10 +13,16 @@ import {
   ArmRow as Rec,
   assignmentRow,
   clusterRow,
+  firewallRow,
+  networkRule,
+  nsgRow,
+  outbound443Rule,
   inlinePeering,
   privateEndpointRow,
   publicIpRow,
   registryRow,
+  routeTableRow,
+  ruleCollectionGroupRow,
   ROLE as ROLES,
   roleDefinitionId,
   scaleSetRow,
@@ -173,74 +179,34 @@ function privateLink(links: string[] = [IDS.hub, IDS.spoke]): Rec[] {
 
 function firewall(allowRule: boolean): Rec[] {
   const rules = allowRule
-    ? [
-        {
-          ruleType: "NetworkRule",
-          name: "aks-to-acr",
-          sourceAddresses: ["10.10.0.0/22"],
-          destinationAddresses: ["10.0.1.4", "10.0.1.5"],
-          destinationPorts: ["443"],
-          ipProtocols: ["TCP"],
-        },
-      ]
-    : [
-        {
-          ruleType: "NetworkRule",
-          name: "aks-to-dns",
-          sourceAddresses: ["10.10.0.0/22"],
-          destinationAddresses: ["168.63.129.16"],
-          destinationPorts: ["53"],
-          ipProtocols: ["UDP"],
-        },
-      ];
+    ? [networkRule("aks-to-acr", ["10.10.0.0/22"], ["10.0.1.4", "10.0.1.5"])]
+    : [networkRule("aks-to-dns", ["10.10.0.0/22"], ["168.63.129.16"], ["53"], ["UDP"])];
   return [
     rec(IDS.firewallPolicy, "Microsoft.Network/firewallPolicies", {
       firewalls: [{ id: IDS.firewall }],
       threatIntelMode: "Alert",
     }),
-    rec(
-      `${IDS.firewallPolicy}/ruleCollectionGroups/platform`,
-      "Microsoft.Network/firewallPolicies/ruleCollectionGroups",
+    ruleCollectionGroupRow(`${IDS.firewallPolicy}/ruleCollectionGroups/platform`, 300, [
+      { name: "aks", priority: 100, action: "Allow", rules },
+    ]),
+    firewallRow(
+      IDS.firewall,
       {
-        priority: 300,
-        ruleCollections: [
-          {
-            ruleCollectionType: "FirewallPolicyFilterRuleCollection",
-            name: "aks",
-            priority: 100,
-            action: { type: "Allow" },
-            rules,
-          },
-        ],
+        privateIp: "10.0.0.4",
+        publicIpId: IDS.firewallIp,
+        subnetId: `${IDS.hub}/subnets/AzureFirewallSubnet`,
       },
-      { location: "" },
+      IDS.firewallPolicy,
     ),
-    rec(IDS.firewall, "Microsoft.Network/azureFirewalls", {
-      firewallPolicy: { id: IDS.firewallPolicy },
-      ipConfigurations: [
-        {
-          name: "ipconfig",
-          properties: {
-            privateIPAddress: "10.0.0.4",
-            publicIPAddress: { id: IDS.firewallIp },
-            subnet: { id: `${IDS.hub}/subnets/AzureFirewallSubnet` },
-          },
-        },
-      ],
-    }),
     publicIpRow(IDS.firewallIp, "20.31.40.7"),
-    rec(id("rg-aks", "Microsoft.Network/routeTables", "rt-nodes"), "Microsoft.Network/routeTables", {
-      routes: [
-        {
-          name: "default",
-          properties: {
-            addressPrefix: "0.0.0.0/0",
-            nextHopType: "VirtualAppliance",
-            nextHopIpAddress: "10.0.0.4",
-          },
-        },
-      ],
-    }),
+    routeTableRow(IDS.routeTable, [
+      {
+        name: "default",
+        addressPrefix: "0.0.0.0/0",
+        nextHopType: "VirtualAppliance",
+        nextHopIpAddress: "10.0.0.4",
+      },
+    ]),
   ];
 }
 
@@ -1044,23 +1010,7 @@ const SCENARIOS: Scenario[] = [
       "An NSG on the node subnet denies outbound TCP 443 to the AzureContainerRegistry service tag ahead of any allow.",
     resources: [
       ...replace(healthy(PUBLIC), "Microsoft.Network/virtualNetworks", vnets({ ...PUBLIC, nsg: true })[0]),
-      rec(IDS.nsg, "Microsoft.Network/networkSecurityGroups", {
-        securityRules: [
-          {
-            name: "deny-acr",
-            properties: {
-              priority: 100,
-              direction: "Outbound",
-              access: "Deny",
-              protocol: "Tcp",
-              sourceAddressPrefix: "*",
-              sourcePortRange: "*",
-              destinationAddressPrefix: "AzureContainerRegistry",
-              destinationPortRange: "443",
-            },
-          },
-        ],
-      }),
+      nsgRow(IDS.nsg, [outbound443Rule("deny-acr", "Deny", 100, "AzureContainerRegistry")]),
     ],
     kubernetes: web(goodImage),
     before: [onCluster("aks-subnet-nsg-acr", "advisory", ["deny-acr"])],
@@ -1153,18 +1103,14 @@ const SCENARIOS: Scenario[] = [
         "Microsoft.Network/virtualNetworks",
         vnets({ ...PUBLIC, routeToAppliance: true })[0],
       ),
-      rec(IDS.routeTable, "Microsoft.Network/routeTables", {
-        routes: [
-          {
-            name: "default-to-nva",
-            properties: {
-              addressPrefix: "0.0.0.0/0",
-              nextHopType: "VirtualAppliance",
-              nextHopIpAddress: "10.0.9.4",
-            },
-          },
-        ],
-      }),
+      routeTableRow(IDS.routeTable, [
+        {
+          name: "default-to-nva",
+          addressPrefix: "0.0.0.0/0",
+          nextHopType: "VirtualAppliance",
+          nextHopIpAddress: "10.0.9.4",
+        },
+      ]),
     ],
     kubernetes: web(goodImage),
     before: [

@@ -2,7 +2,7 @@
 import * as assert from "node:assert/strict";
 import { checkAddresses, planFirewallPolicy } from "../../components/hub-firewall-registry-rule";
 import { armId, kubeletPull } from "../fixtures/azure";
-import { peering, privateLinkStack } from "../fixtures/network";
+import { azureFirewall, peering, privateLinkStack } from "../fixtures/network";
 import { assertSilent, assertViolation, setPath, usePolicyPack, withProps } from "../harness";
 import { usePulumiMocks, valueOf, useComponents, asDeployed } from "../harness/mocks";
 
@@ -68,14 +68,7 @@ describe("HubFirewallRegistryRule", () => {
 
   it("closes aks-acr-hub-firewall", async () => {
     const udr = withProps(aks, (p) => setPath(p, "networkProfile.outboundType", "userDefinedRouting"));
-    const firewall = {
-      type: "azure-native:network:AzureFirewall",
-      name: "fw-hub",
-      props: {
-        id: armId("rg-hub", "Microsoft.Network/azureFirewalls", "fw-hub"),
-        ipConfigurations: [{ privateIPAddress: "10.0.2.4" }],
-      },
-    };
+    const firewall = azureFirewall("fw-hub", { privateIp: "10.0.2.4" });
     const stack = [
       hub,
       spoke,

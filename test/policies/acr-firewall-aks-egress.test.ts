@@ -1,6 +1,5 @@
 import * as assert from "node:assert/strict";
 import {
-  armId,
   kubeletPull,
   managedCluster,
   prop,
@@ -8,7 +7,7 @@ import {
   registry,
   registryPrivateEndpoint,
 } from "../fixtures/azure";
-import { HUB, SPOKE, peering } from "../fixtures/network";
+import { azureFirewall, HUB, SPOKE, peering } from "../fixtures/network";
 import {
   assertNoMandatory,
   assertSilent,
@@ -73,17 +72,7 @@ describe(POLICY, () => {
       "managed NAT gateway",
     );
     const fwIp = publicIp("fw-egress", "52.9.9.9", "rg-hub");
-    const firewall = {
-      type: "azure-native:network:AzureFirewall",
-      name: "fw-hub",
-      props: {
-        id: armId("rg-hub", "Microsoft.Network/azureFirewalls", "fw-hub"),
-        name: "fw-hub",
-        ipConfigurations: [
-          { name: "ipconfig", publicIPAddress: { id: prop(fwIp, "id") }, privateIPAddress: "10.0.2.4" },
-        ],
-      },
-    };
+    const firewall = azureFirewall("fw-hub", { privateIp: "10.0.2.4", publicIpId: prop(fwIp, "id") });
     const udrCluster = withProps(aks, (p) => setPath(p, "networkProfile.outboundType", "userDefinedRouting"));
     assertViolation(
       await run([restricted("20.50.3.7"), udrCluster, firewall, fwIp]),

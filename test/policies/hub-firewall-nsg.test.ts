@@ -1,7 +1,8 @@
 // aks-acr-hub-firewall and aks-subnet-nsg-acr: what filters a pull on its way out of the spoke.
 import * as assert from "node:assert/strict";
 import { armId, kubeletPull, managedCluster, registry, registryPrivateEndpoint } from "../fixtures/azure";
-import { HUB, outbound443Rule, SPOKE, peering } from "../fixtures/network";
+import { outbound443Rule as armOutbound443Rule } from "../fixtures/arm";
+import { HUB, nsg, peering, routeTable, ruleCollectionGroup, SPOKE } from "../fixtures/network";
 import {
   assertNoMandatory,
   assertSilent,
@@ -32,26 +33,8 @@ const acrFqdns = {
   protocols: [{ protocolType: "Https", port: 443 }],
 };
 
-function ruleGroup(rules: Record<string, unknown>[], action = "Allow"): PolicyResourceInput {
-  return {
-    type: "azure-native:network:FirewallPolicyRuleCollectionGroup",
-    name: "rcg-aks",
-    props: {
-      id: armId("rg-hub", "Microsoft.Network/firewallPolicies", "fwp-hub/ruleCollectionGroups/rcg-aks"),
-      name: "rcg-aks",
-      priority: 200,
-      ruleCollections: [
-        {
-          ruleCollectionType: "FirewallPolicyFilterRuleCollection",
-          name: "aks-egress",
-          priority: 200,
-          action: { type: action },
-          rules,
-        },
-      ],
-    },
-  };
-}
+const ruleGroup = (rules: Record<string, unknown>[], action: "Allow" | "Deny" = "Allow") =>
+  ruleCollectionGroup("rcg-aks", 200, [{ name: "aks-egress", priority: 200, action, rules }]);
 
 /** The one diagnostic is @pulumi/policy's "can't run ... during preview", naming what it waits for. */
 function assertWaitsForPreview(diags: Diagnostic[], waitingFor: string): void {
@@ -132,23 +115,13 @@ describe("what filters a pull on its way out", () => {
       const group = (
         name: string,
         priority: number,
-        collections: [string, number, string, Record<string, unknown>[]][],
-      ): PolicyResourceInput => ({
-        type: "azure-native:network:FirewallPolicyRuleCollectionGroup",
-        name,
-        props: {
-          id: armId("rg-hub", "Microsoft.Network/firewallPolicies", `fwp-hub/ruleCollectionGroups/${name}`),
+        collections: [string, number, "Allow" | "Deny", Record<string, unknown>[]][],
+      ) =>
+        ruleCollectionGroup(
           name,
           priority,
-          ruleCollections: collections.map(([n, prio, action, rules]) => ({
-            ruleCollectionType: "FirewallPolicyFilterRuleCollection",
-            name: n,
-            priority: prio,
-            action: { type: action },
-            rules,
-          })),
-        },
-      });
+          collections.map(([n, prio, action, rules]) => ({ name: n, priority: prio, action, rules })),
+        );
       const allowAll = networkRule(["10.10.0.0/16"], ["10.0.1.0/24"]);
       const denyAll = networkRule(["*"], ["*"]);
 
@@ -272,29 +245,23 @@ describe("what filters a pull on its way out", () => {
 
   describe("aks-subnet-nsg-acr", () => {
     const P = "aks-subnet-nsg-acr";
-    const nsg = (rules: Record<string, unknown>[]) => ({
-      type: "azure-native:network:NetworkSecurityGroup",
-      name: "nsg-nodes",
-      props: {
-        id: armId("rg-aks", "Microsoft.Network/networkSecurityGroups", "nsg-nodes"),
-        name: "nsg-nodes",
-        securityRules: rules,
-      },
-    });
+    const nodesNsg = (rules: Record<string, unknown>[]) => nsg("nsg-nodes", rules);
     const guarded = withProps(spoke, (p) => {
       (p.subnets as Record<string, unknown>[])[0].networkSecurityGroup = {
         id: armId("rg-aks", "Microsoft.Network/networkSecurityGroups", "nsg-nodes"),
       };
     });
     const rule = (name: string, access: "Allow" | "Deny", priority: number, dest: string) =>
-      outbound443Rule(name, access, priority, dest);
+      armOutbound443Rule(name, access, priority, dest);
     const stack = (...more: PolicyResourceInput[]) => [...base.filter((r) => r !== spoke), guarded, ...more];
 
     it("is silent when an allow comes before the deny", async () => {
       assertSilent(
         await run(
           P,
-          stack(nsg([rule("allow-acr", "Allow", 100, "10.0.1.0/24"), rule("deny-all", "Deny", 4000, "*")])),
+          stack(
+            nodesNsg([rule("allow-acr", "Allow", 100, "10.0.1.0/24"), rule("deny-all", "Deny", 4000, "*")]),
+          ),
         ),
       );
     });
@@ -302,7 +269,9 @@ describe("what filters a pull on its way out", () => {
       assertViolation(
         await run(
           P,
-          stack(nsg([rule("deny-all", "Deny", 200, "*"), rule("allow-acr", "Allow", 300, "10.0.1.0/24")])),
+          stack(
+            nodesNsg([rule("deny-all", "Deny", 200, "*"), rule("allow-acr", "Allow", 300, "10.0.1.0/24")]),
+          ),
         ),
         "advisory",
         udr,
@@ -312,28 +281,21 @@ describe("what filters a pull on its way out", () => {
     });
     it("waits for the preview to know a rule's priority, instead of crashing", async () => {
       const pending = withUnknown(
-        nsg([rule("deny-all", "Deny", 200, "*"), rule("allow-acr", "Allow", 300, "10.0.1.0/24")]),
+        nodesNsg([rule("deny-all", "Deny", 200, "*"), rule("allow-acr", "Allow", 300, "10.0.1.0/24")]),
         "securityRules.1.priority",
       );
       assertWaitsForPreview(await run(P, stack(pending)), "securityRules");
     });
 
     it("reports a route to an appliance the stack does not know, unless config names it", async () => {
-      const table = {
-        type: "azure-native:network:RouteTable",
-        name: "rt-nodes",
-        props: {
-          id: armId("rg-aks", "Microsoft.Network/routeTables", "rt-nodes"),
-          routes: [
-            {
-              name: "to-nva",
-              addressPrefix: "10.0.0.0/16",
-              nextHopType: "VirtualAppliance",
-              nextHopIpAddress: "10.0.9.9",
-            },
-          ],
+      const table = routeTable("rt-nodes", [
+        {
+          name: "to-nva",
+          addressPrefix: "10.0.0.0/16",
+          nextHopType: "VirtualAppliance",
+          nextHopIpAddress: "10.0.9.9",
         },
-      };
+      ]);
       const routed = withProps(guarded, (p) => {
         (p.subnets as Record<string, unknown>[])[0].routeTable = {
           id: armId("rg-aks", "Microsoft.Network/routeTables", "rt-nodes"),
