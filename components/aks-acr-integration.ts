@@ -17,7 +17,7 @@ import { childKey } from "../core/plan/names";
 import { AcrImagePullSecret, PullCredentials } from "./acr-image-pull-secret";
 import { AcrPullAccess } from "./acr-pull-access";
 import { AksAcrObserver } from "./aks-acr-observer";
-import { AzureReader } from "./azure/reader";
+import { AzureReader, lazyReader } from "./azure/reader";
 import { providerReader } from "./azure/rest";
 import { HubFirewallRegistryRule } from "./hub-firewall-registry-rule";
 import { PrivateRegistryDns } from "./private-registry-dns";
@@ -121,6 +121,8 @@ export class AksAcrIntegration extends pulumi.ComponentResource {
       );
     }
     const clusterId = args.cluster ? args.cluster.id : args.clusterId!;
+    // One reader for the observer and the pull-role check: the provider's cloud is looked up once.
+    const reader = args.reader ?? lazyReader(providerReader);
     this.observer = new AksAcrObserver(
       `${name}-observer`,
       {
@@ -129,7 +131,7 @@ export class AksAcrIntegration extends pulumi.ComponentResource {
         firewallPolicyId: args.firewallPolicyId,
         privateDnsZoneId: args.privateDnsZoneId,
         images: args.images,
-        reader: args.reader,
+        reader,
       },
       { parent: this },
     );
@@ -140,7 +142,7 @@ export class AksAcrIntegration extends pulumi.ComponentResource {
       ? (givenKubernetesProvider(opts) ?? clusterProvider(`${name}-cluster`, clusterId, this))
       : undefined;
     // A cluster the stack declares: its pull role now, with the cluster's outputs, known or not.
-    const pull = args.cluster ? this.declaredPullRole(name, args.cluster, args) : undefined;
+    const pull = args.cluster ? this.declaredPullRole(name, args.cluster, args, reader) : undefined;
     const pullRole = (this.pullAccess = pull?.access);
     const target = pulumi.all([
       clusterId,
@@ -182,8 +184,8 @@ export class AksAcrIntegration extends pulumi.ComponentResource {
     name: string,
     cluster: ManagedCluster,
     args: AksAcrIntegrationArgs,
+    reader: AzureReader,
   ): { access: AcrPullAccess; principalId: pulumi.Output<string> } {
-    const reader = args.reader;
     const principalId =
       args.principalObjectId ??
       pulumi.all([cluster.identityProfile, cluster.name]).apply(([profile, clusterName]) => {
@@ -197,11 +199,7 @@ export class AksAcrIntegration extends pulumi.ComponentResource {
       });
     const abac = pulumi
       .output(args.registryId)
-      .apply(
-        async (registryId) =>
-          declaredClusterPullRole(await (reader ?? (await providerReader())).get(registryId), registryId)
-            .abac,
-      );
+      .apply(async (registryId) => declaredClusterPullRole(await reader.get(registryId), registryId).abac);
     const access = new AcrPullAccess(
       `${name}-pull`,
       { registryId: args.registryId, principalId, abacRepositoryPermissions: abac },

@@ -53,3 +53,21 @@ export type Fetch = (
   status: number;
   json(): Promise<unknown>;
 }>;
+
+/**
+ * A reader made on its first use, and only once: components that share it (the integration's
+ * observer and its pull-role check) read the provider's config and the cloud's endpoints once, and
+ * a component whose inputs stay unknown in a preview makes none.
+ */
+export function lazyReader(make: () => Promise<AzureReader>): AzureReader {
+  let made: Promise<AzureReader> | undefined;
+  const reader = () => (made ??= make());
+  return {
+    get: async (id) => (await reader()).get(id),
+    list: async (collection) => (await reader()).list(collection),
+    roleAssignmentsAt: async (scope) => (await reader()).roleAssignmentsAt(scope),
+    servicePrincipal: async (appId) => (await reader()).servicePrincipal(appId),
+    registryCredentials: async (registryId) => (await reader()).registryCredentials(registryId),
+    imagePlatforms: async (...image) => (await reader()).imagePlatforms(...image),
+  };
+}
