@@ -7,6 +7,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { imagePlatformsRecord } from "../components/azure/records";
 import {
   aRecordRow,
   armRecord as rec,
@@ -1028,16 +1029,8 @@ const SCENARIOS: Scenario[] = [
         "Microsoft.ContainerService/managedClusters",
         cluster({ ...PUBLIC, armPool: true }),
       ),
-      {
-        id: `${IDS.registry}/imagePlatforms/${encodeURIComponent(`shop/web@${DIGEST}`)}`,
-        name: `shop/web@${DIGEST}`,
-        type: "Microsoft.ContainerRegistry/registries/imagePlatforms",
-        properties: {
-          image: `contosoacr.azurecr.io/shop/web@${DIGEST}`,
-          digest: DIGEST,
-          platforms: ["linux/amd64"],
-        },
-      },
+      // As the observer records what the registry's data plane answers for the image's manifest.
+      imagePlatformsRecord(IDS.registry, "contosoacr.azurecr.io", "shop/web", DIGEST, ["linux/amd64"]) as Rec,
     ],
     kubernetes: web(goodImage),
     before: [
