@@ -108,7 +108,7 @@ function withNode(nodeBin: string, extra: Record<string, string> = {}): NodeJS.P
 
 /** Runs a step with the cell's Node; true when it passed. */
 function step(label: string, nodeBin: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): boolean {
-  log(`${label}: node ${args.map((a) => path.relative(cwd, a) || a).join(" ")}`);
+  log(`${label}: node ${args.map((a) => (path.isAbsolute(a) ? path.relative(cwd, a) || "." : a)).join(" ")}`);
   const r = spawnSync(path.join(nodeBin, "node"), args, { cwd, env, stdio: "inherit" });
   return r.status === 0;
 }
