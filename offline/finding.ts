@@ -36,7 +36,6 @@ export interface StaleSuppression extends Suppression {
   problem: "expired" | "unmatched";
 }
 
-/** Reads a suppressions file: `[{policy, resource, reason, expires}]` or `{"suppressions": [...]}`. */
 /** How a stale suppression reads in a report. */
 export function staleLine(s: StaleSuppression): string {
   return s.problem === "expired"
