@@ -166,7 +166,7 @@ describe("core/integration: what AksAcrIntegration declares", () => {
 
   it("says why when the pulling identity is not known, and uses principalObjectId when given", () => {
     const noSpRecord = (rs: unknown[]) =>
-      rs.filter((r) => (r as { type: string }).type !== "microsoft.graph/serviceprincipals");
+      rs.filter((r) => (r as { type: string }).type.toLowerCase() !== "microsoft.graph/serviceprincipals");
     const p = plan("sp-secret-expired", {}, (rs) =>
       noSpRecord(rs).filter((r) => !(r as { type: string }).type.endsWith("roleassignments")),
     );
